@@ -1,0 +1,113 @@
+# vfmgr build. `make` builds the program, `make check` runs every test tier, `make deps`
+# installs what both need on Debian 12, `make demo` shows the main job in the QEMU lab.
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+UDEVDIR  ?= /usr/lib/udev/rules.d
+UNITDIR  ?= /usr/lib/systemd/system
+BUILD    ?= build
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+
+# libpci: PCI enumeration and pci.ids names; libnl: rtnetlink; libudev: hotplug monitor;
+# libyaml: the policy; jansson: --json output and the state file (see README "Dependencies").
+PKGS := libpci libnl-3.0 libnl-route-3.0 libudev yaml-0.1 jansson
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes
+CFLAGS   ?= -g $(OPT)
+ALL_CFLAGS = -std=gnu11 $(WARN) -I. $(PKG_CFLAGS) -D_GNU_SOURCE $(CFLAGS) $(SANFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) $(LDLIBS)
+
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+
+LIB_SRCS := $(sort $(wildcard util/*.c policy/*.c rss/*.c passthrough/*.c) \
+	$(filter-out vfmgr/main.c,$(wildcard vfmgr/*.c)))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(wildcard tests/unit/test-*.c)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c))
+VMPROG_SRCS := $(wildcard tests/vm/progs/*.c)
+VMPROG_BINS := $(VMPROG_SRCS:tests/vm/progs/%.c=$(BUILD)/vmprogs/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all check unit deps demo install clean fuzz bench format tests-build
+all: $(BUILD)/vfmgr $(VMPROG_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libvfmgr.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/vfmgr: $(BUILD)/obj/vfmgr/main.o $(BUILD)/libvfmgr.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(BUILD)/libvfmgr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(TEST_SUPPORT) $(BUILD)/libvfmgr.a $(LDLIBS_ALL) $(CMOCKA_LIBS)
+
+$(BUILD)/vmprogs/%: tests/vm/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_ALL)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libvfmgr.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libvfmgr.a $(LDLIBS_ALL)
+
+# libFuzzer needs clang and instruments the library sources too, so build them in directly.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -I. $(PKG_CFLAGS) -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $< $(LIB_SRCS) $(LDLIBS_ALL)
+
+tests-build: $(TEST_BINS)
+
+# Runs the unit tests of this build; used by tests/check.sh for the plain and sanitizer builds.
+unit: $(TEST_BINS)
+	@tests/unit/run.sh $(TEST_BINS)
+
+check: all
+	@tests/check.sh
+
+deps:
+	@tests/vm/deps.sh
+
+demo: deps all
+	@tests/vm/demo.sh
+
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh long $(FUZZ_BINS)
+
+bench: $(BENCH_BINS) all
+	@bench/run.sh $(BENCH_BINS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+install: $(BUILD)/vfmgr
+	install -D -m 755 $(BUILD)/vfmgr $(DESTDIR)$(SBINDIR)/vfmgr
+	for m in $(wildcard man/*.[1-8]); do \
+		s=$${m##*.}; install -D -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for r in $(wildcard udev-rules/*.rules); do \
+		install -D -m 644 $$r $(DESTDIR)$(UDEVDIR)/$${r##*/}; done
+	for u in $(wildcard systemd/*.service); do \
+		install -D -m 644 $$u $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

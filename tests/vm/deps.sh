@@ -1,0 +1,154 @@
+#!/bin/bash
+# Installs everything vfmgr needs to build, test and run its QEMU lab on Debian 12.
+# Idempotent: a second run with everything in place makes no downloads.
+#   LAB   cache directory for the guest kernel, busybox, netdevsim and initramfs
+#         (default: .lab-cache in the source tree, git-ignored)
+set -euo pipefail
+HERE=$(dirname "$(realpath "$0")")
+TOP=$(realpath "$HERE/../..")
+LAB=${LAB:-$TOP/.lab-cache}
+mkdir -p "$LAB/debs"
+
+need_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: $1 needs root (run 'sudo make deps')" >&2
+		exit 1
+	fi
+}
+
+# bookworm-backports carries QEMU 10 (the first Debian QEMU with -device igb). The URI is read
+# from the system's own Debian source so that mirrors and proxies configured there keep working.
+debian_uri() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk '/^URIs:/{u=$2} /^Suites:/ && / bookworm( |$)/{s=1} /^$/{if(s&&u){print u; exit} u="";s=0}
+		     END{if(s&&u)print u}' "$f"
+	done | head -n1
+	if [ -f /etc/apt/sources.list ]; then
+		awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list
+	fi
+}
+
+add_backports() {
+	if grep -rqsE 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		return 0
+	fi
+	local uri
+	uri=$(debian_uri | head -n1)
+	if [ -z "$uri" ]; then
+		echo "deps: no Debian bookworm source found in /etc/apt; cannot add bookworm-backports" >&2
+		exit 1
+	fi
+	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+		"$uri" >/etc/apt/sources.list.d/vfmgr-backports.sources
+	APT_UPDATED=
+}
+
+BUILD_PKGS=(build-essential clang clang-format llvm libclang-rt-14-dev pkg-config
+	libpci-dev libnl-3-dev libnl-route-3-dev libudev-dev libyaml-dev libjansson-dev libcmocka-dev
+	pciutils iproute2 ethtool kmod udev strace valgrind umockdev xz-utils zstd cpio
+	python3 time)
+
+missing_pkgs() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+			echo "$p"
+	done
+}
+
+APT_UPDATED=
+apt_update() {
+	[ -n "$APT_UPDATED" ] && return 0
+	apt-get update -qq
+	APT_UPDATED=1
+}
+
+install_host_packages() {
+	local miss
+	mapfile -t miss < <(missing_pkgs "${BUILD_PKGS[@]}")
+	if [ "${#miss[@]}" -gt 0 ]; then
+		need_root "installing ${miss[*]}"
+		apt_update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${miss[@]}"
+	fi
+	if ! qemu-system-x86_64 -device help 2>/dev/null | grep -q '"igb"'; then
+		need_root "installing QEMU from bookworm-backports"
+		add_backports
+		apt_update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports qemu-system-x86
+	fi
+}
+
+# The guest kernel follows linux-image-amd64 so the lab tracks Debian's current stable kernel.
+resolve_kver() {
+	local kver
+	kver=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/.*Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -n1)
+	if [ -z "$kver" ]; then
+		apt_update
+		kver=$(apt-cache depends linux-image-amd64 |
+			sed -n 's/.*Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -n1)
+	fi
+	[ -n "$kver" ] || { echo "deps: cannot resolve linux-image-amd64" >&2; exit 1; }
+	echo "$kver"
+}
+
+fetch_deb() { # name -> path of the .deb in $LAB/debs
+	local name=$1 f
+	f=$(ls "$LAB/debs/${name}"_*.deb 2>/dev/null | head -n1 || true)
+	if [ -z "$f" ]; then
+		(cd "$LAB/debs" && apt-get download -qq "$name")
+		f=$(ls "$LAB/debs/${name}"_*.deb | head -n1)
+	fi
+	echo "$f"
+}
+
+build_netdevsim() { # kdir kver
+	local kdir=$1 kver=$2 src=$LAB/src srcver
+	local ko="$kdir/lib/modules/$kver/extra/netdevsim.ko"
+	[ -f "$ko" ] && return 0
+	if [ ! -d "/lib/modules/$kver/build" ]; then
+		need_root "installing linux-headers-$kver"
+		apt_update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "linux-headers-$kver"
+	fi
+	srcver=${kver%%.*}.$(echo "$kver" | cut -d. -f2)
+	local srcdeb
+	srcdeb=$(fetch_deb "linux-source-$srcver")
+	mkdir -p "$src"
+	if [ ! -d "$src/linux-source-$srcver/drivers/net/netdevsim" ]; then
+		dpkg-deb --fsys-tarfile "$srcdeb" | tar -x -O --wildcards "*/linux-source-$srcver.tar.xz" |
+			tar -xJ -C "$src" --wildcards "linux-source-$srcver/drivers/net/netdevsim/*"
+	fi
+	rm -rf "$LAB/nsim-$kver"
+	cp -r "$src/linux-source-$srcver/drivers/net/netdevsim" "$LAB/nsim-$kver"
+	make -s -C "/lib/modules/$kver/build" M="$LAB/nsim-$kver" CONFIG_NETDEVSIM=m modules -j"$(nproc)"
+	mkdir -p "$(dirname "$ko")"
+	strip --strip-debug -o "$ko" "$LAB/nsim-$kver/netdevsim.ko"
+	depmod -b "$kdir" "$kver"
+}
+
+main() {
+	install_host_packages
+	local kver kdir
+	kver=$(resolve_kver)
+	kdir=$LAB/kernel-$kver
+	if [ ! -f "$kdir/boot/vmlinuz-$kver" ]; then
+		rm -rf "$kdir"
+		dpkg-deb -x "$(fetch_deb "linux-image-$kver")" "$kdir"
+	fi
+	if [ ! -x "$LAB/busybox" ]; then
+		local bbdir=$LAB/bb
+		rm -rf "$bbdir"
+		dpkg-deb -x "$(fetch_deb busybox-static)" "$bbdir"
+		cp "$bbdir/bin/busybox" "$LAB/busybox"
+	fi
+	build_netdevsim "$kdir" "$kver"
+	ln -sfn "kernel-$kver" "$LAB/kernel"
+	"$HERE/mkinitramfs.sh" "$kdir"
+	echo "deps: ready (guest kernel $kver, lab cache $LAB)"
+}
+
+main "$@"

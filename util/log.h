@@ -1,0 +1,23 @@
+/* Logging to stderr; under systemd (JOURNAL_STREAM set) each line gets a <N> priority prefix
+ * that journald turns into the message's priority. */
+#ifndef VFMGR_UTIL_LOG_H
+#define VFMGR_UTIL_LOG_H
+
+#include <syslog.h>
+
+enum log_target { LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
+
+void log_set_level(int level);
+int log_get_level(void);
+void log_set_target(enum log_target t);
+/* Picks the journal form when stderr is connected to journald. */
+void log_setup_from_env(void);
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,14 @@
+/* The subcommands of the vfmgr program; each returns its process exit status. */
+#ifndef VFMGR_COMMANDS_H
+#define VFMGR_COMMANDS_H
+
+/* Exit statuses shared by every command (documented in vfmgr(8)). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,  /* the command ran and found or hit a problem */
+	EXIT_USAGE = 2, /* the command line was wrong */
+};
+
+int cmd_list(int argc, char **argv);
+
+#endif
