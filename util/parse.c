@@ -152,5 +152,6 @@ int parse_pci_addr(const char *s, struct pci_addr *out)
 
 void format_pci_addr(const struct pci_addr *a, char buf[PCI_ADDR_STR_LEN])
 {
-	snprintf(buf, PCI_ADDR_STR_LEN, "%04x:%02x:%02x.%x", a->domain, a->bus, a->dev, a->func);
+	snprintf(buf, PCI_ADDR_STR_LEN, "%04x:%02x:%02x.%x", a->domain, a->bus, a->dev & 0x1fu,
+		 a->func & 7u);
 }

@@ -9,7 +9,7 @@
 
 #define MAC_LEN     6
 #define MAC_STR_LEN 18 /* "aa:bb:cc:dd:ee:ff" + NUL */
-#define PCI_ADDR_STR_LEN 13 /* "dddd:bb:dd.f" + NUL */
+#define PCI_ADDR_STR_LEN 16 /* "dddd:bb:dd.f" + NUL, rounded up */
 
 struct pci_addr {
 	uint16_t domain;
