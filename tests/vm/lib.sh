@@ -1,0 +1,76 @@
+# Shared helpers for lab scenarios (sourced inside the guest). Every check prints one TAP line
+# "ok - SCENARIO: NAME" or "not ok - SCENARIO: NAME" and, on failure, what it expected and saw.
+SCENARIO=${SCENARIO:-$(basename "$0" .sh)}
+FAILED=0
+
+pass() { echo "ok - $SCENARIO: $1"; }
+fail() {
+	echo "not ok - $SCENARIO: $1"
+	shift
+	for line in "$@"; do echo "#   $line"; done
+	FAILED=$((FAILED + 1))
+}
+
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "command: $*" "exit $?: $(echo "$out" | tail -n 5)"
+	fi
+}
+
+# check_fails NAME CMD...: passes when CMD exits non-zero.
+check_fails() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "$name" "command: $*" "expected failure, it succeeded: $(echo "$out" | tail -n 3)"
+	else
+		pass "$name"
+	fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected: $2" "actual:   $3"
+	fi
+}
+
+# Sends one QMP command through the host relay and prints the reply.
+qmp() {
+	local id
+	id=$(date +%s%N)
+	echo "$1" >"$VMLAB_QMP_REQ/$id.json.tmp"
+	mv "$VMLAB_QMP_REQ/$id.json.tmp" "$VMLAB_QMP_REQ/$id.json"
+	for _ in $(seq 1 300); do
+		if [ -f "$VMLAB_QMP_REQ/$id.reply" ]; then
+			cat "$VMLAB_QMP_REQ/$id.reply"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "qmp: no reply from the host relay" >&2
+	return 1
+}
+
+# Waits up to $2 seconds (default 10) for a file to exist.
+wait_for() {
+	local i
+	for i in $(seq 1 $((${2:-10} * 10))); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Ends the scenario: exit status says whether every check passed.
+finish() {
+	[ "$FAILED" = 0 ]
+	exit $?
+}

@@ -1,0 +1,126 @@
+#!/bin/bash
+# Boots the lab (QEMU TCG, q35 + intel-iommu, two igb PFs on their own root ports, spare
+# hotplug ports) and runs scenario scripts in it. Prints every check's TAP line, then a line
+# per scenario. Exit 0 only if every scenario passed.
+#   usage: tests/vm/run.sh [-t SECONDS] [-k KVER] SCENARIO.sh[:LIMIT] ...
+# env: LAB (cache dir), VMLAB_KEEP=1 keeps the output dir, NET_MODE=hub|user
+set -u
+HERE=$(dirname "$(realpath "$0")")
+TOP=$(realpath "$HERE/../..")
+LAB=${LAB:-$TOP/.lab-cache}
+TIMEOUT=600
+KVER=
+while getopts "t:k:" o; do
+	case $o in
+	t) TIMEOUT=$OPTARG ;;
+	k) KVER=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "usage: $0 [-t SECONDS] [-k KVER] SCENARIO.sh[:LIMIT]..." >&2; exit 2; }
+
+KDIR=$(realpath "$LAB/${KVER:+kernel-$KVER}${KVER:-kernel}" 2>/dev/null)
+if [ ! -d "$KDIR/lib/modules" ]; then
+	echo "vmlab: no guest kernel in $LAB (run 'make deps')" >&2
+	exit 1
+fi
+KVER=$(ls "$KDIR/lib/modules")
+INITRD=$LAB/initramfs-$KVER.cpio.gz
+"$HERE/mkinitramfs.sh" "$KDIR" || exit 1
+
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/vmlab.XXXXXX")
+QMP=$OUT/qmp.sock
+: >"$OUT/scenarios"
+for s in "$@"; do
+	path=${s%%:*}
+	limit=120
+	[ "$path" != "$s" ] && limit=${s##*:}
+	echo "$(realpath "$path") $limit" >>"$OUT/scenarios"
+done
+# What the scenarios need to find: the fresh build and the source tree (via the 9p root).
+cat >"$OUT/env" <<ENV
+export VFMGR_TOP=$TOP
+export VFMGR=$TOP/build/vfmgr
+export VMPROGS=$TOP/build/vmprogs
+export VMLAB_QMP_REQ=/vmlab-out/qmp-requests
+ENV
+
+netdev() { # $1 = index
+	if [ "${NET_MODE:-hub}" = hub ]; then
+		# One hub = one L2 segment, so VF traffic really crosses between the PFs.
+		echo "-netdev hubport,id=net$1,hubid=0"
+	else
+		echo "-netdev user,id=net$1,restrict=on"
+	fi
+}
+dev=()
+port=1
+for i in 1 2; do
+	# shellcheck disable=SC2207
+	dev+=(-device "pcie-root-port,id=rp$port,chassis=$port,slot=$port" $(netdev "$i")
+		-device "igb,bus=rp$port,netdev=net$i,mac=52:54:00:12:00:0$i")
+	port=$((port + 1))
+done
+for i in 1 2; do # empty root ports for device_add hotplug
+	dev+=(-device "pcie-root-port,id=hp$i,chassis=$port,slot=$port")
+	port=$((port + 1))
+done
+QEMU=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 2G
+	-nodefaults -display none -no-reboot -serial "file:$OUT/console.log"
+	-qmp "unix:$QMP,server=on,wait=off"
+	-device intel-iommu,intremap=on "${dev[@]}"
+	-fsdev local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot
+	-fsdev "local,id=fsout,path=$OUT,security_model=none"
+	-device virtio-9p-pci,fsdev=fsout,mount_tag=out
+	-kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$INITRD"
+	-append "console=ttyS0 loglevel=4 panic=-1 intel_iommu=on iommu=pt vmlab.kdir=$KDIR vmlab.stage2=$HERE/guest/stage2.sh")
+
+start=$(date +%s.%N)
+timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/qemu.log" 2>&1 &
+qpid=$!
+# Host-side helpers (hotplug through QMP) run while the guest works.
+"$HERE/qmp-relay.sh" "$OUT" "$qpid" &
+relay=$!
+wait "$qpid"
+qrc=$?
+kill "$relay" 2>/dev/null
+wait "$relay" 2>/dev/null
+wall=$(echo "$(date +%s.%N) - $start" | bc)
+
+rc=$(cat "$OUT/rc" 2>/dev/null)
+status=0
+while read -r path limit; do
+	name=$(basename "$path" .sh)
+	if [ -f "$OUT/$name.log" ]; then
+		grep -E '^(not )?ok ' "$OUT/$name.log"
+	fi
+	src=$(cat "$OUT/$name.rc" 2>/dev/null || echo none)
+	if [ "$src" != 0 ]; then
+		status=1
+		case $src in
+		none) why="did not run" ;;
+		124 | 137) why="timed out after ${limit}s" ;;
+		*) why="exited $src" ;;
+		esac
+		echo "not ok - vm: scenario $name $why"
+		echo "# --- $name.log (last 40 lines) ---"
+		tail -n 40 "$OUT/$name.log" 2>/dev/null | sed 's/^/# /'
+	fi
+done <"$OUT/scenarios"
+if [ -z "$rc" ]; then
+	status=1
+	echo "not ok - vm: guest did not finish (qemu exit $qrc, limit ${TIMEOUT}s)"
+	echo "# --- console (last 30 lines) ---"
+	tail -n 30 "$OUT/console.log" | sed 's/^/# /'
+	tail -n 10 "$OUT/qemu.log" | sed 's/^/# qemu: /'
+fi
+boot=$(tr -d '\r' <"$OUT/console.log" | sed -n 's/^vmlab: kernel .* up \([0-9.]*\)s$/\1/p')
+printf '# vm: kernel %s, boot to scenarios %ss, wall %.1fs\n' "$KVER" "${boot:-?}" "$wall"
+if [ "${VMLAB_KEEP:-0}" = 1 ] || [ "$status" != 0 ]; then
+	echo "# vm: output kept in $OUT"
+else
+	rm -rf "$OUT"
+fi
+exit $status
