@@ -57,7 +57,7 @@ $(BUILD)/vfmgr: $(BUILD)/obj/vfmgr/main.o $(BUILD)/libvfmgr.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(BUILD)/libvfmgr.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(TEST_SUPPORT) $(BUILD)/libvfmgr.a $(LDLIBS_ALL) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -DTOP_SRCDIR=\"$(CURDIR)\" -o $@ $< $(TEST_SUPPORT) $(BUILD)/libvfmgr.a $(LDLIBS_ALL) $(CMOCKA_LIBS)
 
 $(BUILD)/vmprogs/%: tests/vm/progs/%.c
 	@mkdir -p $(dir $@)

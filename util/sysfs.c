@@ -28,45 +28,73 @@ const char *sysfs_root(void)
 	return root;
 }
 
-int sysfs_path(char *buf, size_t size, const char *fmt, ...)
+static int vpath(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n = snprintf(buf, size, "%s", root);
 
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;
-	va_start(ap, fmt);
-	int m = vsnprintf(buf + n, size - n, fmt, ap);
-	va_end(ap);
-	if (m < 0 || (size_t)m >= size - n)
+	int m = vsnprintf(buf + n, size - (size_t)n, fmt, ap);
+	if (m < 0 || (size_t)m >= size - (size_t)n)
 		return -ENAMETOOLONG;
 	return 0;
 }
 
-static int rooted(char *buf, size_t size, const char *path)
+/* Expands the caller's format into a local PATH_MAX buffer named p, or returns its error. */
+#define ROOTED(p, fmt)                                                                             \
+	char p[PATH_MAX];                                                                          \
+	do {                                                                                       \
+		va_list ap_;                                                                       \
+		va_start(ap_, fmt);                                                                \
+		int r_ = vpath(p, sizeof(p), fmt, ap_);                                            \
+		va_end(ap_);                                                                       \
+		if (r_ < 0)                                                                        \
+			return r_;                                                                 \
+	} while (0)
+
+int sysfs_path(char *buf, size_t size, const char *fmt, ...)
 {
-	return sysfs_path(buf, size, "%s", path);
+	va_list ap;
+
+	va_start(ap, fmt);
+	int r = vpath(buf, size, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
-bool sysfs_exists(const char *path)
+bool sysfs_exists(const char *fmt, ...)
 {
 	char p[PATH_MAX];
+	va_list ap;
 
-	return rooted(p, sizeof(p), path) == 0 && access(p, F_OK) == 0;
+	va_start(ap, fmt);
+	int r = vpath(p, sizeof(p), fmt, ap);
+	va_end(ap);
+	return r == 0 && access(p, F_OK) == 0;
 }
 
-int sysfs_read_str(const char *path, char *buf, size_t size)
+DIR *sysfs_opendir(const char *fmt, ...)
 {
 	char p[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int r = vpath(p, sizeof(p), fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	return opendir(p);
+}
+
+static int read_file(const char *p, char *buf, size_t size)
+{
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
-	int r;
 
 	if (size == 0)
 		return -EINVAL;
-	r = rooted(p, sizeof(p), path);
-	if (r < 0)
-		return r;
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -79,10 +107,17 @@ int sysfs_read_str(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-int sysfs_read_long(const char *path, long *out)
+int sysfs_read_str(char *buf, size_t size, const char *fmt, ...)
+{
+	ROOTED(p, fmt);
+	return read_file(p, buf, size);
+}
+
+int sysfs_read_long(long *out, const char *fmt, ...)
 {
 	char buf[64], *end;
-	int r = sysfs_read_str(path, buf, sizeof(buf));
+	ROOTED(p, fmt);
+	int r = read_file(p, buf, sizeof(buf));
 
 	if (r < 0)
 		return r;
@@ -94,15 +129,12 @@ int sysfs_read_long(const char *path, long *out)
 	return 0;
 }
 
-int sysfs_read_link_name(const char *path, char *buf, size_t size)
+int sysfs_read_link_name(char *buf, size_t size, const char *fmt, ...)
 {
-	char p[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-	int r = rooted(p, sizeof(p), path);
+	char target[PATH_MAX];
+	ROOTED(p, fmt);
+	ssize_t n = readlink(p, target, sizeof(target) - 1);
 
-	if (r < 0)
-		return r;
-	n = readlink(p, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
 	target[n] = '\0';
@@ -110,19 +142,16 @@ int sysfs_read_link_name(const char *path, char *buf, size_t size)
 	base = base ? base + 1 : target;
 	if (strlen(base) >= size)
 		return -ENAMETOOLONG;
-	strcpy(buf, base);
+	memcpy(buf, base, strlen(base) + 1);
 	return 0;
 }
 
-int sysfs_write_str(const char *path, const char *value)
+int sysfs_write_str(const char *value, const char *fmt, ...)
 {
-	char p[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	size_t len = strlen(value);
-	int r = rooted(p, sizeof(p), path);
+	ROOTED(p, fmt);
 
-	if (r < 0)
-		return r;
 	fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;

@@ -1,0 +1,137 @@
+/* vfmgr list: what the host has, as vfmgr sees it. */
+#include "vfmgr/commands.h"
+#include "vfmgr/host.h"
+#include "vfmgr/list-json.h"
+#include "vfmgr/mgmt.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/table.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static void join_netdevs(const struct nic *n, char *buf, size_t size, int field)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n->n_netdevs && off < size; i++) {
+		const struct netdev *nd = &n->netdevs[i];
+		char speed[24];
+		const char *v;
+
+		snprintf(speed, sizeof(speed), "%ld", nd->speed);
+		v = field == 0 ? nd->name : field == 1 ? nd->mac : field == 2 ? nd->operstate
+				  : nd->speed > 0 ? speed : "-";
+		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? "," : "", v);
+	}
+}
+
+static void role_text(const struct host *h, const struct nic *n, char *buf, size_t size)
+{
+	int off;
+
+	if (n->pf != NO_INDEX)
+		off = snprintf(buf, size, "vf %d of %s", n->vf_index, h->nics[n->pf].addr);
+	else if (n->sriov_capable)
+		off = snprintf(buf, size, "pf");
+	else
+		off = snprintf(buf, size, "nic");
+	if (n->management && off >= 0 && (size_t)off < size)
+		snprintf(buf + off, size - (size_t)off, ",management");
+}
+
+static int print_table(const struct host *h)
+{
+	static const char *const head[] = {"DEVICE", "ID",    "DRIVER", "NETDEV", "MAC", "STATE",
+					   "SPEED",  "NUMA",  "IOMMU",  "VFS",    "ROLE", "NAME"};
+	struct table *t = table_new(ARRAY_SIZE(head));
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	r = table_add_row(t, head);
+	for (size_t i = 0; i < h->n_nics && r == 0; i++) {
+		const struct nic *n = &h->nics[i];
+		char id[16] = "", nd[128], mac[128], st[64], sp[64], numa[16] = "", grp[16] = "",
+		     vfs[32] = "", role[64];
+
+		if (n->bus == NIC_BUS_PCI)
+			snprintf(id, sizeof(id), "%04x:%04x", n->vendor_id, n->device_id);
+		join_netdevs(n, nd, sizeof(nd), 0);
+		join_netdevs(n, mac, sizeof(mac), 1);
+		join_netdevs(n, st, sizeof(st), 2);
+		join_netdevs(n, sp, sizeof(sp), 3);
+		if (n->numa_node >= 0)
+			snprintf(numa, sizeof(numa), "%d", n->numa_node);
+		if (n->iommu_group >= 0)
+			snprintf(grp, sizeof(grp), "%d", n->iommu_group);
+		if (n->sriov_capable && n->totalvfs >= 0)
+			snprintf(vfs, sizeof(vfs), "%d/%d", n->numvfs, n->totalvfs);
+		else if (n->sriov_capable)
+			snprintf(vfs, sizeof(vfs), "%d", n->numvfs);
+		role_text(h, n, role, sizeof(role));
+		const char *row[] = {n->addr, id, n->driver, nd, mac, st, sp, numa, grp, vfs, role,
+				     n->device};
+		r = table_add_row(t, row);
+	}
+	if (r == 0)
+		table_print(t, stdout);
+	table_free(t);
+	return r;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct host h;
+	bool json = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			printf("usage: vfmgr list [--json]\n");
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		log_error("list: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	r = observe_host(&h);
+	if (r < 0) {
+		log_error("cannot read the host's devices: %s", strerror(-r));
+		return EXIT_FAIL;
+	}
+	r = mgmt_observe(&h);
+	if (r < 0)
+		log_warn("cannot tell which device carries the management path: %s; none is marked",
+			 strerror(-r));
+	if (json) {
+		json_t *j = list_json(&h);
+		r = j ? json_dumpf(j, stdout, JSON_INDENT(2)) : -ENOMEM;
+		json_decref(j);
+		putchar('\n');
+	} else {
+		r = print_table(&h);
+	}
+	host_free(&h);
+	if (r < 0) {
+		log_error("list: %s", strerror(-r < 0 ? ENOMEM : -r));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,78 @@
+#include "vfmgr/host.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void host_free(struct host *h)
+{
+	for (size_t i = 0; i < h->n_nics; i++) {
+		free(h->nics[i].netdevs);
+		free(h->nics[i].group_peers);
+		free(h->nics[i].vfs);
+	}
+	free(h->nics);
+	memset(h, 0, sizeof(*h));
+}
+
+size_t host_find_nic(const struct host *h, const char *addr)
+{
+	for (size_t i = 0; i < h->n_nics; i++)
+		if (strcmp(h->nics[i].addr, addr) == 0)
+			return i;
+	return NO_INDEX;
+}
+
+size_t host_find_netdev(const struct host *h, const char *ifname)
+{
+	for (size_t i = 0; i < h->n_nics; i++)
+		for (size_t j = 0; j < h->nics[i].n_netdevs; j++)
+			if (strcmp(h->nics[i].netdevs[j].name, ifname) == 0)
+				return i;
+	return NO_INDEX;
+}
+
+static int cmp_vf(const void *a, const void *b)
+{
+	const struct vf_ref *x = a, *y = b;
+
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+void host_link_vfs(struct host *h)
+{
+	for (size_t i = 0; i < h->n_nics; i++) {
+		struct nic *n = &h->nics[i];
+
+		for (size_t v = 0; v < n->n_vfs; v++) {
+			struct vf_ref *vf = &n->vfs[v];
+
+			vf->nic = vf->addr[0] ? host_find_nic(h, vf->addr) : NO_INDEX;
+			if (vf->nic == NO_INDEX)
+				continue;
+			h->nics[vf->nic].pf = i;
+			h->nics[vf->nic].vf_index = (int)vf->index;
+		}
+		qsort(n->vfs, n->n_vfs, sizeof(*n->vfs), cmp_vf);
+	}
+}
+
+int observe_host(struct host *h)
+{
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	r = observe_pci(h);
+	if (r < 0)
+		goto fail;
+	r = observe_netdevsim(h);
+	if (r < 0)
+		goto fail;
+	r = observe_netdevs(h);
+	if (r < 0)
+		goto fail;
+	host_link_vfs(h);
+	return 0;
+fail:
+	host_free(h);
+	return r;
+}

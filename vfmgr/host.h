@@ -1,0 +1,78 @@
+/* The observed host: network functions (PFs, VFs, plain NICs), their drivers and netdevs.
+ * Filled by observe, read by list, plan and status; never modified after observation. */
+#ifndef VFMGR_HOST_H
+#define VFMGR_HOST_H
+
+#include "util/parse.h"
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define NIC_ADDR_LEN   32
+#define DRIVER_LEN     64
+#define NO_INDEX       ((size_t)-1)
+
+struct netdev {
+	char name[IF_NAMESIZE];
+	char mac[MAC_STR_LEN];
+	char operstate[16];
+	long speed; /* Mbit/s; -1 when the link is down or the driver does not say */
+	int ifindex;
+};
+
+enum nic_bus {
+	NIC_BUS_PCI,
+	NIC_BUS_NETDEVSIM, /* software PFs for scale tests; no PCI address, no vfio */
+};
+
+struct vf_ref {
+	unsigned index;
+	char addr[NIC_ADDR_LEN]; /* PCI address of the VF, "" for netdevsim */
+	size_t nic; /* the VF's own entry in host->nics, NO_INDEX when it has none (netdevsim) */
+};
+
+struct nic {
+	enum nic_bus bus;
+	char addr[NIC_ADDR_LEN]; /* "0000:01:00.0" or "netdevsim1" */
+	uint16_t vendor_id, device_id;
+	char vendor[96], device[128]; /* pci.ids names, "" when unknown */
+	char driver[DRIVER_LEN];      /* "" when no driver is bound */
+	struct netdev *netdevs;
+	size_t n_netdevs, cap_netdevs;
+	int numa_node;   /* -1 when the platform does not say */
+	int iommu_group; /* -1 when there is no IOMMU group */
+	char (*group_peers)[NIC_ADDR_LEN]; /* other devices in the same IOMMU group */
+	size_t n_group_peers, cap_group_peers;
+	bool sriov_capable;
+	int totalvfs, numvfs;
+	struct vf_ref *vfs; /* sorted by VF index */
+	size_t n_vfs, cap_vfs;
+	size_t pf;      /* for a VF: its PF's entry in host->nics; NO_INDEX otherwise */
+	int vf_index;   /* for a VF: its index on the PF; -1 otherwise */
+	char pf_addr[NIC_ADDR_LEN];
+	bool management;
+	char management_why[128];
+};
+
+struct host {
+	struct nic *nics; /* PCI functions sorted by address, then netdevsim devices */
+	size_t n_nics, cap_nics;
+};
+
+void host_free(struct host *h);
+size_t host_find_nic(const struct host *h, const char *addr);
+size_t host_find_netdev(const struct host *h, const char *ifname);
+
+/* Fills *h from libpci and sysfs (under util/sysfs's root). */
+int observe_host(struct host *h);
+int observe_pci(struct host *h);
+int observe_netdevsim(struct host *h);
+/* Attributes every interface in /sys/class/net to the function that owns it. */
+int observe_netdevs(struct host *h);
+/* Resolves each PF's VF addresses to entries and points the VFs back at their PF. */
+void host_link_vfs(struct host *h);
+
+#endif

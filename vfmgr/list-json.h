@@ -1,0 +1,11 @@
+/* The JSON form of `vfmgr list`; its keys are documented in vfmgr(8) and kept stable. */
+#ifndef VFMGR_LIST_JSON_H
+#define VFMGR_LIST_JSON_H
+
+#include "vfmgr/host.h"
+
+#include <jansson.h>
+
+json_t *list_json(const struct host *h);
+
+#endif
