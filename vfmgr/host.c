@@ -52,7 +52,8 @@ void host_link_vfs(struct host *h)
 			h->nics[vf->nic].pf = i;
 			h->nics[vf->nic].vf_index = (int)vf->index;
 		}
-		qsort(n->vfs, n->n_vfs, sizeof(*n->vfs), cmp_vf);
+		if (n->n_vfs > 1)
+			qsort(n->vfs, n->n_vfs, sizeof(*n->vfs), cmp_vf);
 	}
 }
 

@@ -82,6 +82,8 @@ int observe_netdevs(struct host *h)
 		read_netdev(nd);
 	}
 	for (size_t i = 0; i < h->n_nics; i++)
-		qsort(h->nics[i].netdevs, h->nics[i].n_netdevs, sizeof(struct netdev), cmp_netdev);
+		if (h->nics[i].n_netdevs > 1)
+			qsort(h->nics[i].netdevs, h->nics[i].n_netdevs, sizeof(struct netdev),
+			      cmp_netdev);
 	return 0;
 }

@@ -68,6 +68,7 @@ int observe_netdevsim(struct host *h)
 		if (r < 0)
 			return r;
 	}
-	qsort(h->nics + first, h->n_nics - first, sizeof(*h->nics), cmp_nsim);
+	if (h->n_nics - first > 1)
+		qsort(h->nics + first, h->n_nics - first, sizeof(*h->nics), cmp_nsim);
 	return 0;
 }

@@ -84,7 +84,8 @@ static int read_iommu_group(struct nic *n, const char *dev)
 			return -ENOMEM;
 		str_copy(*peer, sizeof(*peer), de->d_name);
 	}
-	qsort(n->group_peers, n->n_group_peers, sizeof(*n->group_peers), cmp_addr);
+	if (n->n_group_peers > 1)
+		qsort(n->group_peers, n->n_group_peers, sizeof(*n->group_peers), cmp_addr);
 	return 0;
 }
 
@@ -181,7 +182,8 @@ int observe_pci(struct host *h)
 			goto out;
 		}
 	}
-	qsort(h->nics, h->n_nics, sizeof(*h->nics), cmp_nic);
+	if (h->n_nics > 1)
+		qsort(h->nics, h->n_nics, sizeof(*h->nics), cmp_nic);
 out:
 	pci_cleanup(pacc);
 	return r;
