@@ -40,7 +40,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all check unit deps demo install clean fuzz bench format tests-build
+.PHONY: all check unit deps demo install clean fuzz fuzz-short bench format tests-build
 all: $(BUILD)/vfmgr $(VMPROG_BINS)
 
 # V=1 shows the full commands.
@@ -95,6 +95,9 @@ demo: deps all
 
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run.sh long $(FUZZ_BINS)
+
+fuzz-short: $(FUZZ_BINS)
+	@tests/fuzz/run.sh short $(FUZZ_BINS)
 
 bench: $(BENCH_BINS) all
 	@bench/run.sh $(BENCH_BINS)

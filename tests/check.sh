@@ -1,0 +1,63 @@
+#!/bin/bash
+# `make check`: every test tier, then one summary line "N passed, N failed".
+#   1. builds with gcc and clang (-Werror)
+#   2. unit tests (cmocka), plain and under ASan+UBSan
+#   3. fuzz targets, briefly, on the examples as seed corpus
+#   4. the lab: each tests/vm/scenarios/*.sh in its own boot of the QEMU guest
+# env: VM=0 skips the lab (for a quick run), SCENARIOS="list ..." picks scenarios.
+set -u
+cd "$(dirname "$0")/.."
+LOG=build/check.log
+mkdir -p build
+: >"$LOG"
+start=$(date +%s)
+
+# Runs a step; its TAP lines count, and a step that fails without a "not ok" line of its own
+# still counts as one failure.
+step() {
+	local name=$1 out rc
+	shift
+	echo "== $name"
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out" >>"$LOG"
+	echo "$out" | grep -E '^(not )?ok ' | grep -v '^ok' | sed 's/^/  /'
+	echo "$out" | grep -E '^# ' | grep -E 'vm:|fuzz' | sed 's/^/  /'
+	if [ $rc -ne 0 ] && ! echo "$out" | grep -q '^not ok'; then
+		echo "not ok - $name (exit $rc)" | tee -a "$LOG" | sed 's/^/  /'
+		echo "$out" | tail -n 20 | sed 's/^/  # /'
+	fi
+	printf '   %s ok, %s not ok\n' "$(echo "$out" | grep -c '^ok ')" "$(echo "$out" | grep -c '^not ok')"
+}
+
+build_step() {
+	if make -s "$@" all tests-build >/dev/null 2>build/build-err.txt; then
+		echo "ok - build $*"
+	else
+		cat build/build-err.txt
+		echo "not ok - build $*"
+	fi
+}
+
+step "build (gcc)" build_step
+step "build (clang)" build_step CC=clang BUILD=build/clang
+step "unit tests" make -s unit
+step "unit tests (ASan+UBSan)" make -s unit SAN=1 CC=clang BUILD=build/asan
+if ls tests/fuzz/fuzz-*.c >/dev/null 2>&1; then
+	step "fuzz (short)" make -s fuzz-short
+fi
+if [ "${VM:-1}" != 0 ]; then
+	for s in tests/vm/scenarios/*.sh; do
+		name=$(basename "$s" .sh)
+		if [ -n "${SCENARIOS:-}" ] && ! echo " $SCENARIOS " | grep -q " $name "; then
+			continue
+		fi
+		step "lab: $name" tests/vm/run.sh "$s:${VM_LIMIT:-300}"
+	done
+fi
+
+passed=$(grep -c '^ok ' "$LOG")
+failed=$(grep -c '^not ok' "$LOG")
+echo "== check took $(($(date +%s) - start)) s; log in $LOG"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
