@@ -1,0 +1,39 @@
+/* VF settings over rtnetlink: one RTM_GETLINK per PF to read them all, one RTM_SETLINK per PF
+ * to write them all. */
+#ifndef VFMGR_VFNL_H
+#define VFMGR_VFNL_H
+
+#include "vfmgr/vfcfg.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct vfnl;
+
+/* What one RTM_GETLINK told about a PF's VFs. */
+struct pf_vfs {
+	unsigned num_vf;          /* IFLA_NUM_VF */
+	unsigned n_read;          /* entries read whole */
+	struct vf_config *vfs;    /* num_vf entries, by VF index */
+	bool *readable;           /* num_vf flags: false = lost to a truncated list */
+};
+
+struct vf_write {
+	struct vf_config cfg;
+	unsigned attrs; /* enum vf_attr groups to send */
+};
+
+int vfnl_open(struct vfnl **ret);
+void vfnl_close(struct vfnl *nl);
+void pf_vfs_free(struct pf_vfs *p);
+
+/* Reads every VF of the PF with ifindex. Past the kernel's 64 KiB nest limit the VF list is
+ * cut short; the VFs that could not be read are marked unreadable, never guessed. */
+int vfnl_read(struct vfnl *nl, int ifindex, struct pf_vfs *out);
+/* Sends all writes in one RTM_SETLINK. Returns 0 or the kernel's -errno; the kernel stops at
+ * the first failing VF attribute without saying which, so callers read back to find it. */
+int vfnl_write(struct vfnl *nl, int ifindex, const struct vf_write *w, size_t n);
+/* RTM_SETLINK messages sent by this process (for "converged means zero writes"). */
+unsigned long vfnl_setlink_count(void);
+
+#endif
