@@ -1219,6 +1219,11 @@ int policy_parse_file(const char *path, struct policy **ret, struct policy_diags
 	size_t len = 0;
 	int r;
 
+	if (!diags->file) {
+		diags->file = strdup(path);
+		if (!diags->file)
+			return -ENOMEM;
+	}
 	r = read_file(path, &buf, &len);
 	if (r < 0)
 		return r;

@@ -4,14 +4,6 @@
 
 #include "policy/policy.h"
 
-#include <stdarg.h>
-
-/* Records a diagnostic; returns 0 or -ENOMEM. */
-int policy_diag_add(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
-                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int policy_diag_addv(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
-                     const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
-
 /* Cross-checks a parsed policy, fills the derived fields (indices, placement) and records
  * every problem in d. Returns 0 or -ENOMEM; errors are counted in d->n_errors. */
 int policy_validate(struct policy *p, struct policy_diags *d);

@@ -230,8 +230,9 @@ static int resolve_vm_refs(struct vctx *c, const struct name_index *pfs,
 
 			ref->index = name_index_find(nets, ref->name);
 			if (ref->index == POLICY_NONE)
-				r = verr(c, ref->mark, "vm '%s' nic refers to unknown network '%s'",
-				         vm->name.value, ref->name);
+				r = verr(c, ref->mark,
+				         "vm '%s' nic %zu refers to unknown network '%s'",
+				         vm->name.value, i + 1, ref->name);
 			if (r < 0)
 				return r;
 		}
@@ -387,6 +388,9 @@ static int check_passthrough_pf(struct vctx *c, size_t vmi, const struct policy_
 	if (pf->numvfs.value > 0)
 		return verr(c, pt->mark, "vm '%s' takes pf '%s' whole, but the pf has numvfs %u",
 		            vm, pf->name.value, pf->numvfs.value);
+	if (pf->rss.set)
+		return verr(c, pt->mark, "vm '%s' takes pf '%s' whole, but the pf has rss", vm,
+		            pf->name.value);
 	if (c->pf_first_net[pfi] != POLICY_NONE)
 		return verr(c, pt->mark, "vm '%s' takes pf '%s' whole, but network '%s' uses it",
 		            vm, pf->name.value, p->networks[c->pf_first_net[pfi]].name.value);
@@ -576,8 +580,9 @@ static size_t pick_pf(const struct policy *p, const struct policy_network *net,
 	return best;
 }
 
-static int place_nic(struct vctx *c, const struct policy_vm *vm, struct policy_nic *nic)
+static int place_nic(struct vctx *c, const struct policy_vm *vm, size_t i)
 {
+	struct policy_nic *nic = &vm->nics[i];
 	struct policy *p = c->p;
 	const struct policy_network *net = &p->networks[nic->network.index];
 	bool two = nic->redundant.value && network_has_two_switches(c, nic->network.index);
@@ -585,14 +590,14 @@ static int place_nic(struct vctx *c, const struct policy_vm *vm, struct policy_n
 	nic->pf[0] = pick_pf(p, net, NULL);
 	if (nic->pf[0] == POLICY_NONE)
 		return verr(c, nic->network.mark,
-		            "vm '%s' nic: network '%s' has no pf that can give it a VF",
-		            vm->name.value, net->name.value);
+		            "vm '%s' nic %zu: network '%s' has no pf that can give it a VF",
+		            vm->name.value, i + 1, net->name.value);
 	p->pfs[nic->pf[0]].vf_demand++;
 	if (nic->redundant.value && !two)
 		return verr(c, nic->redundant.mark,
-		            "vm '%s' nic is redundant, but network '%s' is not on two pfs with "
+		            "vm '%s' nic %zu is redundant, but network '%s' is not on two pfs with "
 		            "different switches",
-		            vm->name.value, net->name.value);
+		            vm->name.value, i + 1, net->name.value);
 	if (two) {
 		nic->pf[1] = pick_pf(p, net, p->pfs[nic->pf[0]].switch_name.value);
 		if (nic->pf[1] != POLICY_NONE)
@@ -619,12 +624,12 @@ static int check_nics(struct vctx *c)
 			if (net->class.value != POLICY_CLASS_VM)
 				r = verr(
 				    c, nic->network.mark,
-				    "vm '%s' nic cannot join network '%s' of class %s; VM NICs "
+				    "vm '%s' nic %zu cannot join network '%s' of class %s; VM NICs "
 				    "need class vm",
-				    vm->name.value, net->name.value,
+				    vm->name.value, i + 1, net->name.value,
 				    policy_class_name(net->class.value));
 			else
-				r = place_nic(c, vm, nic);
+				r = place_nic(c, vm, i);
 			if (r < 0)
 				return r;
 		}
