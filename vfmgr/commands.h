@@ -10,5 +10,6 @@ enum {
 };
 
 int cmd_list(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 #endif

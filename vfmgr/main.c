@@ -21,6 +21,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"list", cmd_list, "list [--json]              network PCI devices, their VFs and drivers"},
+	{"check", cmd_check, "check POLICY [--json]      validate a policy file (vfmgr-policy(5))"},
 };
 
 static void usage(FILE *f)

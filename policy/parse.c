@@ -1,0 +1,1231 @@
+/* YAML → struct policy. libyaml loads the document; each mapping is then read through a table of
+ * its keys, so unknown keys, duplicate keys, wrong types and missing keys are found in one place.
+ * Problems are recorded as diagnostics and parsing goes on, so one run reports all of them. */
+#include "policy/policy-internal.h"
+#include "util/arena.h"
+#include "util/cleanup.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#define POLICY_FILE_MAX (256u << 20) /* far above any real policy; bounds the read */
+
+const struct policy_enum_name policy_class_names[] = {
+    {"vm", POLICY_CLASS_VM},
+    {"management", POLICY_CLASS_MANAGEMENT},
+    {"migration", POLICY_CLASS_MIGRATION},
+    {"storage", POLICY_CLASS_STORAGE},
+    {"fault-tolerance", POLICY_CLASS_FAULT_TOLERANCE},
+    {"replication", POLICY_CLASS_REPLICATION},
+    {"backup", POLICY_CLASS_BACKUP},
+    {0},
+};
+const struct policy_enum_name policy_vf_driver_names[] = {
+    {"vfio-pci", POLICY_VF_DRIVER_VFIO_PCI},
+    {"kernel", POLICY_VF_DRIVER_KERNEL},
+    {0},
+};
+const struct policy_enum_name policy_link_state_names[] = {
+    {"auto", POLICY_LINK_AUTO},
+    {"enable", POLICY_LINK_ENABLE},
+    {"disable", POLICY_LINK_DISABLE},
+    {0},
+};
+const struct policy_enum_name policy_proto_names[] = {
+    {"802.1Q", POLICY_PROTO_8021Q},
+    {"802.1ad", POLICY_PROTO_8021AD},
+    {0},
+};
+const struct policy_enum_name policy_hfunc_names[] = {
+    {"toeplitz", POLICY_RSS_HFUNC_TOEPLITZ},
+    {"xor", POLICY_RSS_HFUNC_XOR},
+    {"crc32", POLICY_RSS_HFUNC_CRC32},
+    {0},
+};
+const struct policy_enum_name policy_irq_affinity_names[] = {
+    {"local", POLICY_IRQ_AFFINITY_LOCAL},
+    {"none", POLICY_IRQ_AFFINITY_NONE},
+    {0},
+};
+
+const char *policy_enum_lookup_name(const struct policy_enum_name *t, int value)
+{
+	for (; t->name; t++)
+		if (t->value == value)
+			return t->name;
+	return "?";
+}
+
+const char *policy_class_name(enum policy_class c)
+{
+	return policy_enum_lookup_name(policy_class_names, (int)c);
+}
+
+const char *policy_vf_driver_name(enum policy_vf_driver d)
+{
+	return policy_enum_lookup_name(policy_vf_driver_names, (int)d);
+}
+
+const char *policy_link_state_name(enum policy_link_state s)
+{
+	return policy_enum_lookup_name(policy_link_state_names, (int)s);
+}
+
+struct pctx {
+	yaml_document_t *doc;
+	struct policy *p;
+	struct arena *arena;
+	struct policy_diags *diags;
+	uint8_t *visited; /* one byte per document node: aliases must not be walked twice */
+	size_t n_nodes;
+};
+
+struct key_def;
+typedef int (*key_parser)(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field);
+
+struct key_def {
+	const char *name;
+	key_parser parse;
+	size_t offset; /* of the field in the object, handed to parse() */
+	uint32_t min, max;
+	const struct policy_enum_name *values;
+	bool required;
+};
+
+struct mapping_def {
+	const char *what; /* "pf", "nic", ... as messages name it */
+	const struct key_def *keys;
+	size_t n_keys;
+	/* Checks between keys of one mapping, after all of them were read. */
+	int (*finish)(struct pctx *c, yaml_node_t *n, void *obj);
+};
+
+static struct policy_mark node_mark(const yaml_node_t *n)
+{
+	return (struct policy_mark){
+	    .line = (uint32_t)n->start_mark.line + 1,
+	    .col = (uint32_t)n->start_mark.column + 1,
+	};
+}
+
+static int perr_at(struct pctx *c, struct policy_mark m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int perr_at(struct pctx *c, struct policy_mark m, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = policy_diag_addv(c->diags, POLICY_ERROR, m, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int pwarn_at(struct pctx *c, struct policy_mark m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int pwarn_at(struct pctx *c, struct policy_mark m, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = policy_diag_addv(c->diags, POLICY_WARNING, m, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a sequence";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+/* A node reached a second time came through an alias: walking it again could loop or blow up
+ * (the "billion laughs"), and a policy has no need for aliases. */
+static int node_enter(struct pctx *c, yaml_node_t *n, bool *ok)
+{
+	size_t i = (size_t)(n - c->doc->nodes.start);
+
+	*ok = false;
+	if (i >= c->n_nodes)
+		return 0;
+	if (c->visited[i])
+		return perr_at(c, node_mark(n),
+		               "YAML aliases are not supported: this node is used more than once");
+	c->visited[i] = 1;
+	*ok = true;
+	return 0;
+}
+
+static yaml_node_t *doc_node(struct pctx *c, int id)
+{
+	return yaml_document_get_node(c->doc, id);
+}
+
+/* The text of a scalar, or NULL after recording "KEY must be EXPECT" (r holds -ENOMEM then). */
+static const char *scalar_of(struct pctx *c, const struct key_def *k, yaml_node_t *n,
+                             const char *expect, int *r)
+{
+	const char *s = (const char *)n->data.scalar.value;
+
+	*r = 0;
+	if (n->type != YAML_SCALAR_NODE) {
+		*r = perr_at(c, node_mark(n), "'%s' must be %s, not %s", k->name, expect,
+		             node_kind(n));
+		return NULL;
+	}
+	if (strlen(s) != n->data.scalar.length) {
+		*r = perr_at(c, node_mark(n), "'%s' must not contain a NUL byte", k->name);
+		return NULL;
+	}
+	return s;
+}
+
+static int field_str(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	struct policy_str *f = field;
+	const char *s;
+	int r;
+
+	s = scalar_of(c, k, n, "a string", &r);
+	if (!s)
+		return r;
+	if (!*s)
+		return perr_at(c, node_mark(n), "'%s' must not be empty", k->name);
+	f->value = arena_strdup(c->arena, s);
+	if (!f->value)
+		return -ENOMEM;
+	f->mark = node_mark(n);
+	return 0;
+}
+
+/* Names end up in state files, logs and generated device names: keep them plain. */
+static bool name_is_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > POLICY_NAME_MAX)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+	       len;
+}
+
+static int field_name(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	const char *s;
+	int r;
+
+	s = scalar_of(c, k, n, "a name", &r);
+	if (!s)
+		return r;
+	if (!name_is_valid(s))
+		return perr_at(c, node_mark(n),
+		               "'%s' must be 1-%d letters, digits, '-', '_' or '.', got '%s'",
+		               k->name, POLICY_NAME_MAX, s);
+	return field_str(c, k, n, field);
+}
+
+static int field_interface(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	const char *s;
+	int r;
+
+	s = scalar_of(c, k, n, "an interface name", &r);
+	if (!s)
+		return r;
+	/* The kernel's rule for netdev names: IFNAMSIZ - 1 bytes, no '/', ':' or whitespace. */
+	if (!*s || strlen(s) > 15 || strpbrk(s, "/: \t\n") || !strcmp(s, ".") || !strcmp(s, ".."))
+		return perr_at(c, node_mark(n),
+		               "'%s' must be a network interface name (1-15 characters, no '/', "
+		               "':' or spaces), got '%s'",
+		               k->name, s);
+	return field_str(c, k, n, field);
+}
+
+static int field_ref(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	struct policy_ref *f = field;
+	const char *s;
+	int r;
+
+	s = scalar_of(c, k, n, "a name", &r);
+	if (!s)
+		return r;
+	if (!*s)
+		return perr_at(c, node_mark(n), "'%s' must not be empty", k->name);
+	f->name = arena_strdup(c->arena, s);
+	if (!f->name)
+		return -ENOMEM;
+	f->mark = node_mark(n);
+	return 0;
+}
+
+static int field_u32(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	struct policy_u32 *f = field;
+	const char *s;
+	uint32_t v;
+	int r;
+
+	s = scalar_of(c, k, n, "an integer", &r);
+	if (!s)
+		return r;
+	if (parse_u32(s, k->max, &v) < 0 || v < k->min)
+		return perr_at(c, node_mark(n), "'%s' must be an integer in %u-%u, got '%s'",
+		               k->name, k->min, k->max, s);
+	f->value = v;
+	f->set = true;
+	f->mark = node_mark(n);
+	return 0;
+}
+
+static int field_bool(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	struct policy_bool *f = field;
+	const char *s;
+	bool v;
+	int r;
+
+	s = scalar_of(c, k, n, "true or false", &r);
+	if (!s)
+		return r;
+	if (parse_bool(s, &v) < 0)
+		return perr_at(c, node_mark(n), "'%s' must be true or false, got '%s'", k->name, s);
+	f->value = v;
+	f->set = true;
+	f->mark = node_mark(n);
+	return 0;
+}
+
+static int enum_lookup(const struct policy_enum_name *t, const char *s, int *out)
+{
+	for (; t->name; t++) {
+		if (strcasecmp(t->name, s) == 0) {
+			*out = t->value;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int field_enum(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	struct policy_enum *f = field;
+	char list[256] = "";
+	const char *s;
+	int v, r;
+
+	s = scalar_of(c, k, n, "a word", &r);
+	if (!s)
+		return r;
+	if (enum_lookup(k->values, s, &v) == 0) {
+		f->value = v;
+		f->set = true;
+		f->mark = node_mark(n);
+		return 0;
+	}
+	for (const struct policy_enum_name *e = k->values; e->name; e++) {
+		if (e != k->values)
+			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+		strncat(list, e->name, sizeof(list) - strlen(list) - 1);
+	}
+	return perr_at(c, node_mark(n), "'%s' must be one of %s; got '%s'", k->name, list, s);
+}
+
+static int field_mac(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	struct policy_mac *f = field;
+	const char *s;
+	int r;
+
+	s = scalar_of(c, k, n, "a MAC address", &r);
+	if (!s)
+		return r;
+	if (parse_mac(s, f->addr) < 0)
+		return perr_at(c, node_mark(n),
+		               "'%s' must be a MAC address like 52:54:00:12:34:56, got '%s'",
+		               k->name, s);
+	f->set = true;
+	f->mark = node_mark(n);
+	return 0;
+}
+
+/* A VM NIC's MAC goes on the wire as a source address. */
+static int field_nic_mac(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	struct policy_mac *f = field;
+	char buf[MAC_STR_LEN];
+	int r;
+
+	r = field_mac(c, k, n, field);
+	if (r < 0 || !f->set)
+		return r;
+	format_mac(f->addr, buf);
+	if (mac_is_multicast(f->addr))
+		return perr_at(c, f->mark,
+		               "'%s' %s is a multicast address; a NIC needs a unicast one", k->name,
+		               buf);
+	if (mac_is_zero(f->addr))
+		return perr_at(c, f->mark, "'%s' must not be 00:00:00:00:00:00", k->name);
+	if (!mac_is_local(f->addr))
+		return pwarn_at(c, f->mark,
+		                "'%s' %s is not locally administered and may clash with a vendor's "
+		                "address (e.g. use 52:54:00:xx:xx:xx)",
+		                k->name, buf);
+	return 0;
+}
+
+static int field_pci(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	struct policy_pci *f = field;
+	const char *s;
+	int r;
+
+	s = scalar_of(c, k, n, "a PCI address", &r);
+	if (!s)
+		return r;
+	if (parse_pci_addr(s, &f->addr) < 0)
+		return perr_at(c, node_mark(n),
+		               "'%s' must be a PCI address like 0000:3b:00.0, got '%s'", k->name,
+		               s);
+	f->set = true;
+	f->mark = node_mark(n);
+	return 0;
+}
+
+/* id: "vvvv:dddd", the vendor and device ids as lspci -n prints them. */
+static int field_pci_id(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	struct policy_match *m = obj;
+	unsigned vendor, device;
+	const char *s;
+	int used = 0, r;
+
+	s = scalar_of(c, k, n, "a PCI id", &r);
+	if (!s)
+		return r;
+	if (strlen(s) != 9 || strspn(s, "0123456789abcdefABCDEF") != 4 || s[4] != ':' ||
+	    strspn(s + 5, "0123456789abcdefABCDEF") != 4 ||
+	    sscanf(s, "%4x:%4x%n", &vendor, &device, &used) != 2 || used != 9)
+		return perr_at(c, node_mark(n), "'%s' must be a PCI id like 8086:10c9, got '%s'",
+		               k->name, s);
+	m->vendor = (struct policy_u32){.value = vendor, .set = true, .mark = node_mark(n)};
+	m->device = (struct policy_u32){.value = device, .set = true, .mark = node_mark(n)};
+	return 0;
+}
+
+static int parse_mapping(struct pctx *c, yaml_node_t *n, const struct mapping_def *def, void *obj);
+
+/* Reads a mapping value into the object at field (a struct policy_* starting with its mark). */
+static int field_mapping(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field,
+                         const struct mapping_def *def)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return perr_at(c, node_mark(n), "'%s' must be a mapping, not %s", k->name,
+		               node_kind(n));
+	return parse_mapping(c, n, def, field);
+}
+
+/* Reads a sequence of mappings into a new arena array of elem_size objects. */
+static int field_items(struct pctx *c, const struct key_def *k, yaml_node_t *n,
+                       const struct mapping_def *def, size_t elem_size, void (*init)(void *obj),
+                       void **items, size_t *n_items)
+{
+	yaml_node_item_t *it;
+	size_t count, i = 0;
+	char *arr;
+	int r;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return perr_at(c, node_mark(n), "'%s' must be a sequence, not %s", k->name,
+		               node_kind(n));
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	arr = arena_alloc_array(c->arena, count, elem_size);
+	if (!arr)
+		return -ENOMEM;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *item = doc_node(c, *it);
+		void *obj = arr + i * elem_size;
+		bool ok;
+
+		if (!item)
+			continue;
+		r = node_enter(c, item, &ok);
+		if (r < 0)
+			return r;
+		if (!ok)
+			continue;
+		if (item->type != YAML_MAPPING_NODE) {
+			r = perr_at(c, node_mark(item),
+			            "each entry of '%s' must be a mapping, not %s", k->name,
+			            node_kind(item));
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (init)
+			init(obj);
+		r = parse_mapping(c, item, def, obj);
+		if (r < 0)
+			return r;
+		i++;
+	}
+	*items = arr;
+	*n_items = i;
+	return 0;
+}
+
+/* ---- rss ---- */
+
+static int field_rss_channels(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	struct policy_rss *rss = obj;
+	const char *s;
+	uint32_t v;
+	int r;
+
+	s = scalar_of(c, k, n, "an integer or numa-local", &r);
+	if (!s)
+		return r;
+	if (strcmp(s, "numa-local") == 0) {
+		rss->channels_numa_local = true;
+	} else if (parse_u32(s, POLICY_CHANNELS_MAX, &v) < 0 || v < 1) {
+		return perr_at(c, node_mark(n),
+		               "'%s' must be an integer in 1-%u or numa-local, got '%s'", k->name,
+		               POLICY_CHANNELS_MAX, s);
+	} else {
+		rss->channels.value = v;
+	}
+	rss->channels.set = true;
+	rss->channels.mark = node_mark(n);
+	return 0;
+}
+
+static int field_rss_weights(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	static const struct key_def weight = {"weight",          field_u32, 0,    0,
+	                                      POLICY_WEIGHT_MAX, NULL,      false};
+	struct policy_rss *rss = obj;
+	size_t count, i = 0;
+	bool any = false;
+	int r;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return perr_at(c, node_mark(n), "'%s' must be a sequence, not %s", k->name,
+		               node_kind(n));
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (count == 0)
+		return perr_at(c, node_mark(n), "'%s' must not be empty", k->name);
+	if (count > POLICY_CHANNELS_MAX)
+		return perr_at(c, node_mark(n), "'%s' lists more than %u channels", k->name,
+		               POLICY_CHANNELS_MAX);
+	rss->weights = arena_alloc_array(c->arena, count, sizeof(*rss->weights));
+	if (!rss->weights)
+		return -ENOMEM;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		struct policy_u32 w = {0};
+		yaml_node_t *item = doc_node(c, *it);
+
+		if (!item)
+			continue;
+		r = field_u32(c, &weight, item, &w);
+		if (r < 0)
+			return r;
+		rss->weights[i++] = w.value;
+		any |= w.value > 0;
+	}
+	rss->n_weights = i;
+	if (!any && i == count)
+		return perr_at(c, node_mark(n), "'%s' must not all be 0", k->name);
+	return 0;
+}
+
+static int indirection_finish(struct pctx *c, yaml_node_t *n, void *obj)
+{
+	struct policy_rss *rss = obj;
+
+	if (rss->weights && (rss->start.set || rss->queues.set))
+		return perr_at(c, node_mark(n),
+		               "'indirection' takes either weights or start and queues, not both");
+	if (rss->weights || rss->n_weights) {
+		rss->indirection.value = POLICY_RSS_INDIR_WEIGHTS;
+	} else if (rss->queues.set) {
+		rss->indirection.value = POLICY_RSS_INDIR_RANGE;
+	} else {
+		return perr_at(c, node_mark(n),
+		               "'indirection' needs weights, or queues (and start)");
+	}
+	rss->indirection.set = true;
+	rss->indirection.mark = node_mark(n);
+	return 0;
+}
+
+static const struct key_def indirection_keys[] = {
+    {"weights", field_rss_weights, 0, 0, 0, NULL, false},
+    {"start", field_u32, offsetof(struct policy_rss, start), 0, POLICY_CHANNELS_MAX - 1, NULL,
+     false},
+    {"queues", field_u32, offsetof(struct policy_rss, queues), 1, POLICY_CHANNELS_MAX, NULL, false},
+};
+
+/* The indirection keys live in struct policy_rss itself, whose mark is the rss mapping's;
+ * keep that mark rather than the inner mapping's. */
+static int field_rss_indirection(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	static const struct mapping_def def = {"indirection", indirection_keys,
+	                                       ARRAY_SIZE(indirection_keys), indirection_finish};
+	struct policy_rss *rss = obj;
+	struct policy_mark outer = rss->mark;
+	int r;
+
+	if (n->type == YAML_SCALAR_NODE &&
+	    strcmp((const char *)n->data.scalar.value, "equal") == 0) {
+		rss->indirection = (struct policy_enum){POLICY_RSS_INDIR_EQUAL, true, node_mark(n)};
+		return 0;
+	}
+	if (n->type != YAML_MAPPING_NODE)
+		return perr_at(c, node_mark(n),
+		               "'%s' must be equal or a mapping with weights or start and queues, "
+		               "got %s",
+		               k->name, node_kind(n));
+	r = parse_mapping(c, n, &def, rss);
+	rss->mark = outer;
+	return r;
+}
+
+static int hexbyte(const char *s, uint8_t *out)
+{
+	unsigned v;
+	int used = 0;
+
+	if (strspn(s, "0123456789abcdefABCDEF") < 2 || sscanf(s, "%2x%n", &v, &used) != 1 ||
+	    used != 2)
+		return -EINVAL;
+	*out = (uint8_t)v;
+	return 0;
+}
+
+/* key: random, or the bytes as ethtool -X hkey takes them ("6d:5a:56:..."). */
+static int field_rss_key(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	struct policy_rss *rss = obj;
+	size_t len, count;
+	const char *s;
+	int r;
+
+	s = scalar_of(c, k, n, "random or hex bytes", &r);
+	if (!s)
+		return r;
+	if (strcmp(s, "random") == 0) {
+		rss->key = (struct policy_enum){POLICY_RSS_KEY_RANDOM, true, node_mark(n)};
+		return 0;
+	}
+	len = strlen(s);
+	count = (len + 1) / 3;
+	if (len < 2 || (len + 1) % 3 != 0 || count > POLICY_RSS_KEY_MAX)
+		goto bad;
+	rss->key_bytes = arena_alloc(c->arena, count);
+	if (!rss->key_bytes)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		if (hexbyte(s + 3 * i, &rss->key_bytes[i]) < 0)
+			goto bad;
+		if (i + 1 < count && s[3 * i + 2] != ':')
+			goto bad;
+	}
+	rss->key_len = count;
+	rss->key = (struct policy_enum){POLICY_RSS_KEY_HEX, true, node_mark(n)};
+	return 0;
+bad:
+	rss->key_bytes = NULL;
+	return perr_at(c, node_mark(n),
+	               "'%s' must be random or 1-%d hex bytes like 6d:5a:56:da, got '%s'", k->name,
+	               POLICY_RSS_KEY_MAX, s);
+}
+
+static int rss_finish(struct pctx *c, yaml_node_t *n, void *obj)
+{
+	struct policy_rss *rss = obj;
+	uint32_t ch = rss->channels.value;
+	int r = 0;
+
+	(void)n;
+	rss->set = true;
+	if (!rss->channels.set || rss->channels_numa_local)
+		return 0;
+	/* With numa-local the count is only known on the host; the planner checks it there. */
+	if (rss->indirection.value == POLICY_RSS_INDIR_WEIGHTS && rss->n_weights > ch)
+		r = perr_at(c, rss->indirection.mark,
+		            "'weights' lists %zu channels but 'channels' is %u", rss->n_weights,
+		            ch);
+	if (rss->indirection.value == POLICY_RSS_INDIR_RANGE &&
+	    (uint64_t)rss->start.value + rss->queues.value > ch)
+		r = perr_at(c, rss->indirection.mark,
+		            "'start' + 'queues' is %u but 'channels' is only %u",
+		            rss->start.value + rss->queues.value, ch);
+	return r;
+}
+
+static const struct key_def rss_keys[] = {
+    {"channels", field_rss_channels, 0, 0, 0, NULL, false},
+    {"indirection", field_rss_indirection, 0, 0, 0, NULL, false},
+    {"key", field_rss_key, 0, 0, 0, NULL, false},
+    {"hfunc", field_enum, offsetof(struct policy_rss, hfunc), 0, 0, policy_hfunc_names, false},
+    {"irq-affinity", field_enum, offsetof(struct policy_rss, irq_affinity), 0, 0,
+     policy_irq_affinity_names, false},
+};
+static const struct mapping_def rss_def = {"rss", rss_keys, ARRAY_SIZE(rss_keys), rss_finish};
+
+static int field_rss(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	return field_mapping(c, k, n, field, &rss_def);
+}
+
+/* ---- pfs ---- */
+
+static int match_finish(struct pctx *c, yaml_node_t *n, void *obj)
+{
+	struct policy_match *m = obj;
+
+	if (!m->pci.set && !m->interface.value && !m->driver.value && !m->vendor.set && !m->mac.set)
+		return perr_at(c, node_mark(n),
+		               "'match' needs at least one of pci, interface, driver, id, mac");
+	return 0;
+}
+
+static const struct key_def match_keys[] = {
+    {"pci", field_pci, offsetof(struct policy_match, pci), 0, 0, NULL, false},
+    {"interface", field_interface, offsetof(struct policy_match, interface), 0, 0, NULL, false},
+    {"driver", field_str, offsetof(struct policy_match, driver), 0, 0, NULL, false},
+    {"id", field_pci_id, 0, 0, 0, NULL, false},
+    {"mac", field_mac, offsetof(struct policy_match, mac), 0, 0, NULL, false},
+};
+static const struct mapping_def match_def = {"match", match_keys, ARRAY_SIZE(match_keys),
+                                             match_finish};
+
+static int field_match(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	return field_mapping(c, k, n, field, &match_def);
+}
+
+static const struct key_def pf_keys[] = {
+    {"name", field_name, offsetof(struct policy_pf, name), 0, 0, NULL, true},
+    {"match", field_match, offsetof(struct policy_pf, match), 0, 0, NULL, true},
+    {"switch", field_str, offsetof(struct policy_pf, switch_name), 0, 0, NULL, false},
+    {"numvfs", field_u32, offsetof(struct policy_pf, numvfs), 0, POLICY_NUMVFS_MAX, NULL, false},
+    {"vf-driver", field_enum, offsetof(struct policy_pf, vf_driver), 0, 0, policy_vf_driver_names,
+     false},
+    {"rss", field_rss, offsetof(struct policy_pf, rss), 0, 0, NULL, false},
+    {"management", field_bool, offsetof(struct policy_pf, management), 0, 0, NULL, false},
+};
+static const struct mapping_def pf_def = {"pf", pf_keys, ARRAY_SIZE(pf_keys), NULL};
+
+static void pf_init(void *obj)
+{
+	struct policy_pf *pf = obj;
+
+	pf->passthrough_vm = POLICY_NONE;
+}
+
+static int field_pfs(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	struct policy *p = obj;
+
+	return field_items(c, k, n, &pf_def, sizeof(*p->pfs), pf_init, (void **)&p->pfs, &p->n_pfs);
+}
+
+/* ---- networks ---- */
+
+static int field_ref_list(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	static const struct key_def entry = {"pfs", NULL, 0, 0, 0, NULL, false};
+	struct policy_network *net = obj;
+	size_t count, i = 0;
+	int r;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return perr_at(c, node_mark(n), "'%s' must be a sequence of pf names, not %s",
+		               k->name, node_kind(n));
+	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	net->pfs = arena_alloc_array(c->arena, count, sizeof(*net->pfs));
+	if (!net->pfs)
+		return -ENOMEM;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = doc_node(c, *it);
+		struct policy_ref *ref = &net->pfs[i];
+
+		if (!item)
+			continue;
+		ref->index = POLICY_NONE;
+		r = field_ref(c, &entry, item, ref);
+		if (r < 0)
+			return r;
+		if (ref->name)
+			i++;
+	}
+	net->n_pfs = i;
+	return 0;
+}
+
+static const struct key_def network_keys[] = {
+    {"name", field_name, offsetof(struct policy_network, name), 0, 0, NULL, true},
+    {"vlan", field_u32, offsetof(struct policy_network, vlan), 0, POLICY_VLAN_MAX, NULL, false},
+    {"qos", field_u32, offsetof(struct policy_network, qos), 0, POLICY_QOS_MAX, NULL, false},
+    {"proto", field_enum, offsetof(struct policy_network, proto), 0, 0, policy_proto_names, false},
+    {"class", field_enum, offsetof(struct policy_network, class), 0, 0, policy_class_names, true},
+    {"pfs", field_ref_list, 0, 0, 0, NULL, false},
+};
+static const struct mapping_def network_def = {"network", network_keys, ARRAY_SIZE(network_keys),
+                                               NULL};
+
+static int field_networks(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	struct policy *p = obj;
+
+	return field_items(c, k, n, &network_def, sizeof(*p->networks), NULL, (void **)&p->networks,
+	                   &p->n_networks);
+}
+
+/* ---- vms ---- */
+
+static int rate_finish(struct pctx *c, yaml_node_t *n, void *obj)
+{
+	struct policy_rate *rate = obj;
+
+	(void)n;
+	if (rate->min.set && rate->max.set && rate->min.value > rate->max.value)
+		return perr_at(c, rate->min.mark, "rate min %u is greater than max %u",
+		               rate->min.value, rate->max.value);
+	return 0;
+}
+
+static const struct key_def rate_keys[] = {
+    {"min", field_u32, offsetof(struct policy_rate, min), 0, POLICY_RATE_MAX, NULL, false},
+    {"max", field_u32, offsetof(struct policy_rate, max), 1, POLICY_RATE_MAX, NULL, false},
+};
+static const struct mapping_def rate_def = {"rate", rate_keys, ARRAY_SIZE(rate_keys), rate_finish};
+
+static int field_rate(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	return field_mapping(c, k, n, field, &rate_def);
+}
+
+static const struct key_def nic_keys[] = {
+    {"network", field_ref, offsetof(struct policy_nic, network), 0, 0, NULL, true},
+    {"mac", field_nic_mac, offsetof(struct policy_nic, mac), 0, 0, NULL, false},
+    {"rate", field_rate, offsetof(struct policy_nic, rate), 0, 0, NULL, false},
+    {"shares", field_u32, offsetof(struct policy_nic, shares), 1, POLICY_SHARES_MAX, NULL, false},
+    {"spoofchk", field_bool, offsetof(struct policy_nic, spoofchk), 0, 0, NULL, false},
+    {"trust", field_bool, offsetof(struct policy_nic, trust), 0, 0, NULL, false},
+    {"link-state", field_enum, offsetof(struct policy_nic, link_state), 0, 0,
+     policy_link_state_names, false},
+    {"redundant", field_bool, offsetof(struct policy_nic, redundant), 0, 0, NULL, false},
+    {"migratable", field_bool, offsetof(struct policy_nic, migratable), 0, 0, NULL, false},
+    {"vf-driver", field_enum, offsetof(struct policy_nic, vf_driver), 0, 0, policy_vf_driver_names,
+     false},
+};
+static const struct mapping_def nic_def = {"nic", nic_keys, ARRAY_SIZE(nic_keys), NULL};
+
+static void nic_init(void *obj)
+{
+	struct policy_nic *nic = obj;
+
+	nic->network.index = POLICY_NONE;
+	nic->pf[0] = nic->pf[1] = POLICY_NONE;
+}
+
+static int passthrough_finish(struct pctx *c, yaml_node_t *n, void *obj)
+{
+	struct policy_passthrough *pt = obj;
+
+	if (pt->pci.set && pt->pf.name)
+		return perr_at(c, node_mark(n), "passthrough takes 'pci' or 'pf', not both");
+	if (!pt->pci.set && !pt->pf.name)
+		return perr_at(c, node_mark(n), "passthrough needs 'pci' or 'pf'");
+	pt->kind = pt->pf.name ? POLICY_PASSTHROUGH_PF : POLICY_PASSTHROUGH_PCI;
+	return 0;
+}
+
+static const struct key_def passthrough_keys[] = {
+    {"pci", field_pci, offsetof(struct policy_passthrough, pci), 0, 0, NULL, false},
+    {"pf", field_ref, offsetof(struct policy_passthrough, pf), 0, 0, NULL, false},
+};
+static const struct mapping_def passthrough_def = {
+    "passthrough", passthrough_keys, ARRAY_SIZE(passthrough_keys), passthrough_finish};
+
+static void passthrough_init(void *obj)
+{
+	struct policy_passthrough *pt = obj;
+
+	pt->pf.index = POLICY_NONE;
+}
+
+static int field_nics(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	struct policy_vm *vm = obj;
+
+	return field_items(c, k, n, &nic_def, sizeof(*vm->nics), nic_init, (void **)&vm->nics,
+	                   &vm->n_nics);
+}
+
+static int field_passthrough(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	struct policy_vm *vm = obj;
+
+	return field_items(c, k, n, &passthrough_def, sizeof(*vm->passthrough), passthrough_init,
+	                   (void **)&vm->passthrough, &vm->n_passthrough);
+}
+
+static const struct key_def vm_keys[] = {
+    {"name", field_name, offsetof(struct policy_vm, name), 0, 0, NULL, true},
+    {"numa-node", field_u32, offsetof(struct policy_vm, numa_node), 0, POLICY_NUMA_MAX, NULL,
+     false},
+    {"nics", field_nics, 0, 0, 0, NULL, false},
+    {"passthrough", field_passthrough, 0, 0, 0, NULL, false},
+};
+static const struct mapping_def vm_def = {"vm", vm_keys, ARRAY_SIZE(vm_keys), NULL};
+
+static int field_vms(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+{
+	struct policy *p = obj;
+
+	return field_items(c, k, n, &vm_def, sizeof(*p->vms), NULL, (void **)&p->vms, &p->n_vms);
+}
+
+/* ---- top level ---- */
+
+static const struct key_def defaults_keys[] = {
+    {"spoofchk", field_bool, offsetof(struct policy_defaults, spoofchk), 0, 0, NULL, false},
+    {"trust", field_bool, offsetof(struct policy_defaults, trust), 0, 0, NULL, false},
+    {"link-state", field_enum, offsetof(struct policy_defaults, link_state), 0, 0,
+     policy_link_state_names, false},
+    {"vf-driver", field_enum, offsetof(struct policy_defaults, vf_driver), 0, 0,
+     policy_vf_driver_names, false},
+};
+static const struct mapping_def defaults_def = {"defaults", defaults_keys,
+                                                ARRAY_SIZE(defaults_keys), NULL};
+
+static int field_defaults(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	return field_mapping(c, k, n, field, &defaults_def);
+}
+
+static int field_version(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	struct policy_u32 *v = field;
+	int r;
+
+	r = field_u32(c, k, n, field);
+	if (r < 0 || !v->set)
+		return r;
+	if (v->value != POLICY_VERSION)
+		return perr_at(c, v->mark,
+		               "unsupported policy version %u; this vfmgr reads version %d",
+		               v->value, POLICY_VERSION);
+	return 0;
+}
+
+/* Reserved for a fleet-wide selector ("this part applies to hosts ..."); refused rather than
+ * ignored so a version 1 vfmgr never applies a policy meant for other hosts. */
+static int field_hosts(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+{
+	(void)field;
+	return perr_at(c, node_mark(n), "'%s' is not supported in policy version %d", k->name,
+	               POLICY_VERSION);
+}
+
+static const struct key_def policy_keys[] = {
+    {"version", field_version, offsetof(struct policy, version), 0, UINT32_MAX, NULL, true},
+    {"defaults", field_defaults, offsetof(struct policy, defaults), 0, 0, NULL, false},
+    {"pfs", field_pfs, 0, 0, 0, NULL, false},
+    {"networks", field_networks, 0, 0, 0, NULL, false},
+    {"vms", field_vms, 0, 0, 0, NULL, false},
+    {"hosts", field_hosts, 0, 0, 0, NULL, false},
+};
+static const struct mapping_def policy_def = {"policy", policy_keys, ARRAY_SIZE(policy_keys), NULL};
+
+/* Every mapping in the schema has at most this many keys. */
+#define KEYS_MAX 16
+
+static int parse_mapping(struct pctx *c, yaml_node_t *n, const struct mapping_def *def, void *obj)
+{
+	struct policy_mark seen[KEYS_MAX] = {{0}};
+	int r;
+
+	assert(def->n_keys <= KEYS_MAX);
+	*(struct policy_mark *)obj = node_mark(n);
+	for (yaml_node_pair_t *pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top;
+	     pair++) {
+		yaml_node_t *key = doc_node(c, pair->key), *value = doc_node(c, pair->value);
+		const struct key_def *k = NULL;
+		const char *name;
+		size_t i;
+		bool ok;
+
+		if (!key || !value)
+			continue;
+		if (key->type != YAML_SCALAR_NODE) {
+			r = perr_at(c, node_mark(key), "keys in %s must be words, not %s",
+			            def->what, node_kind(key));
+			if (r < 0)
+				return r;
+			continue;
+		}
+		name = (const char *)key->data.scalar.value;
+		for (i = 0; i < def->n_keys; i++) {
+			if (strcmp(def->keys[i].name, name) == 0) {
+				k = &def->keys[i];
+				break;
+			}
+		}
+		if (!k) {
+			r = perr_at(c, node_mark(key), "unknown key '%s' in %s", name, def->what);
+		} else if (seen[i].line) {
+			r = perr_at(c, node_mark(key), "duplicate key '%s' in %s (first at %u:%u)",
+			            name, def->what, seen[i].line, seen[i].col);
+		} else {
+			seen[i] = node_mark(key);
+			r = node_enter(c, value, &ok);
+			if (r == 0 && ok)
+				r = k->parse(c, k, value, (char *)obj + k->offset);
+		}
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < def->n_keys; i++) {
+		if (def->keys[i].required && !seen[i].line) {
+			r = perr_at(c, node_mark(n), "missing required key '%s' in %s",
+			            def->keys[i].name, def->what);
+			if (r < 0)
+				return r;
+		}
+	}
+	return def->finish ? def->finish(c, n, obj) : 0;
+}
+
+/* The defaults section fills what NICs and PFs leave unset; `set` stays false on them. */
+static void policy_apply_defaults(struct policy *p)
+{
+	const struct policy_defaults *d = &p->defaults;
+
+	for (size_t i = 0; i < p->n_pfs; i++) {
+		if (!p->pfs[i].vf_driver.set)
+			p->pfs[i].vf_driver.value = d->vf_driver.value;
+	}
+	for (size_t v = 0; v < p->n_vms; v++) {
+		for (size_t i = 0; i < p->vms[v].n_nics; i++) {
+			struct policy_nic *nic = &p->vms[v].nics[i];
+
+			if (!nic->spoofchk.set)
+				nic->spoofchk.value = d->spoofchk.value;
+			if (!nic->trust.set)
+				nic->trust.value = d->trust.value;
+			if (!nic->link_state.set)
+				nic->link_state.value = d->link_state.value;
+			if (!nic->vf_driver.set)
+				nic->vf_driver.value = d->vf_driver.value;
+		}
+	}
+}
+
+static int yaml_problem(struct pctx *c, const yaml_parser_t *parser)
+{
+	struct policy_mark m = {
+	    .line = (uint32_t)parser->problem_mark.line + 1,
+	    .col = (uint32_t)parser->problem_mark.column + 1,
+	};
+
+	if (parser->error == YAML_MEMORY_ERROR)
+		return -ENOMEM;
+	if (parser->context)
+		return perr_at(c, m, "invalid YAML: %s %s",
+		               parser->problem ? parser->problem : "error", parser->context);
+	return perr_at(c, m, "invalid YAML: %s", parser->problem ? parser->problem : "error");
+}
+
+static int parse_document(struct pctx *c, yaml_parser_t *parser)
+{
+	yaml_document_t extra;
+	yaml_node_t *root;
+	bool ok;
+	int r;
+
+	root = yaml_document_get_root_node(c->doc);
+	if (!root)
+		return perr_at(c, (struct policy_mark){0}, "the policy is empty");
+	c->n_nodes = (size_t)(c->doc->nodes.top - c->doc->nodes.start);
+	c->visited = calloc(c->n_nodes, 1);
+	if (!c->visited)
+		return -ENOMEM;
+	r = node_enter(c, root, &ok);
+	if (r < 0)
+		return r;
+	if (root->type != YAML_MAPPING_NODE)
+		r = perr_at(c, node_mark(root), "the policy must be a mapping, not %s",
+		            node_kind(root));
+	else
+		r = parse_mapping(c, root, &policy_def, c->p);
+	if (r < 0)
+		return r;
+
+	/* A second document would be silently ignored by a reader that stops at the first. */
+	if (!yaml_parser_load(parser, &extra))
+		return yaml_problem(c, parser);
+	root = yaml_document_get_root_node(&extra);
+	if (root)
+		r = perr_at(c, node_mark(root),
+		            "a policy is one YAML document, found a second one");
+	yaml_document_delete(&extra);
+	return r;
+}
+
+void policy_free(struct policy *p)
+{
+	if (p)
+		arena_free(p->arena);
+}
+
+static struct policy *policy_new(const char *name)
+{
+	struct arena *a = arena_new();
+	struct policy *p;
+
+	if (!a)
+		return NULL;
+	p = arena_alloc(a, sizeof(*p));
+	if (!p || !(p->file = arena_strdup(a, name))) {
+		arena_free(a);
+		return NULL;
+	}
+	p->arena = a;
+	p->defaults.spoofchk.value = true;
+	p->defaults.trust.value = false;
+	p->defaults.link_state.value = POLICY_LINK_AUTO;
+	p->defaults.vf_driver.value = POLICY_VF_DRIVER_VFIO_PCI;
+	return p;
+}
+
+int policy_parse_buffer(const char *name, const char *buf, size_t len, struct policy **ret,
+                        struct policy_diags *diags)
+{
+	struct pctx c = {.diags = diags};
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct policy *p;
+	size_t errors_before = diags->n_errors;
+	int r;
+
+	assert(ret);
+	*ret = NULL;
+	if (!diags->file) {
+		diags->file = strdup(name);
+		if (!diags->file)
+			return -ENOMEM;
+	}
+	p = policy_new(name);
+	if (!p)
+		return -ENOMEM;
+	c.p = p;
+	c.arena = p->arena;
+	if (!yaml_parser_initialize(&parser)) {
+		policy_free(p);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		r = yaml_problem(&c, &parser);
+	} else {
+		c.doc = &doc;
+		r = parse_document(&c, &parser);
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
+	free(c.visited);
+	if (r == 0 && diags->n_errors == errors_before) {
+		policy_apply_defaults(p);
+		r = policy_validate(p, diags);
+	}
+	policy_diags_sort(diags);
+	if (r == 0 && diags->n_errors > errors_before)
+		r = -EINVAL;
+	if (r < 0) {
+		policy_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct stat st;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *nb;
+			if (cap >= POLICY_FILE_MAX)
+				return -EFBIG;
+			cap = cap ? cap * 2 : 65536;
+			nb = realloc(buf, cap);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f))
+				return -EIO;
+			break;
+		}
+	}
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+int policy_parse_file(const char *path, struct policy **ret, struct policy_diags *diags)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!diags->file) {
+		diags->file = strdup(path);
+		if (!diags->file)
+			return -ENOMEM;
+	}
+	r = read_file(path, &buf, &len);
+	if (r < 0)
+		return r;
+	return policy_parse_buffer(path, buf, len, ret, diags);
+}

@@ -1,0 +1,26 @@
+/* Shared by the policy parser and validator; not for users of the model. */
+#ifndef VFMGR_POLICY_INTERNAL_H
+#define VFMGR_POLICY_INTERNAL_H
+
+#include "policy/policy.h"
+
+/* Cross-checks a parsed policy, fills the derived fields (indices, placement) and records
+ * every problem in d. Returns 0 or -ENOMEM; errors are counted in d->n_errors. */
+int policy_validate(struct policy *p, struct policy_diags *d);
+
+struct policy_enum_name {
+	const char *name;
+	int value;
+};
+
+/* Value tables, in the order vfmgr-policy(5) lists them. */
+extern const struct policy_enum_name policy_class_names[];
+extern const struct policy_enum_name policy_vf_driver_names[];
+extern const struct policy_enum_name policy_link_state_names[];
+extern const struct policy_enum_name policy_proto_names[];
+extern const struct policy_enum_name policy_hfunc_names[];
+extern const struct policy_enum_name policy_irq_affinity_names[];
+
+const char *policy_enum_lookup_name(const struct policy_enum_name *t, int value);
+
+#endif

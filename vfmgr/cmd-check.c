@@ -1,0 +1,115 @@
+/* vfmgr check: parse and validate a policy without touching the host. */
+#include "vfmgr/commands.h"
+#include "policy/policy.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static void check_usage(FILE *f)
+{
+	fprintf(f, "usage: vfmgr check POLICY [--json]\n");
+}
+
+static int print_json(const struct policy_diags *d, const char *path)
+{
+	json_t *list = json_array();
+
+	if (!list)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct policy_diag *diag = &d->items[i];
+		json_t *o =
+		    json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", d->file ? d->file : path, "line",
+		              (json_int_t)diag->line, "column", (json_int_t)diag->col, "severity",
+		              policy_severity_name(diag->severity), "message", diag->message);
+
+		if (!o || json_array_append_new(list, o) < 0) {
+			json_decref(list);
+			return -ENOMEM;
+		}
+	}
+	json_dumpf(list, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(list);
+	return 0;
+}
+
+static void print_text(const struct policy_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		char buf[1024];
+
+		policy_diag_format(d, &d->items[i], buf, sizeof(buf));
+		fprintf(stderr, "%s\n", buf);
+	}
+}
+
+static void print_summary(const struct policy *p, const struct policy_diags *d, const char *path)
+{
+	if (p)
+		printf("%s: valid (%zu pfs, %zu networks, %zu vms, %zu warnings)\n", path, p->n_pfs,
+		       p->n_networks, p->n_vms, d->n_warnings);
+	else
+		fprintf(stderr, "%s: invalid (%zu errors, %zu warnings)\n", path, d->n_errors,
+		        d->n_warnings);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"json", no_argument, NULL, 'j'},
+	    {0},
+	};
+	struct policy_diags diags;
+	struct policy *p = NULL;
+	bool json = false;
+	const char *path;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			check_usage(stdout);
+			return EXIT_OK;
+		case 'j':
+			json = true;
+			break;
+		default:
+			check_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1) {
+		check_usage(stderr);
+		return EXIT_USAGE;
+	}
+	path = argv[optind];
+
+	policy_diags_init(&diags);
+	r = policy_parse_file(path, &p, &diags);
+	if (r < 0 && r != -EINVAL) {
+		/* I/O and memory failures have no place in the file; report them like a
+		 * diagnostic so --json readers see them too. */
+		if (policy_diag_add(&diags, POLICY_ERROR, (struct policy_mark){0},
+		                    "cannot read policy: %s", strerror(-r)) < 0) {
+			log_error("%s: %s", path, strerror(-r));
+			policy_diags_free(&diags);
+			return EXIT_FAIL;
+		}
+	}
+	if (json) {
+		if (print_json(&diags, path) < 0)
+			log_error("%s: cannot format diagnostics as JSON", path);
+	} else {
+		print_text(&diags);
+		print_summary(p, &diags, path);
+	}
+	policy_diags_free(&diags);
+	policy_free(p);
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
+}
