@@ -10,6 +10,10 @@ enum {
 };
 
 int cmd_list(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_release(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
 #endif

@@ -1,5 +1,8 @@
 #include "vfmgr/host.h"
 
+#include "util/log.h"
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +12,7 @@ void host_free(struct host *h)
 		free(h->nics[i].netdevs);
 		free(h->nics[i].group_peers);
 		free(h->nics[i].vfs);
+		pf_vfs_free(&h->nics[i].vf_settings);
 	}
 	free(h->nics);
 	memset(h, 0, sizeof(*h));
@@ -76,4 +80,30 @@ int observe_host(struct host *h)
 fail:
 	host_free(h);
 	return r;
+}
+
+const struct netdev *nic_pf_netdev(const struct nic *n)
+{
+	return n->n_netdevs ? &n->netdevs[0] : NULL;
+}
+
+int observe_vf_settings(struct host *h, struct vfnl *nl)
+{
+	for (size_t i = 0; i < h->n_nics; i++) {
+		struct nic *n = &h->nics[i];
+		const struct netdev *nd = nic_pf_netdev(n);
+
+		n->vf_settings_err = -ENOENT;
+		if (!n->sriov_capable || n->numvfs == 0 || !nd)
+			continue;
+		n->vf_settings_err = vfnl_read(nl, nd->ifindex, &n->vf_settings);
+		if (n->vf_settings_err < 0)
+			log_warn("%s (%s): cannot read VF settings: %s", n->addr, nd->name,
+				 strerror(-n->vf_settings_err));
+		else if (n->vf_settings.n_read < n->vf_settings.num_vf)
+			log_notice("%s (%s): the kernel reported %u of %u VFs (its VF list overflowed); "
+				   "the rest are written unverified",
+				   n->addr, nd->name, n->vf_settings.n_read, n->vf_settings.num_vf);
+	}
+	return 0;
 }

@@ -4,6 +4,7 @@
 #define VFMGR_HOST_H
 
 #include "util/parse.h"
+#include "vfmgr/vfnl.h"
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -55,6 +56,9 @@ struct nic {
 	char pf_addr[NIC_ADDR_LEN];
 	bool management;
 	char management_why[128];
+	/* VF settings from rtnetlink (observe_vf_settings); vf_settings_err < 0 when unread. */
+	struct pf_vfs vf_settings;
+	int vf_settings_err;
 };
 
 struct host {
@@ -65,6 +69,11 @@ struct host {
 void host_free(struct host *h);
 size_t host_find_nic(const struct host *h, const char *addr);
 size_t host_find_netdev(const struct host *h, const char *ifname);
+
+/* Reads the VF settings of every PF that has VFs and a netdev (one RTM_GETLINK each). */
+int observe_vf_settings(struct host *h, struct vfnl *nl);
+/* The interface through which a PF's VFs are configured, or NULL. */
+const struct netdev *nic_pf_netdev(const struct nic *n);
 
 /* Fills *h from libpci and sysfs (under util/sysfs's root). */
 int observe_host(struct host *h);

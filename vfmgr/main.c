@@ -22,6 +22,10 @@ struct command {
 static const struct command commands[] = {
 	{"list", cmd_list, "list [--json]              network PCI devices, their VFs and drivers"},
 	{"check", cmd_check, "check POLICY [--json]      validate a policy file (vfmgr-policy(5))"},
+	{"plan", cmd_plan, "plan POLICY [--json]       show what apply would change"},
+	{"apply", cmd_apply, "apply POLICY               make the host match the policy"},
+	{"status", cmd_status, "status [--json]            each VM's VFs, their live settings and drift"},
+	{"release", cmd_release, "release VM                 give a VM's VFs back, settings restored"},
 };
 
 static void usage(FILE *f)

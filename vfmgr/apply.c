@@ -1,0 +1,235 @@
+#include "vfmgr/apply.h"
+#include "vfmgr/sriov.h"
+#include "util/log.h"
+#include "util/sysfs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct undo {
+	const struct plan_action *act;
+	struct vf_write *writes; /* PLAN_SET_VFS: previous values of what was written */
+	size_t n;
+};
+
+static int injected_failure(size_t step)
+{
+	const char *e = getenv("VFMGR_TEST_FAIL_STEP");
+
+	if (e && strtoul(e, NULL, 10) == step + 1) {
+		log_error("step %zu: failing on purpose (VFMGR_TEST_FAIL_STEP, test only)", step + 1);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void describe_failure(const struct plan_action *a, const struct pf_vfs *back,
+			     const struct vf_write *w, size_t n, int err)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned idx = w[i].cfg.index;
+		if (idx >= back->num_vf || !back->readable[idx])
+			continue;
+		unsigned bad = vf_config_diff(&back->vfs[idx], &w[i].cfg, w[i].attrs);
+		if (!bad)
+			continue;
+		unsigned attr = vf_attr_first(bad);
+		char what[96];
+		vf_attr_format(attr, &w[i].cfg, what, sizeof(what));
+		log_error("%s (%s) vf %u: %s: %s", a->addr, a->ifname, idx, what, strerror(-err));
+		if (attr == VF_ATTR_RATE && w[i].cfg.min_rate > 0 && err == -EINVAL)
+			log_error("%s (%s): driver %s has no minimum TX rate (min_tx_rate); drop the "
+				  "rate min / shares for VFs on this PF",
+				  a->addr, a->ifname, a->driver);
+		else if (err == -EOPNOTSUPP || err == -EPROTONOSUPPORT)
+			log_error("%s (%s): driver %s does not support setting %s", a->addr, a->ifname,
+				  a->driver, vf_attr_name(attr));
+		return;
+	}
+	log_error("%s (%s): setting VFs failed: %s (read back, no VF differs)", a->addr, a->ifname,
+		  strerror(-err));
+}
+
+/* Writes only what differs from the VFs' settings now, keeping those settings as the undo. */
+/* A VF made by an earlier step had no settings to save at plan time: save them now. */
+static bool save_fresh(struct state *next, const char *addr, const struct pf_vfs *now)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < next->n; i++) {
+		struct state_alloc *al = &next->allocs[i];
+		if (al->saved_known || strcmp(al->pf_addr, addr) != 0 || al->vf >= now->num_vf ||
+		    !now->readable[al->vf])
+			continue;
+		al->saved = now->vfs[al->vf];
+		al->saved_known = true;
+		sysfs_read_link_name(al->vf_addr, sizeof(al->vf_addr), "/sys/bus/pci/devices/%s/virtfn%u",
+				     addr, al->vf);
+		changed = true;
+	}
+	return changed;
+}
+
+static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo *u,
+		       struct state *next, bool *state_changed)
+{
+	struct pf_vfs now, back;
+	struct vf_write *w = calloc(a->n_vfs ? a->n_vfs : 1, sizeof(*w));
+	size_t n = 0;
+	int r;
+
+	u->writes = calloc(a->n_vfs ? a->n_vfs : 1, sizeof(*u->writes));
+	if (!w || !u->writes) {
+		free(w);
+		return -ENOMEM;
+	}
+	r = vfnl_read(nl, a->ifindex, &now);
+	if (r < 0) {
+		log_error("%s (%s): read VF settings: %s", a->addr, a->ifname, strerror(-r));
+		free(w);
+		return r;
+	}
+	*state_changed |= save_fresh(next, a->addr, &now);
+	for (size_t i = 0; i < a->n_vfs; i++) {
+		const struct plan_vf *v = &a->vfs[i];
+		unsigned idx = v->want.cfg.index, attrs = v->want.attrs;
+		bool readable = idx < now.num_vf && now.readable[idx];
+
+		if (readable)
+			attrs = vf_config_diff(&now.vfs[idx], &v->want.cfg, VF_ATTR_ALL);
+		if (!attrs)
+			continue;
+		w[n].cfg = v->want.cfg;
+		w[n].attrs = attrs;
+		if (readable) {
+			u->writes[u->n].cfg = now.vfs[idx];
+			/* The kernel takes min and max together: the undo keeps both. */
+			u->writes[u->n].attrs = attrs;
+			u->n++;
+		}
+		n++;
+	}
+	r = n ? vfnl_write(nl, a->ifindex, w, n) : 0;
+	if (r < 0) {
+		/* The kernel stopped at the first failing VF attribute: find it, and undo what
+		 * got through before it. */
+		if (vfnl_read(nl, a->ifindex, &back) == 0) {
+			describe_failure(a, &back, w, n, r);
+			pf_vfs_free(&back);
+		}
+		int k = u->n ? vfnl_write(nl, a->ifindex, u->writes, u->n) : 0;
+		if (k < 0)
+			log_error("%s (%s): putting back the VFs of the failed step: %s", a->addr,
+				  a->ifname, strerror(-k));
+		u->n = 0;
+	} else if (n) {
+		log_info("%s (%s): set %zu VF%s in one message", a->addr, a->ifname, n, n == 1 ? "" : "s");
+	}
+	pf_vfs_free(&now);
+	free(w);
+	return r;
+}
+
+static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u,
+		    struct state *next, bool *state_changed)
+{
+	int r;
+
+	u->act = a;
+	switch (a->kind) {
+	case PLAN_SET_NUMVFS:
+		r = sriov_set_numvfs(a->bus, a->addr, a->from, a->to);
+		if (r == 0)
+			log_notice("%s: numvfs %u (was %u)", a->addr, a->to, a->from);
+		return r;
+	case PLAN_SET_VFS:
+		return run_set_vfs(a, nl, u, next, state_changed);
+	}
+	return -EINVAL;
+}
+
+static int undo_step(const struct undo *u, struct vfnl *nl)
+{
+	const struct plan_action *a = u->act;
+
+	switch (a->kind) {
+	case PLAN_SET_NUMVFS:
+		return sriov_set_numvfs(a->bus, a->addr, a->to, a->from);
+	case PLAN_SET_VFS:
+		return u->n ? vfnl_write(nl, a->ifindex, u->writes, u->n) : 0;
+	}
+	return -EINVAL;
+}
+
+static void describe_step(const struct plan_action *a, size_t k, const char *what)
+{
+	if (a->kind == PLAN_SET_NUMVFS)
+		log_error("step %zu (%s numvfs %u -> %u) %s", k + 1, a->addr, a->from, a->to, what);
+	else
+		log_error("step %zu (%s: settings of %zu VF%s) %s", k + 1, a->addr, a->n_vfs,
+			  a->n_vfs == 1 ? "" : "s", what);
+}
+
+int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
+	       const struct state *old)
+{
+	struct undo *undos = calloc(pl->n ? pl->n : 1, sizeof(*undos));
+	size_t done = 0;
+	bool state_changed = false;
+	int r = 0, rb = 0;
+
+	if (!undos)
+		return -ENOMEM;
+	/* Converged: not even the state file is rewritten. */
+	if (pl->n == 0 && state_equal(&pl->next, old)) {
+		free(undos);
+		return 0;
+	}
+	r = state_save(state_file, &pl->next);
+	if (r < 0) {
+		log_error("%s: cannot write the state file: %s; nothing was changed", state_file,
+			  strerror(-r));
+		free(undos);
+		return r;
+	}
+	for (; done < pl->n; done++) {
+		r = injected_failure(done);
+		if (r == 0)
+			r = run_step(&pl->actions[done], nl, &undos[done], &pl->next, &state_changed);
+		if (r < 0) {
+			describe_step(&pl->actions[done], done, "failed");
+			free(undos[done].writes);
+			break;
+		}
+	}
+	if (r < 0) {
+		/* Reverse order: settings before the VF counts they depend on. */
+		for (size_t k = done; k-- > 0;) {
+			int e = undo_step(&undos[k], nl);
+			if (e < 0) {
+				describe_step(undos[k].act, k, "could not be undone");
+				rb = e;
+			}
+		}
+		int e = state_save(state_file, old);
+		if (e < 0)
+			log_error("%s: cannot put back the state file: %s", state_file, strerror(-e));
+		if (rb == 0 && e == 0)
+			log_error("rolled back: the failed step's partial changes and %zu earlier "
+				  "step%s undone; the host is as it was before",
+				  done, done == 1 ? "" : "s");
+		else
+			log_error("rollback incomplete: compare `vfmgr status` with the policy");
+	}
+	if (r == 0 && state_changed) {
+		r = state_save(state_file, &pl->next);
+		if (r < 0)
+			log_error("%s: cannot record the new VFs' first settings: %s", state_file,
+				  strerror(-r));
+	}
+	for (size_t k = 0; k < done; k++)
+		free(undos[k].writes);
+	free(undos);
+	return r;
+}

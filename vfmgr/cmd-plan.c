@@ -1,0 +1,119 @@
+/* vfmgr plan POLICY / vfmgr apply POLICY: show, or make, the changes that converge the host. */
+#include "vfmgr/apply.h"
+#include "vfmgr/commands.h"
+#include "vfmgr/context.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+struct plan_opts {
+	bool json;
+	const char *state_file;
+	const char *policy;
+};
+
+static int parse_opts(int argc, char **argv, const char *usage, bool allow_json,
+		      struct plan_opts *o)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"state", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			if (!allow_json)
+				goto bad;
+			o->json = true;
+			break;
+		case 's':
+			o->state_file = optarg;
+			break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			return EXIT_OK;
+		default:
+			goto bad;
+		}
+	}
+	if (optind + 1 != argc)
+		goto bad;
+	o->policy = argv[optind];
+	return -1;
+bad:
+	fprintf(stderr, "usage: %s\n", usage);
+	return EXIT_USAGE;
+}
+
+/* Loads, plans, prints diagnostics; returns an exit status or -1 to go on with *pl. */
+static int make_plan(const struct plan_opts *o, bool lock, struct context *ctx, struct plan *pl)
+{
+	struct policy_diags d;
+	int r;
+
+	if (context_load(ctx, o->policy, o->state_file, lock) < 0)
+		return EXIT_FAIL;
+	policy_diags_init(&d);
+	r = plan_build(ctx->policy, &ctx->host, &ctx->state, pl, &d);
+	context_print_diags(&d);
+	policy_diags_free(&d);
+	if (r < 0) {
+		log_error("%s: cannot plan%s; nothing was changed", o->policy,
+			  r == -EINVAL ? " (see above)" : "");
+		return EXIT_FAIL;
+	}
+	return -1;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct plan_opts o;
+	struct context ctx;
+	struct plan pl;
+	int r = parse_opts(argc, argv, "vfmgr plan POLICY [--json] [--state FILE]", true, &o);
+
+	if (r >= 0)
+		return r;
+	r = make_plan(&o, false, &ctx, &pl);
+	if (r < 0) {
+		if (o.json) {
+			json_t *j = plan_to_json(&pl);
+			json_dumpf(j, stdout, JSON_INDENT(2));
+			putchar('\n');
+			json_decref(j);
+		} else {
+			plan_print(&pl, stdout);
+		}
+		plan_free(&pl);
+		r = EXIT_OK;
+	}
+	context_free(&ctx);
+	return r;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct plan_opts o;
+	struct context ctx;
+	struct plan pl;
+	int r = parse_opts(argc, argv, "vfmgr apply POLICY [--state FILE]", false, &o);
+
+	if (r >= 0)
+		return r;
+	r = make_plan(&o, true, &ctx, &pl);
+	if (r < 0) {
+		plan_print(&pl, stdout);
+		r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
+		plan_free(&pl);
+	}
+	context_free(&ctx);
+	return r;
+}

@@ -1,0 +1,64 @@
+/* vfmgr release VM: put the settings of a VM's VFs back as they were before vfmgr took them,
+ * then drop the VM's allocations from the state file. */
+#include "vfmgr/apply.h"
+#include "vfmgr/commands.h"
+#include "vfmgr/context.h"
+#include "util/log.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+int cmd_release(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"state", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *state_file = NULL, *vm;
+	struct context ctx;
+	struct plan pl;
+	bool held = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			state_file = optarg;
+			break;
+		case 'h':
+			printf("usage: vfmgr release VM [--state FILE]\n");
+			return EXIT_OK;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: vfmgr release VM [--state FILE]\n");
+		return EXIT_USAGE;
+	}
+	vm = argv[optind];
+	if (context_load(&ctx, NULL, state_file, true) < 0) {
+		context_free(&ctx);
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < ctx.state.n; i++)
+		held |= strcmp(ctx.state.allocs[i].vm, vm) == 0;
+	if (!held) {
+		log_error("vm %s holds no VFs (%s)", vm, ctx.state_file);
+		context_free(&ctx);
+		return EXIT_FAIL;
+	}
+	r = plan_release(&ctx.host, &ctx.state, vm, &pl);
+	if (r < 0) {
+		log_error("release %s: %s", vm, strerror(-r));
+		context_free(&ctx);
+		return EXIT_FAIL;
+	}
+	plan_print(&pl, stdout);
+	r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
+	plan_free(&pl);
+	context_free(&ctx);
+	return r;
+}

@@ -1,0 +1,298 @@
+/* plan_build: a pure function from (policy, host, state) to ordered actions. No I/O. */
+#include "vfmgr/plan.h"
+#include "util/array.h"
+#include "util/strcopy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void plan_free(struct plan *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		free(pl->actions[i].vfs);
+	free(pl->actions);
+	state_free(&pl->next);
+	memset(pl, 0, sizeof(*pl));
+}
+
+static struct plan_action *new_action(struct plan *pl, enum plan_kind kind, const struct nic *n)
+{
+	struct plan_action *a = ARRAY_APPEND(pl->actions, pl->n, pl->cap);
+	const struct netdev *nd = nic_pf_netdev(n);
+
+	if (!a)
+		return NULL;
+	a->kind = kind;
+	a->bus = n->bus;
+	str_copy(a->addr, sizeof(a->addr), n->addr);
+	str_copy(a->driver, sizeof(a->driver), n->driver);
+	if (nd) {
+		str_copy(a->ifname, sizeof(a->ifname), nd->name);
+		a->ifindex = nd->ifindex;
+	}
+	return a;
+}
+
+/* What the snapshot knows of VF vf on PF n, if the VF survives the plan's numvfs change. */
+static const struct vf_config *known_vf(const struct nic *n, unsigned vf, bool numvfs_changes,
+					bool *unverified)
+{
+	*unverified = false;
+	if (numvfs_changes || vf >= (unsigned)n->numvfs)
+		return NULL;
+	if (n->vf_settings_err < 0 || vf >= n->vf_settings.num_vf || !n->vf_settings.readable[vf]) {
+		*unverified = true;
+		return NULL;
+	}
+	return &n->vf_settings.vfs[vf];
+}
+
+static int add_vf_write(struct plan_action *act, const struct nic *n, bool numvfs_changes,
+			const struct vf_config *want, const char *owner)
+{
+	bool unverified;
+	const struct vf_config *have = known_vf(n, want->index, numvfs_changes, &unverified);
+	unsigned attrs = have ? vf_config_diff(have, want, VF_ATTR_ALL) : VF_ATTR_ALL;
+
+	if (attrs == 0)
+		return 0;
+	struct plan_vf *v = ARRAY_APPEND(act->vfs, act->n_vfs, act->cap_vfs);
+	if (!v)
+		return -ENOMEM;
+	v->want.cfg = *want;
+	v->want.attrs = attrs;
+	v->have_known = have != NULL;
+	if (have)
+		v->have = *have;
+	v->unverified = unverified;
+	str_copy(v->owner, sizeof(v->owner), owner);
+	return 0;
+}
+
+static int cmp_plan_vf(const void *a, const void *b)
+{
+	const struct plan_vf *x = a, *y = b;
+
+	return (x->want.cfg.index > y->want.cfg.index) - (x->want.cfg.index < y->want.cfg.index);
+}
+
+/* VFs that leave the state (VM or NIC gone from the policy) get their saved settings back. */
+static bool released(const struct state *next, const struct state_alloc *o)
+{
+	const struct state_alloc *n = state_find(next, o->vm, o->nic, o->leg);
+
+	return !n || strcmp(n->pf_addr, o->pf_addr) != 0 || n->vf != o->vf;
+}
+
+static int plan_pf_vfs(struct plan *pl, const struct nic *n, bool numvfs_changes,
+		       const struct state *old)
+{
+	struct plan_action *act = new_action(pl, PLAN_SET_VFS, n);
+	char owner[STATE_NAME_LEN + 32];
+	int r = 0;
+
+	if (!act)
+		return -ENOMEM;
+	for (size_t i = 0; i < old->n && r == 0; i++) {
+		const struct state_alloc *o = &old->allocs[i];
+		if (strcmp(o->pf_addr, n->addr) != 0 || !released(&pl->next, o) || !o->saved_known ||
+		    numvfs_changes)
+			continue;
+		struct vf_config back = o->saved;
+		back.index = o->vf;
+		snprintf(owner, sizeof(owner), "released from %s", o->vm);
+		r = add_vf_write(act, n, false, &back, owner);
+	}
+	for (size_t i = 0; i < pl->next.n && r == 0; i++) {
+		const struct state_alloc *a = &pl->next.allocs[i];
+		if (strcmp(a->pf_addr, n->addr) != 0)
+			continue;
+		snprintf(owner, sizeof(owner), "%s nic %u%s", a->vm, a->nic, a->leg ? " leg 1" : "");
+		r = add_vf_write(act, n, numvfs_changes, &a->want, owner);
+	}
+	if (r < 0)
+		return r;
+	if (act->n_vfs == 0) {
+		free(act->vfs);
+		pl->n--;
+		return 0;
+	}
+	qsort(act->vfs, act->n_vfs, sizeof(*act->vfs), cmp_plan_vf);
+	return 0;
+}
+
+/* The names of the VMs that hold VFs of a PF, for refusals. */
+static bool holders(const struct state *s, const char *addr, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->allocs[i].pf_addr, addr) != 0 || strstr(buf, s->allocs[i].vm))
+			continue;
+		off += (size_t)snprintf(buf + off, off < size ? size - off : 0, "%s%s",
+					off ? ", " : "", s->allocs[i].vm);
+	}
+	return off > 0;
+}
+
+static int check_pf(const struct policy_pf *pf, const struct nic *n, unsigned want_numvfs,
+		    const struct state *old, const struct state *next, struct policy_diags *d)
+{
+	char who[256];
+	bool touched = want_numvfs != (unsigned)n->numvfs || holders(next, n->addr, who, sizeof(who));
+
+	if (touched && n->management) {
+		policy_diag_add(d, POLICY_ERROR, pf->mark,
+				"pf %s: %s carries the host's management path (%s); vfmgr will not "
+				"change it (mark the pf management: true, or pick another device)",
+				pf->name.value, n->addr, n->management_why);
+		return -EINVAL;
+	}
+	if (!n->sriov_capable && want_numvfs > 0) {
+		policy_diag_add(d, POLICY_ERROR, pf->numvfs.mark, "pf %s: %s has no SR-IOV capability",
+				pf->name.value, n->addr);
+		return -EINVAL;
+	}
+	if (n->totalvfs >= 0 && want_numvfs > (unsigned)n->totalvfs) {
+		policy_diag_add(d, POLICY_ERROR, pf->numvfs.mark,
+				"pf %s: numvfs %u is more than %s supports (sriov_totalvfs %d)",
+				pf->name.value, want_numvfs, n->addr, n->totalvfs);
+		return -EINVAL;
+	}
+	/* numvfs only goes N->0->M: every VF is destroyed, so no VM may hold one. */
+	if (n->numvfs > 0 && want_numvfs != (unsigned)n->numvfs && holders(old, n->addr, who, sizeof(who))) {
+		policy_diag_add(d, POLICY_ERROR, pf->numvfs.mark,
+				"pf %s: changing numvfs %d -> %u on %s destroys every VF, and VMs hold "
+				"VFs there: %s; release them first (vfmgr release VM)",
+				pf->name.value, n->numvfs, want_numvfs, n->addr, who);
+		return -EINVAL;
+	}
+	if ((want_numvfs > 0 || touched) && !nic_pf_netdev(n)) {
+		policy_diag_add(d, POLICY_ERROR, pf->mark,
+				"pf %s: %s has no network interface (driver %s) to configure VFs through",
+				pf->name.value, n->addr, n->driver[0] ? n->driver : "none");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_shares(const struct policy *p, const struct host *h, const size_t *pf_nic,
+			const struct state *next, struct policy_diags *d)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < next->n; i++) {
+		const struct state_alloc *a = &next->allocs[i];
+		for (size_t v = 0; v < p->n_vms; v++) {
+			const struct policy_nic *nic;
+			if (strcmp(p->vms[v].name.value, a->vm) != 0)
+				continue;
+			nic = &p->vms[v].nics[a->nic];
+			if (!nic->shares.set || nic->rate.min.set || a->want.min_rate > 0)
+				continue;
+			for (size_t pf = 0; pf < p->n_pfs; pf++) {
+				if (pf_nic[pf] == NO_INDEX || strcmp(h->nics[pf_nic[pf]].addr, a->pf_addr))
+					continue;
+				const struct netdev *nd = nic_pf_netdev(&h->nics[pf_nic[pf]]);
+				policy_diag_add(d, POLICY_ERROR, nic->shares.mark,
+						"vm %s nic %u: shares need the link speed of %s (%s), "
+						"which is unknown (link down?)",
+						a->vm, a->nic, a->pf_addr, nd ? nd->name : "no interface");
+				r = -EINVAL;
+			}
+		}
+	}
+	return r;
+}
+
+int plan_build(const struct policy *p, const struct host *h, const struct state *old,
+	       struct plan *out, struct policy_diags *d)
+{
+	size_t *pf_nic = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*pf_nic));
+	unsigned *numvfs = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*numvfs));
+	int r, bad = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!pf_nic || !numvfs) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = pfmatch_resolve(p, h, pf_nic, d);
+	if (r == -ENOMEM)
+		goto out;
+	bad |= r;
+	for (size_t i = 0; i < p->n_pfs; i++)
+		if (pf_nic[i] != NO_INDEX)
+			numvfs[i] = p->pfs[i].numvfs.set ? p->pfs[i].numvfs.value
+							 : (unsigned)h->nics[pf_nic[i]].numvfs;
+	r = alloc_assign(p, h, pf_nic, numvfs, old, &out->next, d);
+	if (r == -ENOMEM)
+		goto out;
+	bad |= r;
+	bad |= check_shares(p, h, pf_nic, &out->next, d);
+	for (size_t i = 0; i < p->n_pfs; i++) {
+		if (pf_nic[i] == NO_INDEX || p->pfs[i].management.value)
+			continue;
+		bad |= check_pf(&p->pfs[i], &h->nics[pf_nic[i]], numvfs[i], old, &out->next, d);
+	}
+	if (bad) {
+		r = -EINVAL;
+		goto out;
+	}
+	/* Per PF in address order: its VF count first, then all its VF settings in one step. */
+	for (size_t hn = 0; hn < h->n_nics && r == 0; hn++) {
+		for (size_t i = 0; i < p->n_pfs && r == 0; i++) {
+			const struct nic *n = &h->nics[hn];
+			bool changes = numvfs[i] != (unsigned)n->numvfs;
+			if (pf_nic[i] != hn || p->pfs[i].management.value)
+				continue;
+			if (changes) {
+				struct plan_action *a = new_action(out, PLAN_SET_NUMVFS, n);
+				if (!a) {
+					r = -ENOMEM;
+					break;
+				}
+				a->from = (unsigned)n->numvfs;
+				a->to = numvfs[i];
+			}
+			r = plan_pf_vfs(out, n, changes, old);
+		}
+	}
+out:
+	free(pf_nic);
+	free(numvfs);
+	if (r < 0)
+		plan_free(out);
+	return r;
+}
+
+int plan_release(const struct host *h, const struct state *old, const char *vm, struct plan *out)
+{
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < old->n; i++) {
+		if (strcmp(old->allocs[i].vm, vm) == 0)
+			continue;
+		struct state_alloc *a = ARRAY_APPEND(out->next.allocs, out->next.n, out->next.cap);
+		if (!a) {
+			plan_free(out);
+			return -ENOMEM;
+		}
+		*a = old->allocs[i];
+	}
+	for (size_t hn = 0; hn < h->n_nics && r == 0; hn++) {
+		bool mine = false;
+		for (size_t i = 0; i < old->n; i++)
+			mine |= strcmp(old->allocs[i].vm, vm) == 0 &&
+				strcmp(old->allocs[i].pf_addr, h->nics[hn].addr) == 0;
+		if (mine)
+			r = plan_pf_vfs(out, &h->nics[hn], false, old);
+	}
+	if (r < 0)
+		plan_free(out);
+	return r;
+}

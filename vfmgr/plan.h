@@ -1,0 +1,69 @@
+/* The plan: what apply will do, in order, each step with what it undoes to. Built by a pure
+ * function of (policy, host snapshot, state); printed by `vfmgr plan`, run by `vfmgr apply`. */
+#ifndef VFMGR_PLAN_H
+#define VFMGR_PLAN_H
+
+#include "policy/policy.h"
+#include "vfmgr/host.h"
+#include "vfmgr/state.h"
+#include "vfmgr/vfnl.h"
+
+#include <jansson.h>
+
+enum plan_kind {
+	PLAN_SET_NUMVFS,
+	PLAN_SET_VFS,
+};
+
+struct plan_vf {
+	struct vf_write want; /* want.attrs: the groups to write */
+	struct vf_config have;
+	bool have_known;      /* false: made by an earlier step (apply reads it then) */
+	bool unverified;      /* the kernel's VF list was cut short: written unconditionally */
+	char owner[STATE_NAME_LEN + 16]; /* "web01 nic 0" or "released from web01" */
+};
+
+struct plan_action {
+	enum plan_kind kind;
+	enum nic_bus bus;
+	char addr[NIC_ADDR_LEN];
+	char ifname[IF_NAMESIZE];
+	char driver[DRIVER_LEN];
+	int ifindex;
+	unsigned from, to; /* PLAN_SET_NUMVFS */
+	struct plan_vf *vfs; /* PLAN_SET_VFS, by ascending VF index */
+	size_t n_vfs, cap_vfs;
+};
+
+struct plan {
+	struct plan_action *actions;
+	size_t n, cap;
+	struct state next; /* the state file after a successful apply */
+};
+
+/* Resolves each policy PF to the one host device its match selects; NO_INDEX entries get an
+ * error in diags (no device, or several). out has p->n_pfs entries. */
+int pfmatch_resolve(const struct policy *p, const struct host *h, size_t *out,
+		    struct policy_diags *diags);
+
+/* Decides which VF each VM NIC gets: kept from the old state where still valid, else the
+ * lowest free VF on the best PF (the VM's NUMA node first). */
+int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_nic,
+		 const unsigned *numvfs, const struct state *old, struct state *next,
+		 struct policy_diags *diags);
+/* The settings the policy asks for on one VM NIC's VF (MAC, VLAN, rates, flags). */
+void alloc_want(const struct policy *p, const struct host *h, const size_t *pf_nic,
+		const struct state_alloc *a, struct vf_config *want);
+
+/* 0 with the plan, -EINVAL with errors in diags (nothing to apply then), -ENOMEM. */
+int plan_build(const struct policy *p, const struct host *h, const struct state *old,
+	       struct plan *out, struct policy_diags *diags);
+/* Gives one VM's VFs back: their saved settings restored, their allocations dropped. */
+int plan_release(const struct host *h, const struct state *old, const char *vm, struct plan *out);
+void plan_free(struct plan *pl);
+
+/* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)". */
+void plan_print(const struct plan *pl, FILE *f);
+json_t *plan_to_json(const struct plan *pl);
+
+#endif

@@ -1,0 +1,92 @@
+#include "vfmgr/sriov.h"
+#include "util/log.h"
+#include "util/sysfs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VF_WAIT_SECONDS 30
+
+static const char *devdir(enum nic_bus bus)
+{
+	return bus == NIC_BUS_PCI ? "/sys/bus/pci/devices" : "/sys/bus/netdevsim/devices";
+}
+
+int sriov_read_numvfs(enum nic_bus bus, const char *addr, unsigned *out)
+{
+	long v;
+	int r = sysfs_read_long(&v, "%s/%s/sriov_numvfs", devdir(bus), addr);
+
+	if (r < 0)
+		return r;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* VFs appear as PCI functions (virtfnN links) after the write returns; wait for all of them so
+ * the next step finds their devices. netdevsim VFs are bookkeeping only. */
+static int wait_for_vfs(const char *addr, unsigned n)
+{
+	double start = now();
+	bool tty = isatty(2) && n > 8;
+	unsigned seen = 0;
+
+	while (seen < n) {
+		while (seen < n && sysfs_exists("/sys/bus/pci/devices/%s/virtfn%u", addr, seen))
+			seen++;
+		if (tty)
+			fprintf(stderr, "\r%s: %u of %u VFs", addr, seen, n);
+		if (seen == n)
+			break;
+		if (now() - start > VF_WAIT_SECONDS) {
+			if (tty)
+				fputc('\n', stderr);
+			log_error("%s: only %u of %u VFs appeared within %d s", addr, seen, n,
+				  VF_WAIT_SECONDS);
+			return -ETIMEDOUT;
+		}
+		usleep(20000);
+	}
+	if (tty)
+		fputc('\n', stderr);
+	return 0;
+}
+
+static int write_numvfs(enum nic_bus bus, const char *addr, unsigned n)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%u", n);
+	int r = sysfs_write_str(v, "%s/%s/sriov_numvfs", devdir(bus), addr);
+	if (r < 0)
+		log_error("%s: set sriov_numvfs %u: %s", addr, n, strerror(-r));
+	return r;
+}
+
+int sriov_set_numvfs(enum nic_bus bus, const char *addr, unsigned from, unsigned to)
+{
+	int r;
+
+	if (from == to)
+		return 0;
+	if (from != 0 && to != 0) {
+		r = write_numvfs(bus, addr, 0);
+		if (r < 0)
+			return r;
+	}
+	r = write_numvfs(bus, addr, to);
+	if (r < 0)
+		return r;
+	return bus == NIC_BUS_PCI ? wait_for_vfs(addr, to) : 0;
+}

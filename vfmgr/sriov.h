@@ -1,0 +1,12 @@
+/* sriov_numvfs: the kernel's only knob for VF creation. */
+#ifndef VFMGR_SRIOV_H
+#define VFMGR_SRIOV_H
+
+#include "vfmgr/host.h"
+
+/* Sets the VF count and waits (bounded) until the VFs exist. The kernel only goes N->0->M, so
+ * a change between two non-zero counts passes through 0. */
+int sriov_set_numvfs(enum nic_bus bus, const char *addr, unsigned from, unsigned to);
+int sriov_read_numvfs(enum nic_bus bus, const char *addr, unsigned *out);
+
+#endif

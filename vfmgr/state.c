@@ -1,0 +1,311 @@
+#include "vfmgr/state.h"
+#include "util/array.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strcopy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATE_VERSION 1
+
+void state_free(struct state *s)
+{
+	free(s->allocs);
+	memset(s, 0, sizeof(*s));
+}
+
+int state_copy(struct state *dst, const struct state *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->n == 0)
+		return 0;
+	dst->allocs = malloc(src->n * sizeof(*dst->allocs));
+	if (!dst->allocs)
+		return -ENOMEM;
+	memcpy(dst->allocs, src->allocs, src->n * sizeof(*dst->allocs));
+	dst->n = dst->cap = src->n;
+	return 0;
+}
+
+const char *state_path(const char *override)
+{
+	if (override)
+		return override;
+	if (getenv("VFMGR_STATE"))
+		return getenv("VFMGR_STATE");
+	return STATE_DEFAULT_PATH;
+}
+
+struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->allocs[i].nic == nic && s->allocs[i].leg == leg &&
+		    strcmp(s->allocs[i].vm, vm) == 0)
+			return &s->allocs[i];
+	return NULL;
+}
+
+static json_t *vfcfg_to_json(const struct vf_config *c)
+{
+	char mac[MAC_STR_LEN];
+
+	format_mac(c->mac, mac);
+	return json_pack("{s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:i, s:s}", "mac", mac, "vlan", c->vlan,
+			 "qos", c->qos, "proto", c->proto == VF_PROTO_8021AD ? "802.1ad" : "802.1Q",
+			 "min_tx_rate", (int)c->min_rate, "max_tx_rate", (int)c->max_rate,
+			 "spoofchk", c->spoofchk, "trust", c->trust, "link_state",
+			 vf_link_state_name(c->link_state));
+}
+
+bool state_equal(const struct state *a, const struct state *b)
+{
+	json_t *x = state_to_json(a), *y = state_to_json(b);
+	bool eq = x && y && json_equal(x, y);
+
+	json_decref(x);
+	json_decref(y);
+	return eq;
+}
+
+json_t *state_to_json(const struct state *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < s->n; i++) {
+		const struct state_alloc *al = &s->allocs[i];
+		json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "vm",
+				      al->vm, "nic", al->nic, "leg", al->leg, "network", al->network,
+				      "pf", al->pf, "pf_address", al->pf_addr, "vf", al->vf,
+				      "vf_address", al->vf_addr, "saved",
+				      al->saved_known ? vfcfg_to_json(&al->saved) : json_null(),
+				      "want", vfcfg_to_json(&al->want));
+		if (!o || json_array_append_new(a, o) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a ? json_pack("{s:i, s:o}", "version", STATE_VERSION, "allocations", a) : NULL;
+}
+
+static int link_state_from(const char *s)
+{
+	for (unsigned v = IFLA_VF_LINK_STATE_AUTO; v <= IFLA_VF_LINK_STATE_DISABLE; v++)
+		if (strcmp(s, vf_link_state_name(v)) == 0)
+			return (int)v;
+	return -1;
+}
+
+static int vfcfg_from_json(json_t *j, struct vf_config *c, char *err, size_t errsize)
+{
+	const char *mac, *proto, *ls;
+	json_int_t vlan, qos, minr, maxr, spoof, trust;
+	json_error_t je;
+	int l;
+
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:s}", "mac",
+			   &mac, "vlan", &vlan, "qos", &qos, "proto", &proto, "min_tx_rate", &minr,
+			   "max_tx_rate", &maxr, "spoofchk", &spoof, "trust", &trust, "link_state",
+			   &ls) < 0) {
+		snprintf(err, errsize, "%s", je.text);
+		return -EINVAL;
+	}
+	memset(c, 0, sizeof(*c));
+	l = link_state_from(ls);
+	if (parse_mac(mac, c->mac) < 0 || vlan < 0 || vlan > 4095 || qos < 0 || qos > 7 ||
+	    minr < 0 || minr > UINT32_MAX || maxr < 0 || maxr > UINT32_MAX || spoof < -1 ||
+	    spoof > 1 || trust < -1 || trust > 1 || l < 0 ||
+	    (strcmp(proto, "802.1Q") != 0 && strcmp(proto, "802.1ad") != 0)) {
+		snprintf(err, errsize, "a VF setting is out of range");
+		return -EINVAL;
+	}
+	c->vlan = (uint16_t)vlan;
+	c->qos = (uint8_t)qos;
+	c->proto = strcmp(proto, "802.1ad") == 0 ? VF_PROTO_8021AD : VF_PROTO_8021Q;
+	c->min_rate = (uint32_t)minr;
+	c->max_rate = (uint32_t)maxr;
+	c->spoofchk = (int8_t)spoof;
+	c->trust = (int8_t)trust;
+	c->link_state = (uint8_t)l;
+	return 0;
+}
+
+static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t errsize)
+{
+	const char *vm, *net, *pf, *pfa, *vfa;
+	json_int_t nic, leg, vf;
+	json_t *saved, *want;
+	json_error_t je;
+	int r;
+
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:o}",
+			   "vm", &vm, "nic", &nic, "leg", &leg, "network", &net, "pf", &pf,
+			   "pf_address", &pfa, "vf", &vf, "vf_address", &vfa, "saved", &saved,
+			   "want", &want) < 0) {
+		snprintf(err, errsize, "%s", je.text);
+		return -EINVAL;
+	}
+	if (nic < 0 || nic > 65535 || leg < 0 || leg > 1 || vf < 0 || vf > 65535) {
+		snprintf(err, errsize, "nic, leg or vf out of range");
+		return -EINVAL;
+	}
+	if (str_copy(a->vm, sizeof(a->vm), vm) < 0 || str_copy(a->network, sizeof(a->network), net) < 0 ||
+	    str_copy(a->pf, sizeof(a->pf), pf) < 0 || str_copy(a->pf_addr, sizeof(a->pf_addr), pfa) < 0 ||
+	    str_copy(a->vf_addr, sizeof(a->vf_addr), vfa) < 0) {
+		snprintf(err, errsize, "a name is too long");
+		return -EINVAL;
+	}
+	a->nic = (unsigned)nic;
+	a->leg = (unsigned)leg;
+	a->vf = (unsigned)vf;
+	a->saved_known = !json_is_null(saved);
+	if (a->saved_known) {
+		r = vfcfg_from_json(saved, &a->saved, err, errsize);
+		if (r < 0)
+			return r;
+	}
+	r = vfcfg_from_json(want, &a->want, err, errsize);
+	a->saved.index = a->want.index = a->vf;
+	return r;
+}
+
+int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
+{
+	json_int_t version;
+	json_t *allocs, *el;
+	json_error_t je;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:I, s:o}", "version", &version, "allocations",
+			   &allocs) < 0) {
+		snprintf(err, errsize, "%s", je.text);
+		return -EINVAL;
+	}
+	if (version != STATE_VERSION) {
+		snprintf(err, errsize, "version %lld is not %d", (long long)version, STATE_VERSION);
+		return -EINVAL;
+	}
+	if (!json_is_array(allocs)) {
+		snprintf(err, errsize, "allocations is not a list");
+		return -EINVAL;
+	}
+	json_array_foreach(allocs, i, el)
+	{
+		struct state_alloc *a = ARRAY_APPEND(s->allocs, s->n, s->cap);
+		int r;
+		if (!a) {
+			state_free(s);
+			return -ENOMEM;
+		}
+		r = alloc_from_json(el, a, err, errsize);
+		if (r < 0) {
+			char tmp[160];
+			snprintf(tmp, sizeof(tmp), "allocation %zu: %s", i, err);
+			snprintf(err, errsize, "%s", tmp);
+			state_free(s);
+			return r;
+		}
+		if (state_find(s, a->vm, a->nic, a->leg) != a) {
+			snprintf(err, errsize, "allocation %zu: vm %s nic %u leg %u appears twice", i,
+				 a->vm, a->nic, a->leg);
+			state_free(s);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int state_load(const char *path, struct state *s)
+{
+	json_error_t je;
+	json_t *j;
+	char err[200];
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!j) {
+		log_error("%s:%d:%d: state file is not valid JSON: %s (see vfmgr(8), STATE FILE, to "
+			  "rebuild it)",
+			  path, je.line, je.column, je.text);
+		return -EINVAL;
+	}
+	r = state_from_json(j, s, err, sizeof(err));
+	json_decref(j);
+	if (r < 0)
+		log_error("%s: bad state file: %s (see vfmgr(8), STATE FILE, to rebuild it)", path, err);
+	return r;
+}
+
+static int mkdir_parents(const char *path)
+{
+	char dir[PATH_MAX];
+
+	if (str_copy(dir, sizeof(dir), path) < 0)
+		return -ENAMETOOLONG;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+int state_save(const char *path, const struct state *s)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	_cleanup_close_ int fd = -1, dfd = -1;
+	json_t *j;
+	char *text;
+	int r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	r = mkdir_parents(path);
+	if (r < 0)
+		return r;
+	j = state_to_json(s);
+	text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+	json_decref(j);
+	if (!text)
+		return -ENOMEM;
+	/* temp + fsync + rename + fsync(dir): a reader sees the old file or the new one, whole. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
+		r = -errno ? -errno : -EIO;
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		goto out;
+	}
+	str_copy(dir, sizeof(dir), path);
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		fsync(dfd);
+	r = 0;
+out:
+	free(text);
+	return r;
+}

@@ -1,0 +1,49 @@
+/* The state file: which VM NIC holds which VF, what the VF looked like before vfmgr took it
+ * (restored on release) and what vfmgr set (for drift reports). Written atomically, so after
+ * a crash at any point it holds either the old or the new content. */
+#ifndef VFMGR_STATE_H
+#define VFMGR_STATE_H
+
+#include "vfmgr/host.h"
+#include "vfmgr/vfcfg.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define STATE_DEFAULT_PATH "/var/lib/vfmgr/state.json"
+#define STATE_NAME_LEN     65
+
+struct state_alloc {
+	char vm[STATE_NAME_LEN];
+	unsigned nic, leg; /* NIC index in the VM, leg 0/1 of a redundant pair */
+	char network[STATE_NAME_LEN];
+	char pf[STATE_NAME_LEN]; /* policy name of the PF */
+	char pf_addr[NIC_ADDR_LEN];
+	unsigned vf;
+	char vf_addr[NIC_ADDR_LEN]; /* "" for netdevsim */
+	bool saved_known;           /* false: the VF did not exist before vfmgr made it */
+	struct vf_config saved;
+	struct vf_config want;
+};
+
+struct state {
+	struct state_alloc *allocs;
+	size_t n, cap;
+};
+
+void state_free(struct state *s);
+int state_copy(struct state *dst, const struct state *src);
+/* A missing file is an empty state. Errors name the file (and line:col for bad JSON). */
+int state_load(const char *path, struct state *s);
+int state_save(const char *path, const struct state *s);
+json_t *state_to_json(const struct state *s);
+bool state_equal(const struct state *a, const struct state *b);
+/* Fills s from parsed JSON; on error writes a message into err. */
+int state_from_json(json_t *j, struct state *s, char *err, size_t errsize);
+/* The state path: $VFMGR_STATE or the default. */
+const char *state_path(const char *override);
+
+struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg);
+
+#endif
