@@ -325,7 +325,7 @@ static int count_built_vfs(struct nl_msg *msg)
 	return n;
 }
 
-int vfnl_write(struct vfnl *nl, int ifindex, const struct vf_write *w, size_t n)
+static int write_chunk(struct vfnl *nl, int ifindex, const struct vf_write *w, size_t n)
 {
 	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
 	struct nl_msg *msg = NULL;
@@ -376,4 +376,19 @@ out:
 	rtnl_link_put(orig);
 	rtnl_link_put(chg);
 	return r;
+}
+
+/* IFLA_VFINFO_LIST is a nest with a 16-bit length: at ~112 bytes per VF with every attribute,
+ * 512 VFs is the most one message can carry. Beyond that, one message per 512 VFs. */
+#define VFS_PER_MESSAGE 512
+
+int vfnl_write(struct vfnl *nl, int ifindex, const struct vf_write *w, size_t n)
+{
+	for (size_t off = 0; off < n; off += VFS_PER_MESSAGE) {
+		size_t k = n - off < VFS_PER_MESSAGE ? n - off : VFS_PER_MESSAGE;
+		int r = write_chunk(nl, ifindex, w + off, k);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
