@@ -1,0 +1,392 @@
+/* plan_build and plan_release as pure functions: fake hosts declared as data, policies from
+ * strings, no kernel. */
+#include "vfmgr/macgen.h"
+#include "vfmgr/plan.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const lab_policy = "version: 1\n"
+				      "pfs:\n"
+				      "  - { name: a, match: { pci: \"0000:01:00.0\" }, switch: tor-a, numvfs: 4 }\n"
+				      "  - { name: b, match: { pci: \"0000:02:00.0\" }, switch: tor-b, numvfs: 4 }\n"
+				      "networks:\n"
+				      "  - { name: prod, vlan: 100, class: vm, pfs: [a, b] }\n"
+				      "  - { name: back, vlan: 200, class: vm, pfs: [a] }\n"
+				      "vms:\n"
+				      "  - name: web\n"
+				      "    nics: [ { network: prod, redundant: true } ]\n"
+				      "  - name: db\n"
+				      "    nics: [ { network: back, mac: \"52:54:00:00:02:01\" } ]\n";
+
+static struct policy *parse(const char *text)
+{
+	struct policy_diags d;
+	struct policy *p = NULL;
+
+	policy_diags_init(&d);
+	int r = policy_parse_buffer("test.yaml", text, strlen(text), &p, &d);
+	for (size_t i = 0; i < d.n; i++)
+		print_message("diag %u:%u: %s\n", d.items[i].line, d.items[i].col, d.items[i].message);
+	policy_diags_free(&d);
+	assert_int_equal(r, 0);
+	return p;
+}
+
+/* Two igb-like PFs; numvfs VFs each with fresh settings (no VLAN, spoofchk on, trust off). */
+static void fake_host(struct host *h, int numvfs)
+{
+	memset(h, 0, sizeof(*h));
+	h->n_nics = h->cap_nics = 2;
+	h->nics = calloc(2, sizeof(*h->nics));
+	for (int i = 0; i < 2; i++) {
+		struct nic *n = &h->nics[i];
+		n->bus = NIC_BUS_PCI;
+		snprintf(n->addr, sizeof(n->addr), "0000:0%d:00.0", i + 1);
+		snprintf(n->driver, sizeof(n->driver), "igb");
+		n->pf = NO_INDEX;
+		n->vf_index = -1;
+		n->numa_node = i; /* PF a on node 0, PF b on node 1 */
+		n->sriov_capable = true;
+		n->totalvfs = 7;
+		n->numvfs = numvfs;
+		n->n_netdevs = n->cap_netdevs = 1;
+		n->netdevs = calloc(1, sizeof(*n->netdevs));
+		snprintf(n->netdevs[0].name, sizeof(n->netdevs[0].name), "enp%ds0", i + 1);
+		n->netdevs[0].ifindex = i + 2;
+		n->netdevs[0].speed = 1000;
+		n->vf_settings_err = numvfs ? 0 : -ENOENT;
+		n->vf_settings.num_vf = (unsigned)numvfs;
+		n->vf_settings.n_read = (unsigned)numvfs;
+		n->vf_settings.vfs = calloc(8, sizeof(struct vf_config));
+		n->vf_settings.readable = calloc(8, sizeof(bool));
+		for (int v = 0; v < numvfs; v++) {
+			struct vf_config *c = &n->vf_settings.vfs[v];
+			c->index = (unsigned)v;
+			c->proto = VF_PROTO_8021Q;
+			c->spoofchk = 1;
+			c->trust = 0;
+			c->mac[5] = (uint8_t)(0x10 * (i + 1) + v);
+			n->vf_settings.readable[v] = true;
+		}
+	}
+}
+
+/* Makes the fake host look as if the plan's state had been applied. */
+static void converge(struct host *h, const struct state *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		size_t n = host_find_nic(h, s->allocs[i].pf_addr);
+		assert_int_not_equal(n, NO_INDEX);
+		h->nics[n].vf_settings.vfs[s->allocs[i].vf] = s->allocs[i].want;
+	}
+}
+
+static size_t count_vf_writes(const struct plan *pl)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->actions[i].kind == PLAN_SET_VFS)
+			for (size_t v = 0; v < pl->actions[i].n_vfs; v++)
+				n += (size_t)__builtin_popcount(pl->actions[i].vfs[v].want.attrs);
+	return n;
+}
+
+static void test_plan_creates_vfs_on_empty_pfs(void **state)
+{
+	struct policy *p = parse(lab_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 0);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	/* a: numvfs, VF settings; b: numvfs, VF settings. */
+	assert_int_equal(pl.n, 4);
+	assert_int_equal(pl.actions[0].kind, PLAN_SET_NUMVFS);
+	assert_string_equal(pl.actions[0].addr, "0000:01:00.0");
+	assert_int_equal(pl.actions[0].to, 4);
+	assert_int_equal(pl.actions[1].kind, PLAN_SET_VFS);
+	assert_int_equal(pl.actions[1].n_vfs, 2);
+	assert_false(pl.actions[1].vfs[0].have_known);
+	assert_int_equal(pl.actions[3].n_vfs, 1);
+	assert_int_equal(pl.next.n, 3);
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_redundant_pair_uses_two_switches(void **state)
+{
+	struct policy *p = parse(lab_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 4);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	const struct state_alloc *l0 = state_find(&pl.next, "web", 0, 0);
+	const struct state_alloc *l1 = state_find(&pl.next, "web", 0, 1);
+	assert_non_null(l0);
+	assert_non_null(l1);
+	assert_string_not_equal(l0->pf_addr, l1->pf_addr);
+	assert_string_not_equal(l0->pf, l1->pf);
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_converged_host_plans_nothing(void **state)
+{
+	struct policy *p = parse(lab_policy);
+	struct host h;
+	struct state empty = {0}, applied;
+	struct plan pl, again;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 4);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_true(pl.n > 0);
+	converge(&h, &pl.next);
+	assert_int_equal(state_copy(&applied, &pl.next), 0);
+	assert_int_equal(plan_build(p, &h, &applied, &again, &d), 0);
+	assert_int_equal(again.n, 0);
+	assert_true(state_equal(&again.next, &applied));
+	plan_free(&pl);
+	plan_free(&again);
+	state_free(&applied);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_one_vlan_change_plans_one_write(void **state)
+{
+	struct policy *p = parse(lab_policy), *p2;
+	struct host h;
+	struct state empty = {0}, applied;
+	struct plan pl, again;
+	struct policy_diags d;
+	char *text = strdup(lab_policy);
+	(void)state;
+
+	memcpy(strstr(text, "vlan: 200"), "vlan: 201", 9);
+	p2 = parse(text);
+	fake_host(&h, 4);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	converge(&h, &pl.next);
+	assert_int_equal(state_copy(&applied, &pl.next), 0);
+	assert_int_equal(plan_build(p2, &h, &applied, &again, &d), 0);
+	assert_int_equal(again.n, 1);
+	assert_int_equal(count_vf_writes(&again), 1);
+	assert_int_equal(again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
+	assert_int_equal(again.actions[0].vfs[0].want.cfg.vlan, 201);
+	assert_int_equal(again.actions[0].vfs[0].have.vlan, 200);
+	plan_free(&pl);
+	plan_free(&again);
+	state_free(&applied);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+	policy_free(p2);
+	free(text);
+}
+
+static void test_allocation_is_stable_when_a_vm_is_added_in_front(void **state)
+{
+	struct policy *p = parse(lab_policy), *p2;
+	struct host h;
+	struct state empty = {0};
+	struct plan pl, again;
+	struct policy_diags d;
+	char text[2048];
+	const char *vms = strstr(lab_policy, "vms:\n") + 5;
+	(void)state;
+
+	/* A new VM listed first would take VF 0 of PF a if allocation went by order alone. */
+	snprintf(text, sizeof(text), "%.*s  - { name: aaa, nics: [ { network: back } ] }\n%s",
+		 (int)(vms - lab_policy), lab_policy, vms);
+	p2 = parse(text);
+	fake_host(&h, 4);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p2, &h, &pl.next, &again, &d), 0);
+	for (size_t i = 0; i < pl.next.n; i++) {
+		const struct state_alloc *o = &pl.next.allocs[i];
+		const struct state_alloc *n = state_find(&again.next, o->vm, o->nic, o->leg);
+		assert_non_null(n);
+		assert_string_equal(n->pf_addr, o->pf_addr);
+		assert_int_equal(n->vf, o->vf);
+	}
+	assert_non_null(state_find(&again.next, "aaa", 0, 0));
+	plan_free(&pl);
+	plan_free(&again);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+	policy_free(p2);
+}
+
+static void test_management_device_is_refused(void **state)
+{
+	struct policy *p = parse(lab_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 0);
+	h.nics[1].management = true;
+	snprintf(h.nics[1].management_why, sizeof(h.nics[1].management_why), "default route via enp2s0");
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_string_equal(d.items[0].message,
+			    "pf b: 0000:02:00.0 carries the host's management path (default route via "
+			    "enp2s0); vfmgr will not change it (mark the pf management: true, or pick "
+			    "another device)");
+	assert_int_equal(d.items[0].line, 4);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_numvfs_change_refused_while_vms_hold_vfs(void **state)
+{
+	struct policy *p = parse(lab_policy), *p2;
+	struct host h;
+	struct state empty = {0};
+	struct plan pl, again;
+	struct policy_diags d;
+	char *text = strdup(lab_policy);
+	(void)state;
+
+	memcpy(strstr(text, "numvfs: 4"), "numvfs: 5", 9);
+	p2 = parse(text);
+	fake_host(&h, 4);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p2, &h, &pl.next, &again, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_non_null(strstr(d.items[0].message, "VMs hold VFs there: db, web"));
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+	policy_free(p2);
+	free(text);
+}
+
+static void test_release_restores_saved_settings(void **state)
+{
+	struct policy *p = parse(lab_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl, rel;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 4);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	const struct state_alloc *db = state_find(&pl.next, "db", 0, 0);
+	struct vf_config before = h.nics[0].vf_settings.vfs[db->vf];
+	assert_true(db->saved_known);
+	assert_memory_equal(db->saved.mac, before.mac, MAC_LEN);
+	converge(&h, &pl.next);
+	assert_int_equal(plan_release(&h, &pl.next, "db", &rel), 0);
+	assert_int_equal(rel.n, 1);
+	assert_int_equal(rel.actions[0].n_vfs, 1);
+	const struct plan_vf *v = &rel.actions[0].vfs[0];
+	assert_int_equal(v->want.cfg.index, db->vf);
+	assert_memory_equal(v->want.cfg.mac, before.mac, MAC_LEN);
+	assert_int_equal(v->want.cfg.vlan, 0);
+	assert_int_equal(v->want.attrs, VF_ATTR_MAC | VF_ATTR_VLAN);
+	assert_null(state_find(&rel.next, "db", 0, 0));
+	assert_non_null(state_find(&rel.next, "web", 0, 0));
+	plan_free(&pl);
+	plan_free(&rel);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_generated_mac_is_stable_local_unicast(void **state)
+{
+	uint8_t a[MAC_LEN], b[MAC_LEN], c[MAC_LEN];
+	(void)state;
+
+	macgen_for_nic("web01", 0, a);
+	macgen_for_nic("web01", 0, b);
+	macgen_for_nic("web01", 1, c);
+	assert_memory_equal(a, b, MAC_LEN);
+	assert_memory_not_equal(a, c, MAC_LEN);
+	assert_true(mac_is_local(a));
+	assert_false(mac_is_multicast(a));
+}
+
+static void test_vm_numa_node_prefers_local_pf(void **state)
+{
+	static const char *const text = "version: 1\n"
+					"pfs:\n"
+					"  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 4 }\n"
+					"  - { name: b, match: { pci: \"0000:02:00.0\" }, numvfs: 4 }\n"
+					"networks:\n"
+					"  - { name: prod, vlan: 100, class: vm, pfs: [a, b] }\n"
+					"vms:\n"
+					"  - { name: n1, numa-node: 1, nics: [ { network: prod } ] }\n"
+					"  - { name: n0, numa-node: 0, nics: [ { network: prod } ] }\n";
+	struct policy *p = parse(text);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 4);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_string_equal(state_find(&pl.next, "n1", 0, 0)->pf_addr, "0000:02:00.0");
+	assert_string_equal(state_find(&pl.next, "n0", 0, 0)->pf_addr, "0000:01:00.0");
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_creates_vfs_on_empty_pfs),
+		cmocka_unit_test(test_redundant_pair_uses_two_switches),
+		cmocka_unit_test(test_converged_host_plans_nothing),
+		cmocka_unit_test(test_one_vlan_change_plans_one_write),
+		cmocka_unit_test(test_allocation_is_stable_when_a_vm_is_added_in_front),
+		cmocka_unit_test(test_management_device_is_refused),
+		cmocka_unit_test(test_numvfs_change_refused_while_vms_hold_vfs),
+		cmocka_unit_test(test_release_restores_saved_settings),
+		cmocka_unit_test(test_generated_mac_is_stable_local_unicast),
+		cmocka_unit_test(test_vm_numa_node_prefers_local_pf),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
