@@ -113,6 +113,17 @@ static int add_alloc(const struct alloc_ctx *c, struct state *next, const struct
 	for (size_t i = 0; i < pfn->n_vfs; i++)
 		if (pfn->vfs[i].index == vf)
 			str_copy(a->vf_addr, sizeof(a->vf_addr), pfn->vfs[i].addr);
+	a->vfio = (vm->nics[nic].vf_driver.set ? vm->nics[nic].vf_driver.value
+						: c->p->pfs[pf].vf_driver.value) == POLICY_VF_DRIVER_VFIO_PCI;
+	a->migratable = vm->nics[nic].migratable.value;
+	if (old) {
+		a->driver_known = old->driver_known;
+		str_copy(a->driver_before, sizeof(a->driver_before), old->driver_before);
+	} else if (a->vf_addr[0] && host_find_nic(c->h, a->vf_addr) != NO_INDEX) {
+		a->driver_known = true;
+		str_copy(a->driver_before, sizeof(a->driver_before),
+			 c->h->nics[host_find_nic(c->h, a->vf_addr)].driver);
+	}
 	if (old) {
 		a->saved_known = old->saved_known;
 		a->saved = old->saved;

@@ -1,6 +1,9 @@
 #include "vfmgr/apply.h"
 #include "vfmgr/sriov.h"
+#include "passthrough/iommu.h"
+#include "passthrough/vfio.h"
 #include "util/log.h"
+#include "util/strcopy.h"
 #include "util/sysfs.h"
 
 #include <errno.h>
@@ -11,6 +14,9 @@ struct undo {
 	const struct plan_action *act;
 	struct vf_write *writes; /* PLAN_SET_VFS: previous values of what was written */
 	size_t n;
+	bool did;                /* PLAN_VFIO_*: the driver was changed */
+	char dev[NIC_ADDR_LEN];
+	char driver[DRIVER_LEN]; /* PLAN_VFIO_BIND: the driver before */
 };
 
 static int injected_failure(size_t step)
@@ -131,6 +137,77 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo
 	return r;
 }
 
+/* A VF made by this apply gets its address and first driver recorded now. */
+static bool record_vf_driver(struct state *next, const struct plan_action *a, const char *dev,
+			     const char *driver)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < next->n; i++) {
+		struct state_alloc *al = &next->allocs[i];
+		if (strcmp(al->pf_addr, a->addr) != 0 || al->vf != a->vf)
+			continue;
+		if (strcmp(al->vf_addr, dev) != 0) {
+			str_copy(al->vf_addr, sizeof(al->vf_addr), dev);
+			changed = true;
+		}
+		if (!al->driver_known) {
+			al->driver_known = true;
+			str_copy(al->driver_before, sizeof(al->driver_before), driver);
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct state *next,
+			 bool *state_changed)
+{
+	char why[256];
+	int r;
+
+	if (a->dev[0])
+		str_copy(u->dev, sizeof(u->dev), a->dev);
+	else if ((r = sysfs_read_link_name(u->dev, sizeof(u->dev), "/sys/bus/pci/devices/%s/virtfn%u",
+					   a->addr, a->vf)) < 0) {
+		log_error("%s: VF %u not found: %s", a->addr, a->vf, strerror(-r));
+		return r;
+	}
+	r = vfio_current_driver(u->dev, u->driver, sizeof(u->driver));
+	if (r < 0)
+		return r;
+	if (a->is_vf)
+		*state_changed |= record_vf_driver(next, a, u->dev,
+						   strcmp(u->driver, VFIO_DRIVER) ? u->driver : "");
+	if (strcmp(u->driver, VFIO_DRIVER) == 0)
+		return 0;
+	/* A VF made by this apply could not be checked at plan time. */
+	if (!a->dev[0] && iommu_group_viable(u->dev, NULL, 0, why, sizeof(why)) == -EBUSY) {
+		log_error("%s: %s", u->dev, why);
+		return -EBUSY;
+	}
+	r = vfio_bind(u->dev);
+	if (r < 0)
+		return r;
+	u->did = true;
+	log_notice("%s: bound to vfio-pci for vm %s (was %s)", u->dev, a->vm,
+		   u->driver[0] ? u->driver : "driverless");
+	return 0;
+}
+
+static int run_vfio_restore(const struct plan_action *a, struct undo *u)
+{
+	int r = vfio_restore(a->dev, a->host_driver);
+
+	if (r < 0)
+		return r;
+	str_copy(u->dev, sizeof(u->dev), a->dev);
+	u->did = true;
+	log_notice("%s: back from vm %s to %s", a->dev, a->vm,
+		   a->host_driver[0] ? a->host_driver : "no driver");
+	return 0;
+}
+
 static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u,
 		    struct state *next, bool *state_changed)
 {
@@ -145,6 +222,10 @@ static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u
 		return r;
 	case PLAN_SET_VFS:
 		return run_set_vfs(a, nl, u, next, state_changed);
+	case PLAN_VFIO_BIND:
+		return run_vfio_bind(a, u, next, state_changed);
+	case PLAN_VFIO_RESTORE:
+		return run_vfio_restore(a, u);
 	}
 	return -EINVAL;
 }
@@ -158,6 +239,10 @@ static int undo_step(const struct undo *u, struct vfnl *nl)
 		return sriov_set_numvfs(a->bus, a->addr, a->to, a->from);
 	case PLAN_SET_VFS:
 		return u->n ? vfnl_write(nl, a->ifindex, u->writes, u->n) : 0;
+	case PLAN_VFIO_BIND:
+		return u->did ? vfio_restore(u->dev, u->driver) : 0;
+	case PLAN_VFIO_RESTORE:
+		return u->did ? vfio_bind(u->dev) : 0;
 	}
 	return -EINVAL;
 }
@@ -166,6 +251,14 @@ static void describe_step(const struct plan_action *a, size_t k, const char *wha
 {
 	if (a->kind == PLAN_SET_NUMVFS)
 		log_error("step %zu (%s numvfs %u -> %u) %s", k + 1, a->addr, a->from, a->to, what);
+	else if (a->kind == PLAN_VFIO_BIND && a->dev[0])
+		log_error("step %zu (%s to vfio-pci for vm %s) %s", k + 1, a->dev, a->vm, what);
+	else if (a->kind == PLAN_VFIO_BIND)
+		log_error("step %zu (%s vf %u to vfio-pci for vm %s) %s", k + 1, a->addr, a->vf, a->vm,
+			  what);
+	else if (a->kind == PLAN_VFIO_RESTORE)
+		log_error("step %zu (%s back to %s) %s", k + 1, a->dev,
+			  a->host_driver[0] ? a->host_driver : "no driver", what);
 	else
 		log_error("step %zu (%s: settings of %zu VF%s) %s", k + 1, a->addr, a->n_vfs,
 			  a->n_vfs == 1 ? "" : "s", what);

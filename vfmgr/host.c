@@ -1,5 +1,6 @@
 #include "vfmgr/host.h"
 
+#include "passthrough/vfio.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -75,6 +76,7 @@ int observe_host(struct host *h)
 	r = observe_netdevs(h);
 	if (r < 0)
 		goto fail;
+	h->iommu = vfio_iommu_present();
 	host_link_vfs(h);
 	return 0;
 fail:

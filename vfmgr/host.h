@@ -35,6 +35,12 @@ struct vf_ref {
 	size_t nic; /* the VF's own entry in host->nics, NO_INDEX when it has none (netdevsim) */
 };
 
+struct group_peer {
+	char addr[NIC_ADDR_LEN];
+	char driver[DRIVER_LEN]; /* "" when none */
+	bool bridge;             /* a PCI bridge never blocks passthrough of its group */
+};
+
 struct nic {
 	enum nic_bus bus;
 	char addr[NIC_ADDR_LEN]; /* "0000:01:00.0" or "netdevsim1" */
@@ -45,7 +51,7 @@ struct nic {
 	size_t n_netdevs, cap_netdevs;
 	int numa_node;   /* -1 when the platform does not say */
 	int iommu_group; /* -1 when there is no IOMMU group */
-	char (*group_peers)[NIC_ADDR_LEN]; /* other devices in the same IOMMU group */
+	struct group_peer *group_peers; /* other devices in the same IOMMU group */
 	size_t n_group_peers, cap_group_peers;
 	bool sriov_capable;
 	int totalvfs, numvfs;
@@ -64,6 +70,7 @@ struct nic {
 struct host {
 	struct nic *nics; /* PCI functions sorted by address, then netdevsim devices */
 	size_t n_nics, cap_nics;
+	bool iommu; /* the kernel has an IOMMU: vfio passthrough is possible */
 };
 
 void host_free(struct host *h);

@@ -59,7 +59,7 @@ static json_t *peers_json(const struct nic *n)
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < n->n_group_peers; i++)
-		json_array_append_new(a, json_string(n->group_peers[i]));
+		json_array_append_new(a, json_string(n->group_peers[i].addr));
 	return a;
 }
 

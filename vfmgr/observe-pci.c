@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCI_CLASS_NETWORK 0x02
+#define PCI_CLASS_NETWORK    0x02
+#define PCI_CLASS_BRIDGE_PCI 0x0604
 
 static void read_sriov(struct nic *n, const char *dev)
 {
@@ -57,9 +58,9 @@ static int read_vf_links(struct nic *n, const char *dev)
 	return 0;
 }
 
-static int cmp_addr(const void *a, const void *b)
+static int cmp_peer(const void *a, const void *b)
 {
-	return strcmp(a, b);
+	return strcmp(((const struct group_peer *)a)->addr, ((const struct group_peer *)b)->addr);
 }
 
 static int read_iommu_group(struct nic *n, const char *dev)
@@ -78,14 +79,20 @@ static int read_iommu_group(struct nic *n, const char *dev)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || strcmp(de->d_name, n->addr) == 0)
 			continue;
-		char(*peer)[NIC_ADDR_LEN] =
+		struct group_peer *peer =
 			ARRAY_APPEND(n->group_peers, n->n_group_peers, n->cap_group_peers);
+		long cls;
 		if (!peer)
 			return -ENOMEM;
-		str_copy(*peer, sizeof(*peer), de->d_name);
+		str_copy(peer->addr, sizeof(peer->addr), de->d_name);
+		if (sysfs_read_link_name(peer->driver, sizeof(peer->driver),
+					 "/sys/bus/pci/devices/%s/driver", de->d_name) < 0)
+			peer->driver[0] = '\0';
+		peer->bridge = sysfs_read_long(&cls, "/sys/bus/pci/devices/%s/class", de->d_name) == 0 &&
+			       (cls >> 8) == PCI_CLASS_BRIDGE_PCI;
 	}
 	if (n->n_group_peers > 1)
-		qsort(n->group_peers, n->n_group_peers, sizeof(*n->group_peers), cmp_addr);
+		qsort(n->group_peers, n->n_group_peers, sizeof(*n->group_peers), cmp_peer);
 	return 0;
 }
 

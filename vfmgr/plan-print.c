@@ -44,6 +44,20 @@ void plan_print(const struct plan *pl, FILE *f)
 	for (size_t i = 0; i < pl->n; i++) {
 		const struct plan_action *a = &pl->actions[i];
 
+		if (a->kind == PLAN_VFIO_BIND) {
+			if (a->dev[0])
+				fprintf(f, "+ %s driver vfio-pci (was %s)  [%s]\n", a->dev,
+					a->host_driver[0] ? a->host_driver : "none", a->vm);
+			else
+				fprintf(f, "+ %s vf %u driver vfio-pci (new VF)  [%s]\n", a->addr, a->vf,
+					a->vm);
+			continue;
+		}
+		if (a->kind == PLAN_VFIO_RESTORE) {
+			fprintf(f, "- %s driver %s (was vfio-pci)  [released from %s]\n", a->dev,
+				a->host_driver[0] ? a->host_driver : "none", a->vm);
+			continue;
+		}
 		if (a->kind == PLAN_SET_NUMVFS) {
 			if (a->from == 0)
 				fprintf(f, "+ %s numvfs %u (was 0)\n", a->addr, a->to);
@@ -83,7 +97,15 @@ json_t *plan_to_json(const struct plan *pl)
 		const struct plan_action *a = &pl->actions[i];
 		json_t *o;
 
-		if (a->kind == PLAN_SET_NUMVFS) {
+		if (a->kind == PLAN_VFIO_BIND || a->kind == PLAN_VFIO_RESTORE) {
+			o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "action",
+				      a->kind == PLAN_VFIO_BIND ? "vfio-bind" : "vfio-restore", "device",
+				      a->dev[0] ? a->dev : a->addr, "vf",
+				      a->dev[0] ? json_null() : json_integer(a->vf), "driver",
+				      json_string(a->kind == PLAN_VFIO_BIND ? "vfio-pci" : a->host_driver),
+				      "was", a->kind == PLAN_VFIO_BIND ? a->host_driver : "vfio-pci", "vm",
+				      a->vm);
+		} else if (a->kind == PLAN_SET_NUMVFS) {
 			o = json_pack("{s:s, s:s, s:i, s:i, s:b}", "action", "set-numvfs", "device",
 				      a->addr, "from", (int)a->from, "to", (int)a->to, "destructive",
 				      a->from != 0);

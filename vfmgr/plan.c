@@ -50,7 +50,7 @@ static const struct vf_config *known_vf(const struct nic *n, unsigned vf, bool n
 }
 
 static int add_vf_write(struct plan_action *act, const struct nic *n, bool numvfs_changes,
-			const struct vf_config *want, const char *owner)
+			const struct vf_config *want, const char *owner, const char *vm)
 {
 	bool unverified;
 	const struct vf_config *have = known_vf(n, want->index, numvfs_changes, &unverified);
@@ -68,6 +68,7 @@ static int add_vf_write(struct plan_action *act, const struct nic *n, bool numvf
 		v->have = *have;
 	v->unverified = unverified;
 	str_copy(v->owner, sizeof(v->owner), owner);
+	str_copy(v->vm, sizeof(v->vm), vm);
 	return 0;
 }
 
@@ -103,14 +104,14 @@ static int plan_pf_vfs(struct plan *pl, const struct nic *n, bool numvfs_changes
 		struct vf_config back = o->saved;
 		back.index = o->vf;
 		snprintf(owner, sizeof(owner), "released from %s", o->vm);
-		r = add_vf_write(act, n, false, &back, owner);
+		r = add_vf_write(act, n, false, &back, owner, o->vm);
 	}
 	for (size_t i = 0; i < pl->next.n && r == 0; i++) {
 		const struct state_alloc *a = &pl->next.allocs[i];
 		if (strcmp(a->pf_addr, n->addr) != 0)
 			continue;
 		snprintf(owner, sizeof(owner), "%s nic %u%s", a->vm, a->nic, a->leg ? " leg 1" : "");
-		r = add_vf_write(act, n, numvfs_changes, &a->want, owner);
+		r = add_vf_write(act, n, numvfs_changes, &a->want, owner, a->vm);
 	}
 	if (r < 0)
 		return r;
@@ -228,7 +229,18 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		if (pf_nic[i] != NO_INDEX)
 			numvfs[i] = p->pfs[i].numvfs.set ? p->pfs[i].numvfs.value
 							 : (unsigned)h->nics[pf_nic[i]].numvfs;
+	/* A PF passed through whole has no VFs: the kernel destroys them when it leaves igb. */
+	for (size_t v = 0; v < p->n_vms; v++)
+		for (size_t k = 0; k < p->vms[v].n_passthrough; k++) {
+			const struct policy_passthrough *pt = &p->vms[v].passthrough[k];
+			if (pt->kind == POLICY_PASSTHROUGH_PF && pt->pf.index != POLICY_NONE)
+				numvfs[pt->pf.index] = 0;
+		}
 	r = alloc_assign(p, h, pf_nic, numvfs, old, &out->next, d);
+	if (r == -ENOMEM)
+		goto out;
+	bad |= r;
+	r = plan_passthrough_state(p, h, pf_nic, old, &out->next, d);
 	if (r == -ENOMEM)
 		goto out;
 	bad |= r;
@@ -242,6 +254,10 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		r = -EINVAL;
 		goto out;
 	}
+	/* Drivers go back first: a device leaving a VM is the host's again before anything else. */
+	r = plan_vfio_restores(h, old, out);
+	if (r < 0)
+		goto out;
 	/* Per PF in address order: its VF count first, then all its VF settings in one step. */
 	for (size_t hn = 0; hn < h->n_nics && r == 0; hn++) {
 		for (size_t i = 0; i < p->n_pfs && r == 0; i++) {
@@ -261,6 +277,8 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 			r = plan_pf_vfs(out, n, changes, old);
 		}
 	}
+	if (r == 0)
+		r = plan_vfio_binds(p, h, out, d);
 out:
 	free(pf_nic);
 	free(numvfs);
@@ -284,6 +302,17 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
 		}
 		*a = old->allocs[i];
 	}
+	for (size_t i = 0; i < old->n_pts; i++) {
+		if (strcmp(old->pts[i].vm, vm) == 0)
+			continue;
+		struct state_pt *t = ARRAY_APPEND(out->next.pts, out->next.n_pts, out->next.cap_pts);
+		if (!t) {
+			plan_free(out);
+			return -ENOMEM;
+		}
+		*t = old->pts[i];
+	}
+	r = plan_vfio_restores(h, old, out);
 	for (size_t hn = 0; hn < h->n_nics && r == 0; hn++) {
 		bool mine = false;
 		for (size_t i = 0; i < old->n; i++)
@@ -295,4 +324,75 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
 	if (r < 0)
 		plan_free(out);
 	return r;
+}
+
+static bool vm_uses_pf(const struct state *s, const char *vm, const char *addr)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->allocs[i].vm, vm) == 0 && strcmp(s->allocs[i].pf_addr, addr) == 0)
+			return true;
+	for (size_t i = 0; i < s->n_pts; i++)
+		if (strcmp(s->pts[i].vm, vm) == 0 && strcmp(s->pts[i].addr, addr) == 0)
+			return true;
+	return false;
+}
+
+static bool keep_action(struct plan_action *a, const struct state *next, const char *vm)
+{
+	switch (a->kind) {
+	case PLAN_SET_NUMVFS:
+		return vm_uses_pf(next, vm, a->addr);
+	case PLAN_SET_VFS: {
+		size_t k = 0;
+		for (size_t i = 0; i < a->n_vfs; i++)
+			if (strcmp(a->vfs[i].vm, vm) == 0)
+				a->vfs[k++] = a->vfs[i];
+		a->n_vfs = k;
+		return k > 0;
+	}
+	case PLAN_VFIO_BIND:
+	case PLAN_VFIO_RESTORE:
+		return strcmp(a->vm, vm) == 0;
+	}
+	return false;
+}
+
+int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm)
+{
+	struct state next = {0};
+	size_t k = 0;
+
+	for (size_t i = 0; i < pl->n; i++) {
+		if (keep_action(&pl->actions[i], &pl->next, vm))
+			pl->actions[k++] = pl->actions[i];
+		else
+			free(pl->actions[i].vfs);
+	}
+	pl->n = k;
+	/* Other VMs keep what they had; this one gets what the full plan gives it. */
+	for (int pass = 0; pass < 2; pass++) {
+		const struct state *from = pass ? &pl->next : old;
+		for (size_t i = 0; i < from->n; i++) {
+			if ((strcmp(from->allocs[i].vm, vm) == 0) != (pass == 1))
+				continue;
+			struct state_alloc *a = ARRAY_APPEND(next.allocs, next.n, next.cap);
+			if (!a)
+				goto nomem;
+			*a = from->allocs[i];
+		}
+		for (size_t i = 0; i < from->n_pts; i++) {
+			if ((strcmp(from->pts[i].vm, vm) == 0) != (pass == 1))
+				continue;
+			struct state_pt *t = ARRAY_APPEND(next.pts, next.n_pts, next.cap_pts);
+			if (!t)
+				goto nomem;
+			*t = from->pts[i];
+		}
+	}
+	state_free(&pl->next);
+	pl->next = next;
+	return 0;
+nomem:
+	state_free(&next);
+	return -ENOMEM;
 }

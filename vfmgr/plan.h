@@ -13,6 +13,8 @@
 enum plan_kind {
 	PLAN_SET_NUMVFS,
 	PLAN_SET_VFS,
+	PLAN_VFIO_BIND,    /* a VF or whole device to vfio-pci */
+	PLAN_VFIO_RESTORE, /* back to the driver it had before vfmgr bound it */
 };
 
 struct plan_vf {
@@ -21,6 +23,7 @@ struct plan_vf {
 	bool have_known;      /* false: made by an earlier step (apply reads it then) */
 	bool unverified;      /* the kernel's VF list was cut short: written unconditionally */
 	char owner[STATE_NAME_LEN + 16]; /* "web01 nic 0" or "released from web01" */
+	char vm[STATE_NAME_LEN];
 };
 
 struct plan_action {
@@ -33,6 +36,13 @@ struct plan_action {
 	unsigned from, to; /* PLAN_SET_NUMVFS */
 	struct plan_vf *vfs; /* PLAN_SET_VFS, by ascending VF index */
 	size_t n_vfs, cap_vfs;
+	/* PLAN_VFIO_*: the device; a VF made earlier in the plan has no address yet and is
+	 * found as VF vf of the PF addr. */
+	char dev[NIC_ADDR_LEN];
+	bool is_vf;
+	unsigned vf;
+	char host_driver[DRIVER_LEN]; /* BIND: driver now ("" none); RESTORE: driver to return to */
+	char vm[STATE_NAME_LEN];
 };
 
 struct plan {
@@ -55,11 +65,24 @@ int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_
 void alloc_want(const struct policy *p, const struct host *h, const size_t *pf_nic,
 		const struct state_alloc *a, struct vf_config *want);
 
+/* Functions leaving their VM go back to the driver they had (first in a plan). */
+int plan_vfio_restores(const struct host *h, const struct state *old, struct plan *pl);
+/* Functions going to VMs are bound to vfio-pci (last in a plan), with the checks that keep
+ * it safe: an IOMMU, and whole IOMMU groups. */
+int plan_vfio_binds(const struct policy *p, const struct host *h, struct plan *pl,
+		    struct policy_diags *d);
+/* The devices a VM's passthrough list names, recorded in next (driver_before from h). */
+int plan_passthrough_state(const struct policy *p, const struct host *h, const size_t *pf_nic,
+			   const struct state *old, struct state *next, struct policy_diags *d);
+
 /* 0 with the plan, -EINVAL with errors in diags (nothing to apply then), -ENOMEM. */
 int plan_build(const struct policy *p, const struct host *h, const struct state *old,
 	       struct plan *out, struct policy_diags *diags);
 /* Gives one VM's VFs back: their saved settings restored, their allocations dropped. */
 int plan_release(const struct host *h, const struct state *old, const char *vm, struct plan *out);
+/* Keeps only what concerns one VM (its VFs, their PFs' VF counts, its devices); the next
+ * state keeps every other VM's entries as they were in old. */
+int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm);
 void plan_free(struct plan *pl);
 
 /* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)". */

@@ -20,19 +20,29 @@
 void state_free(struct state *s)
 {
 	free(s->allocs);
+	free(s->pts);
 	memset(s, 0, sizeof(*s));
 }
 
 int state_copy(struct state *dst, const struct state *src)
 {
 	memset(dst, 0, sizeof(*dst));
-	if (src->n == 0)
-		return 0;
-	dst->allocs = malloc(src->n * sizeof(*dst->allocs));
-	if (!dst->allocs)
-		return -ENOMEM;
-	memcpy(dst->allocs, src->allocs, src->n * sizeof(*dst->allocs));
-	dst->n = dst->cap = src->n;
+	if (src->n) {
+		dst->allocs = malloc(src->n * sizeof(*dst->allocs));
+		if (!dst->allocs)
+			return -ENOMEM;
+		memcpy(dst->allocs, src->allocs, src->n * sizeof(*dst->allocs));
+		dst->n = dst->cap = src->n;
+	}
+	if (src->n_pts) {
+		dst->pts = malloc(src->n_pts * sizeof(*dst->pts));
+		if (!dst->pts) {
+			state_free(dst);
+			return -ENOMEM;
+		}
+		memcpy(dst->pts, src->pts, src->n_pts * sizeof(*dst->pts));
+		dst->n_pts = dst->cap_pts = src->n_pts;
+	}
 	return 0;
 }
 
@@ -52,6 +62,19 @@ struct state_alloc *state_find(const struct state *s, const char *vm, unsigned n
 		    strcmp(s->allocs[i].vm, vm) == 0)
 			return &s->allocs[i];
 	return NULL;
+}
+
+struct state_pt *state_find_pt(const struct state *s, const char *addr)
+{
+	for (size_t i = 0; i < s->n_pts; i++)
+		if (strcmp(s->pts[i].addr, addr) == 0)
+			return &s->pts[i];
+	return NULL;
+}
+
+static json_t *driver_json(bool known, const char *driver)
+{
+	return known ? json_string(driver) : json_null();
 }
 
 static json_t *vfcfg_to_json(const struct vf_config *c)
@@ -82,18 +105,37 @@ json_t *state_to_json(const struct state *s)
 
 	for (size_t i = 0; a && i < s->n; i++) {
 		const struct state_alloc *al = &s->allocs[i];
-		json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "vm",
-				      al->vm, "nic", al->nic, "leg", al->leg, "network", al->network,
-				      "pf", al->pf, "pf_address", al->pf_addr, "vf", al->vf,
+		json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:b, s:b, s:o}",
+				      "vm", al->vm, "nic", al->nic, "leg", al->leg, "network",
+				      al->network, "pf", al->pf, "pf_address", al->pf_addr, "vf", al->vf,
 				      "vf_address", al->vf_addr, "saved",
 				      al->saved_known ? vfcfg_to_json(&al->saved) : json_null(),
-				      "want", vfcfg_to_json(&al->want));
+				      "want", vfcfg_to_json(&al->want), "vfio", al->vfio, "migratable",
+				      al->migratable, "driver_before",
+				      driver_json(al->driver_known, al->driver_before));
 		if (!o || json_array_append_new(a, o) < 0) {
 			json_decref(a);
 			return NULL;
 		}
 	}
-	return a ? json_pack("{s:i, s:o}", "version", STATE_VERSION, "allocations", a) : NULL;
+	json_t *pts = json_array();
+	for (size_t i = 0; pts && i < s->n_pts; i++) {
+		const struct state_pt *pt = &s->pts[i];
+		json_t *o = json_pack("{s:s, s:i, s:s, s:o}", "vm", pt->vm, "index", pt->index,
+				      "address", pt->addr, "driver_before",
+				      driver_json(pt->driver_known, pt->driver_before));
+		if (!o || json_array_append_new(pts, o) < 0) {
+			json_decref(pts);
+			pts = NULL;
+		}
+	}
+	if (!a || !pts) {
+		json_decref(a);
+		json_decref(pts);
+		return NULL;
+	}
+	return json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "allocations", a,
+			 "passthrough", pts);
 }
 
 static int link_state_from(const char *s)
@@ -138,18 +180,55 @@ static int vfcfg_from_json(json_t *j, struct vf_config *c, char *err, size_t err
 	return 0;
 }
 
+static int driver_from_json(json_t *j, bool *known, char *buf, size_t size, char *err,
+			    size_t errsize)
+{
+	*known = !json_is_null(j);
+	if (!*known)
+		return 0;
+	if (!json_is_string(j) || str_copy(buf, size, json_string_value(j)) < 0) {
+		snprintf(err, errsize, "driver_before is not a driver name");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int pt_from_json(json_t *j, struct state_pt *pt, char *err, size_t errsize)
+{
+	const char *vm, *addr;
+	json_int_t index;
+	json_t *drv;
+	json_error_t je;
+
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:I, s:s, s:o}", "vm", &vm, "index", &index,
+			   "address", &addr, "driver_before", &drv) < 0) {
+		snprintf(err, errsize, "%s", je.text);
+		return -EINVAL;
+	}
+	if (index < 0 || index > 65535 || str_copy(pt->vm, sizeof(pt->vm), vm) < 0 ||
+	    str_copy(pt->addr, sizeof(pt->addr), addr) < 0) {
+		snprintf(err, errsize, "passthrough entry out of range");
+		return -EINVAL;
+	}
+	pt->index = (unsigned)index;
+	return driver_from_json(drv, &pt->driver_known, pt->driver_before,
+				sizeof(pt->driver_before), err, errsize);
+}
+
 static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t errsize)
 {
 	const char *vm, *net, *pf, *pfa, *vfa;
 	json_int_t nic, leg, vf;
-	json_t *saved, *want;
+	json_t *saved, *want, *drv;
+	int vfio, migratable;
 	json_error_t je;
 	int r;
 
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:o}",
-			   "vm", &vm, "nic", &nic, "leg", &leg, "network", &net, "pf", &pf,
-			   "pf_address", &pfa, "vf", &vf, "vf_address", &vfa, "saved", &saved,
-			   "want", &want) < 0) {
+	if (json_unpack_ex(j, &je, JSON_STRICT,
+			   "{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:b, s:b, s:o}", "vm",
+			   &vm, "nic", &nic, "leg", &leg, "network", &net, "pf", &pf, "pf_address",
+			   &pfa, "vf", &vf, "vf_address", &vfa, "saved", &saved, "want", &want, "vfio",
+			   &vfio, "migratable", &migratable, "driver_before", &drv) < 0) {
 		snprintf(err, errsize, "%s", je.text);
 		return -EINVAL;
 	}
@@ -166,6 +245,12 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 	a->nic = (unsigned)nic;
 	a->leg = (unsigned)leg;
 	a->vf = (unsigned)vf;
+	a->vfio = vfio;
+	a->migratable = migratable;
+	r = driver_from_json(drv, &a->driver_known, a->driver_before, sizeof(a->driver_before),
+			     err, errsize);
+	if (r < 0)
+		return r;
 	a->saved_known = !json_is_null(saved);
 	if (a->saved_known) {
 		r = vfcfg_from_json(saved, &a->saved, err, errsize);
@@ -180,13 +265,13 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 {
 	json_int_t version;
-	json_t *allocs, *el;
+	json_t *allocs, *pts, *el;
 	json_error_t je;
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:I, s:o}", "version", &version, "allocations",
-			   &allocs) < 0) {
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:I, s:o, s:o}", "version", &version,
+			   "allocations", &allocs, "passthrough", &pts) < 0) {
 		snprintf(err, errsize, "%s", je.text);
 		return -EINVAL;
 	}
@@ -194,9 +279,22 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 		snprintf(err, errsize, "version %lld is not %d", (long long)version, STATE_VERSION);
 		return -EINVAL;
 	}
-	if (!json_is_array(allocs)) {
-		snprintf(err, errsize, "allocations is not a list");
+	if (!json_is_array(allocs) || !json_is_array(pts)) {
+		snprintf(err, errsize, "allocations or passthrough is not a list");
 		return -EINVAL;
+	}
+	json_array_foreach(pts, i, el)
+	{
+		struct state_pt *pt = ARRAY_APPEND(s->pts, s->n_pts, s->cap_pts);
+		int r = pt ? pt_from_json(el, pt, err, errsize) : -ENOMEM;
+		if (r == 0 && state_find_pt(s, pt->addr) != pt) {
+			snprintf(err, errsize, "passthrough device %s appears twice", pt->addr);
+			r = -EINVAL;
+		}
+		if (r < 0) {
+			state_free(s);
+			return r;
+		}
 	}
 	json_array_foreach(allocs, i, el)
 	{

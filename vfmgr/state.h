@@ -25,11 +25,26 @@ struct state_alloc {
 	bool saved_known;           /* false: the VF did not exist before vfmgr made it */
 	struct vf_config saved;
 	struct vf_config want;
+	bool vfio;       /* the VF goes to vfio-pci for the VM (vf-driver vfio-pci) */
+	bool migratable; /* gets a virtio-net standby twin in qemu-args */
+	bool driver_known;
+	char driver_before[DRIVER_LEN]; /* the VF's driver before vfmgr bound it ("" = none) */
+};
+
+/* A whole device passed through to a VM. */
+struct state_pt {
+	char vm[STATE_NAME_LEN];
+	unsigned index; /* position in the VM's passthrough list */
+	char addr[NIC_ADDR_LEN];
+	bool driver_known;
+	char driver_before[DRIVER_LEN];
 };
 
 struct state {
 	struct state_alloc *allocs;
 	size_t n, cap;
+	struct state_pt *pts;
+	size_t n_pts, cap_pts;
 };
 
 void state_free(struct state *s);
@@ -45,5 +60,6 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize);
 const char *state_path(const char *override);
 
 struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg);
+struct state_pt *state_find_pt(const struct state *s, const char *addr);
 
 #endif
