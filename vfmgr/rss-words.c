@@ -56,13 +56,6 @@ static int parse_equal(int n, char *const *words, struct rss_spec *spec)
 
 static int parse_start(int n, char *const *words, struct rss_spec *spec)
 {
-	/* start alone means equal over the queues from start, as with equal's default. */
-	if (spec->indir == RSS_INDIR_KEEP)
-		spec->indir = RSS_INDIR_EQUAL;
-	if (spec->indir == RSS_INDIR_LOCAL) {
-		log_error("rss set: 'start' does not combine with numa-local");
-		return -EINVAL;
-	}
 	return one_u32(n, words, "start", 0, &spec->start);
 }
 
@@ -97,13 +90,7 @@ static int parse_numa_local(int n, char *const *words, struct rss_spec *spec)
 {
 	(void)n;
 	(void)words;
-	if (indir_once(spec, RSS_INDIR_LOCAL, "numa-local") < 0)
-		return -EINVAL;
-	if (spec->start) {
-		log_error("rss set: 'start' does not combine with numa-local");
-		return -EINVAL;
-	}
-	return 0;
+	return indir_once(spec, RSS_INDIR_LOCAL, "numa-local");
 }
 
 static int hex_digit(char c)
@@ -183,6 +170,8 @@ static const struct rss_word rss_words[] = {
 
 int rss_words_parse(int n, char *const *words, struct rss_spec *spec)
 {
+	bool start = false;
+
 	rss_spec_init(spec);
 	for (int i = 0; i < n;) {
 		const struct rss_word *w = NULL;
@@ -204,7 +193,15 @@ int rss_words_parse(int n, char *const *words, struct rss_spec *spec)
 		int used = w->parse(n - i - 1, words + i + 1, spec);
 		if (used < 0)
 			return used;
+		start |= w->parse == parse_start;
 		i += 1 + used;
+	}
+	/* start alone means equal over the queues from start, as ethtool's equal defaults. */
+	if (start && spec->indir == RSS_INDIR_KEEP)
+		spec->indir = RSS_INDIR_EQUAL;
+	if (start && spec->indir == RSS_INDIR_LOCAL) {
+		log_error("rss set: 'start' does not combine with numa-local");
+		return -EINVAL;
 	}
 	return 0;
 }
