@@ -194,9 +194,13 @@ static void show_text(const struct rss_view *v)
 		printf("table:      not supported by %s\n", st->driver);
 	} else {
 		printf("table:      %u entries\n", st->indir_size);
-		for (uint32_t i = 0; i < st->indir_size; i++)
-			printf("%s%5u%s", i % 8 == 0 ? "" : " ", st->indir[i],
+		/* Rows of eight with the first entry's index, as `ethtool -x` prints them. */
+		for (uint32_t i = 0; i < st->indir_size; i++) {
+			if (i % 8 == 0)
+				printf("%5u:", i);
+			printf(" %5u%s", st->indir[i],
 			       i % 8 == 7 || i + 1 == st->indir_size ? "\n" : "");
+		}
 	}
 	if (v->irqs.n == 0)
 		printf("queue IRQs: none found (drivers request them when the interface is up)\n");

@@ -83,11 +83,13 @@ local_cpus=$(cat /sys/bus/pci/devices/$PF/local_cpulist)
 check "irq-affinity local" "$VFMGR" rss set "$IF" irq-affinity local
 ncpu=$(nproc)
 for q in 0 1 2 3; do
-	irq=$(sed -n "s/^ *\([0-9]*\):.* $IF-TxRx-$q\$/\1/p" /proc/interrupts)
-	check_eq "queue $q IRQ $irq on CPU $((q % ncpu)) (local cpus $local_cpus)" $((q % ncpu)) \
-		"$(cat /proc/irq/$irq/smp_affinity_list)"
-	check_eq "show --json: queue $q CPUs" $((q % ncpu)) \
-		"$("$VFMGR" rss show "$IF" --json | jq -r ".queues[$q].irqs[0].cpus")"
+	# igb names its vectors IFACE-TxRx-N when rx and tx share one, else IFACE-rx-N and -tx-N.
+	irqs=$(sed -nE "s/^ *([0-9]+):.* $IF-(TxRx|rx|tx)-$q\$/\1/p" /proc/interrupts | tr '\n' ' ')
+	cpus=$(for i in $irqs; do printf "%s " "$(cat /proc/irq/$i/smp_affinity_list)"; done)
+	check_eq "queue $q IRQs ${irqs:-none} on CPU $((q % ncpu)) (local cpus $local_cpus)" \
+		"$(repeat $((q % ncpu)) $(echo $irqs | wc -w))" "${cpus:-no IRQ found}"
+	check_eq "show --json: queue $q CPUs" "$cpus" \
+		"$("$VFMGR" rss show "$IF" --json | jq -j ".queues[$q].irqs[] | .cpus + \" \"")"
 done
 check_eq "irq-affinity local again: no change" "$IF: no change" "$("$VFMGR" rss set "$IF" irq-affinity local)"
 
