@@ -152,7 +152,9 @@ int sysfs_write_str(const char *value, const char *fmt, ...)
 	size_t len = strlen(value);
 	ROOTED(p, fmt);
 
-	fd = open(p, O_WRONLY | O_CLOEXEC);
+	/* O_TRUNC as the shell's `>` does: no effect on sysfs or procfs attributes, and a
+	 * shorter value fully replaces a longer one in the plain files of a fake tree. */
+	fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	writes++;

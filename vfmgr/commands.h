@@ -15,5 +15,6 @@ int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_rss(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{"apply", cmd_apply, "apply POLICY               make the host match the policy"},
 	{"status", cmd_status, "status [--json]            each VM's VFs, their live settings and drift"},
 	{"release", cmd_release, "release VM                 give a VM's VFs back, settings restored"},
+	{"rss", cmd_rss, "rss show|set IFACE ...     channels, RSS table, key, hash function, queue IRQs"},
 };
 
 static void usage(FILE *f)
