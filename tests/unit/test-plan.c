@@ -44,6 +44,7 @@ static struct policy *parse(const char *text)
 static void fake_host(struct host *h, int numvfs)
 {
 	memset(h, 0, sizeof(*h));
+	h->iommu = true;
 	h->n_nics = h->cap_nics = 2;
 	h->nics = calloc(2, sizeof(*h->nics));
 	for (int i = 0; i < 2; i++) {
@@ -79,14 +80,45 @@ static void fake_host(struct host *h, int numvfs)
 	}
 }
 
-/* Makes the fake host look as if the plan's state had been applied. */
-static void converge(struct host *h, const struct state *s)
+/* Makes the fake host look as if the plan's state had been applied: settings, and the VFs
+ * (added as functions of their own) on vfio-pci. */
+static void converge(struct host *h, struct state *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		size_t n = host_find_nic(h, s->allocs[i].pf_addr);
 		assert_int_not_equal(n, NO_INDEX);
 		h->nics[n].vf_settings.vfs[s->allocs[i].vf] = s->allocs[i].want;
+		snprintf(s->allocs[i].vf_addr, sizeof(s->allocs[i].vf_addr), "0000:0%zu:10.%u", n + 1,
+			 s->allocs[i].vf);
+		if (host_find_nic(h, s->allocs[i].vf_addr) != NO_INDEX)
+			continue;
+		s->allocs[i].driver_known = true;
+		strcpy(s->allocs[i].driver_before, "igbvf");
+		h->nics = realloc(h->nics, (h->n_nics + 1) * sizeof(*h->nics));
+		struct nic *vf = &h->nics[h->n_nics++];
+		memset(vf, 0, sizeof(*vf));
+		h->cap_nics = h->n_nics;
+		strcpy(vf->addr, s->allocs[i].vf_addr);
+		strcpy(vf->driver, "vfio-pci");
+		vf->pf = n;
+		vf->vf_index = (int)s->allocs[i].vf;
+		vf->iommu_group = -1;
+		struct nic *pf = &h->nics[n];
+		pf->vfs = realloc(pf->vfs, (pf->n_vfs + 1) * sizeof(*pf->vfs));
+		pf->vfs[pf->n_vfs].index = s->allocs[i].vf;
+		strcpy(pf->vfs[pf->n_vfs].addr, s->allocs[i].vf_addr);
+		pf->vfs[pf->n_vfs].nic = h->n_nics - 1;
+		pf->cap_vfs = ++pf->n_vfs;
 	}
+}
+
+static size_t count_kind(const struct plan *pl, enum plan_kind k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pl->n; i++)
+		n += pl->actions[i].kind == k;
+	return n;
 }
 
 static size_t count_vf_writes(const struct plan *pl)
@@ -112,8 +144,11 @@ static void test_plan_creates_vfs_on_empty_pfs(void **state)
 	fake_host(&h, 0);
 	policy_diags_init(&d);
 	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
-	/* a: numvfs, VF settings; b: numvfs, VF settings. */
-	assert_int_equal(pl.n, 4);
+	/* a: numvfs, VF settings; b: numvfs, VF settings; then the 3 VFs to vfio-pci. */
+	assert_int_equal(pl.n, 7);
+	assert_int_equal(count_kind(&pl, PLAN_VFIO_BIND), 3);
+	assert_true(pl.actions[6].is_vf);
+	assert_string_equal(pl.actions[6].dev, "");
 	assert_int_equal(pl.actions[0].kind, PLAN_SET_NUMVFS);
 	assert_string_equal(pl.actions[0].addr, "0000:01:00.0");
 	assert_int_equal(pl.actions[0].to, 4);
@@ -315,9 +350,12 @@ static void test_release_restores_saved_settings(void **state)
 	assert_memory_equal(db->saved.mac, before.mac, MAC_LEN);
 	converge(&h, &pl.next);
 	assert_int_equal(plan_release(&h, &pl.next, "db", &rel), 0);
-	assert_int_equal(rel.n, 1);
-	assert_int_equal(rel.actions[0].n_vfs, 1);
-	const struct plan_vf *v = &rel.actions[0].vfs[0];
+	/* The VF leaves vfio-pci for the driver it had, then gets its settings back. */
+	assert_int_equal(rel.n, 2);
+	assert_int_equal(rel.actions[0].kind, PLAN_VFIO_RESTORE);
+	assert_string_equal(rel.actions[0].host_driver, "igbvf");
+	assert_int_equal(rel.actions[1].n_vfs, 1);
+	const struct plan_vf *v = &rel.actions[1].vfs[0];
 	assert_int_equal(v->want.cfg.index, db->vf);
 	assert_memory_equal(v->want.cfg.mac, before.mac, MAC_LEN);
 	assert_int_equal(v->want.cfg.vlan, 0);
@@ -374,6 +412,175 @@ static void test_vm_numa_node_prefers_local_pf(void **state)
 	policy_free(p);
 }
 
+static void test_no_iommu_refuses_passthrough(void **state)
+{
+	struct policy *p = parse(lab_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 4);
+	h.iommu = false;
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_non_null(strstr(d.items[0].message, "boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)"));
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_kernel_vf_driver_needs_no_iommu(void **state)
+{
+	static const char *const text = "version: 1\n"
+					"defaults: { vf-driver: kernel }\n"
+					"pfs:\n"
+					"  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 2 }\n"
+					"networks:\n"
+					"  - { name: prod, vlan: 100, class: vm, pfs: [a] }\n"
+					"vms:\n"
+					"  - { name: k, nics: [ { network: prod } ] }\n";
+	struct policy *p = parse(text);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 2);
+	h.iommu = false;
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(count_kind(&pl, PLAN_VFIO_BIND), 0);
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static const char *const pt_policy = "version: 1\n"
+				     "pfs:\n"
+				     "  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 2 }\n"
+				     "  - { name: b, match: { pci: \"0000:02:00.0\" } }\n"
+				     "networks:\n"
+				     "  - { name: prod, vlan: 100, class: vm, pfs: [a] }\n"
+				     "vms:\n"
+				     "  - { name: vm1, nics: [ { network: prod } ] }\n"
+				     "  - { name: vm2, passthrough: [ { pf: b } ] }\n";
+
+static void test_whole_pf_passthrough_destroys_its_vfs_first(void **state)
+{
+	struct policy *p = parse(pt_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 2);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	/* b: numvfs 2 -> 0, then the PF to vfio-pci. */
+	const struct plan_action *last = &pl.actions[pl.n - 1];
+	assert_int_equal(last->kind, PLAN_VFIO_BIND);
+	assert_string_equal(last->dev, "0000:02:00.0");
+	assert_string_equal(last->host_driver, "igb");
+	assert_string_equal(last->vm, "vm2");
+	int zero = -1;
+	for (size_t i = 0; i < pl.n; i++)
+		if (pl.actions[i].kind == PLAN_SET_NUMVFS && !strcmp(pl.actions[i].addr, "0000:02:00.0"))
+			zero = (int)pl.actions[i].to;
+	assert_int_equal(zero, 0);
+	assert_int_equal(pl.next.n_pts, 1);
+	assert_string_equal(pl.next.pts[0].driver_before, "igb");
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_group_shared_with_host_driver_is_refused(void **state)
+{
+	struct policy *p = parse(pt_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 0);
+	h.nics[1].iommu_group = 8;
+	h.nics[1].n_group_peers = h.nics[1].cap_group_peers = 1;
+	h.nics[1].group_peers = calloc(1, sizeof(struct group_peer));
+	strcpy(h.nics[1].group_peers[0].addr, "0000:02:00.1");
+	strcpy(h.nics[1].group_peers[0].driver, "ahci");
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_string_equal(d.items[0].message,
+			    "vm vm2: 0000:02:00.0 shares IOMMU group 8 with 0000:02:00.1, which stays "
+			    "bound to ahci on the host; a group goes to a VM whole or not at all");
+	/* A bridge in the group, or a driverless member, is fine. */
+	h.nics[1].group_peers[0].bridge = true;
+	policy_diags_free(&d);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_management_device_is_never_passed_through(void **state)
+{
+	struct policy *p = parse(pt_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 0);
+	h.nics[1].management = true;
+	strcpy(h.nics[1].management_why, "ssh session to 192.0.2.10 on enp2s0");
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_non_null(strstr(d.items[0].message, "vm vm2: 0000:02:00.0 carries the host's management "
+						   "path (ssh session to 192.0.2.10 on enp2s0); it is "
+						   "never passed through"));
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_prepare_keeps_only_one_vms_steps(void **state)
+{
+	struct policy *p = parse(lab_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 4);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_restrict_to_vm(&pl, &empty, "db"), 0);
+	/* db's VF settings and its bind; nothing of web. */
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.actions[0].n_vfs, 1);
+	assert_string_equal(pl.actions[0].vfs[0].vm, "db");
+	assert_string_equal(pl.actions[1].vm, "db");
+	assert_int_equal(pl.next.n, 1);
+	assert_string_equal(pl.next.allocs[0].vm, "db");
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +594,12 @@ int main(void)
 		cmocka_unit_test(test_release_restores_saved_settings),
 		cmocka_unit_test(test_generated_mac_is_stable_local_unicast),
 		cmocka_unit_test(test_vm_numa_node_prefers_local_pf),
+		cmocka_unit_test(test_no_iommu_refuses_passthrough),
+		cmocka_unit_test(test_kernel_vf_driver_needs_no_iommu),
+		cmocka_unit_test(test_whole_pf_passthrough_destroys_its_vfs_first),
+		cmocka_unit_test(test_group_shared_with_host_driver_is_refused),
+		cmocka_unit_test(test_management_device_is_never_passed_through),
+		cmocka_unit_test(test_prepare_keeps_only_one_vms_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
