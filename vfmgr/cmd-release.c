@@ -45,8 +45,10 @@ int cmd_release(int argc, char **argv)
 	}
 	for (size_t i = 0; i < ctx.state.n; i++)
 		held |= strcmp(ctx.state.allocs[i].vm, vm) == 0;
+	for (size_t i = 0; i < ctx.state.n_pts; i++)
+		held |= strcmp(ctx.state.pts[i].vm, vm) == 0;
 	if (!held) {
-		log_error("vm %s holds no VFs (%s)", vm, ctx.state_file);
+		log_error("vm %s holds no VFs or devices (%s)", vm, ctx.state_file);
 		context_free(&ctx);
 		return EXIT_FAIL;
 	}

@@ -14,6 +14,9 @@ int cmd_plan(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_prepare(int argc, char **argv);
+int cmd_qemu_args(int argc, char **argv);
+int cmd_libvirt_xml(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_rss(int argc, char **argv);
 

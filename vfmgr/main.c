@@ -25,7 +25,10 @@ static const struct command commands[] = {
 	{"plan", cmd_plan, "plan POLICY [--json]       show what apply would change"},
 	{"apply", cmd_apply, "apply POLICY               make the host match the policy"},
 	{"status", cmd_status, "status [--json]            each VM's VFs, their live settings and drift"},
-	{"release", cmd_release, "release VM                 give a VM's VFs back, settings restored"},
+	{"prepare", cmd_prepare, "prepare VM [--policy FILE] one VM's VFs and devices, ready to start"},
+	{"release", cmd_release, "release VM                 give a VM's VFs and devices back as found"},
+	{"qemu-args", cmd_qemu_args, "qemu-args VM [--json]      -device arguments for the VM's devices"},
+	{"libvirt-xml", cmd_libvirt_xml, "libvirt-xml VM             <interface>/<hostdev> XML for the VM"},
 	{"rss", cmd_rss, "rss show|set IFACE ...     channels, RSS table, key, hash function, queue IRQs"},
 };
 

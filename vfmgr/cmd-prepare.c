@@ -1,0 +1,78 @@
+/* vfmgr prepare VM: what apply would do, for one VM only (the libvirt hook runs it before the
+ * VM starts): its VFs allocated and set, its devices on vfio-pci. */
+#include "vfmgr/apply.h"
+#include "vfmgr/commands.h"
+#include "vfmgr/context.h"
+#include "util/log.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DEFAULT_POLICY "/etc/vfmgr/policy.yaml"
+
+int cmd_prepare(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"policy", required_argument, NULL, 'p'},
+		{"state", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *usage = "vfmgr prepare VM [--policy FILE] [--state FILE]";
+	const char *policy = DEFAULT_POLICY, *state_file = NULL, *vm;
+	struct policy_diags d;
+	struct context ctx;
+	struct plan pl;
+	bool known = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policy = optarg;
+			break;
+		case 's':
+			state_file = optarg;
+			break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "usage: %s\n", usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return EXIT_USAGE;
+	}
+	vm = argv[optind];
+	if (context_load(&ctx, policy, state_file, true) < 0) {
+		context_free(&ctx);
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < ctx.policy->n_vms; i++)
+		known |= strcmp(ctx.policy->vms[i].name.value, vm) == 0;
+	if (!known) {
+		log_error("%s: no vm named %s", policy, vm);
+		context_free(&ctx);
+		return EXIT_FAIL;
+	}
+	policy_diags_init(&d);
+	r = plan_build(ctx.policy, &ctx.host, &ctx.state, &pl, &d);
+	context_print_diags(&d);
+	policy_diags_free(&d);
+	if (r == 0)
+		r = plan_restrict_to_vm(&pl, &ctx.state, vm);
+	if (r < 0) {
+		log_error("prepare %s: cannot plan; nothing was changed", vm);
+		context_free(&ctx);
+		return EXIT_FAIL;
+	}
+	plan_print(&pl, stdout);
+	r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
+	plan_free(&pl);
+	context_free(&ctx);
+	return r;
+}
