@@ -78,9 +78,11 @@ static int ybuild_close(struct ybuild *b)
 	f.node->kids = arena_alloc_array(b->a, count ? count : 1, sizeof(*f.node->kids));
 	if (!f.node->kids)
 		return -ENOMEM;
-	memcpy(f.node->kids, b->kids + f.first, count * sizeof(*f.node->kids));
 	if (count > UINT32_MAX)
 		return -E2BIG;
+	/* b->kids is still NULL while only empty containers were seen. */
+	if (count)
+		memcpy(f.node->kids, b->kids + f.first, count * sizeof(*f.node->kids));
 	f.node->n = (uint32_t)(f.node->type == YNODE_MAPPING ? count / 2 : count);
 	b->n_kids = f.first;
 	return ybuild_attach(b, f.node);
