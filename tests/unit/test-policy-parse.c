@@ -582,6 +582,9 @@ static void test_empty_policy_is_error(void **state)
 	assert_null(policy_expect("# nothing\n", "t.yaml: the policy is empty", NULL));
 	assert_null(policy_expect(
 	    "- version: 1\n", "t.yaml:1:1: the policy must be a mapping, not a sequence", NULL));
+	/* Found by fuzzing: an empty container closed before any node had a parent. */
+	assert_null(policy_expect(
+	    " [\n ]", "t.yaml:1:2: the policy must be a mapping, not a sequence", NULL));
 }
 
 static void test_nul_byte_in_scalar_is_error(void **state)
