@@ -10,7 +10,7 @@
 
 #define LIMIT_VMS 10000
 #define LIMIT_MS  100.0
-#define RUNS      3
+#define RUNS      5
 
 struct buf {
 	char *data;
