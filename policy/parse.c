@@ -2,6 +2,7 @@
  * its keys, so unknown keys, duplicate keys, wrong types and missing keys are found in one place.
  * Problems are recorded as diagnostics and parsing goes on, so one run reports all of them. */
 #include "policy/policy-internal.h"
+#include "policy/yaml-tree.h"
 #include "util/arena.h"
 #include "util/cleanup.h"
 
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <yaml.h>
 
 #define POLICY_FILE_MAX (256u << 20) /* far above any real policy; bounds the read */
 
@@ -80,16 +80,13 @@ const char *policy_link_state_name(enum policy_link_state s)
 }
 
 struct pctx {
-	yaml_document_t *doc;
 	struct policy *p;
 	struct arena *arena;
 	struct policy_diags *diags;
-	uint8_t *visited; /* one byte per document node: aliases must not be walked twice */
-	size_t n_nodes;
 };
 
 struct key_def;
-typedef int (*key_parser)(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field);
+typedef int (*key_parser)(struct pctx *c, const struct key_def *k, struct ynode *n, void *field);
 
 struct key_def {
 	const char *name;
@@ -104,16 +101,14 @@ struct mapping_def {
 	const char *what; /* "pf", "nic", ... as messages name it */
 	const struct key_def *keys;
 	size_t n_keys;
-	/* Checks between keys of one mapping, after all of them were read. */
-	int (*finish)(struct pctx *c, yaml_node_t *n, void *obj);
+	/* Checks between keys of one mapping, after all of them were read. present has bit i set
+	 * when keys[i] was given, even if its value was wrong, so one mistake is reported once. */
+	int (*finish)(struct pctx *c, struct ynode *n, void *obj, unsigned present);
 };
 
-static struct policy_mark node_mark(const yaml_node_t *n)
+static struct policy_mark node_mark(const struct ynode *n)
 {
-	return (struct policy_mark){
-	    .line = (uint32_t)n->start_mark.line + 1,
-	    .col = (uint32_t)n->start_mark.column + 1,
-	};
+	return n->mark;
 }
 
 static int perr_at(struct pctx *c, struct policy_mark m, const char *fmt, ...)
@@ -142,62 +137,50 @@ static int pwarn_at(struct pctx *c, struct policy_mark m, const char *fmt, ...)
 	return r;
 }
 
-static const char *node_kind(const yaml_node_t *n)
+static const char *node_kind(const struct ynode *n)
 {
 	switch (n->type) {
-	case YAML_SCALAR_NODE:
+	case YNODE_SCALAR:
 		return "a scalar";
-	case YAML_SEQUENCE_NODE:
+	case YNODE_SEQUENCE:
 		return "a sequence";
-	case YAML_MAPPING_NODE:
+	case YNODE_MAPPING:
 		return "a mapping";
 	default:
-		return "nothing";
+		return "an alias";
 	}
 }
 
-/* A node reached a second time came through an alias: walking it again could loop or blow up
- * (the "billion laughs"), and a policy has no need for aliases. */
-static int node_enter(struct pctx *c, yaml_node_t *n, bool *ok)
+/* Aliases could make one node appear in many places (the "billion laughs") and a policy has no
+ * need for them, so any alias where a value is expected is refused. */
+static int node_enter(struct pctx *c, struct ynode *n, bool *ok)
 {
-	size_t i = (size_t)(n - c->doc->nodes.start);
-
-	*ok = false;
-	if (i >= c->n_nodes)
-		return 0;
-	if (c->visited[i])
-		return perr_at(c, node_mark(n),
-		               "YAML aliases are not supported: this node is used more than once");
-	c->visited[i] = 1;
-	*ok = true;
+	*ok = n->type != YNODE_ALIAS;
+	if (!*ok)
+		return perr_at(c, node_mark(n), "YAML aliases are not supported in a policy");
 	return 0;
 }
 
-static yaml_node_t *doc_node(struct pctx *c, int id)
-{
-	return yaml_document_get_node(c->doc, id);
-}
-
 /* The text of a scalar, or NULL after recording "KEY must be EXPECT" (r holds -ENOMEM then). */
-static const char *scalar_of(struct pctx *c, const struct key_def *k, yaml_node_t *n,
+static const char *scalar_of(struct pctx *c, const struct key_def *k, struct ynode *n,
                              const char *expect, int *r)
 {
-	const char *s = (const char *)n->data.scalar.value;
+	const char *s = n->value;
 
 	*r = 0;
-	if (n->type != YAML_SCALAR_NODE) {
+	if (n->type != YNODE_SCALAR) {
 		*r = perr_at(c, node_mark(n), "'%s' must be %s, not %s", k->name, expect,
 		             node_kind(n));
 		return NULL;
 	}
-	if (strlen(s) != n->data.scalar.length) {
+	if (strlen(s) != n->n) {
 		*r = perr_at(c, node_mark(n), "'%s' must not contain a NUL byte", k->name);
 		return NULL;
 	}
 	return s;
 }
 
-static int field_str(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_str(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_str *f = field;
 	const char *s;
@@ -226,7 +209,7 @@ static bool name_is_valid(const char *s)
 	       len;
 }
 
-static int field_name(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_name(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	const char *s;
 	int r;
@@ -241,7 +224,7 @@ static int field_name(struct pctx *c, const struct key_def *k, yaml_node_t *n, v
 	return field_str(c, k, n, field);
 }
 
-static int field_interface(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_interface(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	const char *s;
 	int r;
@@ -258,7 +241,7 @@ static int field_interface(struct pctx *c, const struct key_def *k, yaml_node_t 
 	return field_str(c, k, n, field);
 }
 
-static int field_ref(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_ref(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_ref *f = field;
 	const char *s;
@@ -276,7 +259,7 @@ static int field_ref(struct pctx *c, const struct key_def *k, yaml_node_t *n, vo
 	return 0;
 }
 
-static int field_u32(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_u32(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_u32 *f = field;
 	const char *s;
@@ -295,7 +278,7 @@ static int field_u32(struct pctx *c, const struct key_def *k, yaml_node_t *n, vo
 	return 0;
 }
 
-static int field_bool(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_bool(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_bool *f = field;
 	const char *s;
@@ -324,7 +307,7 @@ static int enum_lookup(const struct policy_enum_name *t, const char *s, int *out
 	return -EINVAL;
 }
 
-static int field_enum(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_enum(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_enum *f = field;
 	char list[256] = "";
@@ -348,7 +331,7 @@ static int field_enum(struct pctx *c, const struct key_def *k, yaml_node_t *n, v
 	return perr_at(c, node_mark(n), "'%s' must be one of %s; got '%s'", k->name, list, s);
 }
 
-static int field_mac(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_mac(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_mac *f = field;
 	const char *s;
@@ -367,7 +350,7 @@ static int field_mac(struct pctx *c, const struct key_def *k, yaml_node_t *n, vo
 }
 
 /* A VM NIC's MAC goes on the wire as a source address. */
-static int field_nic_mac(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_nic_mac(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_mac *f = field;
 	char buf[MAC_STR_LEN];
@@ -391,7 +374,7 @@ static int field_nic_mac(struct pctx *c, const struct key_def *k, yaml_node_t *n
 	return 0;
 }
 
-static int field_pci(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_pci(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_pci *f = field;
 	const char *s;
@@ -410,7 +393,7 @@ static int field_pci(struct pctx *c, const struct key_def *k, yaml_node_t *n, vo
 }
 
 /* id: "vvvv:dddd", the vendor and device ids as lspci -n prints them. */
-static int field_pci_id(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_pci_id(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	struct policy_match *m = obj;
 	unsigned vendor, device;
@@ -430,48 +413,45 @@ static int field_pci_id(struct pctx *c, const struct key_def *k, yaml_node_t *n,
 	return 0;
 }
 
-static int parse_mapping(struct pctx *c, yaml_node_t *n, const struct mapping_def *def, void *obj);
+static int parse_mapping(struct pctx *c, struct ynode *n, const struct mapping_def *def, void *obj);
 
 /* Reads a mapping value into the object at field (a struct policy_* starting with its mark). */
-static int field_mapping(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field,
+static int field_mapping(struct pctx *c, const struct key_def *k, struct ynode *n, void *field,
                          const struct mapping_def *def)
 {
-	if (n->type != YAML_MAPPING_NODE)
+	if (n->type != YNODE_MAPPING)
 		return perr_at(c, node_mark(n), "'%s' must be a mapping, not %s", k->name,
 		               node_kind(n));
 	return parse_mapping(c, n, def, field);
 }
 
 /* Reads a sequence of mappings into a new arena array of elem_size objects. */
-static int field_items(struct pctx *c, const struct key_def *k, yaml_node_t *n,
+static int field_items(struct pctx *c, const struct key_def *k, struct ynode *n,
                        const struct mapping_def *def, size_t elem_size, void (*init)(void *obj),
                        void **items, size_t *n_items)
 {
-	yaml_node_item_t *it;
 	size_t count, i = 0;
 	char *arr;
 	int r;
 
-	if (n->type != YAML_SEQUENCE_NODE)
+	if (n->type != YNODE_SEQUENCE)
 		return perr_at(c, node_mark(n), "'%s' must be a sequence, not %s", k->name,
 		               node_kind(n));
-	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	count = n->n;
 	arr = arena_alloc_array(c->arena, count, elem_size);
 	if (!arr)
 		return -ENOMEM;
-	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		yaml_node_t *item = doc_node(c, *it);
+	for (size_t j = 0; j < n->n; j++) {
+		struct ynode *item = n->kids[j];
 		void *obj = arr + i * elem_size;
 		bool ok;
 
-		if (!item)
-			continue;
 		r = node_enter(c, item, &ok);
 		if (r < 0)
 			return r;
 		if (!ok)
 			continue;
-		if (item->type != YAML_MAPPING_NODE) {
+		if (item->type != YNODE_MAPPING) {
 			r = perr_at(c, node_mark(item),
 			            "each entry of '%s' must be a mapping, not %s", k->name,
 			            node_kind(item));
@@ -493,7 +473,7 @@ static int field_items(struct pctx *c, const struct key_def *k, yaml_node_t *n,
 
 /* ---- rss ---- */
 
-static int field_rss_channels(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_rss_channels(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	struct policy_rss *rss = obj;
 	const char *s;
@@ -517,7 +497,7 @@ static int field_rss_channels(struct pctx *c, const struct key_def *k, yaml_node
 	return 0;
 }
 
-static int field_rss_weights(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_rss_weights(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	static const struct key_def weight = {"weight",          field_u32, 0,    0,
 	                                      POLICY_WEIGHT_MAX, NULL,      false};
@@ -526,10 +506,10 @@ static int field_rss_weights(struct pctx *c, const struct key_def *k, yaml_node_
 	bool any = false;
 	int r;
 
-	if (n->type != YAML_SEQUENCE_NODE)
+	if (n->type != YNODE_SEQUENCE)
 		return perr_at(c, node_mark(n), "'%s' must be a sequence, not %s", k->name,
 		               node_kind(n));
-	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	count = n->n;
 	if (count == 0)
 		return perr_at(c, node_mark(n), "'%s' must not be empty", k->name);
 	if (count > POLICY_CHANNELS_MAX)
@@ -538,13 +518,10 @@ static int field_rss_weights(struct pctx *c, const struct key_def *k, yaml_node_
 	rss->weights = arena_alloc_array(c->arena, count, sizeof(*rss->weights));
 	if (!rss->weights)
 		return -ENOMEM;
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
+	for (size_t j = 0; j < n->n; j++) {
 		struct policy_u32 w = {0};
-		yaml_node_t *item = doc_node(c, *it);
+		struct ynode *item = n->kids[j];
 
-		if (!item)
-			continue;
 		r = field_u32(c, &weight, item, &w);
 		if (r < 0)
 			return r;
@@ -557,21 +534,23 @@ static int field_rss_weights(struct pctx *c, const struct key_def *k, yaml_node_
 	return 0;
 }
 
-static int indirection_finish(struct pctx *c, yaml_node_t *n, void *obj)
+static int indirection_finish(struct pctx *c, struct ynode *n, void *obj, unsigned present)
 {
+	enum { WEIGHTS = 1u << 0, START = 1u << 1, QUEUES = 1u << 2 };
 	struct policy_rss *rss = obj;
 
-	if (rss->weights && (rss->start.set || rss->queues.set))
+	if ((present & WEIGHTS) && (present & (START | QUEUES)))
 		return perr_at(c, node_mark(n),
 		               "'indirection' takes either weights or start and queues, not both");
-	if (rss->weights || rss->n_weights) {
-		rss->indirection.value = POLICY_RSS_INDIR_WEIGHTS;
-	} else if (rss->queues.set) {
-		rss->indirection.value = POLICY_RSS_INDIR_RANGE;
-	} else {
+	if (!(present & (WEIGHTS | QUEUES)))
 		return perr_at(c, node_mark(n),
 		               "'indirection' needs weights, or queues (and start)");
-	}
+	if (rss->weights)
+		rss->indirection.value = POLICY_RSS_INDIR_WEIGHTS;
+	else if (rss->queues.set)
+		rss->indirection.value = POLICY_RSS_INDIR_RANGE;
+	else
+		return 0; /* the bad value was reported already */
 	rss->indirection.set = true;
 	rss->indirection.mark = node_mark(n);
 	return 0;
@@ -586,7 +565,8 @@ static const struct key_def indirection_keys[] = {
 
 /* The indirection keys live in struct policy_rss itself, whose mark is the rss mapping's;
  * keep that mark rather than the inner mapping's. */
-static int field_rss_indirection(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_rss_indirection(struct pctx *c, const struct key_def *k, struct ynode *n,
+                                 void *obj)
 {
 	static const struct mapping_def def = {"indirection", indirection_keys,
 	                                       ARRAY_SIZE(indirection_keys), indirection_finish};
@@ -594,12 +574,11 @@ static int field_rss_indirection(struct pctx *c, const struct key_def *k, yaml_n
 	struct policy_mark outer = rss->mark;
 	int r;
 
-	if (n->type == YAML_SCALAR_NODE &&
-	    strcmp((const char *)n->data.scalar.value, "equal") == 0) {
+	if (n->type == YNODE_SCALAR && strcmp(n->value, "equal") == 0) {
 		rss->indirection = (struct policy_enum){POLICY_RSS_INDIR_EQUAL, true, node_mark(n)};
 		return 0;
 	}
-	if (n->type != YAML_MAPPING_NODE)
+	if (n->type != YNODE_MAPPING)
 		return perr_at(c, node_mark(n),
 		               "'%s' must be equal or a mapping with weights or start and queues, "
 		               "got %s",
@@ -622,7 +601,7 @@ static int hexbyte(const char *s, uint8_t *out)
 }
 
 /* key: random, or the bytes as ethtool -X hkey takes them ("6d:5a:56:..."). */
-static int field_rss_key(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_rss_key(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	struct policy_rss *rss = obj;
 	size_t len, count;
@@ -659,13 +638,14 @@ bad:
 	               POLICY_RSS_KEY_MAX, s);
 }
 
-static int rss_finish(struct pctx *c, yaml_node_t *n, void *obj)
+static int rss_finish(struct pctx *c, struct ynode *n, void *obj, unsigned present)
 {
 	struct policy_rss *rss = obj;
 	uint32_t ch = rss->channels.value;
 	int r = 0;
 
 	(void)n;
+	(void)present;
 	rss->set = true;
 	if (!rss->channels.set || rss->channels_numa_local)
 		return 0;
@@ -692,18 +672,17 @@ static const struct key_def rss_keys[] = {
 };
 static const struct mapping_def rss_def = {"rss", rss_keys, ARRAY_SIZE(rss_keys), rss_finish};
 
-static int field_rss(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_rss(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	return field_mapping(c, k, n, field, &rss_def);
 }
 
 /* ---- pfs ---- */
 
-static int match_finish(struct pctx *c, yaml_node_t *n, void *obj)
+static int match_finish(struct pctx *c, struct ynode *n, void *obj, unsigned present)
 {
-	struct policy_match *m = obj;
-
-	if (!m->pci.set && !m->interface.value && !m->driver.value && !m->vendor.set && !m->mac.set)
+	(void)obj;
+	if (!present)
 		return perr_at(c, node_mark(n),
 		               "'match' needs at least one of pci, interface, driver, id, mac");
 	return 0;
@@ -719,7 +698,7 @@ static const struct key_def match_keys[] = {
 static const struct mapping_def match_def = {"match", match_keys, ARRAY_SIZE(match_keys),
                                              match_finish};
 
-static int field_match(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_match(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	return field_mapping(c, k, n, field, &match_def);
 }
@@ -743,7 +722,7 @@ static void pf_init(void *obj)
 	pf->passthrough_vm = POLICY_NONE;
 }
 
-static int field_pfs(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_pfs(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	struct policy *p = obj;
 
@@ -752,27 +731,24 @@ static int field_pfs(struct pctx *c, const struct key_def *k, yaml_node_t *n, vo
 
 /* ---- networks ---- */
 
-static int field_ref_list(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_ref_list(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	static const struct key_def entry = {"pfs", NULL, 0, 0, 0, NULL, false};
 	struct policy_network *net = obj;
 	size_t count, i = 0;
 	int r;
 
-	if (n->type != YAML_SEQUENCE_NODE)
+	if (n->type != YNODE_SEQUENCE)
 		return perr_at(c, node_mark(n), "'%s' must be a sequence of pf names, not %s",
 		               k->name, node_kind(n));
-	count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	count = n->n;
 	net->pfs = arena_alloc_array(c->arena, count, sizeof(*net->pfs));
 	if (!net->pfs)
 		return -ENOMEM;
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *item = doc_node(c, *it);
+	for (size_t j = 0; j < n->n; j++) {
+		struct ynode *item = n->kids[j];
 		struct policy_ref *ref = &net->pfs[i];
 
-		if (!item)
-			continue;
 		ref->index = POLICY_NONE;
 		r = field_ref(c, &entry, item, ref);
 		if (r < 0)
@@ -795,7 +771,7 @@ static const struct key_def network_keys[] = {
 static const struct mapping_def network_def = {"network", network_keys, ARRAY_SIZE(network_keys),
                                                NULL};
 
-static int field_networks(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_networks(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	struct policy *p = obj;
 
@@ -805,11 +781,12 @@ static int field_networks(struct pctx *c, const struct key_def *k, yaml_node_t *
 
 /* ---- vms ---- */
 
-static int rate_finish(struct pctx *c, yaml_node_t *n, void *obj)
+static int rate_finish(struct pctx *c, struct ynode *n, void *obj, unsigned present)
 {
 	struct policy_rate *rate = obj;
 
 	(void)n;
+	(void)present;
 	if (rate->min.set && rate->max.set && rate->min.value > rate->max.value)
 		return perr_at(c, rate->min.mark, "rate min %u is greater than max %u",
 		               rate->min.value, rate->max.value);
@@ -822,7 +799,7 @@ static const struct key_def rate_keys[] = {
 };
 static const struct mapping_def rate_def = {"rate", rate_keys, ARRAY_SIZE(rate_keys), rate_finish};
 
-static int field_rate(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_rate(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	return field_mapping(c, k, n, field, &rate_def);
 }
@@ -851,15 +828,16 @@ static void nic_init(void *obj)
 	nic->pf[0] = nic->pf[1] = POLICY_NONE;
 }
 
-static int passthrough_finish(struct pctx *c, yaml_node_t *n, void *obj)
+static int passthrough_finish(struct pctx *c, struct ynode *n, void *obj, unsigned present)
 {
+	enum { PCI = 1u << 0, PF = 1u << 1 };
 	struct policy_passthrough *pt = obj;
 
-	if (pt->pci.set && pt->pf.name)
+	if ((present & PCI) && (present & PF))
 		return perr_at(c, node_mark(n), "passthrough takes 'pci' or 'pf', not both");
-	if (!pt->pci.set && !pt->pf.name)
+	if (!present)
 		return perr_at(c, node_mark(n), "passthrough needs 'pci' or 'pf'");
-	pt->kind = pt->pf.name ? POLICY_PASSTHROUGH_PF : POLICY_PASSTHROUGH_PCI;
+	pt->kind = (present & PF) ? POLICY_PASSTHROUGH_PF : POLICY_PASSTHROUGH_PCI;
 	return 0;
 }
 
@@ -877,7 +855,7 @@ static void passthrough_init(void *obj)
 	pt->pf.index = POLICY_NONE;
 }
 
-static int field_nics(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_nics(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	struct policy_vm *vm = obj;
 
@@ -885,7 +863,7 @@ static int field_nics(struct pctx *c, const struct key_def *k, yaml_node_t *n, v
 	                   &vm->n_nics);
 }
 
-static int field_passthrough(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_passthrough(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	struct policy_vm *vm = obj;
 
@@ -902,7 +880,7 @@ static const struct key_def vm_keys[] = {
 };
 static const struct mapping_def vm_def = {"vm", vm_keys, ARRAY_SIZE(vm_keys), NULL};
 
-static int field_vms(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *obj)
+static int field_vms(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	struct policy *p = obj;
 
@@ -922,12 +900,12 @@ static const struct key_def defaults_keys[] = {
 static const struct mapping_def defaults_def = {"defaults", defaults_keys,
                                                 ARRAY_SIZE(defaults_keys), NULL};
 
-static int field_defaults(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_defaults(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	return field_mapping(c, k, n, field, &defaults_def);
 }
 
-static int field_version(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_version(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_u32 *v = field;
 	int r;
@@ -944,7 +922,7 @@ static int field_version(struct pctx *c, const struct key_def *k, yaml_node_t *n
 
 /* Reserved for a fleet-wide selector ("this part applies to hosts ..."); refused rather than
  * ignored so a version 1 vfmgr never applies a policy meant for other hosts. */
-static int field_hosts(struct pctx *c, const struct key_def *k, yaml_node_t *n, void *field)
+static int field_hosts(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	(void)field;
 	return perr_at(c, node_mark(n), "'%s' is not supported in policy version %d", k->name,
@@ -964,31 +942,29 @@ static const struct mapping_def policy_def = {"policy", policy_keys, ARRAY_SIZE(
 /* Every mapping in the schema has at most this many keys. */
 #define KEYS_MAX 16
 
-static int parse_mapping(struct pctx *c, yaml_node_t *n, const struct mapping_def *def, void *obj)
+static int parse_mapping(struct pctx *c, struct ynode *n, const struct mapping_def *def, void *obj)
 {
 	struct policy_mark seen[KEYS_MAX] = {{0}};
+	unsigned present = 0;
 	int r;
 
 	assert(def->n_keys <= KEYS_MAX);
 	*(struct policy_mark *)obj = node_mark(n);
-	for (yaml_node_pair_t *pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top;
-	     pair++) {
-		yaml_node_t *key = doc_node(c, pair->key), *value = doc_node(c, pair->value);
+	for (size_t j = 0; j < n->n; j++) {
+		struct ynode *key = n->kids[2 * j], *value = n->kids[2 * j + 1];
 		const struct key_def *k = NULL;
 		const char *name;
 		size_t i;
 		bool ok;
 
-		if (!key || !value)
-			continue;
-		if (key->type != YAML_SCALAR_NODE) {
+		if (key->type != YNODE_SCALAR) {
 			r = perr_at(c, node_mark(key), "keys in %s must be words, not %s",
 			            def->what, node_kind(key));
 			if (r < 0)
 				return r;
 			continue;
 		}
-		name = (const char *)key->data.scalar.value;
+		name = key->value;
 		for (i = 0; i < def->n_keys; i++) {
 			if (strcmp(def->keys[i].name, name) == 0) {
 				k = &def->keys[i];
@@ -1017,7 +993,12 @@ static int parse_mapping(struct pctx *c, yaml_node_t *n, const struct mapping_de
 				return r;
 		}
 	}
-	return def->finish ? def->finish(c, n, obj) : 0;
+	if (!def->finish)
+		return 0;
+	for (size_t i = 0; i < def->n_keys; i++)
+		if (seen[i].line)
+			present |= 1u << i;
+	return def->finish(c, n, obj, present);
 }
 
 /* The defaults section fills what NICs and PFs leave unset; `set` stays false on them. */
@@ -1045,54 +1026,29 @@ static void policy_apply_defaults(struct policy *p)
 	}
 }
 
-static int yaml_problem(struct pctx *c, const yaml_parser_t *parser)
+static int parse_document(struct pctx *c, const char *buf, size_t len, struct arena *tree)
 {
-	struct policy_mark m = {
-	    .line = (uint32_t)parser->problem_mark.line + 1,
-	    .col = (uint32_t)parser->problem_mark.column + 1,
-	};
-
-	if (parser->error == YAML_MEMORY_ERROR)
-		return -ENOMEM;
-	if (parser->context)
-		return perr_at(c, m, "invalid YAML: %s %s",
-		               parser->problem ? parser->problem : "error", parser->context);
-	return perr_at(c, m, "invalid YAML: %s", parser->problem ? parser->problem : "error");
-}
-
-static int parse_document(struct pctx *c, yaml_parser_t *parser)
-{
-	yaml_document_t extra;
-	yaml_node_t *root;
-	bool ok;
+	struct policy_mark more_mark = {0};
+	struct yload_error err;
+	struct ynode *root;
+	bool more;
 	int r;
 
-	root = yaml_document_get_root_node(c->doc);
-	if (!root)
-		return perr_at(c, (struct policy_mark){0}, "the policy is empty");
-	c->n_nodes = (size_t)(c->doc->nodes.top - c->doc->nodes.start);
-	c->visited = calloc(c->n_nodes, 1);
-	if (!c->visited)
-		return -ENOMEM;
-	r = node_enter(c, root, &ok);
+	r = ytree_load(tree, buf, len, &root, &more, &more_mark, &err);
+	if (r == -EINVAL)
+		return perr_at(c, err.mark, "invalid YAML: %s", err.message);
 	if (r < 0)
 		return r;
-	if (root->type != YAML_MAPPING_NODE)
+	if (!root)
+		return perr_at(c, (struct policy_mark){0}, "the policy is empty");
+	if (root->type != YNODE_MAPPING)
 		r = perr_at(c, node_mark(root), "the policy must be a mapping, not %s",
 		            node_kind(root));
 	else
 		r = parse_mapping(c, root, &policy_def, c->p);
-	if (r < 0)
-		return r;
-
 	/* A second document would be silently ignored by a reader that stops at the first. */
-	if (!yaml_parser_load(parser, &extra))
-		return yaml_problem(c, parser);
-	root = yaml_document_get_root_node(&extra);
-	if (root)
-		r = perr_at(c, node_mark(root),
-		            "a policy is one YAML document, found a second one");
-	yaml_document_delete(&extra);
+	if (r == 0 && more)
+		r = perr_at(c, more_mark, "a policy is one YAML document, found a second one");
 	return r;
 }
 
@@ -1126,10 +1082,9 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len, struct po
                         struct policy_diags *diags)
 {
 	struct pctx c = {.diags = diags};
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	struct policy *p;
 	size_t errors_before = diags->n_errors;
+	struct arena *tree;
+	struct policy *p;
 	int r;
 
 	assert(ret);
@@ -1142,22 +1097,16 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len, struct po
 	p = policy_new(name);
 	if (!p)
 		return -ENOMEM;
-	c.p = p;
-	c.arena = p->arena;
-	if (!yaml_parser_initialize(&parser)) {
+	/* The node tree is only needed while reading; it gets its own arena. */
+	tree = arena_new();
+	if (!tree) {
 		policy_free(p);
 		return -ENOMEM;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		r = yaml_problem(&c, &parser);
-	} else {
-		c.doc = &doc;
-		r = parse_document(&c, &parser);
-		yaml_document_delete(&doc);
-	}
-	yaml_parser_delete(&parser);
-	free(c.visited);
+	c.p = p;
+	c.arena = p->arena;
+	r = parse_document(&c, buf, len, tree);
+	arena_free(tree);
 	if (r == 0 && diags->n_errors == errors_before) {
 		policy_apply_defaults(p);
 		r = policy_validate(p, diags);

@@ -267,9 +267,9 @@ void policy_diags_init(struct policy_diags *d);
 void policy_diags_free(struct policy_diags *d);
 /* Records a diagnostic (for later stages that point into the policy too); 0 or -ENOMEM. */
 int policy_diag_add(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int policy_diag_addv(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
-		     const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+                     const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 /* Sorts by position so output reads top to bottom (stable for equal positions). */
 void policy_diags_sort(struct policy_diags *d);
 /* "file:line:col: message", warnings as "file:line:col: warning: message"; returns the

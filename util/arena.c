@@ -63,24 +63,32 @@ static struct arena_chunk *arena_grow(struct arena *a, size_t need)
 	return c;
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+static void *arena_take(struct arena *a, size_t size, size_t align)
 {
 	struct arena_chunk *c = a->top;
+	size_t off = 0;
 	void *p;
 
 	if (size > SIZE_MAX - ARENA_ALIGN)
 		return NULL;
-	size = (size + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
-	if (size == 0)
-		size = ARENA_ALIGN;
-	if (!c || c->size - c->used < size) {
+	if (c)
+		off = (c->used + align - 1) & ~(align - 1);
+	if (!c || off > c->size || c->size - off < size) {
 		c = arena_grow(a, size);
 		if (!c)
 			return NULL;
+		off = 0;
 	}
-	p = c->data + c->used;
-	c->used += size;
-	return memset(p, 0, size);
+	p = c->data + off;
+	c->used = off + size;
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	void *p = arena_take(a, size ? size : 1, ARENA_ALIGN);
+
+	return p ? memset(p, 0, size) : NULL;
 }
 
 void *arena_alloc_array(struct arena *a, size_t n, size_t size)
@@ -96,9 +104,12 @@ char *arena_strndup(struct arena *a, const char *s, size_t len)
 
 	if (len == SIZE_MAX)
 		return NULL;
-	p = arena_alloc(a, len + 1);
-	if (p)
+	/* Text needs no alignment; packing it keeps big policies in fewer pages. */
+	p = arena_take(a, len + 1, 1);
+	if (p) {
 		memcpy(p, s, len);
+		p[len] = '\0';
+	}
 	return p;
 }
 

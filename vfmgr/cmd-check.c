@@ -107,7 +107,8 @@ int cmd_check(int argc, char **argv)
 			log_error("%s: cannot format diagnostics as JSON", path);
 	} else {
 		print_text(&diags);
-		print_summary(p, &diags, path);
+		if (r == 0 || r == -EINVAL)
+			print_summary(p, &diags, path);
 	}
 	policy_diags_free(&diags);
 	policy_free(p);

@@ -102,7 +102,7 @@ static void test_management_vf_marks_its_pf_too(void **state)
 	assert_true(nic(&h, "0000:01:10.2")->management);
 	assert_true(nic(&h, "0000:01:00.0")->management);
 	assert_string_equal(nic(&h, "0000:01:00.0")->management_why,
-			    "its VF 0000:01:10.2 carries the default route via enp1s0v1");
+	                    "its VF 0000:01:10.2 carries the default route via enp1s0v1");
 	assert_false(nic(&h, "0000:01:10.0")->management);
 	assert_false(nic(&h, "0000:02:00.0")->management);
 	host_free(&h);
@@ -151,8 +151,10 @@ static void test_netdevsim_devices_are_pfs(void **state)
 		const char *dev = i ? "netdevsim10" : "netdevsim2";
 		const char *ifn = i ? "eni10np1" : "eni2np1";
 		snprintf(link, sizeof(link), "%s/sys/bus/netdevsim/devices/%s", root, dev);
-		assert_int_equal(symlink(i ? "../../../devices/netdevsim10" : "../../../devices/netdevsim2",
-					 link), 0);
+		assert_int_equal(
+		    symlink(i ? "../../../devices/netdevsim10" : "../../../devices/netdevsim2",
+		            link),
+		    0);
 		snprintf(link, sizeof(link), "%s/sys/class/net/%s", root, ifn);
 		snprintf(cmd, sizeof(cmd), "../../devices/%s/net/%s", dev, ifn);
 		assert_int_equal(symlink(cmd, link), 0);
@@ -203,12 +205,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_igb_pfs_and_vfs_are_found),
-		cmocka_unit_test(test_vfs_point_back_at_their_pf),
-		cmocka_unit_test(test_management_interface_marks_its_device_only),
-		cmocka_unit_test(test_management_vf_marks_its_pf_too),
-		cmocka_unit_test(test_netdevsim_devices_are_pfs),
-		cmocka_unit_test(test_missing_pci_bus_is_an_error_not_an_exit),
+	    cmocka_unit_test(test_igb_pfs_and_vfs_are_found),
+	    cmocka_unit_test(test_vfs_point_back_at_their_pf),
+	    cmocka_unit_test(test_management_interface_marks_its_device_only),
+	    cmocka_unit_test(test_management_vf_marks_its_pf_too),
+	    cmocka_unit_test(test_netdevsim_devices_are_pfs),
+	    cmocka_unit_test(test_missing_pci_bus_is_an_error_not_an_exit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,194 @@
+#include "policy/yaml-tree.h"
+#include "util/arena.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+/* Children of the open containers wait on one shared stack; when a container ends, its run of
+ * children is copied into the arena. The stacks are explicit, so nesting depth costs heap, not
+ * C stack. */
+struct ybuild {
+	struct arena *a;
+	struct ynode **kids;
+	size_t n_kids, cap_kids;
+	struct yframe {
+		struct ynode *node;
+		size_t first;
+	} * frames;
+	size_t n_frames, cap_frames;
+	struct ynode *root;
+};
+
+static int grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap ? *cap : 64;
+	void *nv;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	nv = reallocarray(*v, c, size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = c;
+	return 0;
+}
+
+static struct policy_mark mark_of(const yaml_mark_t *m)
+{
+	return (struct policy_mark){(uint32_t)m->line + 1, (uint32_t)m->column + 1};
+}
+
+/* A finished node becomes a child of the innermost open container, or the root. */
+static int ybuild_attach(struct ybuild *b, struct ynode *n)
+{
+	if (b->n_frames == 0) {
+		b->root = n;
+		return 0;
+	}
+	if (grow((void **)&b->kids, &b->cap_kids, b->n_kids + 1, sizeof(*b->kids)) < 0)
+		return -ENOMEM;
+	b->kids[b->n_kids++] = n;
+	return 0;
+}
+
+static int ybuild_open(struct ybuild *b, struct ynode *n)
+{
+	if (grow((void **)&b->frames, &b->cap_frames, b->n_frames + 1, sizeof(*b->frames)) < 0)
+		return -ENOMEM;
+	b->frames[b->n_frames++] = (struct yframe){n, b->n_kids};
+	return 0;
+}
+
+static int ybuild_close(struct ybuild *b)
+{
+	struct yframe f;
+	size_t count;
+
+	if (b->n_frames == 0)
+		return -EINVAL; /* libyaml never ends a container it did not start */
+	f = b->frames[--b->n_frames];
+	count = b->n_kids - f.first;
+
+	f.node->kids = arena_alloc_array(b->a, count ? count : 1, sizeof(*f.node->kids));
+	if (!f.node->kids)
+		return -ENOMEM;
+	if (count > UINT32_MAX)
+		return -E2BIG;
+	/* b->kids is still NULL while only empty containers were seen. */
+	if (count)
+		memcpy(f.node->kids, b->kids + f.first, count * sizeof(*f.node->kids));
+	f.node->n = (uint32_t)(f.node->type == YNODE_MAPPING ? count / 2 : count);
+	b->n_kids = f.first;
+	return ybuild_attach(b, f.node);
+}
+
+static int ybuild_event(struct ybuild *b, const yaml_event_t *e)
+{
+	struct ynode *n;
+
+	switch (e->type) {
+	case YAML_SCALAR_EVENT:
+	case YAML_ALIAS_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		return ybuild_close(b);
+	default:
+		return 0;
+	}
+	n = arena_alloc(b->a, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->mark = mark_of(&e->start_mark);
+	switch (e->type) {
+	case YAML_SCALAR_EVENT:
+		n->type = YNODE_SCALAR;
+		if (e->data.scalar.length > UINT32_MAX)
+			return -E2BIG;
+		n->n = (uint32_t)e->data.scalar.length;
+		n->value = arena_strndup(b->a, (const char *)e->data.scalar.value, n->n);
+		if (!n->value)
+			return -ENOMEM;
+		return ybuild_attach(b, n);
+	case YAML_ALIAS_EVENT:
+		n->type = YNODE_ALIAS;
+		return ybuild_attach(b, n);
+	case YAML_SEQUENCE_START_EVENT:
+		n->type = YNODE_SEQUENCE;
+		return ybuild_open(b, n);
+	default:
+		n->type = YNODE_MAPPING;
+		return ybuild_open(b, n);
+	}
+}
+
+static int yload_fail(const yaml_parser_t *p, struct yload_error *err)
+{
+	if (p->error == YAML_MEMORY_ERROR) {
+		err->nomem = true;
+		return -ENOMEM;
+	}
+	err->mark = mark_of(&p->problem_mark);
+	snprintf(err->message, sizeof(err->message), "%s%s%s", p->problem ? p->problem : "error",
+	         p->context ? " " : "", p->context ? p->context : "");
+	return -EINVAL;
+}
+
+static int ytree_run(yaml_parser_t *p, struct ybuild *b, bool *more, struct policy_mark *more_mark,
+                     struct yload_error *err)
+{
+	yaml_event_t e;
+	int docs = 0;
+
+	for (;;) {
+		yaml_event_type_t type;
+		int r = 0;
+
+		if (!yaml_parser_parse(p, &e))
+			return yload_fail(p, err);
+		type = e.type;
+		if (type == YAML_DOCUMENT_START_EVENT && ++docs == 2) {
+			/* The rest is not read: a second document is an error already. */
+			*more = true;
+			*more_mark = mark_of(&e.start_mark);
+			yaml_event_delete(&e);
+			return 0;
+		}
+		r = ybuild_event(b, &e);
+		yaml_event_delete(&e);
+		if (r < 0)
+			return r;
+		if (type == YAML_STREAM_END_EVENT)
+			return 0;
+	}
+}
+
+int ytree_load(struct arena *a, const char *buf, size_t len, struct ynode **root, bool *more,
+               struct policy_mark *more_mark, struct yload_error *err)
+{
+	struct ybuild b = {.a = a};
+	yaml_parser_t p;
+	int r;
+
+	*root = NULL;
+	*more = false;
+	memset(err, 0, sizeof(*err));
+	if (!yaml_parser_initialize(&p))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	r = ytree_run(&p, &b, more, more_mark, err);
+	yaml_parser_delete(&p);
+	free(b.kids);
+	free(b.frames);
+	if (r == 0)
+		*root = b.root;
+	return r;
+}
