@@ -38,23 +38,36 @@ static int print_device(json_t *dev, bool json, FILE *f)
 	return 0;
 }
 
+/* QEMU unplugs a failover primary before migrating, so it must sit on a hotpluggable bus: a
+ * pcie-root-port of its own (q35). Chassis numbers from 200 keep clear of the ones a VM
+ * definition usually gives its own root ports. */
+#define FAILOVER_CHASSIS_BASE 200
+
 int launch_print_qemu(const struct launch_dev *d, size_t n, bool json, FILE *f)
 {
+	unsigned ports = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		char standby[128], netdev[128], mac[MAC_STR_LEN];
+		char standby[128], netdev[128], port[128], chassis[8], mac[MAC_STR_LEN];
 		int r;
 
 		if (d[i].kind == LAUNCH_NIC && d[i].migratable) {
 			snprintf(standby, sizeof(standby), "%s-standby", d[i].id);
 			snprintf(netdev, sizeof(netdev), "%s-net", d[i].id);
+			snprintf(port, sizeof(port), "%s-port", d[i].id);
+			snprintf(chassis, sizeof(chassis), "%u", FAILOVER_CHASSIS_BASE + ports++);
 			format_mac(d[i].mac, mac);
-			r = print_device(json_pack("{s:s, s:s, s:s, s:b, s:s}", "driver", "virtio-net-pci",
-						   "netdev", netdev, "mac", mac, "failover", 1, "id",
-						   standby),
+			r = print_device(json_pack("{s:s, s:s, s:s}", "driver", "pcie-root-port", "id",
+						   port, "chassis", chassis),
 					 json, f);
 			if (r == 0)
-				r = print_device(json_pack("{s:s, s:s, s:s, s:s}", "driver", "vfio-pci",
-							   "host", d[i].addr, "id", d[i].id,
+				r = print_device(json_pack("{s:s, s:s, s:s, s:b, s:s}", "driver",
+							   "virtio-net-pci", "netdev", netdev, "mac", mac,
+							   "failover", 1, "id", standby),
+						 json, f);
+			if (r == 0)
+				r = print_device(json_pack("{s:s, s:s, s:s, s:s, s:s}", "driver", "vfio-pci",
+							   "host", d[i].addr, "bus", port, "id", d[i].id,
 							   "failover_pair_id", standby),
 						 json, f);
 		} else {

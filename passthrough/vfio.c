@@ -5,12 +5,16 @@
 #include "util/sysfs.h"
 
 #include <errno.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define DEV "/sys/bus/pci/devices/%s"
+
+extern char **environ;
 
 int vfio_current_driver(const char *addr, char *buf, size_t size)
 {
@@ -89,14 +93,31 @@ static int unbind(const char *addr)
 	return r;
 }
 
-int vfio_bind(const char *addr)
+/* Like libvirt, load vfio-pci when it is first needed rather than make the admin do it. */
+static int load_vfio_pci(const char *addr)
 {
-	int r;
+	char *const argv[] = {"modprobe", "-q", VFIO_DRIVER, NULL};
+	pid_t pid;
+	int status;
 
-	if (!sysfs_exists("/sys/bus/pci/drivers/" VFIO_DRIVER)) {
-		log_error("%s: the vfio-pci driver is not loaded (modprobe vfio-pci)", addr);
+	if (sysfs_exists("/sys/bus/pci/drivers/" VFIO_DRIVER))
+		return 0;
+	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ) != 0 ||
+	    waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    !sysfs_exists("/sys/bus/pci/drivers/" VFIO_DRIVER)) {
+		log_error("%s: the vfio-pci driver is not available (modprobe vfio-pci failed)", addr);
 		return -ENODEV;
 	}
+	log_info("loaded the vfio-pci driver");
+	return 0;
+}
+
+int vfio_bind(const char *addr)
+{
+	int r = load_vfio_pci(addr);
+
+	if (r < 0)
+		return r;
 	r = sysfs_write_str(VFIO_DRIVER, DEV "/driver_override", addr);
 	if (r < 0) {
 		log_error("%s: write driver_override: %s", addr, strerror(-r));

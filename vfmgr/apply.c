@@ -216,7 +216,7 @@ static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u
 	u->act = a;
 	switch (a->kind) {
 	case PLAN_SET_NUMVFS:
-		r = sriov_set_numvfs(a->bus, a->addr, a->from, a->to);
+		r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->from, a->to);
 		if (r == 0)
 			log_notice("%s: numvfs %u (was %u)", a->addr, a->to, a->from);
 		return r;
@@ -236,7 +236,7 @@ static int undo_step(const struct undo *u, struct vfnl *nl)
 
 	switch (a->kind) {
 	case PLAN_SET_NUMVFS:
-		return sriov_set_numvfs(a->bus, a->addr, a->to, a->from);
+		return sriov_set_numvfs(a->bus, a->addr, a->ifname, a->to, a->from);
 	case PLAN_SET_VFS:
 		return u->n ? vfnl_write(nl, a->ifindex, u->writes, u->n) : 0;
 	case PLAN_VFIO_BIND:

@@ -59,7 +59,7 @@ int cmd_prepare(int argc, char **argv)
 		context_free(&ctx);
 		return EXIT_FAIL;
 	}
-	policy_diags_init(&d);
+	context_diags_init(&ctx, &d);
 	r = plan_build(ctx.policy, &ctx.host, &ctx.state, &pl, &d);
 	context_print_diags(&d);
 	policy_diags_free(&d);

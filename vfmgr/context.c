@@ -22,6 +22,13 @@ void context_print_diags(const struct policy_diags *d)
 	}
 }
 
+void context_diags_init(const struct context *c, struct policy_diags *d)
+{
+	policy_diags_init(d);
+	if (c->policy && c->policy->file)
+		d->file = strdup(c->policy->file);
+}
+
 int lock_take(int *fd)
 {
 	const char *dir = getenv("VFMGR_RUN_DIR") ? getenv("VFMGR_RUN_DIR") : "/run/vfmgr";

@@ -21,6 +21,8 @@ struct context {
  * lock, takes the exclusive apply lock first so the snapshot cannot go stale under us. */
 int context_load(struct context *c, const char *policy_file, const char *state_file, bool lock);
 void context_free(struct context *c);
+/* Diagnostics that point into the loaded policy file (for plan-time errors). */
+void context_diags_init(const struct context *c, struct policy_diags *d);
 /* Prints policy-located diagnostics the way `vfmgr check` does. */
 void context_print_diags(const struct policy_diags *d);
 

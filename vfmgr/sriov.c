@@ -8,7 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VF_WAIT_SECONDS 30
+#define VF_WAIT_SECONDS   30
+#define LINK_WAIT_SECONDS 10
 
 static const char *devdir(enum nic_bus bus)
 {
@@ -74,8 +75,36 @@ static int write_numvfs(enum nic_bus bus, const char *addr, unsigned n)
 	return r;
 }
 
-int sriov_set_numvfs(enum nic_bus bus, const char *addr, unsigned from, unsigned to)
+static bool link_up(const char *ifname)
 {
+	char st[16];
+
+	return ifname && ifname[0] &&
+	       sysfs_read_str(st, sizeof(st), "/sys/class/net/%s/operstate", ifname) == 0 &&
+	       strcmp(st, "up") == 0;
+}
+
+/* igb resets the adapter when VFs are enabled or disabled: the PF link drops for a second or
+ * so, and until it is back the driver refuses VF rate limits (EINVAL). Wait for it. */
+static void wait_link(const char *addr, const char *ifname)
+{
+	double start = now();
+
+	while (!link_up(ifname)) {
+		if (now() - start > LINK_WAIT_SECONDS) {
+			log_warn("%s (%s): link still down %d s after changing numvfs; VF rate "
+				 "limits may be refused until it is up",
+				 addr, ifname, LINK_WAIT_SECONDS);
+			return;
+		}
+		usleep(50000);
+	}
+}
+
+int sriov_set_numvfs(enum nic_bus bus, const char *addr, const char *ifname, unsigned from,
+		     unsigned to)
+{
+	bool was_up = link_up(ifname);
 	int r;
 
 	if (from == to)
@@ -88,5 +117,11 @@ int sriov_set_numvfs(enum nic_bus bus, const char *addr, unsigned from, unsigned
 	r = write_numvfs(bus, addr, to);
 	if (r < 0)
 		return r;
-	return bus == NIC_BUS_PCI ? wait_for_vfs(addr, to) : 0;
+	r = bus == NIC_BUS_PCI ? wait_for_vfs(addr, to) : 0;
+	if (r == 0 && was_up) {
+		/* The reset may not have started yet when the write returns. */
+		usleep(100000);
+		wait_link(addr, ifname);
+	}
+	return r;
 }

@@ -4,9 +4,11 @@
 
 #include "vfmgr/host.h"
 
-/* Sets the VF count and waits (bounded) until the VFs exist. The kernel only goes N->0->M, so
- * a change between two non-zero counts passes through 0. */
-int sriov_set_numvfs(enum nic_bus bus, const char *addr, unsigned from, unsigned to);
+/* Sets the VF count and waits (bounded) until the VFs exist and, if the PF's link (ifname,
+ * may be NULL) was up, until it is up again. The kernel only goes N->0->M, so a change between
+ * two non-zero counts passes through 0. */
+int sriov_set_numvfs(enum nic_bus bus, const char *addr, const char *ifname, unsigned from,
+		     unsigned to);
 int sriov_read_numvfs(enum nic_bus bus, const char *addr, unsigned *out);
 
 #endif

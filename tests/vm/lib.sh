@@ -18,7 +18,8 @@ check() {
 	if out=$("$@" 2>&1); then
 		pass "$name"
 	else
-		fail "$name" "command: $*" "exit $?: $(echo "$out" | tail -n 5)"
+		fail "$name" "command: $*" "exit $?: $(echo "$out" | grep -E 'error|fail' | tail -n 8)" \
+			"last lines: $(echo "$out" | tail -n 3)"
 	fi
 }
 

@@ -54,27 +54,19 @@ netdev() { # $1 = index
 		echo "-netdev user,id=net$1,restrict=on"
 	fi
 }
-# A scenario asks for more with header lines: "# vmlab: igbs=3" adds a third igb PF (for
-# whole-device passthrough), "# vmlab: groupmate" puts an e1000e beside it as function 1 of
-# the same slot, so the two share an IOMMU group.
+# A scenario asks for a third igb PF (for whole-device passthrough) with a header line
+# "# vmlab: igbs=3".
 IGBS=2
-GROUPMATE=0
 while read -r path _; do
 	n=$(sed -n 's/^# vmlab:.*igbs=\([0-9]\).*/\1/p' "$path" | head -n1)
 	[ -n "$n" ] && [ "$n" -gt "$IGBS" ] && IGBS=$n
-	grep -q '^# vmlab:.*groupmate' "$path" && GROUPMATE=1
 done <"$OUT/scenarios"
 dev=()
 port=1
 for i in $(seq 1 "$IGBS"); do
-	mf=
-	[ "$i" = 3 ] && [ "$GROUPMATE" = 1 ] && mf=",multifunction=on,addr=0.0"
 	# shellcheck disable=SC2207
 	dev+=(-device "pcie-root-port,id=rp$port,chassis=$port,slot=$port" $(netdev "$i")
-		-device "igb,bus=rp$port,netdev=net$i,mac=52:54:00:12:00:0$i$mf")
-	if [ -n "$mf" ]; then
-		dev+=($(netdev 9) -device "e1000e,bus=rp$port,netdev=net9,addr=0.1,mac=52:54:00:12:00:09")
-	fi
+		-device "igb,bus=rp$port,netdev=net$i,mac=52:54:00:12:00:0$i")
 	port=$((port + 1))
 done
 for i in 1 2; do # empty root ports for device_add hotplug

@@ -1,10 +1,20 @@
 #!/bin/bash
-# The main job, shown in the lab: what vfmgr sees on a host with two SR-IOV PFs.
+# vmlab: igbs=3
+# The main job, shown in the lab: examples/demo.yaml applied to a host with three SR-IOV PFs,
+# then what a VM launcher needs.
 . "$VFMGR_TOP/tests/vm/lib.sh"
-echo 3 >/sys/bus/pci/devices/0000:01:00.0/sriov_numvfs
-udevadm settle --timeout=20
-echo "### vfmgr list"
-"$VFMGR" list
-echo
-echo "### vfmgr list --json (first device)"
-"$VFMGR" list --json | jq '.devices[0]'
+export VFMGR_STATE=/tmp/vfmgr-state.json
+POL=$VFMGR_TOP/examples/demo.yaml
+for pf in 0000:01:00.0 0000:02:00.0; do ip link set "$(ls /sys/bus/pci/devices/$pf/net)" up; done
+sleep 2
+step() { echo; echo "### $*"; "$@"; }
+step "$VFMGR" list
+step "$VFMGR" check "$POL"
+step "$VFMGR" plan "$POL"
+step "$VFMGR" apply "$POL"
+step "$VFMGR" plan "$POL"
+step "$VFMGR" status
+step "$VFMGR" list
+step "$VFMGR" qemu-args web01
+step "$VFMGR" qemu-args nfv01
+step "$VFMGR" libvirt-xml web01

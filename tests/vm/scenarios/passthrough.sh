@@ -1,0 +1,123 @@
+#!/bin/bash
+# vmlab: igbs=3
+# Passthrough on the real drivers: examples/demo.yaml gives web01 a redundant, migratable VF
+# pair (to vfio-pci) and nfv01 the third igb PF whole. Checked with readlink, /dev/vfio, a
+# VFIO_GROUP_GET_STATUS probe, and a QEMU in the guest started with exactly what
+# `vfmgr qemu-args` prints (query-pci over QMP). Then release, and the refusals.
+. "$VFMGR_TOP/tests/vm/lib.sh"
+export VFMGR_STATE=/tmp/vfmgr-state.json
+POL=$VFMGR_TOP/examples/demo.yaml
+PF1=0000:01:00.0
+PF2=0000:02:00.0
+PF3=0000:03:00.0
+for pf in $PF1 $PF2; do ip link set "$(ls /sys/bus/pci/devices/$pf/net)" up; done
+sleep 2
+
+drv() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+grp() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
+st() { jq -r "$1" "$VFMGR_STATE"; }
+
+"$VFMGR" plan "$POL"
+check "apply the demo policy" "$VFMGR" apply "$POL"
+vfs=$(st '.allocations[] | select(.vm=="web01") | .vf_address')
+check_eq "web01 holds two VFs" 2 "$(echo "$vfs" | wc -w)"
+for vf in $vfs; do
+	check_eq "$vf driver is vfio-pci" vfio-pci "$(drv "$vf")"
+	check "$vf /dev/vfio/$(grp "$vf") exists" test -c "/dev/vfio/$(grp "$vf")"
+	check "$vf group is viable (VFIO_GROUP_GET_STATUS)" "$VMPROGS/vfio-group-status" "$(grp "$vf")"
+done
+check_eq "$PF3 driver is vfio-pci" vfio-pci "$(drv $PF3)"
+check_fails "$PF3 has no netdev on the host any more" ls /sys/bus/pci/devices/$PF3/net
+check "$PF3 group is viable (VFIO_GROUP_GET_STATUS)" "$VMPROGS/vfio-group-status" "$(grp $PF3)"
+ip -d link show "$(ls /sys/bus/pci/devices/$PF1/net)" | grep 'vf '
+check "MAC and VLAN were set on the PF side before the VF went to vfio-pci" \
+	sh -c "ip -d link show $(ls /sys/bus/pci/devices/$PF1/net) | grep -q 'link/ether 52:54:00:00:01:01 .*vlan 100, qos 3'"
+
+# A QEMU in the guest, started with exactly what qemu-args prints.
+run_qemu() { # NAME EXPECTED-IDS EXTRA-ARGS...
+	local name=$1 want=$2 sock=/tmp/q-$1.sock
+	shift 2
+	rm -f "$sock"
+	qemu-system-x86_64 -machine q35 -accel tcg -m 256 -nodefaults -display none -S \
+		-qmp "unix:$sock,server=on,wait=off" "$@" >/tmp/q-$name.log 2>&1 &
+	local pid=$!
+	wait_for "$sock" 60
+	sleep 1
+	echo '{"execute":"query-pci"}' | python3 "$VFMGR_TOP/tests/vm/qmp.py" "$sock" >/tmp/q-$name.json
+	echo '{"execute":"quit"}' | python3 "$VFMGR_TOP/tests/vm/qmp.py" "$sock" >/dev/null
+	wait "$pid"
+	cat /tmp/q-$name.log
+	# Devices behind root ports are nested under their bridge: walk everything.
+	got=$(jq -r '[.. | objects | select(.id? | type == "object" and has("vendor")) |
+		"\(.id.vendor):\(.id.device)"] | sort | join(" ")' /tmp/q-$name.json)
+	echo "$name: query-pci shows $got"
+	for id in $want; do
+		check "$name: QEMU shows $id" grep -qw "$id" <<<"$got"
+	done
+}
+args=$("$VFMGR" qemu-args web01)
+echo "$args"
+check_eq "qemu-args web01: two vfio-pci devices on their own root ports" 2 \
+	"$(grep -c '^-device vfio-pci,host=.*,bus=vfmgr-web01-nic0b*-port,' <<<"$args")"
+check_eq "qemu-args web01: two failover standbys" 2 "$(grep -c 'virtio-net-pci,.*failover=on' <<<"$args")"
+check "qemu-args web01: the VFs point at their standbys" grep -q 'failover_pair_id=vfmgr-web01-nic0-standby' <<<"$args"
+# A failover primary stays hidden until the guest's virtio-net driver accepts the standby
+# feature, so a stopped (-S) QEMU shows the standbys and the root ports waiting for the VFs.
+# 6900:4096 = 1af4:1000 (virtio-net), 6966:12 = 1b36:000c (pcie-root-port)
+# shellcheck disable=SC2046
+run_qemu web01 "6900:4096 6966:12" -netdev user,id=vfmgr-web01-nic0-net \
+	-netdev user,id=vfmgr-web01-nic0b-net $("$VFMGR" qemu-args web01)
+check_eq "web01 QEMU (failover) has two standbys" 2 "$(grep -o '6900:4096' <<<"$got" | wc -l)"
+# The same VFs without failover: QEMU opens them through VFIO and shows them.
+# 32902:4298 = 8086:10ca (82576 VF)
+# shellcheck disable=SC2046
+run_qemu web01-plain "32902:4298" $("$VFMGR" qemu-args web01 | grep '^-device vfio-pci' |
+	sed 's/,bus=[^,]*//; s/,failover_pair_id=[^,]*//')
+check_eq "web01 QEMU (plain vfio-pci) shows both 82576 VFs" 2 "$(grep -o '32902:4298' <<<"$got" | wc -l)"
+args=$("$VFMGR" qemu-args nfv01)
+echo "$args"
+check_eq "qemu-args nfv01" "-device vfio-pci,host=$PF3,id=vfmgr-nfv01-pt0" "$args"
+# shellcheck disable=SC2046
+run_qemu nfv01 "32902:4297" $("$VFMGR" qemu-args --json nfv01)
+check "qemu-args --json is QEMU's JSON -device form" grep -q '^-device {"driver":"vfio-pci","host":"0000:03:00.0","id":"vfmgr-nfv01-pt0"}$' <<<"$("$VFMGR" qemu-args --json nfv01)"
+xml=$("$VFMGR" libvirt-xml web01)
+echo "$xml"
+check "libvirt-xml: hostdev interface" grep -q "<interface type='hostdev' managed='no'>" <<<"$xml"
+check "libvirt-xml: mac" grep -q "<mac address='52:54:00:00:01:01'/>" <<<"$xml"
+check "libvirt-xml: vlan" grep -q "<tag id='100'/>" <<<"$xml"
+check "libvirt-xml nfv01: hostdev" grep -q "<hostdev mode='subsystem' type='pci' managed='no'>" <<<"$("$VFMGR" libvirt-xml nfv01)"
+check_fails "qemu-args for an unknown VM fails" "$VFMGR" qemu-args nosuchvm
+
+# Release gives everything back as found.
+check "release web01" "$VFMGR" release web01
+for vf in $vfs; do
+	check_eq "$vf back on igbvf" igbvf "$(drv "$vf")"
+	check "$vf has its netdev back" ls "/sys/bus/pci/devices/$vf/net"
+done
+check "release nfv01" "$VFMGR" release nfv01
+check_eq "$PF3 back on igb" igb "$(drv $PF3)"
+check "$PF3 has its netdev back" ls /sys/bus/pci/devices/$PF3/net
+check_eq "driver_override cleared" "(null)" "$(cat /sys/bus/pci/devices/$PF3/driver_override)"
+
+# prepare: one VM's devices only.
+check "prepare nfv01" "$VFMGR" prepare --policy "$POL" nfv01
+check_eq "prepare nfv01: $PF3 on vfio-pci" vfio-pci "$(drv $PF3)"
+check_eq "prepare nfv01: web01 untouched" 0 "$(st '[.allocations[] | select(.vm=="web01")] | length')"
+check "release nfv01 again" "$VFMGR" release nfv01
+
+# Refusal: the device that carries the management path is never passed through.
+if2=$(ls /sys/bus/pci/devices/$PF2/net)
+ip addr add 192.0.2.10/24 dev "$if2"
+ip route add default via 192.0.2.1 dev "$if2" onlink
+sed 's/- pf: uplink-c/- pf: uplink-b/; s/redundant: true/redundant: false/' "$POL" |
+	sed '/name: uplink-b/,/numvfs: 4/{/numvfs: 4/d}' | sed 's/pfs: \[uplink-a, uplink-b\]/pfs: [uplink-a]/' >/tmp/mgmt.yaml
+cat /tmp/mgmt.yaml
+before=$(for d in $PF1 $PF2 $PF3; do echo "$d $(drv $d) $(cat /sys/bus/pci/devices/$d/sriov_numvfs)"; done)
+cp "$VFMGR_STATE" /tmp/state.before
+out=$("$VFMGR" apply /tmp/mgmt.yaml 2>&1)
+echo "$out"
+check "passing the management device through is refused" grep -q "carries the host's management path (default route via $if2); it is never passed through" <<<"$out"
+check_eq "nothing changed (drivers, numvfs)" "$before" \
+	"$(for d in $PF1 $PF2 $PF3; do echo "$d $(drv $d) $(cat /sys/bus/pci/devices/$d/sriov_numvfs)"; done)"
+check "state file unchanged" cmp /tmp/state.before "$VFMGR_STATE"
+finish
