@@ -111,6 +111,7 @@ int cmd_apply(int argc, char **argv)
 	r = make_plan(&o, true, &ctx, &pl);
 	if (r < 0) {
 		plan_print(&pl, stdout);
+		fflush(stdout);
 		r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
 		plan_free(&pl);
 	}
