@@ -1,5 +1,6 @@
 /* VF allocation: which VF each VM NIC gets. Stable: an allocation in the state file is kept
- * while it still fits the policy, so a VM finds the same VF after every run and reboot. */
+ * while it still fits the policy, so a VM finds the same VF after every run and reboot.
+ * Linear in the number of NICs: lookups go through sorted indexes, never a scan per NIC. */
 #include "vfmgr/macgen.h"
 #include "vfmgr/plan.h"
 #include "util/array.h"
@@ -16,7 +17,37 @@ struct alloc_ctx {
 	const size_t *pf_nic;
 	const unsigned *numvfs; /* per policy PF: the VF count after apply */
 	bool **taken;           /* per policy PF, numvfs flags */
+	unsigned *next_free;    /* per policy PF: no free VF below this one */
+	size_t *pf_by_name;     /* policy PF indices sorted by name */
+	uint64_t *shares;       /* per policy PF: the sum of the shares of its NICs */
+	size_t *leg0_pf;        /* per VM NIC (numbered across VMs): the PF of its first leg */
+	size_t *nic_base;       /* per VM: the number of its first NIC in leg0_pf */
 };
+
+static const struct policy *sort_policy;
+
+static int cmp_pf_name(const void *a, const void *b)
+{
+	return strcmp(sort_policy->pfs[*(const size_t *)a].name.value,
+		      sort_policy->pfs[*(const size_t *)b].name.value);
+}
+
+static size_t pf_lookup(const struct alloc_ctx *c, const char *name)
+{
+	size_t lo = 0, hi = c->p->n_pfs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int k = strcmp(c->p->pfs[c->pf_by_name[mid]].name.value, name);
+		if (k == 0)
+			return c->pf_by_name[mid];
+		if (k < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return POLICY_NONE;
+}
 
 static bool pf_has_network(const struct policy_network *net, size_t pf)
 {
@@ -26,24 +57,27 @@ static bool pf_has_network(const struct policy_network *net, size_t pf)
 	return false;
 }
 
-static size_t pf_by_name(const struct policy *p, const char *name)
-{
-	for (size_t i = 0; i < p->n_pfs; i++)
-		if (strcmp(p->pfs[i].name.value, name) == 0)
-			return i;
-	return POLICY_NONE;
-}
-
 static const char *pf_switch(const struct policy *p, size_t pf)
 {
 	return p->pfs[pf].switch_name.value ? p->pfs[pf].switch_name.value : "";
 }
 
-static bool keep_old(const struct alloc_ctx *c, const struct policy_vm *vm,
-		     const struct policy_nic *nic, const struct state_alloc *old, size_t other_pf)
+static bool same_switch(const struct policy *p, size_t a, size_t b)
 {
-	size_t pf = pf_by_name(c->p, old->pf);
+	return b != POLICY_NONE && strcmp(pf_switch(p, a), pf_switch(p, b)) == 0;
+}
 
+static int free_vf(const struct alloc_ctx *c, size_t pf)
+{
+	/* VFs are only ever taken while allocating, so the first free one only moves up. */
+	while (c->next_free[pf] < c->numvfs[pf] && c->taken[pf][c->next_free[pf]])
+		c->next_free[pf]++;
+	return c->next_free[pf] < c->numvfs[pf] ? (int)c->next_free[pf] : -1;
+}
+
+static bool keep_old(const struct alloc_ctx *c, const struct policy_nic *nic,
+		     const struct state_alloc *old, size_t pf, size_t other_pf)
+{
 	if (pf == POLICY_NONE || c->pf_nic[pf] == NO_INDEX ||
 	    strcmp(old->network, nic->network.name) != 0 ||
 	    !pf_has_network(&c->p->networks[nic->network.index], pf) ||
@@ -51,22 +85,23 @@ static bool keep_old(const struct alloc_ctx *c, const struct policy_vm *vm,
 	    c->taken[pf][old->vf])
 		return false;
 	/* The second leg of a redundant pair must stay behind another switch. */
-	if (other_pf != POLICY_NONE && strcmp(pf_switch(c->p, pf), pf_switch(c->p, other_pf)) == 0)
-		return false;
-	(void)vm;
-	return true;
+	return !same_switch(c->p, pf, other_pf);
 }
 
-static int free_vf(const struct alloc_ctx *c, size_t pf)
+static bool usable(const struct alloc_ctx *c, size_t pf, size_t other_pf)
 {
-	for (unsigned v = 0; v < c->numvfs[pf]; v++)
-		if (!c->taken[pf][v])
-			return (int)v;
-	return -1;
+	return pf != POLICY_NONE && c->pf_nic[pf] != NO_INDEX && free_vf(c, pf) >= 0 &&
+	       !same_switch(c->p, pf, other_pf);
+}
+
+static bool numa_ok(const struct alloc_ctx *c, const struct policy_vm *vm, size_t pf)
+{
+	return !vm->numa_node.set || c->h->nics[c->pf_nic[pf]].numa_node == (int)vm->numa_node.value;
 }
 
 /* Best PF for a new allocation: the VM's NUMA node first, then the policy's own placement
- * (which balanced the demand), then the network's PFs in order. */
+ * (which balanced the demand), then the network's PFs in order. The policy's placement is
+ * taken at once when it suits, so only VMs it does not suit pay for a scan. */
 static size_t pick_pf(const struct alloc_ctx *c, const struct policy_vm *vm,
 		      const struct policy_nic *nic, unsigned leg, size_t other_pf)
 {
@@ -74,19 +109,15 @@ static size_t pick_pf(const struct alloc_ctx *c, const struct policy_vm *vm,
 	size_t best = POLICY_NONE;
 	int best_score = -1;
 
+	if (usable(c, nic->pf[leg], other_pf) && numa_ok(c, vm, nic->pf[leg]))
+		return nic->pf[leg];
 	for (size_t i = 0; i < net->n_pfs; i++) {
 		size_t pf = net->pfs[i].index;
-		int score = 0;
+		int score;
 
-		if (pf == POLICY_NONE || c->pf_nic[pf] == NO_INDEX || free_vf(c, pf) < 0)
+		if (!usable(c, pf, other_pf))
 			continue;
-		if (other_pf != POLICY_NONE &&
-		    strcmp(pf_switch(c->p, pf), pf_switch(c->p, other_pf)) == 0)
-			continue;
-		if (vm->numa_node.set && c->h->nics[c->pf_nic[pf]].numa_node == (int)vm->numa_node.value)
-			score += 2;
-		if (nic->pf[leg] == pf)
-			score += 1;
+		score = (vm->numa_node.set && numa_ok(c, vm, pf) ? 2 : 0) + (nic->pf[leg] == pf);
 		if (score > best_score) {
 			best = pf;
 			best_score = score;
@@ -95,15 +126,18 @@ static size_t pick_pf(const struct alloc_ctx *c, const struct policy_vm *vm,
 	return best;
 }
 
-static int add_alloc(const struct alloc_ctx *c, struct state *next, const struct policy_vm *vm,
-		     size_t nic, unsigned leg, size_t pf, unsigned vf, const struct state_alloc *old)
+static int add_alloc(const struct alloc_ctx *c, struct state *next, size_t vmi, size_t nic,
+		     unsigned leg, size_t pf, unsigned vf, const struct state_alloc *old)
 {
+	const struct policy_vm *vm = &c->p->vms[vmi];
 	const struct nic *pfn = &c->h->nics[c->pf_nic[pf]];
 	struct state_alloc *a = ARRAY_APPEND(next->allocs, next->n, next->cap);
 
 	if (!a)
 		return -ENOMEM;
 	str_copy(a->vm, sizeof(a->vm), vm->name.value);
+	a->vm_index = vmi;
+	a->pf_index = pf;
 	a->nic = (unsigned)nic;
 	a->leg = leg;
 	str_copy(a->network, sizeof(a->network), vm->nics[nic].network.name);
@@ -114,26 +148,29 @@ static int add_alloc(const struct alloc_ctx *c, struct state *next, const struct
 		if (pfn->vfs[i].index == vf)
 			str_copy(a->vf_addr, sizeof(a->vf_addr), pfn->vfs[i].addr);
 	a->vfio = (vm->nics[nic].vf_driver.set ? vm->nics[nic].vf_driver.value
-						: c->p->pfs[pf].vf_driver.value) == POLICY_VF_DRIVER_VFIO_PCI;
+					       : c->p->pfs[pf].vf_driver.value) == POLICY_VF_DRIVER_VFIO_PCI;
 	a->migratable = vm->nics[nic].migratable.value;
+	size_t vfn = a->vf_addr[0] ? host_find_nic(c->h, a->vf_addr) : NO_INDEX;
 	if (old) {
 		a->driver_known = old->driver_known;
 		str_copy(a->driver_before, sizeof(a->driver_before), old->driver_before);
-	} else if (a->vf_addr[0] && host_find_nic(c->h, a->vf_addr) != NO_INDEX) {
-		a->driver_known = true;
-		str_copy(a->driver_before, sizeof(a->driver_before),
-			 c->h->nics[host_find_nic(c->h, a->vf_addr)].driver);
-	}
-	if (old) {
 		a->saved_known = old->saved_known;
 		a->saved = old->saved;
-	} else if ((unsigned)pfn->numvfs == c->numvfs[pf] && pfn->vf_settings_err == 0 &&
-		   vf < pfn->vf_settings.num_vf && pfn->vf_settings.readable[vf]) {
-		/* What the VF looked like before vfmgr took it: release puts it back. */
-		a->saved_known = true;
-		a->saved = pfn->vf_settings.vfs[vf];
+	} else {
+		if (vfn != NO_INDEX) {
+			a->driver_known = true;
+			str_copy(a->driver_before, sizeof(a->driver_before), c->h->nics[vfn].driver);
+		}
+		if ((unsigned)pfn->numvfs == c->numvfs[pf] && pfn->vf_settings_err == 0 &&
+		    vf < pfn->vf_settings.num_vf && pfn->vf_settings.readable[vf]) {
+			/* What the VF looked like before vfmgr took it: release puts it back. */
+			a->saved_known = true;
+			a->saved = pfn->vf_settings.vfs[vf];
+		}
 	}
 	c->taken[pf][vf] = true;
+	if (leg == 0)
+		c->leg0_pf[c->nic_base[vmi] + nic] = pf;
 	return 0;
 }
 
@@ -150,13 +187,9 @@ static int place_pending(const struct alloc_ctx *c, struct state *next, const st
 	for (size_t i = 0; i < n; i++) {
 		const struct policy_vm *vm = &c->p->vms[pd[i].vm];
 		const struct policy_nic *nic = &vm->nics[pd[i].nic];
-		size_t other = POLICY_NONE;
-
-		if (pd[i].leg == 1) {
-			const struct state_alloc *l0 = state_find(next, vm->name.value, (unsigned)pd[i].nic, 0);
-			other = l0 ? pf_by_name(c->p, l0->pf) : POLICY_NONE;
-		}
+		size_t other = pd[i].leg ? c->leg0_pf[c->nic_base[pd[i].vm] + pd[i].nic] : POLICY_NONE;
 		size_t pf = pick_pf(c, vm, nic, pd[i].leg, other);
+
 		if (pf == POLICY_NONE) {
 			policy_diag_add(diags, POLICY_ERROR, nic->mark,
 					"vm %s nic %zu%s: no free VF on any PF of network %s", vm->name.value,
@@ -164,91 +197,23 @@ static int place_pending(const struct alloc_ctx *c, struct state *next, const st
 			r = -EINVAL;
 			continue;
 		}
-		int k = add_alloc(c, next, vm, pd[i].nic, pd[i].leg, pf, (unsigned)free_vf(c, pf), NULL);
+		int k = add_alloc(c, next, pd[i].vm, pd[i].nic, pd[i].leg, pf, (unsigned)free_vf(c, pf), NULL);
 		if (k < 0)
 			return k;
 	}
 	return r;
 }
 
-static int cmp_alloc(const void *a, const void *b)
+/* shares become guaranteed (min) rates in proportion to all shares on the same PF. */
+static void sum_shares(const struct alloc_ctx *c)
 {
-	const struct state_alloc *x = a, *y = b;
-	int c = strcmp(x->vm, y->vm);
-
-	if (c)
-		return c;
-	if (x->nic != y->nic)
-		return x->nic < y->nic ? -1 : 1;
-	return (int)x->leg - (int)y->leg;
-}
-
-int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_nic,
-		 const unsigned *numvfs, const struct state *old, struct state *next,
-		 struct policy_diags *diags)
-{
-	struct alloc_ctx c = {.p = p, .h = h, .pf_nic = pf_nic, .numvfs = numvfs};
-	struct pending *pd = NULL;
-	size_t npd = 0, cappd = 0;
-	int r = 0;
-
-	memset(next, 0, sizeof(*next));
-	c.taken = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*c.taken));
-	if (!c.taken)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_pfs; i++) {
-		c.taken[i] = calloc(numvfs[i] ? numvfs[i] : 1, sizeof(bool));
-		if (!c.taken[i]) {
-			r = -ENOMEM;
-			goto out;
+	for (size_t v = 0; v < c->p->n_vms; v++)
+		for (size_t n = 0; n < c->p->vms[v].n_nics; n++) {
+			const struct policy_nic *o = &c->p->vms[v].nics[n];
+			for (unsigned leg = 0; o->shares.set && leg < 2; leg++)
+				if (o->pf[leg] != POLICY_NONE)
+					c->shares[o->pf[leg]] += o->shares.value;
 		}
-	}
-	/* Pass 1 keeps what still fits, so new VMs cannot push existing ones off their VFs. */
-	for (size_t v = 0; v < p->n_vms; v++) {
-		const struct policy_vm *vm = &p->vms[v];
-		for (size_t n = 0; n < vm->n_nics; n++) {
-			const struct policy_nic *nic = &vm->nics[n];
-			unsigned legs = nic->redundant.value ? 2 : 1;
-			for (unsigned leg = 0; leg < legs; leg++) {
-				const struct state_alloc *o = state_find(old, vm->name.value, (unsigned)n, leg);
-				const struct state_alloc *l0 =
-					leg ? state_find(next, vm->name.value, (unsigned)n, 0) : NULL;
-				size_t other = l0 ? pf_by_name(p, l0->pf) : POLICY_NONE;
-				if (o && nic->network.index != POLICY_NONE && keep_old(&c, vm, nic, o, other)) {
-					r = add_alloc(&c, next, vm, n, leg, pf_by_name(p, o->pf), o->vf, o);
-				} else {
-					struct pending *x = ARRAY_APPEND(pd, npd, cappd);
-					if (!x)
-						r = -ENOMEM;
-					else
-						*x = (struct pending){v, n, leg};
-				}
-				if (r < 0)
-					goto out;
-			}
-		}
-	}
-	r = place_pending(&c, next, pd, npd, diags);
-	if (next->n > 1)
-		qsort(next->allocs, next->n, sizeof(*next->allocs), cmp_alloc);
-	for (size_t i = 0; i < next->n; i++)
-		alloc_want(p, h, pf_nic, &next->allocs[i], &next->allocs[i].want);
-out:
-	for (size_t i = 0; i < p->n_pfs; i++)
-		free(c.taken[i]);
-	free(c.taken);
-	free(pd);
-	if (r < 0)
-		state_free(next);
-	return r;
-}
-
-static const struct policy_vm *find_vm(const struct policy *p, const char *name)
-{
-	for (size_t i = 0; i < p->n_vms; i++)
-		if (strcmp(p->vms[i].name.value, name) == 0)
-			return &p->vms[i];
-	return NULL;
 }
 
 static const uint8_t link_states[] = {
@@ -257,39 +222,11 @@ static const uint8_t link_states[] = {
 	[POLICY_LINK_DISABLE] = IFLA_VF_LINK_STATE_DISABLE,
 };
 
-/* shares: a guaranteed (min) rate in proportion to the shares of all NICs on the same PF,
- * out of the PF's link speed. 0 when the speed is unknown (plan_build reports that). */
-static uint32_t shares_rate(const struct policy *p, const struct host *h, const size_t *pf_nic,
-			    const struct state_alloc *a, const struct policy_nic *nic)
+/* The settings the policy asks for on one VM NIC's VF. */
+static void want_of(const struct alloc_ctx *c, const struct state_alloc *a, struct vf_config *w)
 {
-	size_t pf = pf_by_name(p, a->pf);
-	const struct netdev *nd = pf != POLICY_NONE && pf_nic[pf] != NO_INDEX
-					  ? nic_pf_netdev(&h->nics[pf_nic[pf]])
-					  : NULL;
-	uint64_t total = 0;
-
-	if (!nd || nd->speed <= 0)
-		return 0;
-	for (size_t v = 0; v < p->n_vms; v++)
-		for (size_t n = 0; n < p->vms[v].n_nics; n++) {
-			const struct policy_nic *o = &p->vms[v].nics[n];
-			if (!o->shares.set)
-				continue;
-			for (unsigned leg = 0; leg < 2; leg++)
-				if (o->pf[leg] != POLICY_NONE && o->pf[leg] == pf)
-					total += o->shares.value;
-		}
-	if (total == 0)
-		return 0;
-	return (uint32_t)((uint64_t)nd->speed * nic->shares.value / total);
-}
-
-void alloc_want(const struct policy *p, const struct host *h, const size_t *pf_nic,
-		const struct state_alloc *a, struct vf_config *w)
-{
-	const struct policy_vm *vm = find_vm(p, a->vm);
-	const struct policy_nic *nic = &vm->nics[a->nic];
-	const struct policy_network *net = &p->networks[nic->network.index];
+	const struct policy_nic *nic = &c->p->vms[a->vm_index].nics[a->nic];
+	const struct policy_network *net = &c->p->networks[nic->network.index];
 
 	memset(w, 0, sizeof(*w));
 	w->index = a->vf;
@@ -302,10 +239,106 @@ void alloc_want(const struct policy *p, const struct host *h, const size_t *pf_n
 	w->proto = net->proto.set && net->proto.value == POLICY_PROTO_8021AD ? VF_PROTO_8021AD
 									     : VF_PROTO_8021Q;
 	w->min_rate = nic->rate.min.set ? nic->rate.min.value : 0;
-	if (!nic->rate.min.set && nic->shares.set)
-		w->min_rate = shares_rate(p, h, pf_nic, a, nic);
+	if (!nic->rate.min.set && nic->shares.set) {
+		/* 0 when the link speed is unknown; plan_build reports that. */
+		const struct netdev *nd = nic_pf_netdev(&c->h->nics[c->pf_nic[a->pf_index]]);
+		if (nd && nd->speed > 0 && c->shares[a->pf_index])
+			w->min_rate = (uint32_t)((uint64_t)nd->speed * nic->shares.value /
+						 c->shares[a->pf_index]);
+	}
 	w->max_rate = nic->rate.max.set ? nic->rate.max.value : 0;
 	w->spoofchk = nic->spoofchk.value ? 1 : 0;
 	w->trust = nic->trust.value ? 1 : 0;
 	w->link_state = link_states[nic->link_state.value];
+}
+
+static int ctx_init(struct alloc_ctx *c)
+{
+	const struct policy *p = c->p;
+	size_t nics = 0;
+
+	c->taken = calloc(p->n_pfs + 1, sizeof(*c->taken));
+	c->next_free = calloc(p->n_pfs + 1, sizeof(*c->next_free));
+	c->pf_by_name = calloc(p->n_pfs + 1, sizeof(*c->pf_by_name));
+	c->shares = calloc(p->n_pfs + 1, sizeof(*c->shares));
+	c->nic_base = calloc(p->n_vms + 1, sizeof(*c->nic_base));
+	if (!c->taken || !c->next_free || !c->pf_by_name || !c->shares || !c->nic_base)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_pfs; i++) {
+		c->taken[i] = calloc(c->numvfs[i] + 1, sizeof(bool));
+		if (!c->taken[i])
+			return -ENOMEM;
+		c->pf_by_name[i] = i;
+	}
+	sort_policy = p;
+	if (p->n_pfs > 1)
+		qsort(c->pf_by_name, p->n_pfs, sizeof(*c->pf_by_name), cmp_pf_name);
+	for (size_t v = 0; v < p->n_vms; v++) {
+		c->nic_base[v] = nics;
+		nics += p->vms[v].n_nics;
+	}
+	c->leg0_pf = calloc(nics + 1, sizeof(*c->leg0_pf));
+	if (!c->leg0_pf)
+		return -ENOMEM;
+	for (size_t i = 0; i < nics; i++)
+		c->leg0_pf[i] = POLICY_NONE;
+	sum_shares(c);
+	return 0;
+}
+
+static void ctx_free(struct alloc_ctx *c)
+{
+	for (size_t i = 0; c->taken && i < c->p->n_pfs; i++)
+		free(c->taken[i]);
+	free(c->taken);
+	free(c->next_free);
+	free(c->pf_by_name);
+	free(c->shares);
+	free(c->leg0_pf);
+	free(c->nic_base);
+}
+
+int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_nic,
+		 const unsigned *numvfs, const struct state *old, struct state *next,
+		 struct policy_diags *diags)
+{
+	struct alloc_ctx c = {.p = p, .h = h, .pf_nic = pf_nic, .numvfs = numvfs};
+	struct pending *pd = NULL;
+	size_t npd = 0, cappd = 0;
+	int r;
+
+	memset(next, 0, sizeof(*next));
+	r = ctx_init(&c);
+	/* Pass 1 keeps what still fits, so new VMs cannot push existing ones off their VFs. */
+	for (size_t v = 0; r == 0 && v < p->n_vms; v++) {
+		const struct policy_vm *vm = &p->vms[v];
+		for (size_t n = 0; r == 0 && n < vm->n_nics; n++) {
+			const struct policy_nic *nic = &vm->nics[n];
+			unsigned legs = nic->redundant.value ? 2 : 1;
+			for (unsigned leg = 0; r == 0 && leg < legs; leg++) {
+				const struct state_alloc *o = state_find(old, vm->name.value, (unsigned)n, leg);
+				size_t other = leg ? c.leg0_pf[c.nic_base[v] + n] : POLICY_NONE;
+				size_t opf = o ? pf_lookup(&c, o->pf) : POLICY_NONE;
+				if (o && nic->network.index != POLICY_NONE && keep_old(&c, nic, o, opf, other)) {
+					r = add_alloc(&c, next, v, n, leg, opf, o->vf, o);
+				} else {
+					struct pending *x = ARRAY_APPEND(pd, npd, cappd);
+					if (!x)
+						r = -ENOMEM;
+					else
+						*x = (struct pending){v, n, leg};
+				}
+			}
+		}
+	}
+	if (r == 0)
+		r = place_pending(&c, next, pd, npd, diags);
+	state_sort(next);
+	for (size_t i = 0; r != -ENOMEM && i < next->n; i++)
+		want_of(&c, &next->allocs[i], &next->allocs[i].want);
+	ctx_free(&c);
+	free(pd);
+	if (r == -ENOMEM)
+		state_free(next);
+	return r;
 }

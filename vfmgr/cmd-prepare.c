@@ -15,16 +15,17 @@ int cmd_prepare(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"policy", required_argument, NULL, 'p'},
+		{"if-managed", no_argument, NULL, 'm'},
 		{"state", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *usage = "vfmgr prepare VM [--policy FILE] [--state FILE]";
+	const char *usage = "vfmgr prepare VM [--policy FILE] [--state FILE] [--if-managed]";
 	const char *policy = DEFAULT_POLICY, *state_file = NULL, *vm;
 	struct policy_diags d;
 	struct context ctx;
 	struct plan pl;
-	bool known = false;
+	bool known = false, if_managed = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -34,6 +35,9 @@ int cmd_prepare(int argc, char **argv)
 			break;
 		case 's':
 			state_file = optarg;
+			break;
+		case 'm':
+			if_managed = true;
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);
@@ -55,9 +59,11 @@ int cmd_prepare(int argc, char **argv)
 	for (size_t i = 0; i < ctx.policy->n_vms; i++)
 		known |= strcmp(ctx.policy->vms[i].name.value, vm) == 0;
 	if (!known) {
-		log_error("%s: no vm named %s", policy, vm);
+		/* The libvirt hook runs for every domain: ones the policy does not name are fine. */
+		if (!if_managed)
+			log_error("%s: no vm named %s", policy, vm);
 		context_free(&ctx);
-		return EXIT_FAIL;
+		return if_managed ? EXIT_OK : EXIT_FAIL;
 	}
 	context_diags_init(&ctx, &d);
 	r = plan_build(ctx.policy, &ctx.host, &ctx.state, &pl, &d);

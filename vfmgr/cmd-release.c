@@ -13,13 +13,14 @@ int cmd_release(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"state", required_argument, NULL, 's'},
+		{"if-managed", no_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *state_file = NULL, *vm;
 	struct context ctx;
 	struct plan pl;
-	bool held = false;
+	bool held = false, if_managed = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -27,15 +28,18 @@ int cmd_release(int argc, char **argv)
 		case 's':
 			state_file = optarg;
 			break;
+		case 'm':
+			if_managed = true;
+			break;
 		case 'h':
-			printf("usage: vfmgr release VM [--state FILE]\n");
+			printf("usage: vfmgr release VM [--state FILE] [--if-managed]\n");
 			return EXIT_OK;
 		default:
 			return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: vfmgr release VM [--state FILE]\n");
+		fprintf(stderr, "usage: vfmgr release VM [--state FILE] [--if-managed]\n");
 		return EXIT_USAGE;
 	}
 	vm = argv[optind];
@@ -48,9 +52,10 @@ int cmd_release(int argc, char **argv)
 	for (size_t i = 0; i < ctx.state.n_pts; i++)
 		held |= strcmp(ctx.state.pts[i].vm, vm) == 0;
 	if (!held) {
-		log_error("vm %s holds no VFs or devices (%s)", vm, ctx.state_file);
+		if (!if_managed)
+			log_error("vm %s holds no VFs or devices (%s)", vm, ctx.state_file);
 		context_free(&ctx);
-		return EXIT_FAIL;
+		return if_managed ? EXIT_OK : EXIT_FAIL;
 	}
 	r = plan_release(&ctx.host, &ctx.state, vm, &pl);
 	if (r < 0) {

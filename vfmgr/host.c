@@ -3,6 +3,7 @@
 #include "passthrough/vfio.h"
 #include "util/log.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,29 @@ void host_free(struct host *h)
 	memset(h, 0, sizeof(*h));
 }
 
+int host_addr_cmp(const char *a, const char *b)
+{
+	bool pa = isdigit((unsigned char)a[0]), pb = isdigit((unsigned char)b[0]);
+
+	if (pa != pb)
+		return pa ? -1 : 1;
+	return pa ? strcmp(a, b) : strverscmp(a, b);
+}
+
 size_t host_find_nic(const struct host *h, const char *addr)
 {
-	for (size_t i = 0; i < h->n_nics; i++)
-		if (strcmp(h->nics[i].addr, addr) == 0)
-			return i;
+	size_t lo = 0, hi = h->n_nics;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = host_addr_cmp(h->nics[mid].addr, addr);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NO_INDEX;
 }
 

@@ -74,6 +74,9 @@ struct host {
 };
 
 void host_free(struct host *h);
+/* The order of host->nics: PCI addresses (fixed-width hex, so strcmp is numeric) before
+ * netdevsim names in numeric order. host_find_nic relies on it (binary search). */
+int host_addr_cmp(const char *a, const char *b);
 size_t host_find_nic(const struct host *h, const char *addr);
 size_t host_find_netdev(const struct host *h, const char *ifname);
 

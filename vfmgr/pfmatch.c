@@ -50,7 +50,16 @@ int pfmatch_resolve(const struct policy *p, const struct host *h, size_t *out,
 		char others[256] = "";
 		size_t found = NO_INDEX, count = 0;
 
-		for (size_t j = 0; j < h->n_nics; j++) {
+		/* A PCI address selects at most one device: look it up instead of scanning. */
+		size_t first = 0, end = h->n_nics;
+		if (pf->match.pci.set) {
+			char a[PCI_ADDR_STR_LEN];
+			format_pci_addr(&pf->match.pci.addr, a);
+			first = host_find_nic(h, a);
+			end = first == NO_INDEX ? 0 : first + 1;
+			first = first == NO_INDEX ? 0 : first;
+		}
+		for (size_t j = first; j < end; j++) {
 			if (!matches(&pf->match, &h->nics[j]))
 				continue;
 			if (count++ == 0)

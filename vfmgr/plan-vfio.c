@@ -135,12 +135,18 @@ static int plan_restores(const struct host *h, const struct state *old, struct p
 	return 0;
 }
 
-static bool numvfs_changes(const struct plan *pl, const char *pf)
+/* Which host devices the plan renumbers (their VFs are made anew), by host index. */
+static bool *renumbered(const struct host *h, const struct plan *pl)
 {
-	for (size_t i = 0; i < pl->n; i++)
-		if (pl->actions[i].kind == PLAN_SET_NUMVFS && strcmp(pl->actions[i].addr, pf) == 0)
-			return true;
-	return false;
+	bool *r = calloc(h->n_nics + 1, sizeof(*r));
+
+	for (size_t i = 0; r && i < pl->n; i++) {
+		size_t n = pl->actions[i].kind == PLAN_SET_NUMVFS ? host_find_nic(h, pl->actions[i].addr)
+								  : NO_INDEX;
+		if (n != NO_INDEX)
+			r[n] = true;
+	}
+	return r;
 }
 
 static bool bound_in_plan(const struct plan *pl, const char *addr)
@@ -153,9 +159,14 @@ static bool bound_in_plan(const struct plan *pl, const char *addr)
 
 static int plan_binds(const struct host *h, struct plan *pl)
 {
+	bool *renum = renumbered(h, pl);
+
+	if (!renum)
+		return -ENOMEM;
 	for (size_t i = 0; i < pl->next.n; i++) {
 		const struct state_alloc *a = &pl->next.allocs[i];
-		bool fresh = numvfs_changes(pl, a->pf_addr) || !a->vf_addr[0] ||
+		size_t pf = host_find_nic(h, a->pf_addr);
+		bool fresh = (pf != NO_INDEX && renum[pf]) || !a->vf_addr[0] ||
 			     host_find_nic(h, a->vf_addr) == NO_INDEX;
 		const char *drv = fresh ? NULL : driver_of(h, a->vf_addr);
 
@@ -163,8 +174,10 @@ static int plan_binds(const struct host *h, struct plan *pl)
 			continue;
 		struct plan_action *b = vfio_action(pl, PLAN_VFIO_BIND, fresh ? "" : a->vf_addr,
 						    drv ? drv : "", a->vm);
-		if (!b)
+		if (!b) {
+			free(renum);
 			return -ENOMEM;
+		}
 		str_copy(b->addr, sizeof(b->addr), a->pf_addr);
 		b->is_vf = true;
 		b->vf = a->vf;
@@ -178,17 +191,18 @@ static int plan_binds(const struct host *h, struct plan *pl)
 			continue;
 		/* Leaving its driver destroys a PF's VFs: say so in the plan rather than let it
 		 * happen behind the admin's back. */
-		if (dev->numvfs > 0 && !numvfs_changes(pl, t->addr)) {
+		if (dev->numvfs > 0 && !renum[n]) {
 			struct plan_action *z = vfio_action(pl, PLAN_SET_NUMVFS, t->addr, "", t->vm);
 			if (!z)
-				return -ENOMEM;
+				break;
 			z->kind = PLAN_SET_NUMVFS;
 			z->from = (unsigned)dev->numvfs;
 			z->to = 0;
 		}
 		if (!vfio_action(pl, PLAN_VFIO_BIND, t->addr, dev->driver, t->vm))
-			return -ENOMEM;
+			break;
 	}
+	free(renum);
 	return 0;
 }
 
@@ -248,10 +262,34 @@ int plan_vfio_restores(const struct host *h, const struct state *old, struct pla
 	return plan_restores(h, old, pl);
 }
 
+/* netdevsim VFs are bookkeeping, not PCI functions: nothing to hand to vfio-pci. */
+static int check_bindable(const struct policy *p, const struct host *h, const struct plan *pl,
+			  struct policy_diags *d)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < pl->next.n; i++) {
+		const struct state_alloc *a = &pl->next.allocs[i];
+		size_t pf = host_find_nic(h, a->pf_addr);
+
+		if (!a->vfio || pf == NO_INDEX || h->nics[pf].bus == NIC_BUS_PCI)
+			continue;
+		policy_diag_add(d, POLICY_ERROR, p->vms[a->vm_index].nics[a->nic].mark,
+				"vm %s nic %u: the VFs of %s are not PCI functions and cannot go to "
+				"vfio-pci; set vf-driver: kernel for this NIC or its pf",
+				a->vm, a->nic, a->pf_addr);
+		r = -EINVAL;
+	}
+	return r;
+}
+
 int plan_vfio_binds(const struct policy *p, const struct host *h, struct plan *pl,
 		    struct policy_diags *d)
 {
-	int r = plan_binds(h, pl);
+	int r = check_bindable(p, h, pl, d);
+
+	if (r == 0)
+		r = plan_binds(h, pl);
 
 	if (r < 0)
 		return r;

@@ -79,6 +79,53 @@ static int cmp_plan_vf(const void *a, const void *b)
 	return (x->want.cfg.index > y->want.cfg.index) - (x->want.cfg.index < y->want.cfg.index);
 }
 
+/* Allocations grouped by PF, so per-PF work costs the PF's allocations, not all of them. */
+struct by_pf {
+	const struct state_alloc **v;
+	size_t n;
+};
+
+static int cmp_by_pf(const void *a, const void *b)
+{
+	const struct state_alloc *x = *(const struct state_alloc *const *)a;
+	const struct state_alloc *y = *(const struct state_alloc *const *)b;
+	int c = host_addr_cmp(x->pf_addr, y->pf_addr);
+
+	return c ? c : (x->vf > y->vf) - (x->vf < y->vf);
+}
+
+static int by_pf_init(struct by_pf *b, const struct state *s)
+{
+	b->n = s->n;
+	b->v = calloc(s->n + 1, sizeof(*b->v));
+	if (!b->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		b->v[i] = &s->allocs[i];
+	if (s->n > 1)
+		qsort(b->v, s->n, sizeof(*b->v), cmp_by_pf);
+	return 0;
+}
+
+/* The allocations on PF addr: *count of them from the returned position. */
+static const struct state_alloc *const *by_pf_range(const struct by_pf *b, const char *addr,
+						    size_t *count)
+{
+	size_t lo = 0, hi = b->n, end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (host_addr_cmp(b->v[mid]->pf_addr, addr) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < b->n && strcmp(b->v[end]->pf_addr, addr) == 0; end++)
+		;
+	*count = end - lo;
+	return b->v + lo;
+}
+
 /* VFs that leave the state (VM or NIC gone from the policy) get their saved settings back. */
 static bool released(const struct state *next, const struct state_alloc *o)
 {
@@ -88,28 +135,28 @@ static bool released(const struct state *next, const struct state_alloc *o)
 }
 
 static int plan_pf_vfs(struct plan *pl, const struct nic *n, bool numvfs_changes,
-		       const struct state *old)
+		       const struct by_pf *old, const struct by_pf *next)
 {
 	struct plan_action *act = new_action(pl, PLAN_SET_VFS, n);
 	char owner[STATE_NAME_LEN + 32];
+	size_t n_old, n_next;
+	const struct state_alloc *const *olds = by_pf_range(old, n->addr, &n_old);
+	const struct state_alloc *const *nexts = by_pf_range(next, n->addr, &n_next);
 	int r = 0;
 
 	if (!act)
 		return -ENOMEM;
-	for (size_t i = 0; i < old->n && r == 0; i++) {
-		const struct state_alloc *o = &old->allocs[i];
-		if (strcmp(o->pf_addr, n->addr) != 0 || !released(&pl->next, o) || !o->saved_known ||
-		    numvfs_changes)
+	for (size_t i = 0; i < n_old && r == 0; i++) {
+		const struct state_alloc *o = olds[i];
+		if (!released(&pl->next, o) || !o->saved_known || numvfs_changes)
 			continue;
 		struct vf_config back = o->saved;
 		back.index = o->vf;
 		snprintf(owner, sizeof(owner), "released from %s", o->vm);
 		r = add_vf_write(act, n, false, &back, owner, o->vm);
 	}
-	for (size_t i = 0; i < pl->next.n && r == 0; i++) {
-		const struct state_alloc *a = &pl->next.allocs[i];
-		if (strcmp(a->pf_addr, n->addr) != 0)
-			continue;
+	for (size_t i = 0; i < n_next && r == 0; i++) {
+		const struct state_alloc *a = nexts[i];
 		snprintf(owner, sizeof(owner), "%s nic %u%s", a->vm, a->nic, a->leg ? " leg 1" : "");
 		r = add_vf_write(act, n, numvfs_changes, &a->want, owner, a->vm);
 	}
@@ -124,23 +171,35 @@ static int plan_pf_vfs(struct plan *pl, const struct nic *n, bool numvfs_changes
 	return 0;
 }
 
-/* The names of the VMs that hold VFs of a PF, for refusals. */
-static bool holders(const struct state *s, const char *addr, char *buf, size_t size)
+static int cmp_str(const void *a, const void *b)
 {
-	size_t off = 0;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether VMs hold VFs of a PF; their names, sorted, go into buf for the refusal. */
+static bool holders(const struct by_pf *b, const char *addr, char *buf, size_t size)
+{
+	size_t n, off = 0;
+	const struct state_alloc *const *v = by_pf_range(b, addr, &n);
+	const char **names = calloc(n + 1, sizeof(*names));
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < s->n; i++) {
-		if (strcmp(s->allocs[i].pf_addr, addr) != 0 || strstr(buf, s->allocs[i].vm))
+	for (size_t i = 0; names && i < n; i++)
+		names[i] = v[i]->vm;
+	if (names && n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; names && i < n; i++) {
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
 			continue;
 		off += (size_t)snprintf(buf + off, off < size ? size - off : 0, "%s%s",
-					off ? ", " : "", s->allocs[i].vm);
+					off ? ", " : "", names[i]);
 	}
-	return off > 0;
+	free(names);
+	return n > 0;
 }
 
 static int check_pf(const struct policy_pf *pf, const struct nic *n, unsigned want_numvfs,
-		    const struct state *old, const struct state *next, struct policy_diags *d)
+		    const struct by_pf *old, const struct by_pf *next, struct policy_diags *d)
 {
 	char who[256];
 	bool touched = want_numvfs != (unsigned)n->numvfs || holders(next, n->addr, who, sizeof(who));
@@ -187,40 +246,45 @@ static int check_shares(const struct policy *p, const struct host *h, const size
 
 	for (size_t i = 0; i < next->n; i++) {
 		const struct state_alloc *a = &next->allocs[i];
-		for (size_t v = 0; v < p->n_vms; v++) {
-			const struct policy_nic *nic;
-			if (strcmp(p->vms[v].name.value, a->vm) != 0)
-				continue;
-			nic = &p->vms[v].nics[a->nic];
-			if (!nic->shares.set || nic->rate.min.set || a->want.min_rate > 0)
-				continue;
-			for (size_t pf = 0; pf < p->n_pfs; pf++) {
-				if (pf_nic[pf] == NO_INDEX || strcmp(h->nics[pf_nic[pf]].addr, a->pf_addr))
-					continue;
-				const struct netdev *nd = nic_pf_netdev(&h->nics[pf_nic[pf]]);
-				policy_diag_add(d, POLICY_ERROR, nic->shares.mark,
-						"vm %s nic %u: shares need the link speed of %s (%s), "
-						"which is unknown (link down?)",
-						a->vm, a->nic, a->pf_addr, nd ? nd->name : "no interface");
-				r = -EINVAL;
-			}
-		}
+		const struct policy_nic *nic = &p->vms[a->vm_index].nics[a->nic];
+
+		if (!nic->shares.set || nic->rate.min.set || a->want.min_rate > 0)
+			continue;
+		const struct netdev *nd = nic_pf_netdev(&h->nics[pf_nic[a->pf_index]]);
+		policy_diag_add(d, POLICY_ERROR, nic->shares.mark,
+				"vm %s nic %u: shares need the link speed of %s (%s), which is unknown "
+				"(link down?)",
+				a->vm, a->nic, a->pf_addr, nd ? nd->name : "no interface");
+		r = -EINVAL;
 	}
 	return r;
+}
+
+static const size_t *pf_order_nic;
+
+static int cmp_pf_order(const void *a, const void *b)
+{
+	size_t x = pf_order_nic[*(const size_t *)a], y = pf_order_nic[*(const size_t *)b];
+
+	return (x > y) - (x < y);
 }
 
 int plan_build(const struct policy *p, const struct host *h, const struct state *old,
 	       struct plan *out, struct policy_diags *d)
 {
 	size_t *pf_nic = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*pf_nic));
+	size_t *order = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*order));
 	unsigned *numvfs = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*numvfs));
+	struct by_pf old_by = {0}, next_by = {0};
 	int r, bad = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!pf_nic || !numvfs) {
+	if (!pf_nic || !numvfs || !order) {
 		r = -ENOMEM;
 		goto out;
 	}
+	for (size_t i = 0; i < p->n_pfs; i++)
+		order[i] = i;
 	r = pfmatch_resolve(p, h, pf_nic, d);
 	if (r == -ENOMEM)
 		goto out;
@@ -245,10 +309,14 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		goto out;
 	bad |= r;
 	bad |= check_shares(p, h, pf_nic, &out->next, d);
+	if (by_pf_init(&old_by, old) < 0 || by_pf_init(&next_by, &out->next) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < p->n_pfs; i++) {
 		if (pf_nic[i] == NO_INDEX || p->pfs[i].management.value)
 			continue;
-		bad |= check_pf(&p->pfs[i], &h->nics[pf_nic[i]], numvfs[i], old, &out->next, d);
+		bad |= check_pf(&p->pfs[i], &h->nics[pf_nic[i]], numvfs[i], &old_by, &next_by, d);
 	}
 	if (bad) {
 		r = -EINVAL;
@@ -259,29 +327,35 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 	if (r < 0)
 		goto out;
 	/* Per PF in address order: its VF count first, then all its VF settings in one step. */
-	for (size_t hn = 0; hn < h->n_nics && r == 0; hn++) {
-		for (size_t i = 0; i < p->n_pfs && r == 0; i++) {
-			const struct nic *n = &h->nics[hn];
-			bool changes = numvfs[i] != (unsigned)n->numvfs;
-			if (pf_nic[i] != hn || p->pfs[i].management.value)
-				continue;
-			if (changes) {
-				struct plan_action *a = new_action(out, PLAN_SET_NUMVFS, n);
-				if (!a) {
-					r = -ENOMEM;
-					break;
-				}
-				a->from = (unsigned)n->numvfs;
-				a->to = numvfs[i];
+	if (p->n_pfs > 1) {
+		pf_order_nic = pf_nic;
+		qsort(order, p->n_pfs, sizeof(*order), cmp_pf_order);
+	}
+	for (size_t k = 0; k < p->n_pfs && r == 0; k++) {
+		size_t i = order[k];
+		const struct nic *n = pf_nic[i] != NO_INDEX ? &h->nics[pf_nic[i]] : NULL;
+		bool changes = n && numvfs[i] != (unsigned)n->numvfs;
+		if (!n || p->pfs[i].management.value)
+			continue;
+		if (changes) {
+			struct plan_action *a = new_action(out, PLAN_SET_NUMVFS, n);
+			if (!a) {
+				r = -ENOMEM;
+				break;
 			}
-			r = plan_pf_vfs(out, n, changes, old);
+			a->from = (unsigned)n->numvfs;
+			a->to = numvfs[i];
 		}
+		r = plan_pf_vfs(out, n, changes, &old_by, &next_by);
 	}
 	if (r == 0)
 		r = plan_vfio_binds(p, h, out, d);
 out:
 	free(pf_nic);
 	free(numvfs);
+	free(order);
+	free(old_by.v);
+	free(next_by.v);
 	if (r < 0)
 		plan_free(out);
 	return r;
@@ -313,14 +387,20 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
 		*t = old->pts[i];
 	}
 	r = plan_vfio_restores(h, old, out);
+	struct by_pf old_by = {0}, next_by = {0};
+	if (r == 0 && (by_pf_init(&old_by, old) < 0 || by_pf_init(&next_by, &out->next) < 0))
+		r = -ENOMEM;
 	for (size_t hn = 0; hn < h->n_nics && r == 0; hn++) {
 		bool mine = false;
-		for (size_t i = 0; i < old->n; i++)
-			mine |= strcmp(old->allocs[i].vm, vm) == 0 &&
-				strcmp(old->allocs[i].pf_addr, h->nics[hn].addr) == 0;
+		size_t n;
+		const struct state_alloc *const *v = by_pf_range(&old_by, h->nics[hn].addr, &n);
+		for (size_t i = 0; i < n; i++)
+			mine |= strcmp(v[i]->vm, vm) == 0;
 		if (mine)
-			r = plan_pf_vfs(out, &h->nics[hn], false, old);
+			r = plan_pf_vfs(out, &h->nics[hn], false, &old_by, &next_by);
 	}
+	free(old_by.v);
+	free(next_by.v);
 	if (r < 0)
 		plan_free(out);
 	return r;
@@ -389,6 +469,7 @@ int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm
 			*t = from->pts[i];
 		}
 	}
+	state_sort(&next);
 	state_free(&pl->next);
 	pl->next = next;
 	return 0;

@@ -61,9 +61,6 @@ int pfmatch_resolve(const struct policy *p, const struct host *h, size_t *out,
 int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_nic,
 		 const unsigned *numvfs, const struct state *old, struct state *next,
 		 struct policy_diags *diags);
-/* The settings the policy asks for on one VM NIC's VF (MAC, VLAN, rates, flags). */
-void alloc_want(const struct policy *p, const struct host *h, const size_t *pf_nic,
-		const struct state_alloc *a, struct vf_config *want);
 
 /* Functions leaving their VM go back to the driver they had (first in a plan). */
 int plan_vfio_restores(const struct host *h, const struct state *old, struct plan *pl);

@@ -55,12 +55,48 @@ const char *state_path(const char *override)
 	return STATE_DEFAULT_PATH;
 }
 
+int state_alloc_cmp(const struct state_alloc *a, const struct state_alloc *b)
+{
+	int c = strcmp(a->vm, b->vm);
+
+	if (c)
+		return c;
+	if (a->nic != b->nic)
+		return a->nic < b->nic ? -1 : 1;
+	return (int)a->leg - (int)b->leg;
+}
+
+static int cmp_alloc(const void *a, const void *b)
+{
+	return state_alloc_cmp(a, b);
+}
+
+void state_sort(struct state *s)
+{
+	if (s->n > 1)
+		qsort(s->allocs, s->n, sizeof(*s->allocs), cmp_alloc);
+}
+
 struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->allocs[i].nic == nic && s->allocs[i].leg == leg &&
-		    strcmp(s->allocs[i].vm, vm) == 0)
-			return &s->allocs[i];
+	struct state_alloc key;
+	size_t lo = 0, hi = s->n;
+
+	if (strlen(vm) >= sizeof(key.vm))
+		return NULL;
+	strcpy(key.vm, vm);
+	key.nic = nic;
+	key.leg = leg;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = state_alloc_cmp(&s->allocs[mid], &key);
+		if (c == 0)
+			return &s->allocs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -312,9 +348,13 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 			state_free(s);
 			return r;
 		}
-		if (state_find(s, a->vm, a->nic, a->leg) != a) {
-			snprintf(err, errsize, "allocation %zu: vm %s nic %u leg %u appears twice", i,
-				 a->vm, a->nic, a->leg);
+		a->vm_index = a->pf_index = SIZE_MAX;
+	}
+	state_sort(s);
+	for (i = 1; i < s->n; i++) {
+		const struct state_alloc *a = &s->allocs[i];
+		if (state_alloc_cmp(a, a - 1) == 0) {
+			snprintf(err, errsize, "vm %s nic %u leg %u appears twice", a->vm, a->nic, a->leg);
 			state_free(s);
 			return -EINVAL;
 		}

@@ -29,6 +29,8 @@ struct state_alloc {
 	bool migratable; /* gets a virtio-net standby twin in qemu-args */
 	bool driver_known;
 	char driver_before[DRIVER_LEN]; /* the VF's driver before vfmgr bound it ("" = none) */
+	/* While planning only (not in the file): the policy's VM and PF, or POLICY_NONE. */
+	size_t vm_index, pf_index;
 };
 
 /* A whole device passed through to a VM. */
@@ -59,6 +61,9 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize);
 /* The state path: $VFMGR_STATE or the default. */
 const char *state_path(const char *override);
 
+/* Allocations are kept sorted by (vm, nic, leg): state_find is a binary search. */
+void state_sort(struct state *s);
+int state_alloc_cmp(const struct state_alloc *a, const struct state_alloc *b);
 struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg);
 struct state_pt *state_find_pt(const struct state *s, const char *addr);
 

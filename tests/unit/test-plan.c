@@ -80,6 +80,11 @@ static void fake_host(struct host *h, int numvfs)
 	}
 }
 
+static int cmp_nic(const void *a, const void *b)
+{
+	return host_addr_cmp(((const struct nic *)a)->addr, ((const struct nic *)b)->addr);
+}
+
 /* Makes the fake host look as if the plan's state had been applied: settings, and the VFs
  * (added as functions of their own) on vfio-pci. */
 static void converge(struct host *h, struct state *s)
@@ -107,8 +112,10 @@ static void converge(struct host *h, struct state *s)
 		pf->vfs = realloc(pf->vfs, (pf->n_vfs + 1) * sizeof(*pf->vfs));
 		pf->vfs[pf->n_vfs].index = s->allocs[i].vf;
 		strcpy(pf->vfs[pf->n_vfs].addr, s->allocs[i].vf_addr);
-		pf->vfs[pf->n_vfs].nic = h->n_nics - 1;
 		pf->cap_vfs = ++pf->n_vfs;
+		/* Keep the snapshot's order (by address), as observe leaves it. */
+		qsort(h->nics, h->n_nics, sizeof(*h->nics), cmp_nic);
+		host_link_vfs(h);
 	}
 }
 

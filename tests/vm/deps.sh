@@ -81,17 +81,20 @@ install_host_packages() {
 	fi
 }
 
-# The guest kernel follows linux-image-amd64 so the lab tracks Debian's current stable kernel.
+# Guest kernels follow linux-image-amd64, so the lab tracks Debian's current kernels: the
+# stable one (6.1) and the one in bookworm-backports (6.12). $1 = "" or "-t bookworm-backports".
 resolve_kver() {
 	local kver
-	kver=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	# shellcheck disable=SC2086
+	kver=$(apt-cache depends $1 linux-image-amd64 2>/dev/null |
 		sed -n 's/.*Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -n1)
 	if [ -z "$kver" ]; then
 		apt_update
-		kver=$(apt-cache depends linux-image-amd64 |
+		# shellcheck disable=SC2086
+		kver=$(apt-cache depends $1 linux-image-amd64 |
 			sed -n 's/.*Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -n1)
 	fi
-	[ -n "$kver" ] || { echo "deps: cannot resolve linux-image-amd64" >&2; exit 1; }
+	[ -n "$kver" ] || { echo "deps: cannot resolve linux-image-amd64 $1" >&2; exit 1; }
 	echo "$kver"
 }
 
@@ -105,16 +108,33 @@ fetch_deb() { # name -> path of the .deb in $LAB/debs
 	echo "$f"
 }
 
-build_netdevsim() { # kdir kver
-	local kdir=$1 kver=$2 src=$LAB/src srcver
+# Kernel headers to build netdevsim against, extracted rather than installed: the backports
+# headers depend on their kernel image, and the host must not get a kernel it does not run.
+extract_headers() { # kver apt-target -> prints the build directory
+	local kver=$1 target=$2 hdr=$LAB/hdr-$1 deps p
+	if [ ! -f "$hdr/.ready" ]; then
+		rm -rf "$hdr"
+		mkdir -p "$hdr"
+		# shellcheck disable=SC2086
+		deps=$(apt-cache show $target "linux-headers-$kver" | sed -n 's/^Depends: //p' | head -n1)
+		for p in "linux-headers-$kver" \
+			$(echo "$deps" | grep -o 'linux-headers-[^ ,]*-common') \
+			$(echo "$deps" | grep -o 'linux-kbuild-[^ ,]*'); do
+			dpkg-deb -x "$(fetch_deb "$p")" "$hdr"
+		done
+		# The arch Makefile includes the common one by absolute path.
+		sed -i "s|^include /usr/src/|include $hdr/usr/src/|" "$hdr/usr/src/linux-headers-$kver/Makefile"
+		touch "$hdr/.ready"
+	fi
+	echo "$hdr/usr/src/linux-headers-$kver"
+}
+
+build_netdevsim() { # kdir kver apt-target
+	local kdir=$1 kver=$2 target=$3 src=$LAB/src srcver build
 	local ko="$kdir/lib/modules/$kver/extra/netdevsim.ko"
 	[ -f "$ko" ] && return 0
-	if [ ! -d "/lib/modules/$kver/build" ]; then
-		need_root "installing linux-headers-$kver"
-		apt_update
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "linux-headers-$kver"
-	fi
-	srcver=${kver%%.*}.$(echo "$kver" | cut -d. -f2)
+	build=$(extract_headers "$kver" "$target")
+	srcver=$(echo "$kver" | cut -d. -f1-2)
 	local srcdeb
 	srcdeb=$(fetch_deb "linux-source-$srcver")
 	mkdir -p "$src"
@@ -124,31 +144,41 @@ build_netdevsim() { # kdir kver
 	fi
 	rm -rf "$LAB/nsim-$kver"
 	cp -r "$src/linux-source-$srcver/drivers/net/netdevsim" "$LAB/nsim-$kver"
-	make -s -C "/lib/modules/$kver/build" M="$LAB/nsim-$kver" CONFIG_NETDEVSIM=m modules -j"$(nproc)"
+	make -s -C "$build" M="$LAB/nsim-$kver" CONFIG_NETDEVSIM=m modules -j"$(nproc)" >&2
 	mkdir -p "$(dirname "$ko")"
 	strip --strip-debug -o "$ko" "$LAB/nsim-$kver/netdevsim.ko"
 	depmod -b "$kdir" "$kver"
 }
 
-main() {
-	install_host_packages
-	local kver kdir
-	kver=$(resolve_kver)
+# setup_kernel NAME APT-TARGET: extracts the kernel, builds netdevsim for it, links
+# $LAB/kernel-NAME to it, builds its initramfs.
+setup_kernel() {
+	local name=$1 target=$2 kver kdir
+	kver=$(resolve_kver "$target")
 	kdir=$LAB/kernel-$kver
 	if [ ! -f "$kdir/boot/vmlinuz-$kver" ]; then
 		rm -rf "$kdir"
 		dpkg-deb -x "$(fetch_deb "linux-image-$kver")" "$kdir"
 	fi
+	build_netdevsim "$kdir" "$kver" "$target"
+	ln -sfn "kernel-$kver" "$LAB/kernel-$name"
+	"$HERE/mkinitramfs.sh" "$kdir" >&2
+	echo "$kver"
+}
+
+main() {
+	install_host_packages
 	if [ ! -x "$LAB/busybox" ]; then
 		local bbdir=$LAB/bb
 		rm -rf "$bbdir"
 		dpkg-deb -x "$(fetch_deb busybox-static)" "$bbdir"
 		cp "$bbdir/bin/busybox" "$LAB/busybox"
 	fi
-	build_netdevsim "$kdir" "$kver"
-	ln -sfn "kernel-$kver" "$LAB/kernel"
-	"$HERE/mkinitramfs.sh" "$kdir"
-	echo "deps: ready (guest kernel $kver, lab cache $LAB)"
+	local k1 k2
+	k1=$(setup_kernel stable "")
+	k2=$(setup_kernel backports "-t bookworm-backports")
+	ln -sfn kernel-stable "$LAB/kernel"
+	echo "deps: ready (guest kernels $k1 and $k2, lab cache $LAB)"
 }
 
 main "$@"

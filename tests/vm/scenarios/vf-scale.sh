@@ -15,7 +15,7 @@ ip link set "$IF" up
 policy() {
 	echo "version: 1"
 	echo "pfs:"
-	echo "  - { name: nsim, match: { driver: netdevsim }, numvfs: $1 }"
+	echo "  - { name: nsim, match: { driver: netdevsim }, numvfs: $1, vf-driver: kernel }"
 	echo "networks:"
 	echo "  - { name: prod, vlan: 100, qos: 2, class: vm, pfs: [nsim] }"
 	echo "vms:"
@@ -42,6 +42,11 @@ check_readback() {
 	check_eq "$n VFs: every VF that ip -d link shows is as the policy says" 0 "$wrong"
 	[ "$shown" -gt 0 ] || fail "$n VFs: ip -d link shows no VF at all"
 }
+
+# netdevsim VFs are no PCI functions: the default vf-driver (vfio-pci) is refused, clearly.
+policy 2 | sed 's/, vf-driver: kernel//' >/tmp/vfio.yaml
+out=$("$VFMGR" plan /tmp/vfio.yaml 2>&1)
+check "vfio-pci on netdevsim VFs is refused at plan time" grep -q "are not PCI functions and cannot go to vfio-pci; set vf-driver: kernel" <<<"$out"
 
 for n in 256 400; do
 	policy $n >/tmp/p$n.yaml
