@@ -52,7 +52,11 @@ if [ "${VM:-1}" != 0 ]; then
 		if [ -n "${SCENARIOS:-}" ] && ! echo " $SCENARIOS " | grep -q " $name "; then
 			continue
 		fi
-		step "lab: $name" tests/vm/run.sh "$s:${VM_LIMIT:-300}"
+		# "# vmlab: kernels=stable backports" runs a scenario once on each guest kernel.
+		kernels=$(sed -n 's/^# vmlab:.*kernels=\([a-z ]*\).*/\1/p' "$s" | head -n1)
+		for k in ${kernels:-stable}; do
+			step "lab: $name ($k kernel)" tests/vm/run.sh -k "$k" "$s:${VM_LIMIT:-300}"
+		done
 	done
 fi
 

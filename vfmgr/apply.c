@@ -7,6 +7,7 @@
 #include "util/sysfs.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,6 +280,8 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
 		free(undos);
 		return 0;
 	}
+	/* A rollback puts back exactly what was there, including no file at all. */
+	bool had_state = access(state_file, F_OK) == 0;
 	r = state_save(state_file, &pl->next);
 	if (r < 0) {
 		log_error("%s: cannot write the state file: %s; nothing was changed", state_file,
@@ -305,7 +308,7 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
 				rb = e;
 			}
 		}
-		int e = state_save(state_file, old);
+		int e = had_state ? state_save(state_file, old) : (unlink(state_file) < 0 ? -errno : 0);
 		if (e < 0)
 			log_error("%s: cannot put back the state file: %s", state_file, strerror(-e));
 		if (rb == 0 && e == 0)

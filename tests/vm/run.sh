@@ -2,7 +2,7 @@
 # Boots the lab (QEMU TCG, q35 + intel-iommu, two igb PFs on their own root ports, spare
 # hotplug ports) and runs scenario scripts in it. Prints every check's TAP line, then a line
 # per scenario. Exit 0 only if every scenario passed.
-#   usage: tests/vm/run.sh [-t SECONDS] [-k KVER] SCENARIO.sh[:LIMIT] ...
+#   usage: tests/vm/run.sh [-t SECONDS] [-k stable|backports|KVER] SCENARIO.sh[:LIMIT] ...
 # env: LAB (cache dir), VMLAB_KEEP=1 keeps the output dir, NET_MODE=hub|user
 set -u
 HERE=$(dirname "$(realpath "$0")")
@@ -20,7 +20,8 @@ done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "usage: $0 [-t SECONDS] [-k KVER] SCENARIO.sh[:LIMIT]..." >&2; exit 2; }
 
-KDIR=$(realpath "$LAB/${KVER:+kernel-$KVER}${KVER:-kernel}" 2>/dev/null)
+# -k stable / backports: the kernels `make deps` set up (Debian's 6.1 and 6.12).
+KDIR=$(realpath "$LAB/kernel${KVER:+-$KVER}" 2>/dev/null)
 if [ ! -d "$KDIR/lib/modules" ]; then
 	echo "vmlab: no guest kernel in $LAB (run 'make deps')" >&2
 	exit 1

@@ -1,4 +1,5 @@
 #!/bin/bash
+# vmlab: kernels=stable backports
 # Many VFs on netdevsim: 256 VFs (whole VF list with RTEXT_FILTER_SKIP_STATS) and 400 VFs
 # (the kernel's 64 KiB VF list overflows). Every VF the kernel reports reads back as the
 # policy says; the ones it cannot report are shown as unverified, never as wrong.
