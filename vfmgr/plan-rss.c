@@ -188,22 +188,55 @@ static void diff(struct rss_target *t, const struct nic *n, bool numvfs_changes,
 	step[4] = s->irq_local && (all || t->irqs_moving > 0);
 }
 
-/* "equal 4" when the table is what `ethtool -X equal 4` gives, else each queue's entries. */
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+	while (b) {
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* How a table reads: "equal 4" when it is what `ethtool -X equal 4` gives, "weights 1 2 1 0"
+ * when `ethtool -X weight` gives it (drivers' default tables in contiguous runs, like igb's, are
+ * weights 1 1 ...), else each queue's entry count. */
 static void describe_table(const uint32_t *table, uint32_t size, uint32_t nqueues, char *buf,
                            size_t bufsize)
 {
-	uint32_t ref[RSS_INDIR_MAX], counts[RSS_INDIR_MAX];
+	_cleanup_free_ uint32_t *gen = calloc(RSS_INDIR_MAX, sizeof(*gen));
+	_cleanup_free_ uint32_t *counts = calloc(RSS_INDIR_MAX, sizeof(*counts));
+	_cleanup_free_ uint32_t *w = calloc(RSS_INDIR_MAX, sizeof(*w));
+	uint32_t g = 0, last = 0;
 	size_t off;
 
-	for (uint32_t q = 1; q <= nqueues && size > 0; q++)
-		if (rss_table_equal(ref, size, 0, q) == 0 &&
-		    memcmp(ref, table, size * sizeof(*ref)) == 0) {
+	if (!gen || !counts || !w || size == 0) {
+		snprintf(buf, bufsize, "%u entries", size);
+		return;
+	}
+	for (uint32_t q = 1; q <= nqueues; q++)
+		if (rss_table_equal(gen, size, 0, q) == 0 &&
+		    memcmp(gen, table, size * sizeof(*gen)) == 0) {
 			snprintf(buf, bufsize, "equal %u", q);
 			return;
 		}
 	if (nqueues > RSS_INDIR_MAX)
 		nqueues = RSS_INDIR_MAX;
 	rss_table_count(table, size, counts, nqueues);
+	for (uint32_t q = 0; q < nqueues; q++) {
+		g = gcd(g, counts[q]);
+		if (counts[q])
+			last = q + 1;
+	}
+	for (uint32_t q = 0; g && q < last; q++)
+		w[q] = counts[q] / g;
+	if (g && rss_table_weights(gen, size, 0, w, last) == 0 &&
+	    memcmp(gen, table, size * sizeof(*gen)) == 0) {
+		off = (size_t)snprintf(buf, bufsize, "weights");
+		for (uint32_t q = 0; q < last && off < bufsize; q++)
+			off += (size_t)snprintf(buf + off, bufsize - off, " %u", w[q]);
+		return;
+	}
 	off = (size_t)snprintf(buf, bufsize, "entries");
 	for (uint32_t q = 0; q < nqueues && off < bufsize; q++)
 		off += (size_t)snprintf(buf + off, bufsize - off, " %u", counts[q]);

@@ -683,6 +683,17 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 			    "equal 8");
 	json_decref(j);
 	plan_free(&pl);
+	/* igb's own default table runs in contiguous blocks: what weight 1 1 ... gives. */
+	for (unsigned i = 0; i < 128; i++)
+		h.nics[0].rss->st.indir[i] = i * 8 / 128;
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_string_equal(pl.actions[1].rss->was, "weights 1 1 1 1 1 1 1 1");
+	plan_free(&pl);
+	/* Anything else: the entries of each queue. */
+	h.nics[0].rss->st.indir[0] = 7;
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_string_equal(pl.actions[1].rss->was, "entries 15 16 16 16 16 16 16 17");
+	plan_free(&pl);
 	policy_diags_free(&d);
 	host_free(&h);
 	policy_free(p);
