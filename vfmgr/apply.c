@@ -1,4 +1,5 @@
 #include "vfmgr/apply.h"
+#include "vfmgr/apply-rss.h"
 #include "vfmgr/sriov.h"
 #include "passthrough/iommu.h"
 #include "passthrough/vfio.h"
@@ -18,6 +19,7 @@ struct undo {
 	bool did;                /* PLAN_VFIO_*: the driver was changed */
 	char dev[NIC_ADDR_LEN];
 	char driver[DRIVER_LEN]; /* PLAN_VFIO_BIND: the driver before */
+	struct rss_undo *rss;    /* PLAN_RSS_* */
 };
 
 static int injected_failure(size_t step)
@@ -227,8 +229,25 @@ static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u
 		return run_vfio_bind(a, u, next, state_changed);
 	case PLAN_VFIO_RESTORE:
 		return run_vfio_restore(a, u);
+	case PLAN_RSS_CHANNELS:
+	case PLAN_RSS_TABLE:
+	case PLAN_RSS_KEY:
+	case PLAN_RSS_HFUNC:
+	case PLAN_RSS_IRQ:
+		return apply_rss_step(a, &u->rss, next, state_changed);
 	}
 	return -EINVAL;
+}
+
+/* Drivers rebuild RSS when VFs come and go (igb resets channels and table): after the VF
+ * count is back, so is the RSS the snapshot had. */
+static int undo_numvfs(const struct plan_action *a)
+{
+	int r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->to, a->from);
+
+	if (r == 0 && a->rss)
+		r = apply_rss_restore(a->ifname, &a->rss->before);
+	return r;
 }
 
 static int undo_step(const struct undo *u, struct vfnl *nl)
@@ -237,16 +256,25 @@ static int undo_step(const struct undo *u, struct vfnl *nl)
 
 	switch (a->kind) {
 	case PLAN_SET_NUMVFS:
-		return sriov_set_numvfs(a->bus, a->addr, a->ifname, a->to, a->from);
+		return undo_numvfs(a);
 	case PLAN_SET_VFS:
 		return u->n ? vfnl_write(nl, a->ifindex, u->writes, u->n) : 0;
 	case PLAN_VFIO_BIND:
 		return u->did ? vfio_restore(u->dev, u->driver) : 0;
 	case PLAN_VFIO_RESTORE:
 		return u->did ? vfio_bind(u->dev) : 0;
+	case PLAN_RSS_CHANNELS:
+	case PLAN_RSS_TABLE:
+	case PLAN_RSS_KEY:
+	case PLAN_RSS_HFUNC:
+	case PLAN_RSS_IRQ:
+		return apply_rss_undo(a, u->rss);
 	}
 	return -EINVAL;
 }
+
+static const char *const rss_step_name[] = {"channels", "table", "key", "hfunc",
+					    "irq-affinity"};
 
 static void describe_step(const struct plan_action *a, size_t k, const char *what)
 {
@@ -260,6 +288,9 @@ static void describe_step(const struct plan_action *a, size_t k, const char *wha
 	else if (a->kind == PLAN_VFIO_RESTORE)
 		log_error("step %zu (%s back to %s) %s", k + 1, a->dev,
 			  a->host_driver[0] ? a->host_driver : "no driver", what);
+	else if (plan_kind_is_rss(a->kind))
+		log_error("step %zu (%s (%s) rss %s) %s", k + 1, a->addr, a->ifname,
+			  rss_step_name[a->kind - PLAN_RSS_CHANNELS], what);
 	else
 		log_error("step %zu (%s: settings of %zu VF%s) %s", k + 1, a->addr, a->n_vfs,
 			  a->n_vfs == 1 ? "" : "s", what);
@@ -296,6 +327,7 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
 		if (r < 0) {
 			describe_step(&pl->actions[done], done, "failed");
 			free(undos[done].writes);
+			free(undos[done].rss);
 			break;
 		}
 	}
@@ -324,8 +356,10 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
 			log_error("%s: cannot record the new VFs' first settings: %s", state_file,
 				  strerror(-r));
 	}
-	for (size_t k = 0; k < done; k++)
+	for (size_t k = 0; k < done; k++) {
 		free(undos[k].writes);
+		free(undos[k].rss);
+	}
 	free(undos);
 	return r;
 }

@@ -107,6 +107,10 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 			  strerror(-r));
 		return r;
 	}
+	/* Only the PFs with an rss: block, and only when a policy is loaded. */
+	r = observe_rss(&c->host, c->policy);
+	if (r < 0)
+		return r;
 	r = vfnl_open(&c->nl);
 	if (r < 0)
 		return r;

@@ -15,6 +15,7 @@ void host_free(struct host *h)
 		free(h->nics[i].group_peers);
 		free(h->nics[i].vfs);
 		pf_vfs_free(&h->nics[i].vf_settings);
+		free(h->nics[i].rss);
 	}
 	free(h->nics);
 	memset(h, 0, sizeof(*h));

@@ -3,6 +3,8 @@
 #ifndef VFMGR_HOST_H
 #define VFMGR_HOST_H
 
+#include "rss/ethtool.h"
+#include "rss/irq.h"
 #include "util/parse.h"
 #include "vfmgr/vfnl.h"
 
@@ -41,6 +43,13 @@ struct group_peer {
 	bool bridge;             /* a PCI bridge never blocks passthrough of its group */
 };
 
+/* RSS of a PF's interface, read only for PFs whose policy has an rss: block (observe_rss). */
+struct nic_rss {
+	int err; /* < 0: could not be read; the planner reports it if RSS has to change */
+	struct rss_state st;
+	struct rss_irqs irqs;
+};
+
 struct nic {
 	enum nic_bus bus;
 	char addr[NIC_ADDR_LEN]; /* "0000:01:00.0" or "netdevsim1" */
@@ -65,6 +74,7 @@ struct nic {
 	/* VF settings from rtnetlink (observe_vf_settings); vf_settings_err < 0 when unread. */
 	struct pf_vfs vf_settings;
 	int vf_settings_err;
+	struct nic_rss *rss; /* NULL when not read */
 };
 
 struct host {
@@ -84,6 +94,11 @@ size_t host_find_netdev(const struct host *h, const char *ifname);
 int observe_vf_settings(struct host *h, struct vfnl *nl);
 /* The interface through which a PF's VFs are configured, or NULL. */
 const struct netdev *nic_pf_netdev(const struct nic *n);
+
+struct policy;
+/* Reads channels, RSS table, key, hash function and queue IRQs of the PFs the policy gives an
+ * rss: block (ethtool ioctls), so `vfmgr list` and status pay nothing for them. */
+int observe_rss(struct host *h, const struct policy *p);
 
 /* Fills *h from libpci and sysfs (under util/sysfs's root). */
 int observe_host(struct host *h);

@@ -44,6 +44,10 @@ void plan_print(const struct plan *pl, FILE *f)
 	for (size_t i = 0; i < pl->n; i++) {
 		const struct plan_action *a = &pl->actions[i];
 
+		if (plan_kind_is_rss(a->kind)) {
+			plan_print_rss(a, f);
+			continue;
+		}
 		if (a->kind == PLAN_VFIO_BIND) {
 			if (a->dev[0])
 				fprintf(f, "+ %s driver vfio-pci (was %s)  [%s]\n", a->dev,
@@ -97,7 +101,9 @@ json_t *plan_to_json(const struct plan *pl)
 		const struct plan_action *a = &pl->actions[i];
 		json_t *o;
 
-		if (a->kind == PLAN_VFIO_BIND || a->kind == PLAN_VFIO_RESTORE) {
+		if (plan_kind_is_rss(a->kind)) {
+			o = plan_rss_to_json(a);
+		} else if (a->kind == PLAN_VFIO_BIND || a->kind == PLAN_VFIO_RESTORE) {
 			o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "action",
 				      a->kind == PLAN_VFIO_BIND ? "vfio-bind" : "vfio-restore", "device",
 				      a->dev[0] ? a->dev : a->addr, "vf",

@@ -10,14 +10,16 @@
 
 void plan_free(struct plan *pl)
 {
-	for (size_t i = 0; i < pl->n; i++)
+	for (size_t i = 0; i < pl->n; i++) {
 		free(pl->actions[i].vfs);
+		free(pl->actions[i].rss);
+	}
 	free(pl->actions);
 	state_free(&pl->next);
 	memset(pl, 0, sizeof(*pl));
 }
 
-static struct plan_action *new_action(struct plan *pl, enum plan_kind kind, const struct nic *n)
+struct plan_action *plan_new_action(struct plan *pl, enum plan_kind kind, const struct nic *n)
 {
 	struct plan_action *a = ARRAY_APPEND(pl->actions, pl->n, pl->cap);
 	const struct netdev *nd = nic_pf_netdev(n);
@@ -137,7 +139,7 @@ static bool released(const struct state *next, const struct state_alloc *o)
 static int plan_pf_vfs(struct plan *pl, const struct nic *n, bool numvfs_changes,
 		       const struct by_pf *old, const struct by_pf *next)
 {
-	struct plan_action *act = new_action(pl, PLAN_SET_VFS, n);
+	struct plan_action *act = plan_new_action(pl, PLAN_SET_VFS, n);
 	char owner[STATE_NAME_LEN + 32];
 	size_t n_old, n_next;
 	const struct state_alloc *const *olds = by_pf_range(old, n->addr, &n_old);
@@ -317,6 +319,8 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		if (pf_nic[i] == NO_INDEX || p->pfs[i].management.value)
 			continue;
 		bad |= check_pf(&p->pfs[i], &h->nics[pf_nic[i]], numvfs[i], &old_by, &next_by, d);
+		bad |= plan_rss_pf(&p->pfs[i], &h->nics[pf_nic[i]],
+				   numvfs[i] != (unsigned)h->nics[pf_nic[i]].numvfs, old, NULL, d);
 	}
 	if (bad) {
 		r = -EINVAL;
@@ -326,7 +330,8 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 	r = plan_vfio_restores(h, old, out);
 	if (r < 0)
 		goto out;
-	/* Per PF in address order: its VF count first, then all its VF settings in one step. */
+	/* Per PF in address order: its VF count first, then all its VF settings in one step, then
+	 * its RSS. */
 	if (p->n_pfs > 1) {
 		pf_order_nic = pf_nic;
 		qsort(order, p->n_pfs, sizeof(*order), cmp_pf_order);
@@ -338,15 +343,20 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		if (!n || p->pfs[i].management.value)
 			continue;
 		if (changes) {
-			struct plan_action *a = new_action(out, PLAN_SET_NUMVFS, n);
-			if (!a) {
+			struct plan_action *a = plan_new_action(out, PLAN_SET_NUMVFS, n);
+			if (!a || (n->rss && n->rss->err == 0 && !(a->rss = calloc(1, sizeof(*a->rss))))) {
 				r = -ENOMEM;
 				break;
 			}
 			a->from = (unsigned)n->numvfs;
 			a->to = numvfs[i];
+			if (a->rss)
+				a->rss->before = n->rss->st;
 		}
 		r = plan_pf_vfs(out, n, changes, &old_by, &next_by);
+		/* RSS last: a numvfs change makes drivers rebuild the PF's queues. */
+		if (r == 0)
+			r = plan_rss_pf(&p->pfs[i], n, changes, old, out, NULL);
 	}
 	if (r == 0)
 		r = plan_vfio_binds(p, h, out, d);
@@ -386,7 +396,12 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
 		}
 		*t = old->pts[i];
 	}
-	r = plan_vfio_restores(h, old, out);
+	/* RSS keys are the host's, not the VM's: kept as they were. */
+	for (size_t i = 0; i < old->n_keys && r == 0; i++)
+		r = state_set_rss_key(&out->next, old->keys[i].addr, old->keys[i].key,
+				      old->keys[i].len);
+	if (r == 0)
+		r = plan_vfio_restores(h, old, out);
 	struct by_pf old_by = {0}, next_by = {0};
 	if (r == 0 && (by_pf_init(&old_by, old) < 0 || by_pf_init(&next_by, &out->next) < 0))
 		r = -ENOMEM;
@@ -433,6 +448,12 @@ static bool keep_action(struct plan_action *a, const struct state *next, const c
 	case PLAN_VFIO_BIND:
 	case PLAN_VFIO_RESTORE:
 		return strcmp(a->vm, vm) == 0;
+	case PLAN_RSS_CHANNELS:
+	case PLAN_RSS_TABLE:
+	case PLAN_RSS_KEY:
+	case PLAN_RSS_HFUNC:
+	case PLAN_RSS_IRQ:
+		return false; /* the host's own queues belong to no VM */
 	}
 	return false;
 }
@@ -443,10 +464,12 @@ int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm
 	size_t k = 0;
 
 	for (size_t i = 0; i < pl->n; i++) {
-		if (keep_action(&pl->actions[i], &pl->next, vm))
+		if (keep_action(&pl->actions[i], &pl->next, vm)) {
 			pl->actions[k++] = pl->actions[i];
-		else
+		} else {
 			free(pl->actions[i].vfs);
+			free(pl->actions[i].rss);
+		}
 	}
 	pl->n = k;
 	/* Other VMs keep what they had; this one gets what the full plan gives it. */
@@ -469,6 +492,10 @@ int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm
 			*t = from->pts[i];
 		}
 	}
+	/* No RSS step is kept, so the RSS keys on record stay those of old. */
+	for (size_t i = 0; i < old->n_keys; i++)
+		if (state_set_rss_key(&next, old->keys[i].addr, old->keys[i].key, old->keys[i].len) < 0)
+			goto nomem;
 	state_sort(&next);
 	state_free(&pl->next);
 	pl->next = next;

@@ -4,6 +4,7 @@
 #define VFMGR_PLAN_H
 
 #include "policy/policy.h"
+#include "rss/spec.h"
 #include "vfmgr/host.h"
 #include "vfmgr/state.h"
 #include "vfmgr/vfnl.h"
@@ -15,6 +16,29 @@ enum plan_kind {
 	PLAN_SET_VFS,
 	PLAN_VFIO_BIND,    /* a VF or whole device to vfio-pci */
 	PLAN_VFIO_RESTORE, /* back to the driver it had before vfmgr bound it */
+	/* RSS of a PF's interface, in this order, after the PF's VF steps: */
+	PLAN_RSS_CHANNELS, /* combined channels (may reset the table: before it) */
+	PLAN_RSS_TABLE,    /* indirection table */
+	PLAN_RSS_KEY,      /* hash key */
+	PLAN_RSS_HFUNC,    /* hash function */
+	PLAN_RSS_IRQ,      /* queue IRQs over the NIC's local CPUs */
+};
+
+/* PLAN_RSS_*: what one step sets, and what the snapshot had. */
+struct plan_rss {
+	/* The PF's numvfs changes earlier in the plan: drivers rebuild their queues then, with
+	 * other maxima (igb: 8 combined channels without VFs, 2 with), so apply re-reads the
+	 * interface, re-checks the request and recomputes the table before writing. */
+	bool recheck;
+	struct rss_spec spec;   /* the request; spec.channels is the resolved count */
+	uint32_t table[RSS_INDIR_MAX]; /* TABLE: for the queues there will be */
+	char want[96], was[96];        /* TABLE: "equal 4", "weights 1 2 1 0" */
+	uint32_t key_len;              /* KEY: bytes in spec.key_bytes, or the driver's size */
+	unsigned irqs_moving;          /* IRQ: queue IRQs not yet on their CPU */
+	/* The snapshot. Undoing channels puts back its channel counts and then its table, which
+	 * the channel change may have reset; undoing a numvfs change does the same, since drivers
+	 * rebuild RSS when VFs come and go. */
+	struct rss_state before;
 };
 
 struct plan_vf {
@@ -43,6 +67,8 @@ struct plan_action {
 	unsigned vf;
 	char host_driver[DRIVER_LEN]; /* BIND: driver now ("" none); RESTORE: driver to return to */
 	char vm[STATE_NAME_LEN];
+	/* PLAN_RSS_*; PLAN_SET_NUMVFS of a PF with an rss: block (its undo restores RSS). */
+	struct plan_rss *rss;
 };
 
 struct plan {
@@ -50,6 +76,9 @@ struct plan {
 	size_t n, cap;
 	struct state next; /* the state file after a successful apply */
 };
+
+/* A new action on device n (its first netdev), or NULL when out of memory. */
+struct plan_action *plan_new_action(struct plan *pl, enum plan_kind kind, const struct nic *n);
 
 /* Resolves each policy PF to the one host device its match selects; NO_INDEX entries get an
  * error in diags (no device, or several). out has p->n_pfs entries. */
@@ -72,6 +101,17 @@ int plan_vfio_binds(const struct policy *p, const struct host *h, struct plan *p
 int plan_passthrough_state(const struct policy *p, const struct host *h, const size_t *pf_nic,
 			   const struct state *old, struct state *next, struct policy_diags *d);
 
+/* The RSS steps one PF's rss: block needs (none when converged), checked against the snapshot
+ * before anything is planned: a request the driver cannot take is an error in d at the
+ * policy's line. numvfs_changes: an earlier step changes the PF's VF count. With pl NULL it only
+ * checks. The management device is refused like any other change to it. */
+int plan_rss_pf(const struct policy_pf *pf, const struct nic *n, bool numvfs_changes,
+		const struct state *old, struct plan *pl, struct policy_diags *d);
+/* The table a request gives for a device that will have nqueues receive queues: the same
+ * function at plan time and, for a rechecked step, at apply time. why gets the reason. */
+int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_t nqueues,
+		   uint32_t *table, char *why, size_t size);
+
 /* 0 with the plan, -EINVAL with errors in diags (nothing to apply then), -ENOMEM. */
 int plan_build(const struct policy *p, const struct host *h, const struct state *old,
 	       struct plan *out, struct policy_diags *diags);
@@ -85,5 +125,13 @@ void plan_free(struct plan *pl);
 /* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)". */
 void plan_print(const struct plan *pl, FILE *f);
 json_t *plan_to_json(const struct plan *pl);
+/* One RSS step: "+ 0000:01:00.0 rss table equal 4 (was equal 8)", and as JSON. */
+void plan_print_rss(const struct plan_action *a, FILE *f);
+json_t *plan_rss_to_json(const struct plan_action *a);
+/* True for PLAN_RSS_*. */
+static inline bool plan_kind_is_rss(enum plan_kind k)
+{
+	return k >= PLAN_RSS_CHANNELS && k <= PLAN_RSS_IRQ;
+}
 
 #endif

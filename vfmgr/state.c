@@ -21,6 +21,7 @@ void state_free(struct state *s)
 {
 	free(s->allocs);
 	free(s->pts);
+	free(s->keys);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -42,6 +43,15 @@ int state_copy(struct state *dst, const struct state *src)
 		}
 		memcpy(dst->pts, src->pts, src->n_pts * sizeof(*dst->pts));
 		dst->n_pts = dst->cap_pts = src->n_pts;
+	}
+	if (src->n_keys) {
+		dst->keys = malloc(src->n_keys * sizeof(*dst->keys));
+		if (!dst->keys) {
+			state_free(dst);
+			return -ENOMEM;
+		}
+		memcpy(dst->keys, src->keys, src->n_keys * sizeof(*dst->keys));
+		dst->n_keys = dst->cap_keys = src->n_keys;
 	}
 	return 0;
 }
@@ -108,6 +118,103 @@ struct state_pt *state_find_pt(const struct state *s, const char *addr)
 	return NULL;
 }
 
+struct state_rss_key *state_find_rss_key(const struct state *s, const char *addr)
+{
+	for (size_t i = 0; i < s->n_keys; i++)
+		if (strcmp(s->keys[i].addr, addr) == 0)
+			return &s->keys[i];
+	return NULL;
+}
+
+int state_set_rss_key(struct state *s, const char *addr, const uint8_t *key, uint32_t len)
+{
+	struct state_rss_key *k = state_find_rss_key(s, addr);
+
+	if (len > RSS_KEY_MAX)
+		return -E2BIG;
+	if (!k)
+		k = ARRAY_APPEND(s->keys, s->n_keys, s->cap_keys);
+	if (!k)
+		return -ENOMEM;
+	str_copy(k->addr, sizeof(k->addr), addr);
+	k->len = len;
+	memcpy(k->key, key, len);
+	return 0;
+}
+
+/* As ethtool -x prints a key: "6d:5a:56:...". buf holds 3 * RSS_KEY_MAX bytes. */
+static void key_to_hex(const uint8_t *key, uint32_t len, char *buf)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < len; i++)
+		off += (size_t)sprintf(buf + off, "%s%02x", i ? ":" : "", key[i]);
+}
+
+static int key_from_hex(const char *s, struct state_rss_key *k)
+{
+	size_t len = strlen(s);
+	unsigned v;
+	int used;
+
+	if (len < 2 || (len + 1) % 3 != 0 || (len + 1) / 3 > RSS_KEY_MAX)
+		return -EINVAL;
+	k->len = (uint32_t)((len + 1) / 3);
+	for (uint32_t i = 0; i < k->len; i++) {
+		if (sscanf(s + 3 * i, "%2x%n", &v, &used) != 1 || used != 2 ||
+		    (i + 1 < k->len && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		k->key[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static json_t *keys_to_json(const struct state *s)
+{
+	char hex[3 * RSS_KEY_MAX];
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < s->n_keys; i++) {
+		key_to_hex(s->keys[i].key, s->keys[i].len, hex);
+		if (json_array_append_new(a, json_pack("{s:s, s:s}", "address", s->keys[i].addr,
+						       "key", hex)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static int keys_from_json(json_t *j, struct state *s, char *err, size_t errsize)
+{
+	const char *addr, *hex;
+	json_error_t je;
+	json_t *el;
+	size_t i;
+
+	if (!json_is_array(j)) {
+		snprintf(err, errsize, "rss_keys is not a list");
+		return -EINVAL;
+	}
+	json_array_foreach(j, i, el)
+	{
+		struct state_rss_key *k = ARRAY_APPEND(s->keys, s->n_keys, s->cap_keys);
+		if (!k)
+			return -ENOMEM;
+		if (json_unpack_ex(el, &je, JSON_STRICT, "{s:s, s:s}", "address", &addr, "key",
+				   &hex) < 0) {
+			snprintf(err, errsize, "rss_keys %zu: %s", i, je.text);
+			return -EINVAL;
+		}
+		if (str_copy(k->addr, sizeof(k->addr), addr) < 0 || key_from_hex(hex, k) < 0) {
+			snprintf(err, errsize, "rss_keys %zu: bad address or key", i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static json_t *driver_json(bool known, const char *driver)
 {
 	return known ? json_string(driver) : json_null();
@@ -170,8 +277,14 @@ json_t *state_to_json(const struct state *s)
 		json_decref(pts);
 		return NULL;
 	}
-	return json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "allocations", a,
-			 "passthrough", pts);
+	json_t *o = json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "allocations", a,
+			      "passthrough", pts);
+	/* Only written when there is one, so files without random keys stay as they were. */
+	if (o && s->n_keys && json_object_set_new(o, "rss_keys", keys_to_json(s)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static int link_state_from(const char *s)
@@ -301,13 +414,13 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 {
 	json_int_t version;
-	json_t *allocs, *pts, *el;
+	json_t *allocs, *pts, *keys = NULL, *el;
 	json_error_t je;
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:I, s:o, s:o}", "version", &version,
-			   "allocations", &allocs, "passthrough", &pts) < 0) {
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:I, s:o, s:o, s?o}", "version", &version,
+			   "allocations", &allocs, "passthrough", &pts, "rss_keys", &keys) < 0) {
 		snprintf(err, errsize, "%s", je.text);
 		return -EINVAL;
 	}
@@ -318,6 +431,13 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 	if (!json_is_array(allocs) || !json_is_array(pts)) {
 		snprintf(err, errsize, "allocations or passthrough is not a list");
 		return -EINVAL;
+	}
+	if (keys) {
+		int r = keys_from_json(keys, s, err, errsize);
+		if (r < 0) {
+			state_free(s);
+			return r;
+		}
 	}
 	json_array_foreach(pts, i, el)
 	{

@@ -4,6 +4,7 @@
 #ifndef VFMGR_STATE_H
 #define VFMGR_STATE_H
 
+#include "rss/ethtool.h"
 #include "vfmgr/host.h"
 #include "vfmgr/vfcfg.h"
 
@@ -42,11 +43,22 @@ struct state_pt {
 	char driver_before[DRIVER_LEN];
 };
 
+/* The hash key vfmgr generated for a PF whose policy says `key: random`. While the PF still
+ * has this key the policy is met; any other key (never set by vfmgr, or reset by the driver)
+ * is replaced by a fresh random one. */
+struct state_rss_key {
+	char addr[NIC_ADDR_LEN];
+	uint32_t len;
+	uint8_t key[RSS_KEY_MAX];
+};
+
 struct state {
 	struct state_alloc *allocs;
 	size_t n, cap;
 	struct state_pt *pts;
 	size_t n_pts, cap_pts;
+	struct state_rss_key *keys;
+	size_t n_keys, cap_keys;
 };
 
 void state_free(struct state *s);
@@ -66,5 +78,8 @@ void state_sort(struct state *s);
 int state_alloc_cmp(const struct state_alloc *a, const struct state_alloc *b);
 struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg);
 struct state_pt *state_find_pt(const struct state *s, const char *addr);
+struct state_rss_key *state_find_rss_key(const struct state *s, const char *addr);
+/* Records key as the one vfmgr generated for addr (replacing an older record); 0 or -ENOMEM. */
+int state_set_rss_key(struct state *s, const char *addr, const uint8_t *key, uint32_t len);
 
 #endif

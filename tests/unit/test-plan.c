@@ -1,5 +1,6 @@
 /* plan_build and plan_release as pure functions: fake hosts declared as data, policies from
  * strings, no kernel. */
+#include "rss/table.h"
 #include "vfmgr/macgen.h"
 #include "vfmgr/plan.h"
 
@@ -588,6 +589,300 @@ static void test_prepare_keeps_only_one_vms_steps(void **state)
 	policy_free(p);
 }
 
+
+/* ---- RSS ---- */
+
+/* PF a's interface as igb shows it without VFs: 8 combined channels of 8, table equal 8, no key
+ * exposed, toeplitz; its queue IRQs on CPU 0 of local CPUs 0-1. */
+static void fake_rss(struct host *h)
+{
+	struct nic_rss *r = calloc(1, sizeof(*r));
+	struct rss_state *st = &r->st;
+
+	snprintf(st->ifname, sizeof(st->ifname), "enp1s0");
+	snprintf(st->driver, sizeof(st->driver), "igb");
+	st->has_channels = true;
+	st->max = (struct rss_channels){0, 0, 1, 8};
+	st->cur = (struct rss_channels){0, 0, 1, 8};
+	st->rx_rings = 8;
+	st->has_rss = true;
+	st->indir_size = 128;
+	rss_table_equal(st->indir, 128, 0, 8);
+	st->hfunc = 1; /* toeplitz */
+	r->irqs.numa_node = 0;
+	CPU_SET(0, &r->irqs.local);
+	CPU_SET(1, &r->irqs.local);
+	r->irqs.n = 8;
+	for (unsigned q = 0; q < 8; q++) {
+		r->irqs.irq[q].irq = 40 + q;
+		r->irqs.irq[q].queue = q;
+		strcpy(r->irqs.irq[q].kind, "TxRx");
+		CPU_SET(0, &r->irqs.irq[q].cpus);
+	}
+	h->nics[0].rss = r;
+}
+
+static struct policy *rss_policy(const char *rss)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "version: 1\n"
+		 "pfs:\n"
+		 "  - name: a\n"
+		 "    match: { pci: \"0000:01:00.0\" }\n"
+		 "    rss: %s\n",
+		 rss);
+	return parse(text);
+}
+
+static char *plan_text(const struct plan *pl)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	plan_print(pl, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_rss_plan_sets_channels_before_table(void **state)
+{
+	struct policy *p = rss_policy("{ channels: 4, indirection: { weights: [1, 2, 1, 0] } }");
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	uint32_t counts[4];
+	(void)state;
+
+	fake_host(&h, 0);
+	fake_rss(&h);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(pl.n, 2);
+	assert_int_equal(pl.actions[0].kind, PLAN_RSS_CHANNELS);
+	assert_int_equal(pl.actions[0].rss->spec.channels, 4);
+	assert_int_equal(pl.actions[1].kind, PLAN_RSS_TABLE);
+	rss_table_count(pl.actions[1].rss->table, 128, counts, 4);
+	assert_int_equal(counts[0], 32);
+	assert_int_equal(counts[1], 64);
+	assert_int_equal(counts[2], 32);
+	assert_int_equal(counts[3], 0);
+	/* The undo's snapshot. */
+	assert_int_equal(pl.actions[0].rss->before.cur.combined, 8);
+	char *text = plan_text(&pl);
+	assert_string_equal(text, "+ 0000:01:00.0 rss channels combined 4 (was 8)\n"
+				  "+ 0000:01:00.0 rss table weights 1 2 1 0 (was equal 8)\n");
+	free(text);
+	json_t *j = plan_to_json(&pl);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "action")),
+			    "rss-channels");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "from")),
+			    "equal 8");
+	json_decref(j);
+	plan_free(&pl);
+	/* igb's own default table runs in contiguous blocks: what weight 1 1 ... gives. */
+	for (unsigned i = 0; i < 128; i++)
+		h.nics[0].rss->st.indir[i] = i * 8 / 128;
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_string_equal(pl.actions[1].rss->was, "weights 1 1 1 1 1 1 1 1");
+	plan_free(&pl);
+	/* Anything else: the entries of each queue. */
+	h.nics[0].rss->st.indir[0] = 7;
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_string_equal(pl.actions[1].rss->was, "entries 15 16 16 16 16 16 16 17");
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_rss_converged_plans_nothing(void **state)
+{
+	static const uint32_t w[] = {1, 2, 1, 0};
+	struct policy *p = rss_policy("{ channels: 4, indirection: { weights: [1, 2, 1, 0] }, "
+				      "hfunc: toeplitz, irq-affinity: local }");
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 0);
+	fake_rss(&h);
+	struct nic_rss *r = h.nics[0].rss;
+	r->st.cur.combined = r->st.rx_rings = 4;
+	rss_table_weights(r->st.indir, 128, 0, w, 4);
+	/* Queue q on the (q mod 2)-th local CPU. */
+	r->irqs.n = 4;
+	for (unsigned q = 0; q < 4; q++) {
+		CPU_ZERO(&r->irqs.irq[q].cpus);
+		CPU_SET(q % 2, &r->irqs.irq[q].cpus);
+	}
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(pl.n, 0);
+	/* One IRQ elsewhere: one step, for the IRQs only. */
+	CPU_SET(1, &r->irqs.irq[0].cpus);
+	plan_free(&pl);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(pl.n, 1);
+	assert_int_equal(pl.actions[0].kind, PLAN_RSS_IRQ);
+	assert_int_equal(pl.actions[0].rss->irqs_moving, 1);
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_rss_channels_over_driver_maximum_refused(void **state)
+{
+	struct policy *p = rss_policy("{ channels: 9, indirection: equal }");
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 0);
+	fake_rss(&h);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_string_equal(d.items[0].message,
+			    "pf a: rss: igb on enp1s0 allows at most 8 combined channels, asked for 9");
+	assert_int_equal(d.items[0].line, 5);
+	assert_int_equal(d.items[0].col, 22); /* the 9 */
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_rss_key_refused_when_driver_hides_it(void **state)
+{
+	struct policy *p = rss_policy("{ channels: 4, key: random }");
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 0);
+	fake_rss(&h);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_string_equal(d.items[0].message, "pf a: rss: hash key not supported by igb on enp1s0 "
+						"(the driver does not expose it)");
+	assert_int_equal(d.items[0].line, 5);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_rss_random_key_is_kept_while_the_pf_has_it(void **state)
+{
+	struct policy *p = rss_policy("{ key: random }");
+	struct host h;
+	struct state old = {0};
+	struct plan pl;
+	struct policy_diags d;
+	uint8_t key[40];
+	(void)state;
+
+	fake_host(&h, 0);
+	fake_rss(&h);
+	h.nics[0].rss->st.key_size = 40;
+	for (int i = 0; i < 40; i++)
+		key[i] = h.nics[0].rss->st.key[i] = (uint8_t)(i * 7);
+	policy_diags_init(&d);
+	/* Not generated by vfmgr: replaced. */
+	assert_int_equal(plan_build(p, &h, &old, &pl, &d), 0);
+	assert_int_equal(pl.n, 1);
+	assert_int_equal(pl.actions[0].kind, PLAN_RSS_KEY);
+	plan_free(&pl);
+	/* The key vfmgr generated and recorded: nothing to do, and the record stays. */
+	assert_int_equal(state_set_rss_key(&old, "0000:01:00.0", key, 40), 0);
+	assert_int_equal(plan_build(p, &h, &old, &pl, &d), 0);
+	assert_int_equal(pl.n, 0);
+	assert_true(state_equal(&pl.next, &old));
+	plan_free(&pl);
+	/* Reset by the driver since: a new one. */
+	h.nics[0].rss->st.key[0] ^= 1;
+	assert_int_equal(plan_build(p, &h, &old, &pl, &d), 0);
+	assert_int_equal(pl.n, 1);
+	plan_free(&pl);
+	state_free(&old);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_rss_on_management_device_refused_unless_converged(void **state)
+{
+	struct policy *p = rss_policy("{ channels: 4 }");
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 0);
+	fake_rss(&h);
+	h.nics[0].management = true;
+	strcpy(h.nics[0].management_why, "default route via enp1s0");
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(d.n_errors, 1);
+	assert_non_null(strstr(d.items[0].message, "carries the host's management path (default "
+						   "route via enp1s0); vfmgr will not change its RSS"));
+	h.nics[0].rss->st.cur.combined = 4;
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(pl.n, 0);
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+/* igb allows 8 combined channels without VFs and 2 with: after a numvfs change the observed
+ * maximum does not hold, so the steps are planned for apply to check, after the numvfs step,
+ * whose undo puts RSS back as the snapshot had it. */
+static void test_rss_after_numvfs_change_is_rechecked_at_apply(void **state)
+{
+	static const char *const text = "version: 1\n"
+					"pfs:\n"
+					"  - name: a\n"
+					"    match: { pci: \"0000:01:00.0\" }\n"
+					"    numvfs: 2\n"
+					"    rss: { channels: 4, indirection: equal }\n";
+	struct policy *p = parse(text);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 0);
+	fake_rss(&h);
+	h.nics[0].rss->st.cur.combined = 4;
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(pl.n, 3);
+	assert_int_equal(pl.actions[0].kind, PLAN_SET_NUMVFS);
+	assert_non_null(pl.actions[0].rss);
+	assert_int_equal(pl.actions[0].rss->before.cur.combined, 4);
+	assert_int_equal(pl.actions[1].kind, PLAN_RSS_CHANNELS);
+	assert_true(pl.actions[1].rss->recheck);
+	assert_int_equal(pl.actions[2].kind, PLAN_RSS_TABLE);
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +902,13 @@ int main(void)
 		cmocka_unit_test(test_group_shared_with_host_driver_is_refused),
 		cmocka_unit_test(test_management_device_is_never_passed_through),
 		cmocka_unit_test(test_prepare_keeps_only_one_vms_steps),
+		cmocka_unit_test(test_rss_plan_sets_channels_before_table),
+		cmocka_unit_test(test_rss_converged_plans_nothing),
+		cmocka_unit_test(test_rss_channels_over_driver_maximum_refused),
+		cmocka_unit_test(test_rss_key_refused_when_driver_hides_it),
+		cmocka_unit_test(test_rss_random_key_is_kept_while_the_pf_has_it),
+		cmocka_unit_test(test_rss_on_management_device_refused_unless_converged),
+		cmocka_unit_test(test_rss_after_numvfs_change_is_rechecked_at_apply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

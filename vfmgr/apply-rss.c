@@ -1,0 +1,197 @@
+/* RSS steps against the device: each re-reads the interface, keeps what it found as its undo,
+ * and writes through the rss_apply_* setters, which write only what differs. */
+#include "vfmgr/apply-rss.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+int apply_rss_restore(const char *ifname, const struct rss_state *st)
+{
+	bool changed;
+	int r = 0, k;
+
+	if (st->has_channels) {
+		struct rss_channels ch = st->cur;
+		r = rss_apply_channels(ifname, &ch, &changed);
+	}
+	/* Setting channels may have rebuilt the default table: the saved one goes back after. */
+	if (st->has_rss && st->indir_size &&
+	    (k = rss_apply_table(ifname, st->indir, st->indir_size, &changed)) < 0 && r == 0)
+		r = k;
+	return r;
+}
+
+static int refused(const struct plan_action *a, int r, const char *why)
+{
+	log_error("%s (%s): rss: %s", a->addr, a->ifname, why);
+	return r;
+}
+
+static int run_channels(const struct plan_action *a, struct rss_undo *u)
+{
+	struct rss_channels want = {RSS_KEEP, RSS_KEEP, RSS_KEEP, a->rss->spec.channels};
+	char why[256];
+	int r;
+
+	/* The maxima may have changed since planning (a numvfs step: igb allows 2 with VFs). */
+	r = rss_check_channels(&u->now, &want, why, sizeof(why));
+	if (r < 0)
+		return refused(a, r, why);
+	r = rss_apply_channels(a->ifname, &want, &u->did);
+	if (r == 0 && u->did)
+		log_notice("%s (%s): rss channels combined %u (was %u)", a->addr, a->ifname,
+		           want.combined, u->now.cur.combined);
+	return r;
+}
+
+static int run_table(const struct plan_action *a, struct rss_undo *u)
+{
+	uint32_t *table = a->rss->table, fresh[RSS_INDIR_MAX];
+	char why[256];
+	int r;
+
+	/* After a numvfs change the queues are what the driver made them; the request is the
+	 * same, the table follows the queues there are now. */
+	if (a->rss->recheck) {
+		r = plan_rss_table(&a->rss->spec, &u->now, u->now.rx_rings, fresh, why,
+		                   sizeof(why));
+		if (r < 0)
+			return refused(a, r, why);
+		table = fresh;
+	}
+	r = rss_apply_table(a->ifname, table, u->now.indir_size, &u->did);
+	if (r == 0 && u->did)
+		log_notice("%s (%s): rss table %s (%u entries)", a->addr, a->ifname, a->rss->want,
+		           u->now.indir_size);
+	return r;
+}
+
+static int run_key(const struct plan_action *a, struct rss_undo *u, struct state *next,
+                   bool *state_changed)
+{
+	const struct rss_spec *s = &a->rss->spec;
+	const struct state_rss_key *rec = state_find_rss_key(next, a->addr);
+	uint8_t key[RSS_KEY_MAX];
+	uint32_t len = s->key == RSS_KEY_BYTES ? s->key_len : u->now.key_size;
+	char why[256];
+	int r = rss_check_key(&u->now, len, why, sizeof(why));
+
+	if (r < 0)
+		return refused(a, r, why);
+	if (s->key == RSS_KEY_BYTES) {
+		memcpy(key, s->key_bytes, len);
+	} else if (rec && rec->len == len && memcmp(rec->key, u->now.key, len) == 0) {
+		return 0; /* still the key vfmgr generated */
+	} else if (getrandom(key, len, 0) != (ssize_t)len) {
+		return refused(a, -EIO, "cannot get random bytes for the key");
+	}
+	r = rss_apply_key(a->ifname, key, len, &u->did);
+	if (r == 0 && s->key == RSS_KEY_RANDOM) {
+		r = state_set_rss_key(next, a->addr, key, len);
+		*state_changed = true;
+	}
+	if (r == 0 && u->did)
+		log_notice("%s (%s): rss key set (%u bytes%s)", a->addr, a->ifname, len,
+		           s->key == RSS_KEY_RANDOM ? ", random" : "");
+	return r;
+}
+
+static int run_hfunc(const struct plan_action *a, struct rss_undo *u)
+{
+	int r = rss_apply_hfunc(a->ifname, a->rss->spec.hfunc, &u->did);
+
+	if (r == 0 && u->did)
+		log_notice("%s (%s): rss hfunc %s", a->addr, a->ifname,
+		           rss_hfunc_name(a->rss->spec.hfunc));
+	else if (r == -EOPNOTSUPP || r == -EINVAL)
+		log_error("%s (%s): rss: %s does not support hash function %s", a->addr, a->ifname,
+		          u->now.driver, rss_hfunc_name(a->rss->spec.hfunc));
+	return r;
+}
+
+static int run_irqs(const struct plan_action *a, struct rss_undo *u)
+{
+	struct rss_irqs *want = malloc(sizeof(*want));
+	int r;
+
+	if (!want)
+		return -ENOMEM;
+	/* Read now: a channel change gives the queues new IRQs. */
+	r = rss_irq_read(a->ifname, &u->irqs);
+	if (r == 0)
+		r = rss_irq_spread_local(&u->irqs, want);
+	if (r == 0)
+		r = rss_irq_apply(want, &u->did);
+	if (r == 0 && u->did)
+		log_notice("%s (%s): rss queue IRQs spread over local CPUs", a->addr, a->ifname);
+	if (r == 0 && rss_irqbalance_running())
+		log_warn("%s (%s): irqbalance is running and will move the queue IRQs again; stop "
+		         "it or ban these IRQs",
+		         a->addr, a->ifname);
+	free(want);
+	return r;
+}
+
+int apply_rss_step(const struct plan_action *a, struct rss_undo **up, struct state *next,
+                   bool *state_changed)
+{
+	struct rss_undo *u = calloc(1, sizeof(*u));
+	int r;
+
+	*up = u;
+	if (!u)
+		return -ENOMEM;
+	r = rss_read_state(a->ifname, &u->now);
+	if (r < 0) {
+		log_error("%s (%s): cannot read RSS state: %s", a->addr, a->ifname, strerror(-r));
+		return r;
+	}
+	switch (a->kind) {
+	case PLAN_RSS_CHANNELS:
+		r = run_channels(a, u);
+		break;
+	case PLAN_RSS_TABLE:
+		r = run_table(a, u);
+		break;
+	case PLAN_RSS_KEY:
+		r = run_key(a, u, next, state_changed);
+		break;
+	case PLAN_RSS_HFUNC:
+		r = run_hfunc(a, u);
+		break;
+	case PLAN_RSS_IRQ:
+		r = run_irqs(a, u);
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* Lowering channels may have reset the table before the failing write. */
+	if (r < 0 && u->did && apply_rss_undo(a, u) < 0)
+		log_error("%s (%s): cannot put back RSS after the failed step", a->addr, a->ifname);
+	return r;
+}
+
+int apply_rss_undo(const struct plan_action *a, const struct rss_undo *u)
+{
+	bool changed;
+
+	if (!u || !u->did)
+		return 0;
+	switch (a->kind) {
+	case PLAN_RSS_CHANNELS:
+		return apply_rss_restore(a->ifname, &u->now);
+	case PLAN_RSS_TABLE:
+		return rss_apply_table(a->ifname, u->now.indir, u->now.indir_size, &changed);
+	case PLAN_RSS_KEY:
+		return rss_apply_key(a->ifname, u->now.key, u->now.key_size, &changed);
+	case PLAN_RSS_HFUNC:
+		return rss_apply_hfunc(a->ifname, u->now.hfunc, &changed);
+	case PLAN_RSS_IRQ:
+		return rss_irq_apply(&u->irqs, &changed);
+	default:
+		return -EINVAL;
+	}
+}
