@@ -101,6 +101,7 @@ fuzz-short: $(FUZZ_BINS)
 
 bench: $(BENCH_BINS) all
 	@bench/run.sh $(BENCH_BINS)
+	@bench/lab.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,0 +1,60 @@
+#!/bin/bash
+# P1 and P2 in the lab, same boot for every pair so the ratios are fair.
+# P1: VF settings on N netdevsim VFs: vfmgr apply against an `ip link set PF vf N ...` loop
+#     doing the same settings (MAC, VLAN+QoS, max/min rate, spoof check, trust).
+# P2: a second apply on the converged host: its netlink and sysfs writes and its time.
+export VFMGR_STATE=/tmp/bench-state.json
+modprobe netdevsim
+echo "1 1 4" >/sys/bus/netdevsim/new_device
+udevadm settle --timeout=10
+echo 512 >/sys/kernel/debug/netdevsim/netdevsim1/max_vfs
+IF=$(ls /sys/bus/netdevsim/devices/netdevsim1/net | head -n1)
+ip link set "$IF" up
+NUMVFS=/sys/bus/netdevsim/devices/netdevsim1/sriov_numvfs
+
+mac() { printf '02:00:00:00:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
+fresh() { echo 0 >$NUMVFS; echo "$1" >$NUMVFS; rm -f "$VFMGR_STATE"; }
+now() { date +%s.%N; }
+policy() {
+	echo "version: 1"
+	echo "pfs: [ { name: nsim, match: { driver: netdevsim }, numvfs: $1, vf-driver: kernel } ]"
+	echo "networks: [ { name: prod, vlan: 100, qos: 2, class: vm, pfs: [nsim] } ]"
+	echo "vms:"
+	for i in $(seq 0 $(($1 - 1))); do
+		printf '  - { name: vm%03d, nics: [ { network: prod, mac: "%s", rate: { min: 10, max: %d }, trust: true } ] }\n' \
+			"$i" "$(mac "$i")" $((100 + i))
+	done
+}
+
+printf '%-5s %10s %10s %7s %10s %10s %12s %12s %12s\n' VFs "ip loop s" "vfmgr s" ratio \
+	"loop fail" sendmsg "RTM_SETLINK" "P2 writes" "P2 s"
+for n in 16 64 256; do
+	policy "$n" >/tmp/p.yaml
+	fresh "$n"
+	fails=0
+	t0=$(now)
+	for i in $(seq 0 $((n - 1))); do
+		ip link set "$IF" vf "$i" mac "$(mac "$i")" vlan 100 qos 2 max_tx_rate $((100 + i)) \
+			min_tx_rate 10 spoofchk on trust on 2>/dev/null || fails=$((fails + 1))
+	done
+	loop=$(echo "$(now) - $t0" | bc)
+	fresh "$n"
+	t0=$(now)
+	"$VFMGR" apply /tmp/p.yaml >/dev/null 2>&1 || echo "vfmgr apply failed for $n VFs"
+	apply=$(echo "$(now) - $t0" | bc)
+	# The same apply again from a fresh host, under strace, for the message counts only.
+	fresh "$n"
+	strace -f -o /tmp/st.txt -e trace=sendmsg "$VFMGR" apply /tmp/p.yaml >/dev/null 2>&1
+	sends=$(grep -c '^[0-9]* *sendmsg' /tmp/st.txt)
+	setlinks=$(grep -c 'RTM_SETLINK' /tmp/st.txt)
+	# P2: converged.
+	t0=$(now)
+	"$VFMGR" apply /tmp/p.yaml >/dev/null 2>&1
+	p2=$(echo "$(now) - $t0" | bc)
+	strace -f -o /tmp/st2.txt -e trace=sendmsg,openat "$VFMGR" apply /tmp/p.yaml >/dev/null 2>&1
+	p2w=$(($(grep -c RTM_SETLINK /tmp/st2.txt) + $(grep -E 'O_WRONLY|O_RDWR' /tmp/st2.txt | grep -vc '/run/vfmgr/lock')))
+	printf '%-5s %10.3f %10.3f %6.1fx %10s %10s %12s %12s %12.3f\n' "$n" "$loop" "$apply" \
+		"$(echo "$loop / $apply" | bc -l)" "$fails" "$sends" "$setlinks" "$p2w" "$p2"
+done
+echo "(ip loop fail = VFs the loop could not set: iproute2 reads the VF list with statistics,"
+echo " which stops fitting its 64 KiB attribute past ~220 VFs)"
