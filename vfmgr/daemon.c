@@ -226,7 +226,11 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		plan_free(&pl);
 		return 0;
 	}
-	log_plan(&pl, out);
+	if (pl.n > 0)
+		log_plan(&pl, out);
+	else
+		log_info(
+		    "the state file differs from the plan's; rewriting it (no device changes)");
 	d->n_applies++;
 	d->streak++;
 	r = apply_plan(&pl, ctx->nl, ctx->state_file, &ctx->state);
@@ -477,6 +481,8 @@ int cmd_daemon(int argc, char **argv)
 		notify_systemd("READY=1");
 		r = run_loop(&d);
 		notify_systemd("STOPPING=1");
+		log_notice("stopped after %lu events, %lu reconciles, %lu applies", d.n_events,
+		           d.n_reconciles, d.n_applies);
 	}
 	daemon_close(&d);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
