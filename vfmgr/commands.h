@@ -28,5 +28,7 @@ int cmd_daemon(int argc, char **argv);
 
 /* The body of `vfmgr status` for a loaded context (the daemon answers with it too). */
 int status_write(const struct context *ctx, bool json, FILE *f);
+/* The body of `vfmgr qemu-args` (qemu) and `vfmgr libvirt-xml` for one VM. */
+int launch_write(const char *state_file, const char *vm, bool qemu, bool json, FILE *f);
 
 #endif

@@ -23,7 +23,7 @@ static const struct {
 } commands[CTL_N_COMMANDS] = {
     [CTL_STATUS] = {"status", KEY_JSON | KEY_STATE}, [CTL_PLAN] = {"plan", KEY_JSON},
     [CTL_APPLY] = {"apply", KEY_POLICY | KEY_STATE}, [CTL_RELOAD] = {"reload", 0},
-    [CTL_QEMU_ARGS] = {"qemu-args", KEY_VM},
+    [CTL_QEMU_ARGS] = {"qemu-args", KEY_VM | KEY_JSON},
 };
 
 struct key_parser {

@@ -98,10 +98,11 @@ static int handle_reload(struct daemon *d, const struct ctl_request *req, FILE *
 
 static int handle_qemu_args(struct daemon *d, const struct ctl_request *req, FILE *out)
 {
-	(void)d;
-	(void)out;
-	log_error("qemu-args %s: not supported yet (passthrough is not in this build)", req->vm);
-	return EXIT_FAIL;
+	if (!req->vm[0]) {
+		log_error("qemu-args: which VM? (\"vm\": NAME)");
+		return EXIT_USAGE;
+	}
+	return launch_write(d->state_file, req->vm, true, req->json, out) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 static const ctl_handler handlers[CTL_N_COMMANDS] = {

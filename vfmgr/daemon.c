@@ -259,7 +259,9 @@ int daemon_reconcile(struct daemon *d, FILE *out)
 
 	d->n_reconciles++;
 	/* The lock is the CLI's too: while a CLI applies, try again after the quiet time. */
+	uint64_t t0 = now_ns();
 	r = context_load(&ctx, NULL, d->state_file, true);
+	log_debug("observed the host in %llu ms", (unsigned long long)((now_ns() - t0) / 1000000));
 	if (r == -EWOULDBLOCK) {
 		context_free(&ctx);
 		daemon_mark_dirty(d, "lock", true, "busy: retrying");
@@ -470,6 +472,7 @@ int cmd_daemon(int argc, char **argv)
 		log_error("%s: path too long", policy);
 		return EXIT_USAGE;
 	}
+	observe_pci_set_names(false);
 	r = daemon_reload(&d);
 	if (r == 0)
 		r = daemon_open(&d);
