@@ -182,22 +182,39 @@ static void log_plan_failure(struct daemon *d, const struct policy_diags *diags,
 	         d->policy_file);
 }
 
-/* One log line per change, as `vfmgr plan` prints it (the PF's address names the device). */
-static void log_plan(const struct plan *pl, FILE *out)
+/* One log line per change, as `vfmgr plan` prints it (the PF's address names the device).
+ * Returns the plan's text (malloc'd) or NULL. */
+static char *log_plan(const struct plan *pl, FILE *out)
 {
-	char *text = NULL, *line, *save = NULL;
+	char *text = NULL, *copy, *line, *save = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f)
-		return;
+		return NULL;
 	plan_print(pl, f);
 	fclose(f);
 	if (out)
 		fputs(text, out);
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	copy = strdup(text);
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		log_notice("change: %s", line);
-	free(text);
+	free(copy);
+	return text;
+}
+
+/* The same changes planned again right after they were applied did not stick (or keep
+ * failing); new drift plans different changes and starts the count again. */
+static void count_streak(struct daemon *d, char *text)
+{
+	d->streak = text && d->last_plan && strcmp(text, d->last_plan) == 0 ? d->streak + 1 : 1;
+	free(d->last_plan);
+	d->last_plan = text;
+	if (d->streak == DAEMON_MAX_STREAK)
+		log_error("the same changes were applied %u times in a row and did not hold; "
+		          "ignoring link events until a hotplug, 'systemctl reload vfmgr' or "
+		          "'vfmgr apply'",
+		          d->streak);
 }
 
 static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
@@ -223,25 +240,22 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	if (pl.n == 0 && state_equal(&pl.next, &ctx->state)) {
 		log_debug("converged: nothing to change");
 		d->streak = 0;
+		free(d->last_plan);
+		d->last_plan = NULL;
 		plan_free(&pl);
 		return 0;
 	}
 	if (pl.n > 0)
-		log_plan(&pl, out);
+		count_streak(d, log_plan(&pl, out));
 	else
 		log_info(
 		    "the state file differs from the plan's; rewriting it (no device changes)");
 	d->n_applies++;
-	d->streak++;
 	r = apply_plan(&pl, ctx->nl, ctx->state_file, &ctx->state);
 	if (r == 0)
 		log_notice("applied %zu step%s in %llu ms (%llu ms after the first event)", pl.n,
 		           pl.n == 1 ? "" : "s", (unsigned long long)((now_ns() - t0) / 1000000),
 		           (unsigned long long)((now_ns() - d->first_event_ns) / 1000000));
-	else if (d->streak >= DAEMON_MAX_STREAK)
-		log_error("%u applies in a row did not converge; ignoring link events until a "
-		          "hotplug, 'systemctl reload vfmgr' or 'vfmgr apply'",
-		          d->streak);
 	plan_free(&pl);
 	/* The link notifications of our own writes are queued now: drop them, and check the
 	 * result once more after the quiet time instead (that pass is read-only if it held). */
@@ -400,6 +414,7 @@ static void daemon_close(struct daemon *d)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 	policy_free(d->policy);
+	free(d->last_plan);
 	free(d->watch);
 	free(d->dirty);
 }

@@ -16,8 +16,9 @@
 #define DAEMON_QUIET_MS 150
 /* ...but never longer than this after the first event of a burst. */
 #define DAEMON_MAX_WAIT_MS 1000
-/* Applies in a row that did not converge before the daemon stops reacting to link events
- * (which its own writes cause) and waits for a hotplug, a reload or `vfmgr apply`. */
+/* Times the same changes are applied in a row (they do not hold, or keep failing) before the
+ * daemon stops reacting to link events (which its own writes cause) and waits for a hotplug,
+ * a reload or `vfmgr apply`. */
 #define DAEMON_MAX_STREAK 3
 
 /* A device the daemon cares about: a policy PF or one of its VFs, by address and ifindex. */
@@ -53,6 +54,7 @@ struct daemon {
 	char (*dirty)[NIC_ADDR_LEN];
 	size_t n_dirty, cap_dirty;
 	unsigned streak;
+	char *last_plan; /* the text of the last applied plan, for streak */
 	unsigned long n_reconciles, n_applies, n_events;
 	char last_error[512];
 };

@@ -2,14 +2,14 @@
 # vfmgr daemon after a crash and under valgrind: a CLI apply killed with SIGKILL half way
 # (VFs made on the first PF, nothing else) leaves a state file the daemon reads and a host it
 # converges; then valgrind watches the daemon through as many drift -> heal cycles as fit in
-# CYCLE_SECONDS (default 100) and must report no errors and no leaks.
+# CYCLE_SECONDS (default 90) and must report no errors and no leaks.
 . "$VFMGR_TOP/tests/vm/lib.sh"
 export VFMGR_STATE=/tmp/vfmgr-state.json
 POL=$VFMGR_TOP/examples/lab.yaml
 LOG=/tmp/daemon.log
 PF1=0000:01:00.0
 PF2=0000:02:00.0
-CYCLE_SECONDS=${CYCLE_SECONDS:-100}
+CYCLE_SECONDS=${CYCLE_SECONDS:-90}
 if1=$(ls /sys/bus/pci/devices/$PF1/net)
 if2=$(ls /sys/bus/pci/devices/$PF2/net)
 ip link set "$if1" up
@@ -36,7 +36,7 @@ check "the state file parses after the kill" jq -e .allocations "$VFMGR_STATE"
 valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 	--track-fds=no --log-file=/tmp/valgrind.txt \
-	"$VFMGR" -v daemon --policy "$POL" >$LOG 2>&1 &
+	"$VFMGR" -v -v daemon --policy "$POL" >$LOG 2>&1 &
 DPID=$!
 db_vf() { jq -r '.allocations[] | select(.vm=="db01") | .vf' "$VFMGR_STATE"; }
 for _ in $(seq 600); do
@@ -54,9 +54,10 @@ cycles=0
 start=$(date +%s)
 while [ $(($(date +%s) - start)) -lt "$CYCLE_SECONDS" ]; do
 	ip link set "$if1" vf "$vf" vlan $((900 + cycles % 50))
-	for _ in $(seq 200); do
+	t0=$SECONDS
+	while [ $((SECONDS - t0)) -lt 60 ]; do
 		vf_vlan "$if1" "$vf" 200 && break
-		sleep 0.05
+		sleep 0.1
 	done
 	vf_vlan "$if1" "$vf" 200 || break
 	cycles=$((cycles + 1))
@@ -64,7 +65,7 @@ done
 elapsed=$(($(date +%s) - start))
 echo "# valgrind: $cycles drift/heal cycles in ${elapsed}s"
 check "valgrind: every drift healed ($cycles cycles)" vf_vlan "$if1" "$vf" 200
-check "valgrind: at least 20 cycles" test "$cycles" -ge 20
+check "valgrind: at least 10 cycles" test "$cycles" -ge 10
 kill -TERM $DPID
 wait $DPID
 rc=$?
@@ -73,4 +74,6 @@ grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|in use at e
 check_eq "valgrind: daemon exits 0 (99 = errors or leaks)" 0 "$rc"
 check "valgrind: 0 errors" grep -q "ERROR SUMMARY: 0 errors" /tmp/valgrind.txt
 [ "$rc" = 0 ] || tail -n 60 /tmp/valgrind.txt
+echo "# --- daemon log (last 60 lines) ---"
+tail -n 60 $LOG
 finish
