@@ -2,14 +2,14 @@
 # vfmgr daemon after a crash and under valgrind: a CLI apply killed with SIGKILL half way
 # (VFs made on the first PF, nothing else) leaves a state file the daemon reads and a host it
 # converges; then valgrind watches the daemon through as many drift -> heal cycles as fit in
-# CYCLE_SECONDS (default 90) and must report no errors and no leaks.
+# CYCLE_SECONDS (default 75) and must report no errors and no leaks.
 . "$VFMGR_TOP/tests/vm/lib.sh"
 export VFMGR_STATE=/tmp/vfmgr-state.json
 POL=$VFMGR_TOP/examples/lab.yaml
 LOG=/tmp/daemon.log
 PF1=0000:01:00.0
 PF2=0000:02:00.0
-CYCLE_SECONDS=${CYCLE_SECONDS:-90}
+CYCLE_SECONDS=${CYCLE_SECONDS:-75}
 if1=$(ls /sys/bus/pci/devices/$PF1/net)
 if2=$(ls /sys/bus/pci/devices/$PF2/net)
 ip link set "$if1" up
