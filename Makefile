@@ -110,10 +110,11 @@ install: $(BUILD)/vfmgr
 	install -D -m 755 $(BUILD)/vfmgr $(DESTDIR)$(SBINDIR)/vfmgr
 	for m in $(wildcard man/*.[1-8]); do \
 		s=$${m##*.}; install -D -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
-	for r in $(wildcard udev-rules/*.rules); do \
-		install -D -m 644 $$r $(DESTDIR)$(UDEVDIR)/$${r##*/}; done
-	for u in $(wildcard systemd/*.service); do \
-		install -D -m 644 $$u $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	# The rules and the unit name the installed binary.
+	for f in $(wildcard udev-rules/*.rules); do mkdir -p $(DESTDIR)$(UDEVDIR); \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$f >$(DESTDIR)$(UDEVDIR)/$${f##*/}; done
+	for f in $(wildcard systemd/*.service); do mkdir -p $(DESTDIR)$(UNITDIR); \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$f >$(DESTDIR)$(UNITDIR)/$${f##*/}; done
 
 clean:
 	rm -rf $(BUILD)

@@ -8,6 +8,7 @@
 
 static int log_level = LOG_NOTICE;
 static enum log_target log_target = LOG_TARGET_STDERR;
+static FILE *log_capture;
 
 void log_set_level(int level)
 {
@@ -22,6 +23,11 @@ int log_get_level(void)
 void log_set_target(enum log_target t)
 {
 	log_target = t;
+}
+
+void log_set_capture(FILE *f)
+{
+	log_capture = f;
 }
 
 void log_setup_from_env(void)
@@ -65,4 +71,11 @@ void log_msg(int prio, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (log_capture) {
+		fprintf(log_capture, "vfmgr: %s", prio_word(prio));
+		va_start(ap, fmt);
+		vfprintf(log_capture, fmt, ap);
+		va_end(ap);
+		fputc('\n', log_capture);
+	}
 }

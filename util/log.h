@@ -3,6 +3,7 @@
 #ifndef VFMGR_UTIL_LOG_H
 #define VFMGR_UTIL_LOG_H
 
+#include <stdio.h>
 #include <syslog.h>
 
 enum log_target { LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
@@ -12,6 +13,9 @@ int log_get_level(void);
 void log_set_target(enum log_target t);
 /* Picks the journal form when stderr is connected to journald. */
 void log_setup_from_env(void);
+/* While set, every logged line is also written to f (the daemon returns a request's log lines
+ * to the client that asked); NULL stops it. */
+void log_set_capture(FILE *f);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)

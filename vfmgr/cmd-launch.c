@@ -60,6 +60,32 @@ static int collect(const struct state *s, const char *vm, struct launch_dev **ou
 	return 0;
 }
 
+int launch_write(const char *state_file, const char *vm, bool qemu, bool json, FILE *f)
+{
+	struct launch_dev *devs = NULL;
+	struct state s;
+	size_t n = 0;
+	int r;
+
+	r = state_load(state_file, &s);
+	if (r < 0)
+		return r;
+	r = collect(&s, vm, &devs, &n);
+	state_free(&s);
+	if (r < 0)
+		return r;
+	if (n == 0) {
+		log_error("vm %s has no devices from vfmgr (%s names none for it: check the policy, "
+			  "then run vfmgr prepare %s or vfmgr apply)",
+			  vm, state_file, vm);
+		free(devs);
+		return -ENOENT;
+	}
+	r = qemu ? launch_print_qemu(devs, n, json, f) : launch_print_libvirt(devs, n, f);
+	free(devs);
+	return r;
+}
+
 static int run(int argc, char **argv, bool qemu)
 {
 	static const struct option opts[] = {
@@ -71,11 +97,8 @@ static int run(int argc, char **argv, bool qemu)
 	const char *usage = qemu ? "vfmgr qemu-args VM [--json] [--state FILE]"
 				 : "vfmgr libvirt-xml VM [--state FILE]";
 	const char *state_file = NULL;
-	struct launch_dev *devs = NULL;
-	struct state s;
-	size_t n = 0;
 	bool json = false;
-	int c, r;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -96,22 +119,9 @@ static int run(int argc, char **argv, bool qemu)
 	}
 	if (optind + 1 != argc)
 		goto usage;
-	if (state_load(state_path(state_file), &s) < 0)
-		return EXIT_FAIL;
-	r = collect(&s, argv[optind], &devs, &n);
-	state_free(&s);
-	if (r < 0)
-		return EXIT_FAIL;
-	if (n == 0) {
-		log_error("vm %s has no devices from vfmgr (%s names none for it: check the policy, "
-			  "then run vfmgr prepare %s or vfmgr apply)",
-			  argv[optind], state_path(state_file), argv[optind]);
-		free(devs);
-		return EXIT_FAIL;
-	}
-	r = qemu ? launch_print_qemu(devs, n, json, stdout) : launch_print_libvirt(devs, n, stdout);
-	free(devs);
-	return r < 0 ? EXIT_FAIL : EXIT_OK;
+	return launch_write(state_path(state_file), argv[optind], qemu, json, stdout) < 0
+		       ? EXIT_FAIL
+		       : EXIT_OK;
 usage:
 	fprintf(stderr, "usage: %s\n", usage);
 	return EXIT_USAGE;

@@ -2,6 +2,7 @@
 #include "vfmgr/apply.h"
 #include "vfmgr/commands.h"
 #include "vfmgr/context.h"
+#include "vfmgr/ctl-client.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -106,6 +107,13 @@ int cmd_apply(int argc, char **argv)
 	struct plan pl;
 	int r = parse_opts(argc, argv, "vfmgr apply POLICY [--state FILE]", false, &o);
 
+	if (r >= 0)
+		return r;
+	/* With a daemon running, it applies (it holds the lock and would undo our changes). */
+	struct ctl_request req = {.command = CTL_APPLY};
+	if (abs_path(o.policy, req.policy, sizeof(req.policy)) < 0)
+		return EXIT_USAGE;
+	r = ctl_client_forward(&req, o.state_file);
 	if (r >= 0)
 		return r;
 	r = make_plan(&o, true, &ctx, &pl);

@@ -2,6 +2,7 @@
  * how they drifted from what vfmgr set. */
 #include "vfmgr/commands.h"
 #include "vfmgr/context.h"
+#include "vfmgr/ctl-client.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/table.h"
@@ -71,7 +72,7 @@ static json_t *alloc_json(const struct host *h, const struct state_alloc *a)
 			 drift[0] ? json_string(drift) : json_null());
 }
 
-static int print_text(const struct host *h, const struct state *s)
+static int print_text(const struct host *h, const struct state *s, FILE *f)
 {
 	static const char *const head[] = {"VM",  "NIC",   "NETWORK", "PF",    "VF",  "VF-ADDR",
 					   "MAC", "VLAN",  "RATE",    "SPOOF", "TRUST", "STATUS"};
@@ -105,7 +106,7 @@ static int print_text(const struct host *h, const struct state *s)
 		r = table_add_row(t, row);
 	}
 	if (r == 0)
-		table_print(t, stdout);
+		table_print(t, f);
 	table_free(t);
 	return r;
 }
@@ -121,7 +122,7 @@ int cmd_status(int argc, char **argv)
 	const char *state_file = NULL;
 	struct context ctx;
 	bool json = false;
-	int c, r = EXIT_OK;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -142,21 +143,32 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "usage: vfmgr status [--json] [--state FILE]\n");
 		return EXIT_USAGE;
 	}
+	r = ctl_client_forward(&(struct ctl_request){.command = CTL_STATUS, .json = json},
+			       state_file);
+	if (r >= 0)
+		return r;
 	if (context_load(&ctx, NULL, state_file, false) < 0) {
 		context_free(&ctx);
 		return EXIT_FAIL;
 	}
-	if (json) {
-		json_t *a = json_array();
-		for (size_t i = 0; a && i < ctx.state.n; i++)
-			json_array_append_new(a, alloc_json(&ctx.host, &ctx.state.allocs[i]));
-		json_t *o = json_pack("{s:o}", "allocations", a);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(o);
-	} else if (print_text(&ctx.host, &ctx.state) < 0) {
-		r = EXIT_FAIL;
-	}
+	r = status_write(&ctx, json, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
 	context_free(&ctx);
 	return r;
+}
+
+int status_write(const struct context *ctx, bool json, FILE *f)
+{
+	if (json) {
+		json_t *a = json_array();
+		for (size_t i = 0; a && i < ctx->state.n; i++)
+			json_array_append_new(a, alloc_json(&ctx->host, &ctx->state.allocs[i]));
+		json_t *o = json_pack("{s:o}", "allocations", a);
+		if (!o)
+			return -ENOMEM;
+		json_dumpf(o, f, JSON_INDENT(2));
+		fputc('\n', f);
+		json_decref(o);
+		return 0;
+	}
+	return print_text(&ctx->host, &ctx->state, f);
 }

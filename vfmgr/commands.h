@@ -2,6 +2,11 @@
 #ifndef VFMGR_COMMANDS_H
 #define VFMGR_COMMANDS_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
+struct context;
+
 /* Exit statuses shared by every command (documented in vfmgr(8)). */
 enum {
 	EXIT_OK = 0,
@@ -19,5 +24,11 @@ int cmd_qemu_args(int argc, char **argv);
 int cmd_libvirt_xml(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_rss(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+
+/* The body of `vfmgr status` for a loaded context (the daemon answers with it too). */
+int status_write(const struct context *ctx, bool json, FILE *f);
+/* The body of `vfmgr qemu-args` (qemu) and `vfmgr libvirt-xml` for one VM. */
+int launch_write(const char *state_file, const char *vm, bool qemu, bool json, FILE *f);
 
 #endif

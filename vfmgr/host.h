@@ -103,6 +103,8 @@ int observe_rss(struct host *h, const struct policy *p);
 /* Fills *h from libpci and sysfs (under util/sysfs's root). */
 int observe_host(struct host *h);
 int observe_pci(struct host *h);
+/* Off: leave vendor and device names empty (they cost a pci.ids parse per scan). */
+void observe_pci_set_names(bool on);
 int observe_netdevsim(struct host *h);
 /* Attributes every interface in /sys/class/net to the function that owns it. */
 int observe_netdevs(struct host *h);

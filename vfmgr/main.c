@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{"qemu-args", cmd_qemu_args, "qemu-args VM [--json]      -device arguments for the VM's devices"},
 	{"libvirt-xml", cmd_libvirt_xml, "libvirt-xml VM             <interface>/<hostdev> XML for the VM"},
 	{"rss", cmd_rss, "rss show|set IFACE ...     channels, RSS table, key, hash function, queue IRQs"},
+	{"daemon", cmd_daemon, "daemon [--policy FILE]     keep the host as the policy says, on every event"},
 };
 
 static void usage(FILE *f)

@@ -96,6 +96,15 @@ static int read_iommu_group(struct nic *n, const char *dev)
 	return 0;
 }
 
+/* Names come from pci.ids, which takes longer to parse than the rest of a scan; the daemon
+ * never shows them, and reads the host on every event. */
+static bool lookup_names = true;
+
+void observe_pci_set_names(bool on)
+{
+	lookup_names = on;
+}
+
 static int fill_nic(struct pci_access *pacc, struct pci_dev *pd, struct nic *n)
 {
 	char dev[PATH_MAX];
@@ -109,10 +118,12 @@ static int fill_nic(struct pci_access *pacc, struct pci_dev *pd, struct nic *n)
 	n->vendor_id = pd->vendor_id;
 	n->device_id = pd->device_id;
 	n->numa_node = pd->numa_node;
-	if (!pci_lookup_name(pacc, n->vendor, sizeof(n->vendor), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS,
+	if (!lookup_names ||
+	    !pci_lookup_name(pacc, n->vendor, sizeof(n->vendor), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS,
 			     pd->vendor_id))
 		n->vendor[0] = '\0';
-	if (!pci_lookup_name(pacc, n->device, sizeof(n->device), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
+	if (!lookup_names ||
+	    !pci_lookup_name(pacc, n->device, sizeof(n->device), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
 			     pd->vendor_id, pd->device_id))
 		n->device[0] = '\0';
 

@@ -1,0 +1,20 @@
+/* The CLI side of the control socket: when a daemon runs, apply and status go through it so
+ * that the two never change the host at the same time. */
+#ifndef VFMGR_CTL_CLIENT_H
+#define VFMGR_CTL_CLIENT_H
+
+#include "vfmgr/ctl-proto.h"
+
+#include <stddef.h>
+
+/* $VFMGR_RUN_DIR/NAME (default /run/vfmgr/NAME); 0 or -ENAMETOOLONG. */
+int run_path(const char *name, char *buf, size_t size);
+/* An absolute form of path (resolved when it exists) so CLI and daemon compare like with like. */
+int abs_path(const char *path, char *buf, size_t size);
+
+/* Sends req to a running daemon and prints its answer. state_file is the CLI's --state (or
+ * NULL: $VFMGR_STATE if set). Returns the exit status to use, or -1 when no daemon answers
+ * (the CLI then does the work itself). */
+int ctl_client_forward(struct ctl_request *req, const char *state_file);
+
+#endif

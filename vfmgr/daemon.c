@@ -1,0 +1,507 @@
+/* vfmgr daemon: one epoll loop over udev, rtnetlink, signals, the control socket and a
+ * quiet-time timer. Idle means asleep in epoll_wait: no timer is armed without an event. */
+#include "vfmgr/apply.h"
+#include "vfmgr/commands.h"
+#include "vfmgr/context.h"
+#include "vfmgr/ctl-client.h"
+#include "vfmgr/daemon.h"
+#include "vfmgr/plan.h"
+#include "util/array.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strcopy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_POLICY "/etc/vfmgr/policy.yaml"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The sd_notify protocol is one datagram to $NOTIFY_SOCKET; systemd documents it as stable,
+ * so no libsystemd is linked for it. */
+static void notify_systemd(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	_cleanup_close_ int fd = -1;
+	size_t len;
+
+	if (!path || (path[0] != '/' && path[0] != '@') || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	len = strlen(path);
+	memcpy(sa.sun_path, path, len);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	                     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		log_warn("sd_notify %s: %s", path, strerror(errno));
+}
+
+static void arm_timer(struct daemon *d, uint64_t at_ns)
+{
+	struct itimerspec its = {
+	    .it_value = {.tv_sec = (time_t)(at_ns / 1000000000u),
+	                 .tv_nsec = (long)(at_ns % 1000000000u)},
+	};
+
+	if (d->timer.fd < 0) /* not open yet: the first pass runs right after start */
+		return;
+	if (timerfd_settime(d->timer.fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		log_error("timerfd: %s", strerror(errno));
+}
+
+void daemon_mark_dirty(struct daemon *d, const char *pf, bool external, const char *why)
+{
+	uint64_t now = now_ns(), at;
+	bool known = false;
+
+	d->n_events++;
+	if (external)
+		d->streak = 0;
+	else if (d->streak >= DAEMON_MAX_STREAK)
+		return; /* held: see DAEMON_MAX_STREAK */
+	log_info("%s: %s", pf, why);
+	for (size_t i = 0; i < d->n_dirty; i++)
+		known |= strcmp(d->dirty[i], pf) == 0;
+	if (!known) {
+		char(*slot)[NIC_ADDR_LEN] = ARRAY_APPEND(d->dirty, d->n_dirty, d->cap_dirty);
+		if (slot)
+			str_copy(*slot, sizeof(*slot), pf);
+	}
+	if (!d->pending) {
+		d->pending = true;
+		d->first_event_ns = now;
+	}
+	at = now + DAEMON_QUIET_MS * 1000000ull;
+	if (at > d->first_event_ns + DAEMON_MAX_WAIT_MS * 1000000ull)
+		at = d->first_event_ns + DAEMON_MAX_WAIT_MS * 1000000ull;
+	arm_timer(d, at);
+}
+
+const char *daemon_watched_pf(const struct daemon *d, const char *addr)
+{
+	for (size_t i = 0; i < d->n_watch; i++)
+		if (strcmp(d->watch[i].addr, addr) == 0)
+			return d->watch[i].pf;
+	return NULL;
+}
+
+const char *daemon_watched_ifindex(const struct daemon *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_watch; i++)
+		if (ifindex > 0 && d->watch[i].ifindex == ifindex)
+			return d->watch[i].pf;
+	return NULL;
+}
+
+static int watch_add(struct daemon *d, const char *addr, const char *pf, int ifindex)
+{
+	struct watch *w = ARRAY_APPEND(d->watch, d->n_watch, d->cap_watch);
+
+	if (!w)
+		return -ENOMEM;
+	str_copy(w->addr, sizeof(w->addr), addr);
+	str_copy(w->pf, sizeof(w->pf), pf);
+	w->ifindex = ifindex;
+	return 0;
+}
+
+/* Remembers the policy PFs as observed, their netdevs and VFs, to map events to PFs. */
+static void watch_update(struct daemon *d, const struct host *h)
+{
+	size_t *pf_nic = calloc(d->policy->n_pfs ? d->policy->n_pfs : 1, sizeof(*pf_nic));
+	struct policy_diags scratch;
+
+	d->n_watch = 0;
+	if (!pf_nic)
+		return;
+	policy_diags_init(&scratch);
+	pfmatch_resolve(d->policy, h, pf_nic, &scratch);
+	policy_diags_free(&scratch);
+	for (size_t i = 0; i < d->policy->n_pfs; i++) {
+		if (pf_nic[i] == NO_INDEX)
+			continue;
+		const struct nic *n = &h->nics[pf_nic[i]];
+		for (size_t k = 0; k < n->n_netdevs; k++)
+			watch_add(d, n->addr, n->addr, n->netdevs[k].ifindex);
+		if (n->n_netdevs == 0)
+			watch_add(d, n->addr, n->addr, 0);
+		for (size_t k = 0; k < n->n_vfs; k++)
+			if (n->vfs[k].addr[0])
+				watch_add(d, n->vfs[k].addr, n->addr, 0);
+	}
+	free(pf_nic);
+}
+
+void daemon_diags_init(const struct daemon *d, struct policy_diags *diags)
+{
+	policy_diags_init(diags);
+	diags->file = strdup(d->policy->file);
+}
+
+/* Plan errors are logged when they change, so a PF that stays absent is reported once. */
+static void log_plan_failure(struct daemon *d, const struct policy_diags *diags, int r)
+{
+	char first[512] = "", buf[1024];
+
+	if (diags->n > 0)
+		policy_diag_format(diags, &diags->items[0], first, sizeof(first));
+	else
+		snprintf(first, sizeof(first), "%s", strerror(-r));
+	if (strcmp(first, d->last_error) == 0) {
+		log_debug("still cannot plan: %s", first);
+		return;
+	}
+	str_copy(d->last_error, sizeof(d->last_error), first);
+	for (size_t i = 0; i < diags->n; i++) {
+		policy_diag_format(diags, &diags->items[i], buf, sizeof(buf));
+		log_msg(diags->items[i].severity == POLICY_ERROR ? LOG_ERR : LOG_WARNING, "%s",
+		        buf);
+	}
+	log_warn("%s: cannot plan; nothing changed, waiting for the next device event",
+	         d->policy_file);
+}
+
+/* One log line per change, as `vfmgr plan` prints it (the PF's address names the device).
+ * Returns the plan's text (malloc'd) or NULL. */
+static char *log_plan(const struct plan *pl, FILE *out)
+{
+	char *text = NULL, *copy, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	plan_print(pl, f);
+	fclose(f);
+	if (out)
+		fputs(text, out);
+	copy = strdup(text);
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_notice("change: %s", line);
+	free(copy);
+	return text;
+}
+
+/* The same changes planned again right after they were applied did not stick (or keep
+ * failing); new drift plans different changes and starts the count again. */
+static void count_streak(struct daemon *d, char *text)
+{
+	d->streak = text && d->last_plan && strcmp(text, d->last_plan) == 0 ? d->streak + 1 : 1;
+	free(d->last_plan);
+	d->last_plan = text;
+	if (d->streak == DAEMON_MAX_STREAK)
+		log_error("the same changes were applied %u times in a row and did not hold; "
+		          "ignoring link events until a hotplug, 'systemctl reload vfmgr' or "
+		          "'vfmgr apply'",
+		          d->streak);
+}
+
+static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
+{
+	struct policy_diags diags;
+	struct plan pl;
+	uint64_t t0 = now_ns();
+	int r;
+
+	daemon_diags_init(d, &diags);
+	r = plan_build(d->policy, &ctx->host, &ctx->state, &pl, &diags);
+	watch_update(d, &ctx->host);
+	d->plan_ok = r == 0;
+	if (r < 0) {
+		log_plan_failure(d, &diags, r);
+		if (out)
+			fprintf(out, "cannot plan: %s\n", d->last_error);
+		policy_diags_free(&diags);
+		return r;
+	}
+	policy_diags_free(&diags);
+	d->last_error[0] = '\0';
+	if (pl.n == 0 && state_equal(&pl.next, &ctx->state)) {
+		log_debug("converged: nothing to change");
+		d->streak = 0;
+		free(d->last_plan);
+		d->last_plan = NULL;
+		plan_free(&pl);
+		return 0;
+	}
+	if (pl.n > 0)
+		count_streak(d, log_plan(&pl, out));
+	else
+		log_info(
+		    "the state file differs from the plan's; rewriting it (no device changes)");
+	d->n_applies++;
+	r = apply_plan(&pl, ctx->nl, ctx->state_file, &ctx->state);
+	if (r == 0)
+		log_notice("applied %zu step%s in %llu ms (%llu ms after the first event)", pl.n,
+		           pl.n == 1 ? "" : "s", (unsigned long long)((now_ns() - t0) / 1000000),
+		           (unsigned long long)((now_ns() - d->first_event_ns) / 1000000));
+	plan_free(&pl);
+	/* The link notifications of our own writes are queued now: drop them, and check the
+	 * result once more after the quiet time instead (that pass is read-only if it held). */
+	events_drain_rtnl(d);
+	for (size_t i = 0; i < d->n_watch; i++)
+		if (strcmp(d->watch[i].addr, d->watch[i].pf) == 0)
+			daemon_mark_dirty(d, d->watch[i].pf, false, "verify the apply");
+	return r;
+}
+
+int daemon_reconcile(struct daemon *d, FILE *out)
+{
+	struct context ctx;
+	int r;
+
+	d->n_reconciles++;
+	/* The lock is the CLI's too: while a CLI applies, try again after the quiet time. */
+	uint64_t t0 = now_ns();
+	r = context_load(&ctx, NULL, d->state_file, true);
+	log_debug("observed the host in %llu ms", (unsigned long long)((now_ns() - t0) / 1000000));
+	if (r == -EWOULDBLOCK) {
+		context_free(&ctx);
+		daemon_mark_dirty(d, "lock", true, "busy: retrying");
+		return r;
+	}
+	if (r == 0)
+		r = plan_and_apply(d, &ctx, out);
+	context_free(&ctx);
+	return r;
+}
+
+int daemon_reload(struct daemon *d)
+{
+	struct policy_diags diags;
+	struct policy *p = NULL;
+	char buf[1024];
+	int r;
+
+	policy_diags_init(&diags);
+	r = policy_parse_file(d->policy_file, &p, &diags);
+	for (size_t i = 0; i < diags.n; i++) {
+		policy_diag_format(&diags, &diags.items[i], buf, sizeof(buf));
+		log_msg(diags.items[i].severity == POLICY_ERROR ? LOG_ERR : LOG_WARNING, "%s", buf);
+	}
+	policy_diags_free(&diags);
+	if (r < 0) {
+		if (r != -EINVAL)
+			log_error("%s: %s", d->policy_file, strerror(-r));
+		if (d->policy)
+			log_error("%s: not reloaded; still running the policy loaded before",
+			          d->policy_file);
+		return r;
+	}
+	policy_free(d->policy);
+	d->policy = p;
+	d->last_error[0] = '\0';
+	log_notice("%s: policy loaded", d->policy_file);
+	daemon_mark_dirty(d, "policy", true, "loaded");
+	return 0;
+}
+
+static void on_timer(struct daemon *d)
+{
+	uint64_t expirations;
+
+	if (read(d->timer.fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	d->pending = false;
+	d->n_dirty = 0;
+	daemon_reconcile(d, NULL);
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig.fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_notice("SIGHUP: reloading %s", d->policy_file);
+			daemon_reload(d);
+		} else {
+			log_notice("%s: stopping", strsignal((int)si.ssi_signo));
+			d->stop = true;
+		}
+	}
+}
+
+static int add_source(struct daemon *d, struct source *s)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = s};
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0 ? -errno : 0;
+}
+
+static int take_daemon_lock(struct daemon *d)
+{
+	char path[PATH_MAX];
+
+	if (lock_take(&d->lock_fd) < 0) /* makes $VFMGR_RUN_DIR; released right away */
+		return -EBUSY;
+	close(d->lock_fd);
+	run_path("daemon.lock", path, sizeof(path));
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		log_error("%s: %s", path,
+		          errno == EWOULDBLOCK ? "another vfmgr daemon runs" : strerror(errno));
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int daemon_open(struct daemon *d)
+{
+	sigset_t mask;
+	int r;
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sig = (struct source){signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), on_signal};
+	d->timer =
+	    (struct source){timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), on_timer};
+	if (d->epfd < 0 || d->sig.fd < 0 || d->timer.fd < 0) {
+		log_error("epoll/signalfd/timerfd: %s", strerror(errno));
+		return -errno;
+	}
+	r = take_daemon_lock(d);
+	if (r == 0)
+		r = events_open(d);
+	if (r == 0)
+		r = ctl_listen(d);
+	if (r == 0)
+		r = add_source(d, &d->sig);
+	if (r == 0)
+		r = add_source(d, &d->timer);
+	if (r == 0)
+		r = add_source(d, &d->udev);
+	if (r == 0)
+		r = add_source(d, &d->rtnl);
+	if (r == 0)
+		r = add_source(d, &d->ctl);
+	return r;
+}
+
+static void daemon_close(struct daemon *d)
+{
+	int *fds[] = {&d->sig.fd, &d->timer.fd, &d->epfd, &d->lock_fd};
+
+	ctl_close(d);
+	events_close(d);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	policy_free(d->policy);
+	free(d->last_plan);
+	free(d->watch);
+	free(d->dirty);
+}
+
+static int run_loop(struct daemon *d)
+{
+	struct epoll_event evs[8];
+
+	while (!d->stop) {
+		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			log_error("epoll_wait: %s", strerror(errno));
+			return -errno;
+		}
+		for (int i = 0; i < n && !d->stop; i++) {
+			struct source *s = evs[i].data.ptr;
+			s->ready(d);
+		}
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, const char **policy, const char **state)
+{
+	static const struct option opts[] = {
+	    {"policy", required_argument, NULL, 'p'},
+	    {"state", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	static const char usage[] = "usage: vfmgr daemon [--policy FILE] [--state FILE]\n";
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			*policy = optarg;
+			break;
+		case 's':
+			*state = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	const char *policy = DEFAULT_POLICY, *state = NULL;
+	struct daemon d = {.epfd = -1, .lock_fd = -1};
+	int r = parse_args(argc, argv, &policy, &state);
+
+	if (r >= 0)
+		return r;
+	d.sig.fd = d.timer.fd = d.udev.fd = d.rtnl.fd = d.ctl.fd = -1;
+	if (abs_path(policy, d.policy_file, sizeof(d.policy_file)) < 0 ||
+	    abs_path(state_path(state), d.state_file, sizeof(d.state_file)) < 0) {
+		log_error("%s: path too long", policy);
+		return EXIT_USAGE;
+	}
+	observe_pci_set_names(false);
+	r = daemon_reload(&d);
+	if (r == 0)
+		r = daemon_open(&d);
+	if (r == 0) {
+		log_notice("watching devices; policy %s, state %s", d.policy_file, d.state_file);
+		d.pending = false;
+		d.n_dirty = 0;
+		daemon_reconcile(&d, NULL);
+		notify_systemd("READY=1");
+		r = run_loop(&d);
+		notify_systemd("STOPPING=1");
+		log_notice("stopped after %lu events, %lu reconciles, %lu applies", d.n_events,
+		           d.n_reconciles, d.n_applies);
+	}
+	daemon_close(&d);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}

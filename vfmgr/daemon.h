@@ -1,0 +1,85 @@
+/* `vfmgr daemon`: the observe -> plan -> apply loop driven by events. Shared between the loop
+ * (daemon.c), its event sources (daemon-events.c) and its control socket (daemon-ctl.c). */
+#ifndef VFMGR_DAEMON_H
+#define VFMGR_DAEMON_H
+
+#include "policy/policy.h"
+#include "vfmgr/ctl-proto.h"
+#include "vfmgr/host.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Bursts of uevents come when VFs are created: wait for this much quiet before acting... */
+#define DAEMON_QUIET_MS 150
+/* ...but never longer than this after the first event of a burst. */
+#define DAEMON_MAX_WAIT_MS 1000
+/* Times the same changes are applied in a row (they do not hold, or keep failing) before the
+ * daemon stops reacting to link events (which its own writes cause) and waits for a hotplug,
+ * a reload or `vfmgr apply`. */
+#define DAEMON_MAX_STREAK 3
+
+/* A device the daemon cares about: a policy PF or one of its VFs, by address and ifindex. */
+struct watch {
+	char addr[NIC_ADDR_LEN];
+	char pf[NIC_ADDR_LEN];
+	int ifindex; /* the PF's netdev, 0 for VFs */
+};
+
+struct daemon;
+
+/* One epoll source: its fd and what to do when it is readable. */
+struct source {
+	int fd;
+	void (*ready)(struct daemon *d);
+};
+
+struct daemon {
+	char policy_file[PATH_MAX]; /* absolute, as the CLI sends it */
+	char state_file[PATH_MAX];
+	struct policy *policy;
+	int epfd, lock_fd;
+	struct source sig, timer, udev, rtnl, ctl;
+	struct udev *udevctx;
+	struct udev_monitor *mon;
+	struct nl_sock *nls;
+	struct watch *watch;
+	size_t n_watch, cap_watch;
+	bool plan_ok; /* false: the last plan failed, so any network device event may fix it */
+	bool pending; /* the quiet-time timer is armed */
+	bool stop;
+	uint64_t first_event_ns;
+	char (*dirty)[NIC_ADDR_LEN];
+	size_t n_dirty, cap_dirty;
+	unsigned streak;
+	char *last_plan; /* the text of the last applied plan, for streak */
+	unsigned long n_reconciles, n_applies, n_events;
+	char last_error[512];
+};
+
+/* A device changed: reconcile after the quiet time. external events (hotplug, driver bind)
+ * also lift the hold that repeated failed applies put on link events. */
+void daemon_mark_dirty(struct daemon *d, const char *pf, bool external, const char *why);
+/* Observes, plans and, if the host differs from the policy, applies. Plan lines also go to out
+ * (may be NULL). 0 when converged or applied, -errno otherwise. */
+int daemon_reconcile(struct daemon *d, FILE *out);
+/* Re-reads the policy file; keeps the old policy when the new one does not validate. */
+int daemon_reload(struct daemon *d);
+/* The PF that addr (a PF or VF address) belongs to, or NULL. */
+const char *daemon_watched_pf(const struct daemon *d, const char *addr);
+const char *daemon_watched_ifindex(const struct daemon *d, int ifindex);
+
+/* Diagnostics that name the policy file (the planner's own carry no file name). */
+void daemon_diags_init(const struct daemon *d, struct policy_diags *diags);
+
+int events_open(struct daemon *d);
+void events_close(struct daemon *d);
+/* Reads and drops pending link notifications: those that our own apply caused. */
+void events_drain_rtnl(struct daemon *d);
+
+int ctl_listen(struct daemon *d);
+void ctl_close(struct daemon *d);
+
+#endif
