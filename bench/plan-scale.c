@@ -125,7 +125,7 @@ int main(void)
 		fake_host(&h, pfs);
 		qsort(h.nics, h.n_nics, sizeof(*h.nics), cmp_nic);
 		double t0 = now();
-		int r = plan_build(p, &h, &empty, &pl, &d);
+		int r = plan_build(p, &h, &empty, &pl, &d, 0);
 		double ms = (now() - t0) * 1000;
 		if (r < 0) {
 			fprintf(stderr, "plan failed: %s\n", d.n ? d.items[0].message : "?");

@@ -54,8 +54,10 @@ if [ "${VM:-1}" != 0 ]; then
 		fi
 		# "# vmlab: kernels=stable backports" runs a scenario once on each guest kernel.
 		kernels=$(sed -n 's/^# vmlab:.*kernels=\([a-z ]*\).*/\1/p' "$s" | head -n1)
+		# "# vmlab: limit=SECONDS" gives a long scenario more than the default 300 s.
+		limit=$(sed -n 's/^# vmlab:.*limit=\([0-9]*\).*/\1/p' "$s" | head -n1)
 		for k in ${kernels:-stable}; do
-			step "lab: $name ($k kernel)" tests/vm/run.sh -k "$k" "$s:${VM_LIMIT:-300}"
+			step "lab: $name ($k kernel)" tests/vm/run.sh -t 900 -k "$k" "$s:${VM_LIMIT:-${limit:-300}}"
 		done
 	done
 fi

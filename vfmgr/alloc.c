@@ -22,6 +22,7 @@ struct alloc_ctx {
 	uint64_t *shares;       /* per policy PF: the sum of the shares of its NICs */
 	size_t *leg0_pf;        /* per VM NIC (numbered across VMs): the PF of its first leg */
 	size_t *nic_base;       /* per VM: the number of its first NIC in leg0_pf */
+	bool allow_absent;      /* keep allocations on PFs that are not there (PLAN_ALLOW_ABSENT) */
 };
 
 static const struct policy *sort_policy;
@@ -174,6 +175,32 @@ static int add_alloc(const struct alloc_ctx *c, struct state *next, size_t vmi, 
 	return 0;
 }
 
+/* An allocation on a PF that is not there now stays on record as it was. */
+static int keep_absent(const struct alloc_ctx *c, struct state *next, size_t vmi, size_t pf,
+		       const struct state_alloc *old)
+{
+	struct state_alloc *a = ARRAY_APPEND(next->allocs, next->n, next->cap);
+
+	if (!a)
+		return -ENOMEM;
+	*a = *old;
+	a->vm_index = vmi;
+	a->pf_index = pf;
+	if (a->leg == 0)
+		c->leg0_pf[c->nic_base[vmi] + a->nic] = pf;
+	return 0;
+}
+
+static bool network_has_absent_pf(const struct alloc_ctx *c, const struct policy_nic *nic)
+{
+	const struct policy_network *net = &c->p->networks[nic->network.index];
+
+	for (size_t i = 0; i < net->n_pfs; i++)
+		if (net->pfs[i].index != POLICY_NONE && c->pf_nic[net->pfs[i].index] == NO_INDEX)
+			return true;
+	return false;
+}
+
 struct pending {
 	size_t vm, nic;
 	unsigned leg;
@@ -190,6 +217,13 @@ static int place_pending(const struct alloc_ctx *c, struct state *next, const st
 		size_t other = pd[i].leg ? c->leg0_pf[c->nic_base[pd[i].vm] + pd[i].nic] : POLICY_NONE;
 		size_t pf = pick_pf(c, vm, nic, pd[i].leg, other);
 
+		if (pf == POLICY_NONE && c->allow_absent && network_has_absent_pf(c, nic)) {
+			policy_diag_add(diags, POLICY_WARNING, nic->mark,
+					"vm %s nic %zu%s: waits for a PF of network %s to appear",
+					vm->name.value, pd[i].nic, pd[i].leg ? " (second leg)" : "",
+					nic->network.name);
+			continue;
+		}
 		if (pf == POLICY_NONE) {
 			policy_diag_add(diags, POLICY_ERROR, nic->mark,
 					"vm %s nic %zu%s: no free VF on any PF of network %s", vm->name.value,
@@ -300,9 +334,10 @@ static void ctx_free(struct alloc_ctx *c)
 
 int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_nic,
 		 const unsigned *numvfs, const struct state *old, struct state *next,
-		 struct policy_diags *diags)
+		 struct policy_diags *diags, bool allow_absent)
 {
-	struct alloc_ctx c = {.p = p, .h = h, .pf_nic = pf_nic, .numvfs = numvfs};
+	struct alloc_ctx c = {
+		.p = p, .h = h, .pf_nic = pf_nic, .numvfs = numvfs, .allow_absent = allow_absent};
 	struct pending *pd = NULL;
 	size_t npd = 0, cappd = 0;
 	int r;
@@ -319,7 +354,10 @@ int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_
 				const struct state_alloc *o = state_find(old, vm->name.value, (unsigned)n, leg);
 				size_t other = leg ? c.leg0_pf[c.nic_base[v] + n] : POLICY_NONE;
 				size_t opf = o ? pf_lookup(&c, o->pf) : POLICY_NONE;
-				if (o && nic->network.index != POLICY_NONE && keep_old(&c, nic, o, opf, other)) {
+				if (o && allow_absent && opf != POLICY_NONE && pf_nic[opf] == NO_INDEX) {
+					r = keep_absent(&c, next, v, opf, o);
+				} else if (o && nic->network.index != POLICY_NONE &&
+					   keep_old(&c, nic, o, opf, other)) {
 					r = add_alloc(&c, next, v, n, leg, opf, o->vf, o);
 				} else {
 					struct pending *x = ARRAY_APPEND(pd, npd, cappd);
@@ -335,7 +373,8 @@ int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_
 		r = place_pending(&c, next, pd, npd, diags);
 	state_sort(next);
 	for (size_t i = 0; r != -ENOMEM && i < next->n; i++)
-		want_of(&c, &next->allocs[i], &next->allocs[i].want);
+		if (pf_nic[next->allocs[i].pf_index] != NO_INDEX)
+			want_of(&c, &next->allocs[i], &next->allocs[i].want);
 	ctx_free(&c);
 	free(pd);
 	if (r == -ENOMEM)

@@ -63,7 +63,7 @@ static int make_plan(const struct plan_opts *o, bool lock, struct context *ctx, 
 	if (context_load(ctx, o->policy, o->state_file, lock) < 0)
 		return EXIT_FAIL;
 	context_diags_init(ctx, &d);
-	r = plan_build(ctx->policy, &ctx->host, &ctx->state, pl, &d);
+	r = plan_build(ctx->policy, &ctx->host, &ctx->state, pl, &d, 0);
 	context_print_diags(&d);
 	policy_diags_free(&d);
 	if (r < 0) {

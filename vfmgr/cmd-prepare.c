@@ -66,7 +66,7 @@ int cmd_prepare(int argc, char **argv)
 		return if_managed ? EXIT_OK : EXIT_FAIL;
 	}
 	context_diags_init(&ctx, &d);
-	r = plan_build(ctx.policy, &ctx.host, &ctx.state, &pl, &d);
+	r = plan_build(ctx.policy, &ctx.host, &ctx.state, &pl, &d, 0);
 	context_print_diags(&d);
 	policy_diags_free(&d);
 	if (r == 0)

@@ -136,7 +136,7 @@ static void watch_update(struct daemon *d, const struct host *h)
 	if (!pf_nic)
 		return;
 	policy_diags_init(&scratch);
-	pfmatch_resolve(d->policy, h, pf_nic, &scratch);
+	pfmatch_resolve(d->policy, h, pf_nic, &scratch, true);
 	policy_diags_free(&scratch);
 	for (size_t i = 0; i < d->policy->n_pfs; i++) {
 		if (pf_nic[i] == NO_INDEX)
@@ -225,7 +225,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	int r;
 
 	daemon_diags_init(d, &diags);
-	r = plan_build(d->policy, &ctx->host, &ctx->state, &pl, &diags);
+	r = plan_build(d->policy, &ctx->host, &ctx->state, &pl, &diags, PLAN_ALLOW_ABSENT);
 	watch_update(d, &ctx->host);
 	d->plan_ok = r == 0;
 	if (r < 0) {

@@ -35,7 +35,7 @@ int observe_rss(struct host *h, const struct policy *p)
 		return -ENOMEM;
 	/* Unmatched PFs are reported by plan_build, which resolves again. */
 	policy_diags_init(&ignored);
-	pfmatch_resolve(p, h, pf_nic, &ignored);
+	pfmatch_resolve(p, h, pf_nic, &ignored, true);
 	policy_diags_free(&ignored);
 	for (size_t i = 0; i < p->n_pfs; i++) {
 		struct nic *n;

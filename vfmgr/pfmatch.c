@@ -41,7 +41,7 @@ static bool matches(const struct policy_match *m, const struct nic *n)
 }
 
 int pfmatch_resolve(const struct policy *p, const struct host *h, size_t *out,
-		    struct policy_diags *diags)
+		    struct policy_diags *diags, bool allow_absent)
 {
 	int r = 0;
 
@@ -68,6 +68,13 @@ int pfmatch_resolve(const struct policy *p, const struct host *h, size_t *out,
 			snprintf(others + l, sizeof(others) - l, "%s%s", l ? ", " : "", h->nics[j].addr);
 		}
 		out[i] = count == 1 ? found : NO_INDEX;
+		if (count == 0 && allow_absent) {
+			policy_diag_add(diags, POLICY_WARNING, pf->match.mark,
+					"pf %s: no device on this host matches; its VFs are left as they "
+					"are until it appears",
+					pf->name.value);
+			continue;
+		}
 		if (count == 0)
 			policy_diag_add(diags, POLICY_ERROR, pf->match.mark,
 					"pf %s: no device on this host matches", pf->name.value);

@@ -41,8 +41,23 @@ static struct plan_action *vfio_action(struct plan *pl, enum plan_kind kind, con
 	return a;
 }
 
+/* A whole device that is not there now keeps its record (PLAN_ALLOW_ABSENT). */
+static int keep_absent_pt(const struct state *old, struct state *next, const char *vm, size_t k)
+{
+	for (size_t i = 0; i < old->n_pts; i++) {
+		if (strcmp(old->pts[i].vm, vm) != 0 || old->pts[i].index != k)
+			continue;
+		struct state_pt *t = ARRAY_APPEND(next->pts, next->n_pts, next->cap_pts);
+		if (!t)
+			return -ENOMEM;
+		*t = old->pts[i];
+	}
+	return 0;
+}
+
 int plan_passthrough_state(const struct policy *p, const struct host *h, const size_t *pf_nic,
-			   const struct state *old, struct state *next, struct policy_diags *d)
+			   const struct state *old, struct state *next, struct policy_diags *d,
+			   bool allow_absent)
 {
 	int r = 0;
 
@@ -58,9 +73,17 @@ int plan_passthrough_state(const struct policy *p, const struct host *h, const s
 			} else if (pt->pf.index != POLICY_NONE && pf_nic[pt->pf.index] != NO_INDEX) {
 				str_copy(addr, sizeof(addr), h->nics[pf_nic[pt->pf.index]].addr);
 			} else {
-				continue; /* pfmatch_resolve reported it */
+				/* pfmatch_resolve reported it */
+				if (allow_absent && keep_absent_pt(old, next, vm->name.value, k) < 0)
+					return -ENOMEM;
+				continue;
 			}
 			i = host_find_nic(h, addr);
+			if (i == NO_INDEX && allow_absent) {
+				if (keep_absent_pt(old, next, vm->name.value, k) < 0)
+					return -ENOMEM;
+				continue;
+			}
 			if (i == NO_INDEX || h->nics[i].bus != NIC_BUS_PCI) {
 				policy_diag_add(d, POLICY_ERROR, pt->mark,
 						"vm %s: %s is not a network PCI function on this host",
@@ -166,8 +189,9 @@ static int plan_binds(const struct host *h, struct plan *pl)
 	for (size_t i = 0; i < pl->next.n; i++) {
 		const struct state_alloc *a = &pl->next.allocs[i];
 		size_t pf = host_find_nic(h, a->pf_addr);
-		bool fresh = (pf != NO_INDEX && renum[pf]) || !a->vf_addr[0] ||
-			     host_find_nic(h, a->vf_addr) == NO_INDEX;
+		if (pf == NO_INDEX)
+			continue; /* an absent PF (PLAN_ALLOW_ABSENT): nothing to bind now */
+		bool fresh = renum[pf] || !a->vf_addr[0] || host_find_nic(h, a->vf_addr) == NO_INDEX;
 		const char *drv = fresh ? NULL : driver_of(h, a->vf_addr);
 
 		if (!a->vfio || (drv && strcmp(drv, VFIO) == 0))
@@ -185,6 +209,8 @@ static int plan_binds(const struct host *h, struct plan *pl)
 	for (size_t i = 0; i < pl->next.n_pts; i++) {
 		const struct state_pt *t = &pl->next.pts[i];
 		size_t n = host_find_nic(h, t->addr);
+		if (n == NO_INDEX)
+			continue;
 		const struct nic *dev = &h->nics[n];
 
 		if (strcmp(dev->driver, VFIO) == 0)

@@ -250,7 +250,8 @@ static int check_shares(const struct policy *p, const struct host *h, const size
 		const struct state_alloc *a = &next->allocs[i];
 		const struct policy_nic *nic = &p->vms[a->vm_index].nics[a->nic];
 
-		if (!nic->shares.set || nic->rate.min.set || a->want.min_rate > 0)
+		if (!nic->shares.set || nic->rate.min.set || a->want.min_rate > 0 ||
+		    pf_nic[a->pf_index] == NO_INDEX)
 			continue;
 		const struct netdev *nd = nic_pf_netdev(&h->nics[pf_nic[a->pf_index]]);
 		policy_diag_add(d, POLICY_ERROR, nic->shares.mark,
@@ -272,8 +273,9 @@ static int cmp_pf_order(const void *a, const void *b)
 }
 
 int plan_build(const struct policy *p, const struct host *h, const struct state *old,
-	       struct plan *out, struct policy_diags *d)
+	       struct plan *out, struct policy_diags *d, unsigned flags)
 {
+	bool absent_ok = flags & PLAN_ALLOW_ABSENT;
 	size_t *pf_nic = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*pf_nic));
 	size_t *order = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*order));
 	unsigned *numvfs = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*numvfs));
@@ -287,7 +289,7 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 	}
 	for (size_t i = 0; i < p->n_pfs; i++)
 		order[i] = i;
-	r = pfmatch_resolve(p, h, pf_nic, d);
+	r = pfmatch_resolve(p, h, pf_nic, d, absent_ok);
 	if (r == -ENOMEM)
 		goto out;
 	bad |= r;
@@ -302,11 +304,11 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 			if (pt->kind == POLICY_PASSTHROUGH_PF && pt->pf.index != POLICY_NONE)
 				numvfs[pt->pf.index] = 0;
 		}
-	r = alloc_assign(p, h, pf_nic, numvfs, old, &out->next, d);
+	r = alloc_assign(p, h, pf_nic, numvfs, old, &out->next, d, absent_ok);
 	if (r == -ENOMEM)
 		goto out;
 	bad |= r;
-	r = plan_passthrough_state(p, h, pf_nic, old, &out->next, d);
+	r = plan_passthrough_state(p, h, pf_nic, old, &out->next, d, absent_ok);
 	if (r == -ENOMEM)
 		goto out;
 	bad |= r;

@@ -83,13 +83,13 @@ struct plan_action *plan_new_action(struct plan *pl, enum plan_kind kind, const 
 /* Resolves each policy PF to the one host device its match selects; NO_INDEX entries get an
  * error in diags (no device, or several). out has p->n_pfs entries. */
 int pfmatch_resolve(const struct policy *p, const struct host *h, size_t *out,
-		    struct policy_diags *diags);
+		    struct policy_diags *diags, bool allow_absent);
 
 /* Decides which VF each VM NIC gets: kept from the old state where still valid, else the
  * lowest free VF on the best PF (the VM's NUMA node first). */
 int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_nic,
 		 const unsigned *numvfs, const struct state *old, struct state *next,
-		 struct policy_diags *diags);
+		 struct policy_diags *diags, bool allow_absent);
 
 /* Functions leaving their VM go back to the driver they had (first in a plan). */
 int plan_vfio_restores(const struct host *h, const struct state *old, struct plan *pl);
@@ -99,7 +99,8 @@ int plan_vfio_binds(const struct policy *p, const struct host *h, struct plan *p
 		    struct policy_diags *d);
 /* The devices a VM's passthrough list names, recorded in next (driver_before from h). */
 int plan_passthrough_state(const struct policy *p, const struct host *h, const size_t *pf_nic,
-			   const struct state *old, struct state *next, struct policy_diags *d);
+			   const struct state *old, struct state *next, struct policy_diags *d,
+			   bool allow_absent);
 
 /* The RSS steps one PF's rss: block needs (none when converged), checked against the snapshot
  * before anything is planned: a request the driver cannot take is an error in d at the
@@ -112,9 +113,14 @@ int plan_rss_pf(const struct policy_pf *pf, const struct nic *n, bool numvfs_cha
 int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_t nqueues,
 		   uint32_t *table, char *why, size_t size);
 
+/* A policy PF that matches no device is a warning, not an error: the plan covers the PFs
+ * that are there and keeps the absent ones' allocations as they are (the daemon, while a NIC
+ * is dead or not plugged in yet). The CLI plans strictly: a missing NIC is an error. */
+#define PLAN_ALLOW_ABSENT 1u
+
 /* 0 with the plan, -EINVAL with errors in diags (nothing to apply then), -ENOMEM. */
 int plan_build(const struct policy *p, const struct host *h, const struct state *old,
-	       struct plan *out, struct policy_diags *diags);
+	       struct plan *out, struct policy_diags *diags, unsigned flags);
 /* Gives one VM's VFs back: their saved settings restored, their allocations dropped. */
 int plan_release(const struct host *h, const struct state *old, const char *vm, struct plan *out);
 /* Keeps only what concerns one VM (its VFs, their PFs' VF counts, its devices); the next

@@ -151,7 +151,7 @@ static void test_plan_creates_vfs_on_empty_pfs(void **state)
 
 	fake_host(&h, 0);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	/* a: numvfs, VF settings; b: numvfs, VF settings; then the 3 VFs to vfio-pci. */
 	assert_int_equal(pl.n, 7);
 	assert_int_equal(count_kind(&pl, PLAN_VFIO_BIND), 3);
@@ -182,7 +182,7 @@ static void test_redundant_pair_uses_two_switches(void **state)
 
 	fake_host(&h, 4);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	const struct state_alloc *l0 = state_find(&pl.next, "web", 0, 0);
 	const struct state_alloc *l1 = state_find(&pl.next, "web", 0, 1);
 	assert_non_null(l0);
@@ -206,11 +206,11 @@ static void test_converged_host_plans_nothing(void **state)
 
 	fake_host(&h, 4);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_true(pl.n > 0);
 	converge(&h, &pl.next);
 	assert_int_equal(state_copy(&applied, &pl.next), 0);
-	assert_int_equal(plan_build(p, &h, &applied, &again, &d), 0);
+	assert_int_equal(plan_build(p, &h, &applied, &again, &d, 0), 0);
 	assert_int_equal(again.n, 0);
 	assert_true(state_equal(&again.next, &applied));
 	plan_free(&pl);
@@ -235,10 +235,10 @@ static void test_one_vlan_change_plans_one_write(void **state)
 	p2 = parse(text);
 	fake_host(&h, 4);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	converge(&h, &pl.next);
 	assert_int_equal(state_copy(&applied, &pl.next), 0);
-	assert_int_equal(plan_build(p2, &h, &applied, &again, &d), 0);
+	assert_int_equal(plan_build(p2, &h, &applied, &again, &d, 0), 0);
 	assert_int_equal(again.n, 1);
 	assert_int_equal(count_vf_writes(&again), 1);
 	assert_int_equal(again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
@@ -271,8 +271,8 @@ static void test_allocation_is_stable_when_a_vm_is_added_in_front(void **state)
 	p2 = parse(text);
 	fake_host(&h, 4);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
-	assert_int_equal(plan_build(p2, &h, &pl.next, &again, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
+	assert_int_equal(plan_build(p2, &h, &pl.next, &again, &d, 0), 0);
 	for (size_t i = 0; i < pl.next.n; i++) {
 		const struct state_alloc *o = &pl.next.allocs[i];
 		const struct state_alloc *n = state_find(&again.next, o->vm, o->nic, o->leg);
@@ -302,7 +302,7 @@ static void test_management_device_is_refused(void **state)
 	h.nics[1].management = true;
 	snprintf(h.nics[1].management_why, sizeof(h.nics[1].management_why), "default route via enp2s0");
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
 	assert_string_equal(d.items[0].message,
 			    "pf b: 0000:02:00.0 carries the host's management path (default route via "
@@ -328,8 +328,8 @@ static void test_numvfs_change_refused_while_vms_hold_vfs(void **state)
 	p2 = parse(text);
 	fake_host(&h, 4);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
-	assert_int_equal(plan_build(p2, &h, &pl.next, &again, &d), -EINVAL);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
+	assert_int_equal(plan_build(p2, &h, &pl.next, &again, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
 	assert_non_null(strstr(d.items[0].message, "VMs hold VFs there: db, web"));
 	plan_free(&pl);
@@ -351,7 +351,7 @@ static void test_release_restores_saved_settings(void **state)
 
 	fake_host(&h, 4);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	const struct state_alloc *db = state_find(&pl.next, "db", 0, 0);
 	struct vf_config before = h.nics[0].vf_settings.vfs[db->vf];
 	assert_true(db->saved_known);
@@ -411,7 +411,7 @@ static void test_vm_numa_node_prefers_local_pf(void **state)
 
 	fake_host(&h, 4);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_string_equal(state_find(&pl.next, "n1", 0, 0)->pf_addr, "0000:02:00.0");
 	assert_string_equal(state_find(&pl.next, "n0", 0, 0)->pf_addr, "0000:01:00.0");
 	plan_free(&pl);
@@ -432,7 +432,7 @@ static void test_no_iommu_refuses_passthrough(void **state)
 	fake_host(&h, 4);
 	h.iommu = false;
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
 	assert_non_null(strstr(d.items[0].message, "boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)"));
 	policy_diags_free(&d);
@@ -460,7 +460,7 @@ static void test_kernel_vf_driver_needs_no_iommu(void **state)
 	fake_host(&h, 2);
 	h.iommu = false;
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_int_equal(count_kind(&pl, PLAN_VFIO_BIND), 0);
 	plan_free(&pl);
 	policy_diags_free(&d);
@@ -489,7 +489,7 @@ static void test_whole_pf_passthrough_destroys_its_vfs_first(void **state)
 
 	fake_host(&h, 2);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	/* b: numvfs 2 -> 0, then the PF to vfio-pci. */
 	const struct plan_action *last = &pl.actions[pl.n - 1];
 	assert_int_equal(last->kind, PLAN_VFIO_BIND);
@@ -525,7 +525,7 @@ static void test_group_shared_with_host_driver_is_refused(void **state)
 	strcpy(h.nics[1].group_peers[0].addr, "0000:02:00.1");
 	strcpy(h.nics[1].group_peers[0].driver, "ahci");
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
 	assert_string_equal(d.items[0].message,
 			    "vm vm2: 0000:02:00.0 shares IOMMU group 8 with 0000:02:00.1, which stays "
@@ -534,7 +534,7 @@ static void test_group_shared_with_host_driver_is_refused(void **state)
 	h.nics[1].group_peers[0].bridge = true;
 	policy_diags_free(&d);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	plan_free(&pl);
 	policy_diags_free(&d);
 	host_free(&h);
@@ -554,7 +554,7 @@ static void test_management_device_is_never_passed_through(void **state)
 	h.nics[1].management = true;
 	strcpy(h.nics[1].management_why, "ssh session to 192.0.2.10 on enp2s0");
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_non_null(strstr(d.items[0].message, "vm vm2: 0000:02:00.0 carries the host's management "
 						   "path (ssh session to 192.0.2.10 on enp2s0); it is "
 						   "never passed through"));
@@ -574,7 +574,7 @@ static void test_prepare_keeps_only_one_vms_steps(void **state)
 
 	fake_host(&h, 4);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_int_equal(plan_restrict_to_vm(&pl, &empty, "db"), 0);
 	/* db's VF settings and its bind; nothing of web. */
 	assert_int_equal(pl.n, 2);
@@ -660,7 +660,7 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	fake_host(&h, 0);
 	fake_rss(&h);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_int_equal(pl.n, 2);
 	assert_int_equal(pl.actions[0].kind, PLAN_RSS_CHANNELS);
 	assert_int_equal(pl.actions[0].rss->spec.channels, 4);
@@ -686,12 +686,12 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	/* igb's own default table runs in contiguous blocks: what weight 1 1 ... gives. */
 	for (unsigned i = 0; i < 128; i++)
 		h.nics[0].rss->st.indir[i] = i * 8 / 128;
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_string_equal(pl.actions[1].rss->was, "weights 1 1 1 1 1 1 1 1");
 	plan_free(&pl);
 	/* Anything else: the entries of each queue. */
 	h.nics[0].rss->st.indir[0] = 7;
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_string_equal(pl.actions[1].rss->was, "entries 15 16 16 16 16 16 16 17");
 	plan_free(&pl);
 	policy_diags_free(&d);
@@ -722,12 +722,12 @@ static void test_rss_converged_plans_nothing(void **state)
 		CPU_SET(q % 2, &r->irqs.irq[q].cpus);
 	}
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_int_equal(pl.n, 0);
 	/* One IRQ elsewhere: one step, for the IRQs only. */
 	CPU_SET(1, &r->irqs.irq[0].cpus);
 	plan_free(&pl);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_int_equal(pl.n, 1);
 	assert_int_equal(pl.actions[0].kind, PLAN_RSS_IRQ);
 	assert_int_equal(pl.actions[0].rss->irqs_moving, 1);
@@ -749,7 +749,7 @@ static void test_rss_channels_over_driver_maximum_refused(void **state)
 	fake_host(&h, 0);
 	fake_rss(&h);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
 	assert_string_equal(d.items[0].message,
 			    "pf a: rss: igb on enp1s0 allows at most 8 combined channels, asked for 9");
@@ -772,7 +772,7 @@ static void test_rss_key_refused_when_driver_hides_it(void **state)
 	fake_host(&h, 0);
 	fake_rss(&h);
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
 	assert_string_equal(d.items[0].message, "pf a: rss: hash key not supported by igb on enp1s0 "
 						"(the driver does not expose it)");
@@ -799,19 +799,19 @@ static void test_rss_random_key_is_kept_while_the_pf_has_it(void **state)
 		key[i] = h.nics[0].rss->st.key[i] = (uint8_t)(i * 7);
 	policy_diags_init(&d);
 	/* Not generated by vfmgr: replaced. */
-	assert_int_equal(plan_build(p, &h, &old, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &old, &pl, &d, 0), 0);
 	assert_int_equal(pl.n, 1);
 	assert_int_equal(pl.actions[0].kind, PLAN_RSS_KEY);
 	plan_free(&pl);
 	/* The key vfmgr generated and recorded: nothing to do, and the record stays. */
 	assert_int_equal(state_set_rss_key(&old, "0000:01:00.0", key, 40), 0);
-	assert_int_equal(plan_build(p, &h, &old, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &old, &pl, &d, 0), 0);
 	assert_int_equal(pl.n, 0);
 	assert_true(state_equal(&pl.next, &old));
 	plan_free(&pl);
 	/* Reset by the driver since: a new one. */
 	h.nics[0].rss->st.key[0] ^= 1;
-	assert_int_equal(plan_build(p, &h, &old, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &old, &pl, &d, 0), 0);
 	assert_int_equal(pl.n, 1);
 	plan_free(&pl);
 	state_free(&old);
@@ -834,12 +834,12 @@ static void test_rss_on_management_device_refused_unless_converged(void **state)
 	h.nics[0].management = true;
 	strcpy(h.nics[0].management_why, "default route via enp1s0");
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), -EINVAL);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
 	assert_non_null(strstr(d.items[0].message, "carries the host's management path (default "
 						   "route via enp1s0); vfmgr will not change its RSS"));
 	h.nics[0].rss->st.cur.combined = 4;
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_int_equal(pl.n, 0);
 	plan_free(&pl);
 	policy_diags_free(&d);
@@ -869,7 +869,7 @@ static void test_rss_after_numvfs_change_is_rechecked_at_apply(void **state)
 	fake_rss(&h);
 	h.nics[0].rss->st.cur.combined = 4;
 	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d), 0);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_int_equal(pl.n, 3);
 	assert_int_equal(pl.actions[0].kind, PLAN_SET_NUMVFS);
 	assert_non_null(pl.actions[0].rss);
@@ -877,6 +877,55 @@ static void test_rss_after_numvfs_change_is_rechecked_at_apply(void **state)
 	assert_int_equal(pl.actions[1].kind, PLAN_RSS_CHANNELS);
 	assert_true(pl.actions[1].rss->recheck);
 	assert_int_equal(pl.actions[2].kind, PLAN_RSS_TABLE);
+	plan_free(&pl);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+static void test_absent_pf_blocks_cli_but_not_daemon_plans(void **state)
+{
+	struct policy *p = parse(lab_policy);
+	struct host h;
+	struct state empty = {0};
+	struct plan pl, part;
+	struct policy_diags d;
+	(void)state;
+
+	fake_host(&h, 4);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
+	converge(&h, &pl.next);
+	/* PF b dies: drop it and its VFs from the snapshot. */
+	size_t k = 0;
+	for (size_t i = 0; i < h.n_nics; i++) {
+		if (strncmp(h.nics[i].addr, "0000:02:", 8) == 0) {
+			free(h.nics[i].netdevs);
+			free(h.nics[i].vfs);
+			free(h.nics[i].group_peers);
+			pf_vfs_free(&h.nics[i].vf_settings);
+			continue;
+		}
+		h.nics[k++] = h.nics[i];
+	}
+	h.n_nics = k;
+	host_link_vfs(&h);
+	/* Strict (CLI): an error. */
+	assert_int_equal(plan_build(p, &h, &pl.next, &part, &d, 0), -EINVAL);
+	policy_diags_free(&d);
+	policy_diags_init(&d);
+	/* Daemon: PF a is still managed, PF b's allocation stays on record. */
+	h.nics[0].vf_settings.vfs[state_find(&pl.next, "db", 0, 0)->vf].vlan = 999;
+	assert_int_equal(plan_build(p, &h, &pl.next, &part, &d, PLAN_ALLOW_ABSENT), 0);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(d.n_warnings, 1);
+	assert_int_equal(count_vf_writes(&part), 1);
+	assert_int_equal(part.actions[0].vfs[0].want.cfg.vlan, 200);
+	const struct state_alloc *kept = state_find(&part.next, "web", 0, 1);
+	assert_non_null(kept);
+	assert_string_equal(kept->pf_addr, "0000:02:00.0");
+	assert_int_equal(part.next.n, pl.next.n);
+	plan_free(&part);
 	plan_free(&pl);
 	policy_diags_free(&d);
 	host_free(&h);
@@ -902,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_group_shared_with_host_driver_is_refused),
 		cmocka_unit_test(test_management_device_is_never_passed_through),
 		cmocka_unit_test(test_prepare_keeps_only_one_vms_steps),
+		cmocka_unit_test(test_absent_pf_blocks_cli_but_not_daemon_plans),
 		cmocka_unit_test(test_rss_plan_sets_channels_before_table),
 		cmocka_unit_test(test_rss_converged_plans_nothing),
 		cmocka_unit_test(test_rss_channels_over_driver_maximum_refused),

@@ -1,5 +1,5 @@
 #!/bin/bash
-# vmlab: igbs=3
+# vmlab: igbs=3 limit=700
 # Fault drills on the real drivers with examples/demo.yaml (VF counts, VF settings, VFs and a
 # whole PF to vfio-pci): a failure injected at every step k of the plan leaves the host as it
 # was and the state file unchanged; kill -9 at random points of an apply, then the next apply
