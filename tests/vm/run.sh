@@ -83,7 +83,7 @@ QEMU=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m
 	-fsdev "local,id=fsout,path=$OUT,security_model=none"
 	-device virtio-9p-pci,fsdev=fsout,mount_tag=out
 	-kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$INITRD"
-	-append "console=ttyS0 loglevel=4 panic=-1 intel_iommu=on iommu=pt vmlab.kdir=$KDIR vmlab.stage2=$HERE/guest/stage2.sh")
+	-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check intel_iommu=on iommu=pt vmlab.kdir=$KDIR vmlab.stage2=$HERE/guest/stage2.sh")
 
 start=$(date +%s.%N)
 timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/qemu.log" 2>&1 &
