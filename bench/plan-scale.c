@@ -50,15 +50,17 @@ static char *policy_text(size_t vms, size_t pfs)
 
 	put(&b, "version: 1\npfs:\n");
 	for (size_t i = 0; i < pfs; i++)
-		put(&b, "  - { name: pf%zu, match: { pci: \"%04zx:%02zx:00.0\" }, switch: sw%zu, numvfs: %d }\n",
+		put(&b,
+		    "  - { name: pf%zu, match: { pci: \"%04zx:%02zx:00.0\" }, switch: sw%zu, "
+		    "numvfs: %d }\n",
 		    i, i / 256, i % 256, i % 2, VFS_PER_PF);
 	put(&b, "networks:\n  - { name: prod, vlan: 100, class: vm, pfs: [");
 	for (size_t i = 0; i < pfs; i++)
 		put(&b, "%spf%zu", i ? ", " : "", i);
 	put(&b, "] }\nvms:\n");
 	for (size_t i = 0; i < vms; i++)
-		put(&b, "  - { name: vm%zu, nics: [ { network: prod, rate: { max: 1000 }%s } ] }\n", i,
-		    i % 4 == 0 ? ", redundant: true" : "");
+		put(&b, "  - { name: vm%zu, nics: [ { network: prod, rate: { max: 1000 }%s } ] }\n",
+		    i, i % 4 == 0 ? ", redundant: true" : "");
 	return b.p;
 }
 
@@ -81,7 +83,8 @@ static void fake_host(struct host *h, size_t pfs)
 		n->numvfs = VFS_PER_PF;
 		n->netdevs = calloc(1, sizeof(*n->netdevs));
 		n->n_netdevs = n->cap_netdevs = 1;
-		snprintf(n->netdevs[0].name, sizeof(n->netdevs[0].name), "pf%u", (unsigned)(i % 100000));
+		snprintf(n->netdevs[0].name, sizeof(n->netdevs[0].name), "pf%u",
+		         (unsigned)(i % 100000));
 		n->netdevs[0].ifindex = (int)i + 2;
 		n->vf_settings.num_vf = n->vf_settings.n_read = VFS_PER_PF;
 		n->vf_settings.vfs = calloc(VFS_PER_PF, sizeof(struct vf_config));
@@ -119,7 +122,8 @@ int main(void)
 
 		policy_diags_init(&d);
 		if (policy_parse_buffer("bench", text, strlen(text), &p, &d) < 0) {
-			fprintf(stderr, "bench policy invalid: %s\n", d.n ? d.items[0].message : "?");
+			fprintf(stderr, "bench policy invalid: %s\n",
+			        d.n ? d.items[0].message : "?");
 			return 1;
 		}
 		fake_host(&h, pfs);
@@ -131,8 +135,8 @@ int main(void)
 			fprintf(stderr, "plan failed: %s\n", d.n ? d.items[0].message : "?");
 			rc = 1;
 		} else {
-			printf("%8zu %6zu %10zu %10.1f %12.2f %8s\n", vms, pfs, pl.n, ms, ms * 1000 / (double)vms,
-			       "");
+			printf("%8zu %6zu %10zu %10.1f %12.2f %8s\n", vms, pfs, pl.n, ms,
+			       ms * 1000 / (double)vms, "");
 			if (prev > 0)
 				printf("%48s%.1fx\n", "", ms / prev);
 			plan_free(&pl);

@@ -18,7 +18,7 @@ static bool listed(const char *addr, const char *const *list, size_t n)
 }
 
 int iommu_group_viable(const char *addr, const char *const *binding, size_t n, char *why,
-		       size_t whysize)
+                       size_t whysize)
 {
 	int g = vfio_group(addr);
 	_cleanup_closedir_ DIR *d = NULL;
@@ -44,9 +44,9 @@ int iommu_group_viable(const char *addr, const char *const *binding, size_t n, c
 		    (cls >> 8) == PCI_CLASS_BRIDGE_PCI)
 			continue;
 		snprintf(why, whysize,
-			 "IOMMU group %d also holds %s, which is bound to %s on the host; pass the "
-			 "whole group through or none of it",
-			 g, de->d_name, drv);
+		         "IOMMU group %d also holds %s, which is bound to %s on the host; pass the "
+		         "whole group through or none of it",
+		         g, de->d_name, drv);
 		return -EBUSY;
 	}
 	return 0;

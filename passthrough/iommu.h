@@ -9,6 +9,6 @@
  * group is on vfio-pci, driverless, or a PCI bridge. On refusal writes the offending member
  * and its driver into why. 0, -EBUSY (not viable), or another -errno. */
 int iommu_group_viable(const char *addr, const char *const *binding, size_t n, char *why,
-		       size_t whysize);
+                       size_t whysize);
 
 #endif

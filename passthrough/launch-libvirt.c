@@ -7,11 +7,11 @@ static void print_address(const char *addr, FILE *f)
 	if (parse_pci_addr(addr, &a) < 0)
 		return;
 	fprintf(f,
-		"  <source>\n"
-		"    <address type='pci' domain='0x%04x' bus='0x%02x' slot='0x%02x' "
-		"function='0x%x'/>\n"
-		"  </source>\n",
-		a.domain, a.bus, a.dev, a.func);
+	        "  <source>\n"
+	        "    <address type='pci' domain='0x%04x' bus='0x%02x' slot='0x%02x' "
+	        "function='0x%x'/>\n"
+	        "  </source>\n",
+	        a.domain, a.bus, a.dev, a.func);
 }
 
 int launch_print_libvirt(const struct launch_dev *d, size_t n, FILE *f)

@@ -57,23 +57,25 @@ int launch_print_qemu(const struct launch_dev *d, size_t n, bool json, FILE *f)
 			snprintf(port, sizeof(port), "%s-port", d[i].id);
 			snprintf(chassis, sizeof(chassis), "%u", FAILOVER_CHASSIS_BASE + ports++);
 			format_mac(d[i].mac, mac);
-			r = print_device(json_pack("{s:s, s:s, s:s}", "driver", "pcie-root-port", "id",
-						   port, "chassis", chassis),
-					 json, f);
+			r = print_device(json_pack("{s:s, s:s, s:s}", "driver", "pcie-root-port",
+			                           "id", port, "chassis", chassis),
+			                 json, f);
 			if (r == 0)
 				r = print_device(json_pack("{s:s, s:s, s:s, s:b, s:s}", "driver",
-							   "virtio-net-pci", "netdev", netdev, "mac", mac,
-							   "failover", 1, "id", standby),
-						 json, f);
+				                           "virtio-net-pci", "netdev", netdev,
+				                           "mac", mac, "failover", 1, "id",
+				                           standby),
+				                 json, f);
 			if (r == 0)
-				r = print_device(json_pack("{s:s, s:s, s:s, s:s, s:s}", "driver", "vfio-pci",
-							   "host", d[i].addr, "bus", port, "id", d[i].id,
-							   "failover_pair_id", standby),
-						 json, f);
+				r = print_device(json_pack("{s:s, s:s, s:s, s:s, s:s}", "driver",
+				                           "vfio-pci", "host", d[i].addr, "bus",
+				                           port, "id", d[i].id, "failover_pair_id",
+				                           standby),
+				                 json, f);
 		} else {
 			r = print_device(json_pack("{s:s, s:s, s:s}", "driver", "vfio-pci", "host",
-						   d[i].addr, "id", d[i].id),
-					 json, f);
+			                           d[i].addr, "id", d[i].id),
+			                 json, f);
 		}
 		if (r < 0)
 			return r;

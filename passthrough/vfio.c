@@ -74,7 +74,7 @@ static int expect_driver(const char *addr, const char *want)
 		return r;
 	if (strcmp(drv, want) != 0) {
 		log_error("%s: driver is %s after binding, not %s", addr, drv[0] ? drv : "(none)",
-			  want[0] ? want : "(none)");
+		          want[0] ? want : "(none)");
 		return -EIO;
 	}
 	return 0;
@@ -105,7 +105,8 @@ static int load_vfio_pci(const char *addr)
 	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ) != 0 ||
 	    waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 	    !sysfs_exists("/sys/bus/pci/drivers/" VFIO_DRIVER)) {
-		log_error("%s: the vfio-pci driver is not available (modprobe vfio-pci failed)", addr);
+		log_error("%s: the vfio-pci driver is not available (modprobe vfio-pci failed)",
+		          addr);
 		return -ENODEV;
 	}
 	log_info("loaded the vfio-pci driver");

@@ -30,10 +30,10 @@ static inline void cleanup_closedirp(DIR **d)
 		closedir(*d);
 }
 
-#define _cleanup_(f)      __attribute__((cleanup(f)))
-#define _cleanup_free_    _cleanup_(cleanup_freep)
-#define _cleanup_close_   _cleanup_(cleanup_closep)
-#define _cleanup_fclose_  _cleanup_(cleanup_fclosep)
+#define _cleanup_(f)       __attribute__((cleanup(f)))
+#define _cleanup_free_     _cleanup_(cleanup_freep)
+#define _cleanup_close_    _cleanup_(cleanup_closep)
+#define _cleanup_fclose_   _cleanup_(cleanup_fclosep)
 #define _cleanup_closedir_ _cleanup_(cleanup_closedirp)
 
 /* Hand a cleanup-owned pointer over to the caller. */

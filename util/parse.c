@@ -86,7 +86,7 @@ int parse_mac(const char *s, uint8_t mac[MAC_LEN])
 void format_mac(const uint8_t mac[MAC_LEN], char buf[MAC_STR_LEN])
 {
 	snprintf(buf, MAC_STR_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
+	         mac[4], mac[5]);
 }
 
 bool mac_is_multicast(const uint8_t mac[MAC_LEN])
@@ -153,5 +153,5 @@ int parse_pci_addr(const char *s, struct pci_addr *out)
 void format_pci_addr(const struct pci_addr *a, char buf[PCI_ADDR_STR_LEN])
 {
 	snprintf(buf, PCI_ADDR_STR_LEN, "%04x:%02x:%02x.%x", a->domain, a->bus, a->dev & 0x1fu,
-		 a->func & 7u);
+	         a->func & 7u);
 }

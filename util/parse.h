@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAC_LEN     6
-#define MAC_STR_LEN 18 /* "aa:bb:cc:dd:ee:ff" + NUL */
+#define MAC_LEN          6
+#define MAC_STR_LEN      18 /* "aa:bb:cc:dd:ee:ff" + NUL */
 #define PCI_ADDR_STR_LEN 16 /* "dddd:bb:dd.f" + NUL, rounded up */
 
 struct pci_addr {

@@ -30,7 +30,7 @@ static const struct policy *sort_policy;
 static int cmp_pf_name(const void *a, const void *b)
 {
 	return strcmp(sort_policy->pfs[*(const size_t *)a].name.value,
-		      sort_policy->pfs[*(const size_t *)b].name.value);
+	              sort_policy->pfs[*(const size_t *)b].name.value);
 }
 
 static size_t pf_lookup(const struct alloc_ctx *c, const char *name)
@@ -77,7 +77,7 @@ static int free_vf(const struct alloc_ctx *c, size_t pf)
 }
 
 static bool keep_old(const struct alloc_ctx *c, const struct policy_nic *nic,
-		     const struct state_alloc *old, size_t pf, size_t other_pf)
+                     const struct state_alloc *old, size_t pf, size_t other_pf)
 {
 	if (pf == POLICY_NONE || c->pf_nic[pf] == NO_INDEX ||
 	    strcmp(old->network, nic->network.name) != 0 ||
@@ -97,14 +97,15 @@ static bool usable(const struct alloc_ctx *c, size_t pf, size_t other_pf)
 
 static bool numa_ok(const struct alloc_ctx *c, const struct policy_vm *vm, size_t pf)
 {
-	return !vm->numa_node.set || c->h->nics[c->pf_nic[pf]].numa_node == (int)vm->numa_node.value;
+	return !vm->numa_node.set ||
+	       c->h->nics[c->pf_nic[pf]].numa_node == (int)vm->numa_node.value;
 }
 
 /* Best PF for a new allocation: the VM's NUMA node first, then the policy's own placement
  * (which balanced the demand), then the network's PFs in order. The policy's placement is
  * taken at once when it suits, so only VMs it does not suit pay for a scan. */
 static size_t pick_pf(const struct alloc_ctx *c, const struct policy_vm *vm,
-		      const struct policy_nic *nic, unsigned leg, size_t other_pf)
+                      const struct policy_nic *nic, unsigned leg, size_t other_pf)
 {
 	const struct policy_network *net = &c->p->networks[nic->network.index];
 	size_t best = POLICY_NONE;
@@ -128,7 +129,7 @@ static size_t pick_pf(const struct alloc_ctx *c, const struct policy_vm *vm,
 }
 
 static int add_alloc(const struct alloc_ctx *c, struct state *next, size_t vmi, size_t nic,
-		     unsigned leg, size_t pf, unsigned vf, const struct state_alloc *old)
+                     unsigned leg, size_t pf, unsigned vf, const struct state_alloc *old)
 {
 	const struct policy_vm *vm = &c->p->vms[vmi];
 	const struct nic *pfn = &c->h->nics[c->pf_nic[pf]];
@@ -148,8 +149,9 @@ static int add_alloc(const struct alloc_ctx *c, struct state *next, size_t vmi, 
 	for (size_t i = 0; i < pfn->n_vfs; i++)
 		if (pfn->vfs[i].index == vf)
 			str_copy(a->vf_addr, sizeof(a->vf_addr), pfn->vfs[i].addr);
-	a->vfio = (vm->nics[nic].vf_driver.set ? vm->nics[nic].vf_driver.value
-					       : c->p->pfs[pf].vf_driver.value) == POLICY_VF_DRIVER_VFIO_PCI;
+	a->vfio = (vm->nics[nic].vf_driver.set
+	               ? vm->nics[nic].vf_driver.value
+	               : c->p->pfs[pf].vf_driver.value) == POLICY_VF_DRIVER_VFIO_PCI;
 	a->migratable = vm->nics[nic].migratable.value;
 	size_t vfn = a->vf_addr[0] ? host_find_nic(c->h, a->vf_addr) : NO_INDEX;
 	if (old) {
@@ -160,7 +162,8 @@ static int add_alloc(const struct alloc_ctx *c, struct state *next, size_t vmi, 
 	} else {
 		if (vfn != NO_INDEX) {
 			a->driver_known = true;
-			str_copy(a->driver_before, sizeof(a->driver_before), c->h->nics[vfn].driver);
+			str_copy(a->driver_before, sizeof(a->driver_before),
+			         c->h->nics[vfn].driver);
 		}
 		if ((unsigned)pfn->numvfs == c->numvfs[pf] && pfn->vf_settings_err == 0 &&
 		    vf < pfn->vf_settings.num_vf && pfn->vf_settings.readable[vf]) {
@@ -177,7 +180,7 @@ static int add_alloc(const struct alloc_ctx *c, struct state *next, size_t vmi, 
 
 /* An allocation on a PF that is not there now stays on record as it was. */
 static int keep_absent(const struct alloc_ctx *c, struct state *next, size_t vmi, size_t pf,
-		       const struct state_alloc *old)
+                       const struct state_alloc *old)
 {
 	struct state_alloc *a = ARRAY_APPEND(next->allocs, next->n, next->cap);
 
@@ -207,31 +210,34 @@ struct pending {
 };
 
 static int place_pending(const struct alloc_ctx *c, struct state *next, const struct pending *pd,
-			 size_t n, struct policy_diags *diags)
+                         size_t n, struct policy_diags *diags)
 {
 	int r = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct policy_vm *vm = &c->p->vms[pd[i].vm];
 		const struct policy_nic *nic = &vm->nics[pd[i].nic];
-		size_t other = pd[i].leg ? c->leg0_pf[c->nic_base[pd[i].vm] + pd[i].nic] : POLICY_NONE;
+		size_t other =
+		    pd[i].leg ? c->leg0_pf[c->nic_base[pd[i].vm] + pd[i].nic] : POLICY_NONE;
 		size_t pf = pick_pf(c, vm, nic, pd[i].leg, other);
 
 		if (pf == POLICY_NONE && c->allow_absent && network_has_absent_pf(c, nic)) {
 			policy_diag_add(diags, POLICY_WARNING, nic->mark,
-					"vm %s nic %zu%s: waits for a PF of network %s to appear",
-					vm->name.value, pd[i].nic, pd[i].leg ? " (second leg)" : "",
-					nic->network.name);
+			                "vm %s nic %zu%s: waits for a PF of network %s to appear",
+			                vm->name.value, pd[i].nic, pd[i].leg ? " (second leg)" : "",
+			                nic->network.name);
 			continue;
 		}
 		if (pf == POLICY_NONE) {
 			policy_diag_add(diags, POLICY_ERROR, nic->mark,
-					"vm %s nic %zu%s: no free VF on any PF of network %s", vm->name.value,
-					pd[i].nic, pd[i].leg ? " (second leg)" : "", nic->network.name);
+			                "vm %s nic %zu%s: no free VF on any PF of network %s",
+			                vm->name.value, pd[i].nic, pd[i].leg ? " (second leg)" : "",
+			                nic->network.name);
 			r = -EINVAL;
 			continue;
 		}
-		int k = add_alloc(c, next, pd[i].vm, pd[i].nic, pd[i].leg, pf, (unsigned)free_vf(c, pf), NULL);
+		int k = add_alloc(c, next, pd[i].vm, pd[i].nic, pd[i].leg, pf,
+		                  (unsigned)free_vf(c, pf), NULL);
 		if (k < 0)
 			return k;
 	}
@@ -251,9 +257,9 @@ static void sum_shares(const struct alloc_ctx *c)
 }
 
 static const uint8_t link_states[] = {
-	[POLICY_LINK_AUTO] = IFLA_VF_LINK_STATE_AUTO,
-	[POLICY_LINK_ENABLE] = IFLA_VF_LINK_STATE_ENABLE,
-	[POLICY_LINK_DISABLE] = IFLA_VF_LINK_STATE_DISABLE,
+    [POLICY_LINK_AUTO] = IFLA_VF_LINK_STATE_AUTO,
+    [POLICY_LINK_ENABLE] = IFLA_VF_LINK_STATE_ENABLE,
+    [POLICY_LINK_DISABLE] = IFLA_VF_LINK_STATE_DISABLE,
 };
 
 /* The settings the policy asks for on one VM NIC's VF. */
@@ -271,14 +277,14 @@ static void want_of(const struct alloc_ctx *c, const struct state_alloc *a, stru
 	w->vlan = (uint16_t)net->vlan.value;
 	w->qos = net->qos.set ? (uint8_t)net->qos.value : 0;
 	w->proto = net->proto.set && net->proto.value == POLICY_PROTO_8021AD ? VF_PROTO_8021AD
-									     : VF_PROTO_8021Q;
+	                                                                     : VF_PROTO_8021Q;
 	w->min_rate = nic->rate.min.set ? nic->rate.min.value : 0;
 	if (!nic->rate.min.set && nic->shares.set) {
 		/* 0 when the link speed is unknown; plan_build reports that. */
 		const struct netdev *nd = nic_pf_netdev(&c->h->nics[c->pf_nic[a->pf_index]]);
 		if (nd && nd->speed > 0 && c->shares[a->pf_index])
 			w->min_rate = (uint32_t)((uint64_t)nd->speed * nic->shares.value /
-						 c->shares[a->pf_index]);
+			                         c->shares[a->pf_index]);
 	}
 	w->max_rate = nic->rate.max.set ? nic->rate.max.value : 0;
 	w->spoofchk = nic->spoofchk.value ? 1 : 0;
@@ -333,11 +339,11 @@ static void ctx_free(struct alloc_ctx *c)
 }
 
 int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_nic,
-		 const unsigned *numvfs, const struct state *old, struct state *next,
-		 struct policy_diags *diags, bool allow_absent)
+                 const unsigned *numvfs, const struct state *old, struct state *next,
+                 struct policy_diags *diags, bool allow_absent)
 {
 	struct alloc_ctx c = {
-		.p = p, .h = h, .pf_nic = pf_nic, .numvfs = numvfs, .allow_absent = allow_absent};
+	    .p = p, .h = h, .pf_nic = pf_nic, .numvfs = numvfs, .allow_absent = allow_absent};
 	struct pending *pd = NULL;
 	size_t npd = 0, cappd = 0;
 	int r;
@@ -351,13 +357,15 @@ int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_
 			const struct policy_nic *nic = &vm->nics[n];
 			unsigned legs = nic->redundant.value ? 2 : 1;
 			for (unsigned leg = 0; r == 0 && leg < legs; leg++) {
-				const struct state_alloc *o = state_find(old, vm->name.value, (unsigned)n, leg);
+				const struct state_alloc *o =
+				    state_find(old, vm->name.value, (unsigned)n, leg);
 				size_t other = leg ? c.leg0_pf[c.nic_base[v] + n] : POLICY_NONE;
 				size_t opf = o ? pf_lookup(&c, o->pf) : POLICY_NONE;
-				if (o && allow_absent && opf != POLICY_NONE && pf_nic[opf] == NO_INDEX) {
+				if (o && allow_absent && opf != POLICY_NONE &&
+				    pf_nic[opf] == NO_INDEX) {
 					r = keep_absent(&c, next, v, opf, o);
 				} else if (o && nic->network.index != POLICY_NONE &&
-					   keep_old(&c, nic, o, opf, other)) {
+				           keep_old(&c, nic, o, opf, other)) {
 					r = add_alloc(&c, next, v, n, leg, opf, o->vf, o);
 				} else {
 					struct pending *x = ARRAY_APPEND(pd, npd, cappd);

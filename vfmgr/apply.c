@@ -16,7 +16,7 @@ struct undo {
 	const struct plan_action *act;
 	struct vf_write *writes; /* PLAN_SET_VFS: previous values of what was written */
 	size_t n;
-	bool did;                /* PLAN_VFIO_*: the driver was changed */
+	bool did; /* PLAN_VFIO_*: the driver was changed */
 	char dev[NIC_ADDR_LEN];
 	char driver[DRIVER_LEN]; /* PLAN_VFIO_BIND: the driver before */
 	struct rss_undo *rss;    /* PLAN_RSS_* */
@@ -27,14 +27,15 @@ static int injected_failure(size_t step)
 	const char *e = getenv("VFMGR_TEST_FAIL_STEP");
 
 	if (e && strtoul(e, NULL, 10) == step + 1) {
-		log_error("step %zu: failing on purpose (VFMGR_TEST_FAIL_STEP, test only)", step + 1);
+		log_error("step %zu: failing on purpose (VFMGR_TEST_FAIL_STEP, test only)",
+		          step + 1);
 		return -EIO;
 	}
 	return 0;
 }
 
 static void describe_failure(const struct plan_action *a, const struct pf_vfs *back,
-			     const struct vf_write *w, size_t n, int err)
+                             const struct vf_write *w, size_t n, int err)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned idx = w[i].cfg.index;
@@ -48,16 +49,17 @@ static void describe_failure(const struct plan_action *a, const struct pf_vfs *b
 		vf_attr_format(attr, &w[i].cfg, what, sizeof(what));
 		log_error("%s (%s) vf %u: %s: %s", a->addr, a->ifname, idx, what, strerror(-err));
 		if (attr == VF_ATTR_RATE && w[i].cfg.min_rate > 0 && err == -EINVAL)
-			log_error("%s (%s): driver %s has no minimum TX rate (min_tx_rate); drop the "
-				  "rate min / shares for VFs on this PF",
-				  a->addr, a->ifname, a->driver);
+			log_error(
+			    "%s (%s): driver %s has no minimum TX rate (min_tx_rate); drop the "
+			    "rate min / shares for VFs on this PF",
+			    a->addr, a->ifname, a->driver);
 		else if (err == -EOPNOTSUPP || err == -EPROTONOSUPPORT)
-			log_error("%s (%s): driver %s does not support setting %s", a->addr, a->ifname,
-				  a->driver, vf_attr_name(attr));
+			log_error("%s (%s): driver %s does not support setting %s", a->addr,
+			          a->ifname, a->driver, vf_attr_name(attr));
 		return;
 	}
 	log_error("%s (%s): setting VFs failed: %s (read back, no VF differs)", a->addr, a->ifname,
-		  strerror(-err));
+	          strerror(-err));
 }
 
 /* Writes only what differs from the VFs' settings now, keeping those settings as the undo. */
@@ -73,15 +75,15 @@ static bool save_fresh(struct state *next, const char *addr, const struct pf_vfs
 			continue;
 		al->saved = now->vfs[al->vf];
 		al->saved_known = true;
-		sysfs_read_link_name(al->vf_addr, sizeof(al->vf_addr), "/sys/bus/pci/devices/%s/virtfn%u",
-				     addr, al->vf);
+		sysfs_read_link_name(al->vf_addr, sizeof(al->vf_addr),
+		                     "/sys/bus/pci/devices/%s/virtfn%u", addr, al->vf);
 		changed = true;
 	}
 	return changed;
 }
 
 static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo *u,
-		       struct state *next, bool *state_changed)
+                       struct state *next, bool *state_changed)
 {
 	struct pf_vfs now, back;
 	struct vf_write *w = calloc(a->n_vfs ? a->n_vfs : 1, sizeof(*w));
@@ -130,10 +132,11 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo
 		int k = u->n ? vfnl_write(nl, a->ifindex, u->writes, u->n) : 0;
 		if (k < 0)
 			log_error("%s (%s): putting back the VFs of the failed step: %s", a->addr,
-				  a->ifname, strerror(-k));
+			          a->ifname, strerror(-k));
 		u->n = 0;
 	} else if (n) {
-		log_info("%s (%s): set %zu VF%s in one message", a->addr, a->ifname, n, n == 1 ? "" : "s");
+		log_info("%s (%s): set %zu VF%s in one message", a->addr, a->ifname, n,
+		         n == 1 ? "" : "s");
 	}
 	pf_vfs_free(&now);
 	free(w);
@@ -142,7 +145,7 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo
 
 /* A VF made by this apply gets its address and first driver recorded now. */
 static bool record_vf_driver(struct state *next, const struct plan_action *a, const char *dev,
-			     const char *driver)
+                             const char *driver)
 {
 	bool changed = false;
 
@@ -164,15 +167,16 @@ static bool record_vf_driver(struct state *next, const struct plan_action *a, co
 }
 
 static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct state *next,
-			 bool *state_changed)
+                         bool *state_changed)
 {
 	char why[256];
 	int r;
 
 	if (a->dev[0])
 		str_copy(u->dev, sizeof(u->dev), a->dev);
-	else if ((r = sysfs_read_link_name(u->dev, sizeof(u->dev), "/sys/bus/pci/devices/%s/virtfn%u",
-					   a->addr, a->vf)) < 0) {
+	else if ((r = sysfs_read_link_name(u->dev, sizeof(u->dev),
+	                                   "/sys/bus/pci/devices/%s/virtfn%u", a->addr, a->vf)) <
+	         0) {
 		log_error("%s: VF %u not found: %s", a->addr, a->vf, strerror(-r));
 		return r;
 	}
@@ -181,7 +185,7 @@ static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct sta
 		return r;
 	if (a->is_vf)
 		*state_changed |= record_vf_driver(next, a, u->dev,
-						   strcmp(u->driver, VFIO_DRIVER) ? u->driver : "");
+		                                   strcmp(u->driver, VFIO_DRIVER) ? u->driver : "");
 	if (strcmp(u->driver, VFIO_DRIVER) == 0)
 		return 0;
 	/* A VF made by this apply could not be checked at plan time. */
@@ -194,7 +198,7 @@ static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct sta
 		return r;
 	u->did = true;
 	log_notice("%s: bound to vfio-pci for vm %s (was %s)", u->dev, a->vm,
-		   u->driver[0] ? u->driver : "driverless");
+	           u->driver[0] ? u->driver : "driverless");
 	return 0;
 }
 
@@ -207,12 +211,12 @@ static int run_vfio_restore(const struct plan_action *a, struct undo *u)
 	str_copy(u->dev, sizeof(u->dev), a->dev);
 	u->did = true;
 	log_notice("%s: back from vm %s to %s", a->dev, a->vm,
-		   a->host_driver[0] ? a->host_driver : "no driver");
+	           a->host_driver[0] ? a->host_driver : "no driver");
 	return 0;
 }
 
 static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u,
-		    struct state *next, bool *state_changed)
+                    struct state *next, bool *state_changed)
 {
 	int r;
 
@@ -273,8 +277,7 @@ static int undo_step(const struct undo *u, struct vfnl *nl)
 	return -EINVAL;
 }
 
-static const char *const rss_step_name[] = {"channels", "table", "key", "hfunc",
-					    "irq-affinity"};
+static const char *const rss_step_name[] = {"channels", "table", "key", "hfunc", "irq-affinity"};
 
 static void describe_step(const struct plan_action *a, size_t k, const char *what)
 {
@@ -283,21 +286,20 @@ static void describe_step(const struct plan_action *a, size_t k, const char *wha
 	else if (a->kind == PLAN_VFIO_BIND && a->dev[0])
 		log_error("step %zu (%s to vfio-pci for vm %s) %s", k + 1, a->dev, a->vm, what);
 	else if (a->kind == PLAN_VFIO_BIND)
-		log_error("step %zu (%s vf %u to vfio-pci for vm %s) %s", k + 1, a->addr, a->vf, a->vm,
-			  what);
+		log_error("step %zu (%s vf %u to vfio-pci for vm %s) %s", k + 1, a->addr, a->vf,
+		          a->vm, what);
 	else if (a->kind == PLAN_VFIO_RESTORE)
 		log_error("step %zu (%s back to %s) %s", k + 1, a->dev,
-			  a->host_driver[0] ? a->host_driver : "no driver", what);
+		          a->host_driver[0] ? a->host_driver : "no driver", what);
 	else if (plan_kind_is_rss(a->kind))
 		log_error("step %zu (%s (%s) rss %s) %s", k + 1, a->addr, a->ifname,
-			  rss_step_name[a->kind - PLAN_RSS_CHANNELS], what);
+		          rss_step_name[a->kind - PLAN_RSS_CHANNELS], what);
 	else
 		log_error("step %zu (%s: settings of %zu VF%s) %s", k + 1, a->addr, a->n_vfs,
-			  a->n_vfs == 1 ? "" : "s", what);
+		          a->n_vfs == 1 ? "" : "s", what);
 }
 
-int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
-	       const struct state *old)
+int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const struct state *old)
 {
 	struct undo *undos = calloc(pl->n ? pl->n : 1, sizeof(*undos));
 	size_t done = 0;
@@ -316,14 +318,15 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
 	r = state_save(state_file, &pl->next);
 	if (r < 0) {
 		log_error("%s: cannot write the state file: %s; nothing was changed", state_file,
-			  strerror(-r));
+		          strerror(-r));
 		free(undos);
 		return r;
 	}
 	for (; done < pl->n; done++) {
 		r = injected_failure(done);
 		if (r == 0)
-			r = run_step(&pl->actions[done], nl, &undos[done], &pl->next, &state_changed);
+			r = run_step(&pl->actions[done], nl, &undos[done], &pl->next,
+			             &state_changed);
 		if (r < 0) {
 			describe_step(&pl->actions[done], done, "failed");
 			free(undos[done].writes);
@@ -340,13 +343,15 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
 				rb = e;
 			}
 		}
-		int e = had_state ? state_save(state_file, old) : (unlink(state_file) < 0 ? -errno : 0);
+		int e =
+		    had_state ? state_save(state_file, old) : (unlink(state_file) < 0 ? -errno : 0);
 		if (e < 0)
-			log_error("%s: cannot put back the state file: %s", state_file, strerror(-e));
+			log_error("%s: cannot put back the state file: %s", state_file,
+			          strerror(-e));
 		if (rb == 0 && e == 0)
 			log_error("rolled back: the failed step's partial changes and %zu earlier "
-				  "step%s undone; the host is as it was before",
-				  done, done == 1 ? "" : "s");
+			          "step%s undone; the host is as it was before",
+			          done, done == 1 ? "" : "s");
 		else
 			log_error("rollback incomplete: compare `vfmgr status` with the policy");
 	}
@@ -354,7 +359,7 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
 		r = state_save(state_file, &pl->next);
 		if (r < 0)
 			log_error("%s: cannot record the new VFs' first settings: %s", state_file,
-				  strerror(-r));
+			          strerror(-r));
 	}
 	for (size_t k = 0; k < done; k++) {
 		free(undos[k].writes);

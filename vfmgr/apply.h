@@ -9,7 +9,6 @@
  * leaves the allocations on record) and put back to old if the apply is rolled back.
  * VFs that vfmgr itself created get their first settings recorded as the ones release puts
  * back. Test-only: VFMGR_TEST_FAIL_STEP=k makes step k (1-based) fail with EIO before it runs. */
-int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file,
-	       const struct state *old);
+int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const struct state *old);
 
 #endif

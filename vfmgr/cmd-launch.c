@@ -25,9 +25,10 @@ static int collect(const struct state *s, const char *vm, struct launch_dev **ou
 		if (strcmp(a->vm, vm) != 0 || !a->vfio)
 			continue;
 		if (!a->vf_addr[0]) {
-			log_error("vm %s nic %u: its VF on %s has no PCI address yet (run vfmgr prepare "
-				  "%s)",
-				  vm, a->nic, a->pf_addr, vm);
+			log_error(
+			    "vm %s nic %u: its VF on %s has no PCI address yet (run vfmgr prepare "
+			    "%s)",
+			    vm, a->nic, a->pf_addr, vm);
 			free(d);
 			return -ENODEV;
 		}
@@ -75,9 +76,10 @@ int launch_write(const char *state_file, const char *vm, bool qemu, bool json, F
 	if (r < 0)
 		return r;
 	if (n == 0) {
-		log_error("vm %s has no devices from vfmgr (%s names none for it: check the policy, "
-			  "then run vfmgr prepare %s or vfmgr apply)",
-			  vm, state_file, vm);
+		log_error(
+		    "vm %s has no devices from vfmgr (%s names none for it: check the policy, "
+		    "then run vfmgr prepare %s or vfmgr apply)",
+		    vm, state_file, vm);
 		free(devs);
 		return -ENOENT;
 	}
@@ -89,13 +91,13 @@ int launch_write(const char *state_file, const char *vm, bool qemu, bool json, F
 static int run(int argc, char **argv, bool qemu)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"state", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"state", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *usage = qemu ? "vfmgr qemu-args VM [--json] [--state FILE]"
-				 : "vfmgr libvirt-xml VM [--state FILE]";
+	                         : "vfmgr libvirt-xml VM [--state FILE]";
 	const char *state_file = NULL;
 	bool json = false;
 	int c;
@@ -120,8 +122,8 @@ static int run(int argc, char **argv, bool qemu)
 	if (optind + 1 != argc)
 		goto usage;
 	return launch_write(state_path(state_file), argv[optind], qemu, json, stdout) < 0
-		       ? EXIT_FAIL
-		       : EXIT_OK;
+	           ? EXIT_FAIL
+	           : EXIT_OK;
 usage:
 	fprintf(stderr, "usage: %s\n", usage);
 	return EXIT_USAGE;

@@ -24,8 +24,11 @@ static void join_netdevs(const struct nic *n, char *buf, size_t size, int field)
 		const char *v;
 
 		snprintf(speed, sizeof(speed), "%ld", nd->speed);
-		v = field == 0 ? nd->name : field == 1 ? nd->mac : field == 2 ? nd->operstate
-				  : nd->speed > 0 ? speed : "-";
+		v = field == 0      ? nd->name
+		    : field == 1    ? nd->mac
+		    : field == 2    ? nd->operstate
+		    : nd->speed > 0 ? speed
+		                    : "-";
 		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? "," : "", v);
 	}
 }
@@ -46,8 +49,8 @@ static void role_text(const struct host *h, const struct nic *n, char *buf, size
 
 static int print_table(const struct host *h)
 {
-	static const char *const head[] = {"DEVICE", "ID",    "DRIVER", "NETDEV", "MAC", "STATE",
-					   "SPEED",  "NUMA",  "IOMMU",  "VFS",    "ROLE", "NAME"};
+	static const char *const head[] = {"DEVICE", "ID",   "DRIVER", "NETDEV", "MAC",  "STATE",
+	                                   "SPEED",  "NUMA", "IOMMU",  "VFS",    "ROLE", "NAME"};
 	struct table *t = table_new(ARRAY_SIZE(head));
 	int r;
 
@@ -74,8 +77,8 @@ static int print_table(const struct host *h)
 		else if (n->sriov_capable)
 			snprintf(vfs, sizeof(vfs), "%d", n->numvfs);
 		role_text(h, n, role, sizeof(role));
-		const char *row[] = {n->addr, id, n->driver, nd, mac, st, sp, numa, grp, vfs, role,
-				     n->device};
+		const char *row[] = {n->addr, id,   n->driver, nd,  mac,  st,
+		                     sp,      numa, grp,       vfs, role, n->device};
 		r = table_add_row(t, row);
 	}
 	if (r == 0)
@@ -87,9 +90,9 @@ static int print_table(const struct host *h)
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct host h;
 	bool json = false;
@@ -119,7 +122,7 @@ int cmd_list(int argc, char **argv)
 	r = mgmt_observe(&h);
 	if (r < 0)
 		log_warn("cannot tell which device carries the management path: %s; none is marked",
-			 strerror(-r));
+		         strerror(-r));
 	if (json) {
 		json_t *j = list_json(&h);
 		r = j ? json_dumpf(j, stdout, JSON_INDENT(2)) : -ENOMEM;

@@ -17,13 +17,13 @@ struct plan_opts {
 };
 
 static int parse_opts(int argc, char **argv, const char *usage, bool allow_json,
-		      struct plan_opts *o)
+                      struct plan_opts *o)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"state", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"state", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c;
 
@@ -68,7 +68,7 @@ static int make_plan(const struct plan_opts *o, bool lock, struct context *ctx, 
 	policy_diags_free(&d);
 	if (r < 0) {
 		log_error("%s: cannot plan%s; nothing was changed", o->policy,
-			  r == -EINVAL ? " (see above)" : "");
+		          r == -EINVAL ? " (see above)" : "");
 		return EXIT_FAIL;
 	}
 	return -1;

@@ -14,11 +14,11 @@
 int cmd_prepare(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"policy", required_argument, NULL, 'p'},
-		{"if-managed", no_argument, NULL, 'm'},
-		{"state", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"if-managed", no_argument, NULL, 'm'},
+	    {"state", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *usage = "vfmgr prepare VM [--policy FILE] [--state FILE] [--if-managed]";
 	const char *policy = DEFAULT_POLICY, *state_file = NULL, *vm;
@@ -59,7 +59,8 @@ int cmd_prepare(int argc, char **argv)
 	for (size_t i = 0; i < ctx.policy->n_vms; i++)
 		known |= strcmp(ctx.policy->vms[i].name.value, vm) == 0;
 	if (!known) {
-		/* The libvirt hook runs for every domain: ones the policy does not name are fine. */
+		/* The libvirt hook runs for every domain: ones the policy does not name are fine.
+		 */
 		if (!if_managed)
 			log_error("%s: no vm named %s", policy, vm);
 		context_free(&ctx);

@@ -12,10 +12,10 @@
 int cmd_release(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"state", required_argument, NULL, 's'},
-		{"if-managed", no_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"state", required_argument, NULL, 's'},
+	    {"if-managed", no_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *state_file = NULL, *vm;
 	struct context ctx;

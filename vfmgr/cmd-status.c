@@ -14,7 +14,7 @@
 
 /* The live settings of an allocation's VF, or NULL (VF gone, or lost to a truncated list). */
 static const struct vf_config *live_vf(const struct host *h, const struct state_alloc *a,
-				       const char **why)
+                                       const char **why)
 {
 	size_t i = host_find_nic(h, a->pf_addr);
 	const struct nic *n = i != NO_INDEX ? &h->nics[i] : NULL;
@@ -36,7 +36,7 @@ static const struct vf_config *live_vf(const struct host *h, const struct state_
 }
 
 static void drift_text(const struct vf_config *live, const struct vf_config *want, char *buf,
-		       size_t size)
+                       size_t size)
 {
 	size_t off = 0;
 
@@ -46,8 +46,8 @@ static void drift_text(const struct vf_config *live, const struct vf_config *wan
 		unsigned attr = vf_attr_first(m);
 		vf_attr_format(attr, live, got, sizeof(got));
 		vf_attr_format(attr, want, exp, sizeof(exp));
-		off += (size_t)snprintf(buf + off, size - off, "%s%s (want %s)", off ? "; " : "", got,
-					exp);
+		off += (size_t)snprintf(buf + off, size - off, "%s%s (want %s)", off ? "; " : "",
+		                        got, exp);
 	}
 }
 
@@ -61,21 +61,23 @@ static json_t *alloc_json(const struct host *h, const struct state_alloc *a)
 		drift_text(live, &a->want, drift, sizeof(drift));
 	format_mac(live ? live->mac : a->want.mac, mac);
 	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o, s:o, s:o, s:o}",
-			 "vm", a->vm, "nic", a->nic, "leg", a->leg, "network", a->network, "pf",
-			 a->pf, "pf_address", a->pf_addr, "vf", a->vf, "vf_address",
-			 a->vf_addr[0] ? json_string(a->vf_addr) : json_null(), "status",
-			 why ? why : drift[0] ? "drift" : "ok", "mac",
-			 live ? json_string(mac) : json_null(), "vlan",
-			 live ? json_integer(live->vlan) : json_null(), "max_tx_rate",
-			 live ? json_integer(live->max_rate) : json_null(), "min_tx_rate",
-			 live ? json_integer(live->min_rate) : json_null(), "drift",
-			 drift[0] ? json_string(drift) : json_null());
+	                 "vm", a->vm, "nic", a->nic, "leg", a->leg, "network", a->network, "pf",
+	                 a->pf, "pf_address", a->pf_addr, "vf", a->vf, "vf_address",
+	                 a->vf_addr[0] ? json_string(a->vf_addr) : json_null(), "status",
+	                 why        ? why
+	                 : drift[0] ? "drift"
+	                            : "ok",
+	                 "mac", live ? json_string(mac) : json_null(), "vlan",
+	                 live ? json_integer(live->vlan) : json_null(), "max_tx_rate",
+	                 live ? json_integer(live->max_rate) : json_null(), "min_tx_rate",
+	                 live ? json_integer(live->min_rate) : json_null(), "drift",
+	                 drift[0] ? json_string(drift) : json_null());
 }
 
 static int print_text(const struct host *h, const struct state *s, FILE *f)
 {
-	static const char *const head[] = {"VM",  "NIC",   "NETWORK", "PF",    "VF",  "VF-ADDR",
-					   "MAC", "VLAN",  "RATE",    "SPOOF", "TRUST", "STATUS"};
+	static const char *const head[] = {"VM",  "NIC",  "NETWORK", "PF",    "VF",    "VF-ADDR",
+	                                   "MAC", "VLAN", "RATE",    "SPOOF", "TRUST", "STATUS"};
 	struct table *t = table_new(ARRAY_SIZE(head));
 	int r;
 
@@ -100,9 +102,18 @@ static int print_text(const struct host *h, const struct state *s, FILE *f)
 		} else {
 			snprintf(st, sizeof(st), "%s", why);
 		}
-		const char *row[] = {a->vm, nic, a->network, a->pf_addr, vf, a->vf_addr, mac, vlan, rate,
-				     live ? (live->spoofchk > 0 ? "on" : "off") : NULL,
-				     live ? (live->trust > 0 ? "on" : "off") : NULL, st};
+		const char *row[] = {a->vm,
+		                     nic,
+		                     a->network,
+		                     a->pf_addr,
+		                     vf,
+		                     a->vf_addr,
+		                     mac,
+		                     vlan,
+		                     rate,
+		                     live ? (live->spoofchk > 0 ? "on" : "off") : NULL,
+		                     live ? (live->trust > 0 ? "on" : "off") : NULL,
+		                     st};
 		r = table_add_row(t, row);
 	}
 	if (r == 0)
@@ -114,10 +125,10 @@ static int print_text(const struct host *h, const struct state *s, FILE *f)
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"state", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"state", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *state_file = NULL;
 	struct context ctx;
@@ -144,7 +155,7 @@ int cmd_status(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	r = ctl_client_forward(&(struct ctl_request){.command = CTL_STATUS, .json = json},
-			       state_file);
+	                       state_file);
 	if (r >= 0)
 		return r;
 	if (context_load(&ctx, NULL, state_file, false) < 0) {

@@ -47,8 +47,9 @@ int lock_take(int *fd)
 	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		if (e == EWOULDBLOCK)
-			log_error("%s: another vfmgr is changing the host; try again when it is done",
-				  path);
+			log_error(
+			    "%s: another vfmgr is changing the host; try again when it is done",
+			    path);
 		else
 			log_error("%s: %s", path, strerror(e));
 		close(*fd);
@@ -103,8 +104,8 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 	r = mgmt_observe(&c->host);
 	if (r < 0) {
 		log_error("cannot tell which device carries the management path: %s; refusing to "
-			  "change anything",
-			  strerror(-r));
+		          "change anything",
+		          strerror(-r));
 		return r;
 	}
 	/* Only the PFs with an rss: block, and only when a policy is loaded. */

@@ -121,11 +121,12 @@ int observe_vf_settings(struct host *h, struct vfnl *nl)
 		n->vf_settings_err = vfnl_read(nl, nd->ifindex, &n->vf_settings);
 		if (n->vf_settings_err < 0)
 			log_warn("%s (%s): cannot read VF settings: %s", n->addr, nd->name,
-				 strerror(-n->vf_settings_err));
+			         strerror(-n->vf_settings_err));
 		else if (n->vf_settings.n_read < n->vf_settings.num_vf)
-			log_notice("%s (%s): the kernel reported %u of %u VFs (its VF list overflowed); "
-				   "the rest are written unverified",
-				   n->addr, nd->name, n->vf_settings.n_read, n->vf_settings.num_vf);
+			log_notice(
+			    "%s (%s): the kernel reported %u of %u VFs (its VF list overflowed); "
+			    "the rest are written unverified",
+			    n->addr, nd->name, n->vf_settings.n_read, n->vf_settings.num_vf);
 	}
 	return 0;
 }

@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define NIC_ADDR_LEN   32
-#define DRIVER_LEN     64
-#define NO_INDEX       ((size_t)-1)
+#define NIC_ADDR_LEN 32
+#define DRIVER_LEN   64
+#define NO_INDEX     ((size_t)-1)
 
 struct netdev {
 	char name[IF_NAMESIZE];
@@ -58,16 +58,16 @@ struct nic {
 	char driver[DRIVER_LEN];      /* "" when no driver is bound */
 	struct netdev *netdevs;
 	size_t n_netdevs, cap_netdevs;
-	int numa_node;   /* -1 when the platform does not say */
-	int iommu_group; /* -1 when there is no IOMMU group */
+	int numa_node;                  /* -1 when the platform does not say */
+	int iommu_group;                /* -1 when there is no IOMMU group */
 	struct group_peer *group_peers; /* other devices in the same IOMMU group */
 	size_t n_group_peers, cap_group_peers;
 	bool sriov_capable;
 	int totalvfs, numvfs;
 	struct vf_ref *vfs; /* sorted by VF index */
 	size_t n_vfs, cap_vfs;
-	size_t pf;      /* for a VF: its PF's entry in host->nics; NO_INDEX otherwise */
-	int vf_index;   /* for a VF: its index on the PF; -1 otherwise */
+	size_t pf;    /* for a VF: its PF's entry in host->nics; NO_INDEX otherwise */
+	int vf_index; /* for a VF: its index on the PF; -1 otherwise */
 	char pf_addr[NIC_ADDR_LEN];
 	bool management;
 	char management_why[128];

@@ -19,8 +19,8 @@ static json_t *netdevs_json(const struct nic *n)
 	for (size_t i = 0; a && i < n->n_netdevs; i++) {
 		const struct netdev *nd = &n->netdevs[i];
 		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o}", "name", nd->name, "mac",
-						   str_or_null(nd->mac), "operstate", nd->operstate,
-						   "speed", int_or_null(nd->speed)));
+		                                   str_or_null(nd->mac), "operstate", nd->operstate,
+		                                   "speed", int_or_null(nd->speed)));
 	}
 	return a;
 }
@@ -30,8 +30,8 @@ static json_t *vf_json(const struct host *h, const struct vf_ref *vf)
 	const struct nic *v = vf->nic != NO_INDEX ? &h->nics[vf->nic] : NULL;
 
 	return json_pack("{s:i, s:o, s:o, s:o}", "index", (int)vf->index, "address",
-			 str_or_null(vf->addr), "driver", str_or_null(v ? v->driver : NULL),
-			 "netdev", str_or_null(v && v->n_netdevs ? v->netdevs[0].name : NULL));
+	                 str_or_null(vf->addr), "driver", str_or_null(v ? v->driver : NULL),
+	                 "netdev", str_or_null(v && v->n_netdevs ? v->netdevs[0].name : NULL));
 }
 
 static json_t *sriov_json(const struct host *h, const struct nic *n)
@@ -44,7 +44,7 @@ static json_t *sriov_json(const struct host *h, const struct nic *n)
 	for (size_t i = 0; vfs && i < n->n_vfs; i++)
 		json_array_append_new(vfs, vf_json(h, &n->vfs[i]));
 	return json_pack("{s:o, s:i, s:o}", "totalvfs", int_or_null(n->totalvfs), "numvfs",
-			 n->numvfs, "vfs", vfs ? vfs : json_null());
+	                 n->numvfs, "vfs", vfs ? vfs : json_null());
 }
 
 static json_t *pf_json(const struct host *h, const struct nic *n)
@@ -72,16 +72,16 @@ static json_t *nic_json(const struct host *h, const struct nic *n)
 		snprintf(did, sizeof(did), "%04x", n->device_id);
 	}
 	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
-			 "s:o}",
-			 "address", n->addr, "bus", n->bus == NIC_BUS_PCI ? "pci" : "netdevsim",
-			 "vendor_id", str_or_null(vid), "device_id", str_or_null(did), "vendor",
-			 str_or_null(n->vendor), "device", str_or_null(n->device), "driver",
-			 str_or_null(n->driver), "numa_node", int_or_null(n->numa_node),
-			 "iommu_group", int_or_null(n->iommu_group), "iommu_group_peers",
-			 n->iommu_group >= 0 ? peers_json(n) : json_null(), "netdevs",
-			 netdevs_json(n), "sriov", sriov_json(h, n), "pf", pf_json(h, n),
-			 "management", n->management, "management_reason",
-			 str_or_null(n->management ? n->management_why : NULL));
+	                 "s:o}",
+	                 "address", n->addr, "bus", n->bus == NIC_BUS_PCI ? "pci" : "netdevsim",
+	                 "vendor_id", str_or_null(vid), "device_id", str_or_null(did), "vendor",
+	                 str_or_null(n->vendor), "device", str_or_null(n->device), "driver",
+	                 str_or_null(n->driver), "numa_node", int_or_null(n->numa_node),
+	                 "iommu_group", int_or_null(n->iommu_group), "iommu_group_peers",
+	                 n->iommu_group >= 0 ? peers_json(n) : json_null(), "netdevs",
+	                 netdevs_json(n), "sriov", sriov_json(h, n), "pf", pf_json(h, n),
+	                 "management", n->management, "management_reason",
+	                 str_or_null(n->management ? n->management_why : NULL));
 }
 
 json_t *list_json(const struct host *h)

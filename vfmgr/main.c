@@ -20,17 +20,23 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"list", cmd_list, "list [--json]              network PCI devices, their VFs and drivers"},
-	{"check", cmd_check, "check POLICY [--json]      validate a policy file (vfmgr-policy(5))"},
-	{"plan", cmd_plan, "plan POLICY [--json]       show what apply would change"},
-	{"apply", cmd_apply, "apply POLICY               make the host match the policy"},
-	{"status", cmd_status, "status [--json]            each VM's VFs, their live settings and drift"},
-	{"prepare", cmd_prepare, "prepare VM [--policy FILE] one VM's VFs and devices, ready to start"},
-	{"release", cmd_release, "release VM                 give a VM's VFs and devices back as found"},
-	{"qemu-args", cmd_qemu_args, "qemu-args VM [--json]      -device arguments for the VM's devices"},
-	{"libvirt-xml", cmd_libvirt_xml, "libvirt-xml VM             <interface>/<hostdev> XML for the VM"},
-	{"rss", cmd_rss, "rss show|set IFACE ...     channels, RSS table, key, hash function, queue IRQs"},
-	{"daemon", cmd_daemon, "daemon [--policy FILE]     keep the host as the policy says, on every event"},
+    {"list", cmd_list, "list [--json]              network PCI devices, their VFs and drivers"},
+    {"check", cmd_check, "check POLICY [--json]      validate a policy file (vfmgr-policy(5))"},
+    {"plan", cmd_plan, "plan POLICY [--json]       show what apply would change"},
+    {"apply", cmd_apply, "apply POLICY               make the host match the policy"},
+    {"status", cmd_status,
+     "status [--json]            each VM's VFs, their live settings and drift"},
+    {"prepare", cmd_prepare, "prepare VM [--policy FILE] one VM's VFs and devices, ready to start"},
+    {"release", cmd_release,
+     "release VM                 give a VM's VFs and devices back as found"},
+    {"qemu-args", cmd_qemu_args,
+     "qemu-args VM [--json]      -device arguments for the VM's devices"},
+    {"libvirt-xml", cmd_libvirt_xml,
+     "libvirt-xml VM             <interface>/<hostdev> XML for the VM"},
+    {"rss", cmd_rss,
+     "rss show|set IFACE ...     channels, RSS table, key, hash function, queue IRQs"},
+    {"daemon", cmd_daemon,
+     "daemon [--policy FILE]     keep the host as the policy says, on every event"},
 };
 
 static void usage(FILE *f)
@@ -44,11 +50,11 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"sysfs-root", required_argument, NULL, 'R'},
-		{0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"sysfs-root", required_argument, NULL, 'R'},
+	    {0},
 	};
 	int c;
 

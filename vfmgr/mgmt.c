@@ -69,7 +69,7 @@ static void add_ssh_addr(struct nl_object *obj, void *arg)
 	if (!local || nl_addr_get_family(local) != nl_addr_get_family(m->server) ||
 	    nl_addr_get_len(local) != nl_addr_get_len(m->server) ||
 	    memcmp(nl_addr_get_binary_addr(local), nl_addr_get_binary_addr(m->server),
-		   nl_addr_get_len(local)) != 0)
+	           nl_addr_get_len(local)) != 0)
 		return;
 	add_iface(m->l, rtnl_addr_get_ifindex((struct rtnl_addr *)obj), "%s on %s", m->text);
 }

@@ -20,7 +20,7 @@ static void read_netdev(struct netdev *nd)
 	if (sysfs_read_str(nd->mac, sizeof(nd->mac), "/sys/class/net/%s/address", nd->name) < 0)
 		nd->mac[0] = '\0';
 	if (sysfs_read_str(nd->operstate, sizeof(nd->operstate), "/sys/class/net/%s/operstate",
-			   nd->name) < 0)
+	                   nd->name) < 0)
 		snprintf(nd->operstate, sizeof(nd->operstate), "unknown");
 	/* speed reads EINVAL while the link is down; -1 means "not known". */
 	nd->speed = sysfs_read_long(&v, "/sys/class/net/%s/speed", nd->name) == 0 && v > 0 ? v : -1;

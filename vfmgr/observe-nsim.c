@@ -29,9 +29,10 @@ static int fill_nsim(struct nic *n, const char *name)
 		n->sriov_capable = true;
 		n->numvfs = (int)v;
 		/* netdevsim keeps its VF limit in debugfs only; -1 when debugfs is not mounted. */
-		n->totalvfs = sysfs_read_long(&v, "/sys/kernel/debug/netdevsim/%s/max_vfs", name) == 0
-				      ? (int)v
-				      : -1;
+		n->totalvfs =
+		    sysfs_read_long(&v, "/sys/kernel/debug/netdevsim/%s/max_vfs", name) == 0
+		        ? (int)v
+		        : -1;
 		for (int i = 0; i < n->numvfs; i++) {
 			struct vf_ref *vf = ARRAY_APPEND(n->vfs, n->n_vfs, n->cap_vfs);
 			if (!vf)

@@ -80,16 +80,17 @@ static int read_iommu_group(struct nic *n, const char *dev)
 		if (de->d_name[0] == '.' || strcmp(de->d_name, n->addr) == 0)
 			continue;
 		struct group_peer *peer =
-			ARRAY_APPEND(n->group_peers, n->n_group_peers, n->cap_group_peers);
+		    ARRAY_APPEND(n->group_peers, n->n_group_peers, n->cap_group_peers);
 		long cls;
 		if (!peer)
 			return -ENOMEM;
 		str_copy(peer->addr, sizeof(peer->addr), de->d_name);
 		if (sysfs_read_link_name(peer->driver, sizeof(peer->driver),
-					 "/sys/bus/pci/devices/%s/driver", de->d_name) < 0)
+		                         "/sys/bus/pci/devices/%s/driver", de->d_name) < 0)
 			peer->driver[0] = '\0';
-		peer->bridge = sysfs_read_long(&cls, "/sys/bus/pci/devices/%s/class", de->d_name) == 0 &&
-			       (cls >> 8) == PCI_CLASS_BRIDGE_PCI;
+		peer->bridge =
+		    sysfs_read_long(&cls, "/sys/bus/pci/devices/%s/class", de->d_name) == 0 &&
+		    (cls >> 8) == PCI_CLASS_BRIDGE_PCI;
 	}
 	if (n->n_group_peers > 1)
 		qsort(n->group_peers, n->n_group_peers, sizeof(*n->group_peers), cmp_peer);
@@ -114,17 +115,17 @@ static int fill_nic(struct pci_access *pacc, struct pci_dev *pd, struct nic *n)
 	n->pf = NO_INDEX;
 	n->vf_index = -1;
 	snprintf(n->addr, sizeof(n->addr), "%04x:%02x:%02x.%x", pd->domain & 0xffffu, pd->bus,
-		 pd->dev, pd->func);
+	         pd->dev, pd->func);
 	n->vendor_id = pd->vendor_id;
 	n->device_id = pd->device_id;
 	n->numa_node = pd->numa_node;
 	if (!lookup_names ||
-	    !pci_lookup_name(pacc, n->vendor, sizeof(n->vendor), PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS,
-			     pd->vendor_id))
+	    !pci_lookup_name(pacc, n->vendor, sizeof(n->vendor),
+	                     PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS, pd->vendor_id))
 		n->vendor[0] = '\0';
-	if (!lookup_names ||
-	    !pci_lookup_name(pacc, n->device, sizeof(n->device), PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
-			     pd->vendor_id, pd->device_id))
+	if (!lookup_names || !pci_lookup_name(pacc, n->device, sizeof(n->device),
+	                                      PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
+	                                      pd->vendor_id, pd->device_id))
 		n->device[0] = '\0';
 
 	snprintf(dev, sizeof(dev), "/sys/bus/pci/devices/%s", n->addr);

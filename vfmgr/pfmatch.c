@@ -33,7 +33,7 @@ static bool matches(const struct policy_match *m, const struct nic *n)
 	if (m->driver.value && strcmp(m->driver.value, n->driver) != 0)
 		return false;
 	if (m->vendor.set && (n->bus != NIC_BUS_PCI || n->vendor_id != m->vendor.value ||
-			      n->device_id != m->device.value))
+	                      n->device_id != m->device.value))
 		return false;
 	if (m->mac.set && !has_netdev(n, NULL, m->mac.addr))
 		return false;
@@ -41,7 +41,7 @@ static bool matches(const struct policy_match *m, const struct nic *n)
 }
 
 int pfmatch_resolve(const struct policy *p, const struct host *h, size_t *out,
-		    struct policy_diags *diags, bool allow_absent)
+                    struct policy_diags *diags, bool allow_absent)
 {
 	int r = 0;
 
@@ -65,23 +65,26 @@ int pfmatch_resolve(const struct policy *p, const struct host *h, size_t *out,
 			if (count++ == 0)
 				found = j;
 			size_t l = strlen(others);
-			snprintf(others + l, sizeof(others) - l, "%s%s", l ? ", " : "", h->nics[j].addr);
+			snprintf(others + l, sizeof(others) - l, "%s%s", l ? ", " : "",
+			         h->nics[j].addr);
 		}
 		out[i] = count == 1 ? found : NO_INDEX;
 		if (count == 0 && allow_absent) {
-			policy_diag_add(diags, POLICY_WARNING, pf->match.mark,
-					"pf %s: no device on this host matches; its VFs are left as they "
-					"are until it appears",
-					pf->name.value);
+			policy_diag_add(
+			    diags, POLICY_WARNING, pf->match.mark,
+			    "pf %s: no device on this host matches; its VFs are left as they "
+			    "are until it appears",
+			    pf->name.value);
 			continue;
 		}
 		if (count == 0)
 			policy_diag_add(diags, POLICY_ERROR, pf->match.mark,
-					"pf %s: no device on this host matches", pf->name.value);
+			                "pf %s: no device on this host matches", pf->name.value);
 		else if (count > 1)
-			policy_diag_add(diags, POLICY_ERROR, pf->match.mark,
-					"pf %s: the match selects %zu devices (%s); it must select one",
-					pf->name.value, count, others);
+			policy_diag_add(
+			    diags, POLICY_ERROR, pf->match.mark,
+			    "pf %s: the match selects %zu devices (%s); it must select one",
+			    pf->name.value, count, others);
 		if (count != 1)
 			r = -EINVAL;
 	}

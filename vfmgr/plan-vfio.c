@@ -26,7 +26,7 @@ static const char *driver_of(const struct host *h, const char *addr)
 }
 
 static struct plan_action *vfio_action(struct plan *pl, enum plan_kind kind, const char *dev,
-				       const char *driver, const char *vm)
+                                       const char *driver, const char *vm)
 {
 	struct plan_action *a = ARRAY_APPEND(pl->actions, pl->n, pl->cap);
 
@@ -56,8 +56,8 @@ static int keep_absent_pt(const struct state *old, struct state *next, const cha
 }
 
 int plan_passthrough_state(const struct policy *p, const struct host *h, const size_t *pf_nic,
-			   const struct state *old, struct state *next, struct policy_diags *d,
-			   bool allow_absent)
+                           const struct state *old, struct state *next, struct policy_diags *d,
+                           bool allow_absent)
 {
 	int r = 0;
 
@@ -70,11 +70,13 @@ int plan_passthrough_state(const struct policy *p, const struct host *h, const s
 
 			if (pt->kind == POLICY_PASSTHROUGH_PCI) {
 				format_pci_addr(&pt->pci.addr, addr);
-			} else if (pt->pf.index != POLICY_NONE && pf_nic[pt->pf.index] != NO_INDEX) {
+			} else if (pt->pf.index != POLICY_NONE &&
+			           pf_nic[pt->pf.index] != NO_INDEX) {
 				str_copy(addr, sizeof(addr), h->nics[pf_nic[pt->pf.index]].addr);
 			} else {
 				/* pfmatch_resolve reported it */
-				if (allow_absent && keep_absent_pt(old, next, vm->name.value, k) < 0)
+				if (allow_absent &&
+				    keep_absent_pt(old, next, vm->name.value, k) < 0)
 					return -ENOMEM;
 				continue;
 			}
@@ -85,31 +87,35 @@ int plan_passthrough_state(const struct policy *p, const struct host *h, const s
 				continue;
 			}
 			if (i == NO_INDEX || h->nics[i].bus != NIC_BUS_PCI) {
-				policy_diag_add(d, POLICY_ERROR, pt->mark,
-						"vm %s: %s is not a network PCI function on this host",
-						vm->name.value, addr);
+				policy_diag_add(
+				    d, POLICY_ERROR, pt->mark,
+				    "vm %s: %s is not a network PCI function on this host",
+				    vm->name.value, addr);
 				r = -EINVAL;
 				continue;
 			}
 			const struct nic *n = &h->nics[i];
 			if (n->management) {
-				policy_diag_add(d, POLICY_ERROR, pt->mark,
-						"vm %s: %s carries the host's management path (%s); it is "
-						"never passed through",
-						vm->name.value, addr, n->management_why);
+				policy_diag_add(
+				    d, POLICY_ERROR, pt->mark,
+				    "vm %s: %s carries the host's management path (%s); it is "
+				    "never passed through",
+				    vm->name.value, addr, n->management_why);
 				r = -EINVAL;
 				continue;
 			}
 			char who[256] = "";
 			for (size_t a = 0; a < next->n; a++)
-				if (strcmp(next->allocs[a].pf_addr, addr) == 0 && !strstr(who, next->allocs[a].vm))
-					snprintf(who + strlen(who), sizeof(who) - strlen(who), "%s%s",
-						 who[0] ? ", " : "", next->allocs[a].vm);
+				if (strcmp(next->allocs[a].pf_addr, addr) == 0 &&
+				    !strstr(who, next->allocs[a].vm))
+					snprintf(who + strlen(who), sizeof(who) - strlen(who),
+					         "%s%s", who[0] ? ", " : "", next->allocs[a].vm);
 			if (who[0]) {
-				policy_diag_add(d, POLICY_ERROR, pt->mark,
-						"vm %s: %s cannot be passed through while its VFs are "
-						"allocated (to %s)",
-						vm->name.value, addr, who);
+				policy_diag_add(
+				    d, POLICY_ERROR, pt->mark,
+				    "vm %s: %s cannot be passed through while its VFs are "
+				    "allocated (to %s)",
+				    vm->name.value, addr, who);
 				r = -EINVAL;
 				continue;
 			}
@@ -122,8 +128,9 @@ int plan_passthrough_state(const struct policy *p, const struct host *h, const s
 			const struct state_pt *o = state_find_pt(old, addr);
 			s->driver_known = true;
 			str_copy(s->driver_before, sizeof(s->driver_before),
-				 o && strcmp(o->vm, s->vm) == 0 && o->driver_known ? o->driver_before
-										: n->driver);
+			         o && strcmp(o->vm, s->vm) == 0 && o->driver_known
+			             ? o->driver_before
+			             : n->driver);
 		}
 	}
 	return r;
@@ -164,8 +171,9 @@ static bool *renumbered(const struct host *h, const struct plan *pl)
 	bool *r = calloc(h->n_nics + 1, sizeof(*r));
 
 	for (size_t i = 0; r && i < pl->n; i++) {
-		size_t n = pl->actions[i].kind == PLAN_SET_NUMVFS ? host_find_nic(h, pl->actions[i].addr)
-								  : NO_INDEX;
+		size_t n = pl->actions[i].kind == PLAN_SET_NUMVFS
+		               ? host_find_nic(h, pl->actions[i].addr)
+		               : NO_INDEX;
 		if (n != NO_INDEX)
 			r[n] = true;
 	}
@@ -191,13 +199,14 @@ static int plan_binds(const struct host *h, struct plan *pl)
 		size_t pf = host_find_nic(h, a->pf_addr);
 		if (pf == NO_INDEX)
 			continue; /* an absent PF (PLAN_ALLOW_ABSENT): nothing to bind now */
-		bool fresh = renum[pf] || !a->vf_addr[0] || host_find_nic(h, a->vf_addr) == NO_INDEX;
+		bool fresh =
+		    renum[pf] || !a->vf_addr[0] || host_find_nic(h, a->vf_addr) == NO_INDEX;
 		const char *drv = fresh ? NULL : driver_of(h, a->vf_addr);
 
 		if (!a->vfio || (drv && strcmp(drv, VFIO) == 0))
 			continue;
-		struct plan_action *b = vfio_action(pl, PLAN_VFIO_BIND, fresh ? "" : a->vf_addr,
-						    drv ? drv : "", a->vm);
+		struct plan_action *b =
+		    vfio_action(pl, PLAN_VFIO_BIND, fresh ? "" : a->vf_addr, drv ? drv : "", a->vm);
 		if (!b) {
 			free(renum);
 			return -ENOMEM;
@@ -218,7 +227,8 @@ static int plan_binds(const struct host *h, struct plan *pl)
 		/* Leaving its driver destroys a PF's VFs: say so in the plan rather than let it
 		 * happen behind the admin's back. */
 		if (dev->numvfs > 0 && !renum[n]) {
-			struct plan_action *z = vfio_action(pl, PLAN_SET_NUMVFS, t->addr, "", t->vm);
+			struct plan_action *z =
+			    vfio_action(pl, PLAN_SET_NUMVFS, t->addr, "", t->vm);
 			if (!z)
 				break;
 			z->kind = PLAN_SET_NUMVFS;
@@ -242,13 +252,14 @@ static struct policy_mark vm_mark(const struct policy *p, const char *vm)
 /* Every other member of a device's IOMMU group must be on vfio-pci, driverless, a bridge,
  * or bound to vfio-pci by this same plan; else the group would be split between host and VM. */
 static int check_groups(const struct policy *p, const struct host *h, const struct plan *pl,
-			struct policy_diags *d)
+                        struct policy_diags *d)
 {
 	int r = 0;
 
 	for (size_t i = 0; i < pl->n; i++) {
 		const struct plan_action *a = &pl->actions[i];
-		size_t n = a->kind == PLAN_VFIO_BIND && a->dev[0] ? host_find_nic(h, a->dev) : NO_INDEX;
+		size_t n =
+		    a->kind == PLAN_VFIO_BIND && a->dev[0] ? host_find_nic(h, a->dev) : NO_INDEX;
 
 		if (n == NO_INDEX)
 			continue;
@@ -257,10 +268,11 @@ static int check_groups(const struct policy *p, const struct host *h, const stru
 			if (!peer->driver[0] || peer->bridge || strcmp(peer->driver, VFIO) == 0 ||
 			    bound_in_plan(pl, peer->addr))
 				continue;
-			policy_diag_add(d, POLICY_ERROR, vm_mark(p, a->vm),
-					"vm %s: %s shares IOMMU group %d with %s, which stays bound to "
-					"%s on the host; a group goes to a VM whole or not at all",
-					a->vm, a->dev, h->nics[n].iommu_group, peer->addr, peer->driver);
+			policy_diag_add(
+			    d, POLICY_ERROR, vm_mark(p, a->vm),
+			    "vm %s: %s shares IOMMU group %d with %s, which stays bound to "
+			    "%s on the host; a group goes to a VM whole or not at all",
+			    a->vm, a->dev, h->nics[n].iommu_group, peer->addr, peer->driver);
 			r = -EINVAL;
 		}
 	}
@@ -268,16 +280,16 @@ static int check_groups(const struct policy *p, const struct host *h, const stru
 }
 
 static int check_iommu(const struct policy *p, const struct host *h, const struct plan *pl,
-		       struct policy_diags *d)
+                       struct policy_diags *d)
 {
 	for (size_t i = 0; i < pl->n; i++) {
 		if (pl->actions[i].kind != PLAN_VFIO_BIND || h->iommu)
 			continue;
 		policy_diag_add(d, POLICY_ERROR, vm_mark(p, pl->actions[i].vm),
-				"vm %s: passthrough needs an IOMMU, and this host has none enabled "
-				"(/sys/class/iommu is empty): boot with intel_iommu=on (Intel) or "
-				"amd_iommu=on (AMD), and enable VT-d / AMD-Vi in the firmware",
-				pl->actions[i].vm);
+		                "vm %s: passthrough needs an IOMMU, and this host has none enabled "
+		                "(/sys/class/iommu is empty): boot with intel_iommu=on (Intel) or "
+		                "amd_iommu=on (AMD), and enable VT-d / AMD-Vi in the firmware",
+		                pl->actions[i].vm);
 		return -EINVAL;
 	}
 	return 0;
@@ -290,7 +302,7 @@ int plan_vfio_restores(const struct host *h, const struct state *old, struct pla
 
 /* netdevsim VFs are bookkeeping, not PCI functions: nothing to hand to vfio-pci. */
 static int check_bindable(const struct policy *p, const struct host *h, const struct plan *pl,
-			  struct policy_diags *d)
+                          struct policy_diags *d)
 {
 	int r = 0;
 
@@ -300,17 +312,18 @@ static int check_bindable(const struct policy *p, const struct host *h, const st
 
 		if (!a->vfio || pf == NO_INDEX || h->nics[pf].bus == NIC_BUS_PCI)
 			continue;
-		policy_diag_add(d, POLICY_ERROR, p->vms[a->vm_index].nics[a->nic].mark,
-				"vm %s nic %u: the VFs of %s are not PCI functions and cannot go to "
-				"vfio-pci; set vf-driver: kernel for this NIC or its pf",
-				a->vm, a->nic, a->pf_addr);
+		policy_diag_add(
+		    d, POLICY_ERROR, p->vms[a->vm_index].nics[a->nic].mark,
+		    "vm %s nic %u: the VFs of %s are not PCI functions and cannot go to "
+		    "vfio-pci; set vf-driver: kernel for this NIC or its pf",
+		    a->vm, a->nic, a->pf_addr);
 		r = -EINVAL;
 	}
 	return r;
 }
 
 int plan_vfio_binds(const struct policy *p, const struct host *h, struct plan *pl,
-		    struct policy_diags *d)
+                    struct policy_diags *d)
 {
 	int r = check_bindable(p, h, pl, d);
 

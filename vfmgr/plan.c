@@ -39,7 +39,7 @@ struct plan_action *plan_new_action(struct plan *pl, enum plan_kind kind, const 
 
 /* What the snapshot knows of VF vf on PF n, if the VF survives the plan's numvfs change. */
 static const struct vf_config *known_vf(const struct nic *n, unsigned vf, bool numvfs_changes,
-					bool *unverified)
+                                        bool *unverified)
 {
 	*unverified = false;
 	if (numvfs_changes || vf >= (unsigned)n->numvfs)
@@ -52,7 +52,7 @@ static const struct vf_config *known_vf(const struct nic *n, unsigned vf, bool n
 }
 
 static int add_vf_write(struct plan_action *act, const struct nic *n, bool numvfs_changes,
-			const struct vf_config *want, const char *owner, const char *vm)
+                        const struct vf_config *want, const char *owner, const char *vm)
 {
 	bool unverified;
 	const struct vf_config *have = known_vf(n, want->index, numvfs_changes, &unverified);
@@ -111,7 +111,7 @@ static int by_pf_init(struct by_pf *b, const struct state *s)
 
 /* The allocations on PF addr: *count of them from the returned position. */
 static const struct state_alloc *const *by_pf_range(const struct by_pf *b, const char *addr,
-						    size_t *count)
+                                                    size_t *count)
 {
 	size_t lo = 0, hi = b->n, end;
 
@@ -137,7 +137,7 @@ static bool released(const struct state *next, const struct state_alloc *o)
 }
 
 static int plan_pf_vfs(struct plan *pl, const struct nic *n, bool numvfs_changes,
-		       const struct by_pf *old, const struct by_pf *next)
+                       const struct by_pf *old, const struct by_pf *next)
 {
 	struct plan_action *act = plan_new_action(pl, PLAN_SET_VFS, n);
 	char owner[STATE_NAME_LEN + 32];
@@ -159,7 +159,8 @@ static int plan_pf_vfs(struct plan *pl, const struct nic *n, bool numvfs_changes
 	}
 	for (size_t i = 0; i < n_next && r == 0; i++) {
 		const struct state_alloc *a = nexts[i];
-		snprintf(owner, sizeof(owner), "%s nic %u%s", a->vm, a->nic, a->leg ? " leg 1" : "");
+		snprintf(owner, sizeof(owner), "%s nic %u%s", a->vm, a->nic,
+		         a->leg ? " leg 1" : "");
 		r = add_vf_write(act, n, numvfs_changes, &a->want, owner, a->vm);
 	}
 	if (r < 0)
@@ -194,55 +195,59 @@ static bool holders(const struct by_pf *b, const char *addr, char *buf, size_t s
 		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
 			continue;
 		off += (size_t)snprintf(buf + off, off < size ? size - off : 0, "%s%s",
-					off ? ", " : "", names[i]);
+		                        off ? ", " : "", names[i]);
 	}
 	free(names);
 	return n > 0;
 }
 
 static int check_pf(const struct policy_pf *pf, const struct nic *n, unsigned want_numvfs,
-		    const struct by_pf *old, const struct by_pf *next, struct policy_diags *d)
+                    const struct by_pf *old, const struct by_pf *next, struct policy_diags *d)
 {
 	char who[256];
-	bool touched = want_numvfs != (unsigned)n->numvfs || holders(next, n->addr, who, sizeof(who));
+	bool touched =
+	    want_numvfs != (unsigned)n->numvfs || holders(next, n->addr, who, sizeof(who));
 
 	if (touched && n->management) {
 		policy_diag_add(d, POLICY_ERROR, pf->mark,
-				"pf %s: %s carries the host's management path (%s); vfmgr will not "
-				"change it (mark the pf management: true, or pick another device)",
-				pf->name.value, n->addr, n->management_why);
+		                "pf %s: %s carries the host's management path (%s); vfmgr will not "
+		                "change it (mark the pf management: true, or pick another device)",
+		                pf->name.value, n->addr, n->management_why);
 		return -EINVAL;
 	}
 	if (!n->sriov_capable && want_numvfs > 0) {
-		policy_diag_add(d, POLICY_ERROR, pf->numvfs.mark, "pf %s: %s has no SR-IOV capability",
-				pf->name.value, n->addr);
+		policy_diag_add(d, POLICY_ERROR, pf->numvfs.mark,
+		                "pf %s: %s has no SR-IOV capability", pf->name.value, n->addr);
 		return -EINVAL;
 	}
 	if (n->totalvfs >= 0 && want_numvfs > (unsigned)n->totalvfs) {
 		policy_diag_add(d, POLICY_ERROR, pf->numvfs.mark,
-				"pf %s: numvfs %u is more than %s supports (sriov_totalvfs %d)",
-				pf->name.value, want_numvfs, n->addr, n->totalvfs);
+		                "pf %s: numvfs %u is more than %s supports (sriov_totalvfs %d)",
+		                pf->name.value, want_numvfs, n->addr, n->totalvfs);
 		return -EINVAL;
 	}
 	/* numvfs only goes N->0->M: every VF is destroyed, so no VM may hold one. */
-	if (n->numvfs > 0 && want_numvfs != (unsigned)n->numvfs && holders(old, n->addr, who, sizeof(who))) {
-		policy_diag_add(d, POLICY_ERROR, pf->numvfs.mark,
-				"pf %s: changing numvfs %d -> %u on %s destroys every VF, and VMs hold "
-				"VFs there: %s; release them first (vfmgr release VM)",
-				pf->name.value, n->numvfs, want_numvfs, n->addr, who);
+	if (n->numvfs > 0 && want_numvfs != (unsigned)n->numvfs &&
+	    holders(old, n->addr, who, sizeof(who))) {
+		policy_diag_add(
+		    d, POLICY_ERROR, pf->numvfs.mark,
+		    "pf %s: changing numvfs %d -> %u on %s destroys every VF, and VMs hold "
+		    "VFs there: %s; release them first (vfmgr release VM)",
+		    pf->name.value, n->numvfs, want_numvfs, n->addr, who);
 		return -EINVAL;
 	}
 	if ((want_numvfs > 0 || touched) && !nic_pf_netdev(n)) {
-		policy_diag_add(d, POLICY_ERROR, pf->mark,
-				"pf %s: %s has no network interface (driver %s) to configure VFs through",
-				pf->name.value, n->addr, n->driver[0] ? n->driver : "none");
+		policy_diag_add(
+		    d, POLICY_ERROR, pf->mark,
+		    "pf %s: %s has no network interface (driver %s) to configure VFs through",
+		    pf->name.value, n->addr, n->driver[0] ? n->driver : "none");
 		return -EINVAL;
 	}
 	return 0;
 }
 
 static int check_shares(const struct policy *p, const struct host *h, const size_t *pf_nic,
-			const struct state *next, struct policy_diags *d)
+                        const struct state *next, struct policy_diags *d)
 {
 	int r = 0;
 
@@ -254,10 +259,11 @@ static int check_shares(const struct policy *p, const struct host *h, const size
 		    pf_nic[a->pf_index] == NO_INDEX)
 			continue;
 		const struct netdev *nd = nic_pf_netdev(&h->nics[pf_nic[a->pf_index]]);
-		policy_diag_add(d, POLICY_ERROR, nic->shares.mark,
-				"vm %s nic %u: shares need the link speed of %s (%s), which is unknown "
-				"(link down?)",
-				a->vm, a->nic, a->pf_addr, nd ? nd->name : "no interface");
+		policy_diag_add(
+		    d, POLICY_ERROR, nic->shares.mark,
+		    "vm %s nic %u: shares need the link speed of %s (%s), which is unknown "
+		    "(link down?)",
+		    a->vm, a->nic, a->pf_addr, nd ? nd->name : "no interface");
 		r = -EINVAL;
 	}
 	return r;
@@ -273,7 +279,7 @@ static int cmp_pf_order(const void *a, const void *b)
 }
 
 int plan_build(const struct policy *p, const struct host *h, const struct state *old,
-	       struct plan *out, struct policy_diags *d, unsigned flags)
+               struct plan *out, struct policy_diags *d, unsigned flags)
 {
 	bool absent_ok = flags & PLAN_ALLOW_ABSENT;
 	size_t *pf_nic = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*pf_nic));
@@ -296,7 +302,7 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 	for (size_t i = 0; i < p->n_pfs; i++)
 		if (pf_nic[i] != NO_INDEX)
 			numvfs[i] = p->pfs[i].numvfs.set ? p->pfs[i].numvfs.value
-							 : (unsigned)h->nics[pf_nic[i]].numvfs;
+			                                 : (unsigned)h->nics[pf_nic[i]].numvfs;
 	/* A PF passed through whole has no VFs: the kernel destroys them when it leaves igb. */
 	for (size_t v = 0; v < p->n_vms; v++)
 		for (size_t k = 0; k < p->vms[v].n_passthrough; k++) {
@@ -322,7 +328,7 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 			continue;
 		bad |= check_pf(&p->pfs[i], &h->nics[pf_nic[i]], numvfs[i], &old_by, &next_by, d);
 		bad |= plan_rss_pf(&p->pfs[i], &h->nics[pf_nic[i]],
-				   numvfs[i] != (unsigned)h->nics[pf_nic[i]].numvfs, old, NULL, d);
+		                   numvfs[i] != (unsigned)h->nics[pf_nic[i]].numvfs, old, NULL, d);
 	}
 	if (bad) {
 		r = -EINVAL;
@@ -346,7 +352,8 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 			continue;
 		if (changes) {
 			struct plan_action *a = plan_new_action(out, PLAN_SET_NUMVFS, n);
-			if (!a || (n->rss && n->rss->err == 0 && !(a->rss = calloc(1, sizeof(*a->rss))))) {
+			if (!a || (n->rss && n->rss->err == 0 &&
+			           !(a->rss = calloc(1, sizeof(*a->rss))))) {
 				r = -ENOMEM;
 				break;
 			}
@@ -391,7 +398,8 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
 	for (size_t i = 0; i < old->n_pts; i++) {
 		if (strcmp(old->pts[i].vm, vm) == 0)
 			continue;
-		struct state_pt *t = ARRAY_APPEND(out->next.pts, out->next.n_pts, out->next.cap_pts);
+		struct state_pt *t =
+		    ARRAY_APPEND(out->next.pts, out->next.n_pts, out->next.cap_pts);
 		if (!t) {
 			plan_free(out);
 			return -ENOMEM;
@@ -401,7 +409,7 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
 	/* RSS keys are the host's, not the VM's: kept as they were. */
 	for (size_t i = 0; i < old->n_keys && r == 0; i++)
 		r = state_set_rss_key(&out->next, old->keys[i].addr, old->keys[i].key,
-				      old->keys[i].len);
+		                      old->keys[i].len);
 	if (r == 0)
 		r = plan_vfio_restores(h, old, out);
 	struct by_pf old_by = {0}, next_by = {0};
@@ -496,7 +504,8 @@ int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm
 	}
 	/* No RSS step is kept, so the RSS keys on record stay those of old. */
 	for (size_t i = 0; i < old->n_keys; i++)
-		if (state_set_rss_key(&next, old->keys[i].addr, old->keys[i].key, old->keys[i].len) < 0)
+		if (state_set_rss_key(&next, old->keys[i].addr, old->keys[i].key,
+		                      old->keys[i].len) < 0)
 			goto nomem;
 	state_sort(&next);
 	state_free(&pl->next);

@@ -30,7 +30,7 @@ struct plan_rss {
 	 * other maxima (igb: 8 combined channels without VFs, 2 with), so apply re-reads the
 	 * interface, re-checks the request and recomputes the table before writing. */
 	bool recheck;
-	struct rss_spec spec;   /* the request; spec.channels is the resolved count */
+	struct rss_spec spec;          /* the request; spec.channels is the resolved count */
 	uint32_t table[RSS_INDIR_MAX]; /* TABLE: for the queues there will be */
 	char want[96], was[96];        /* TABLE: "equal 4", "weights 1 2 1 0" */
 	uint32_t key_len;              /* KEY: bytes in spec.key_bytes, or the driver's size */
@@ -44,8 +44,8 @@ struct plan_rss {
 struct plan_vf {
 	struct vf_write want; /* want.attrs: the groups to write */
 	struct vf_config have;
-	bool have_known;      /* false: made by an earlier step (apply reads it then) */
-	bool unverified;      /* the kernel's VF list was cut short: written unconditionally */
+	bool have_known; /* false: made by an earlier step (apply reads it then) */
+	bool unverified; /* the kernel's VF list was cut short: written unconditionally */
 	char owner[STATE_NAME_LEN + 16]; /* "web01 nic 0" or "released from web01" */
 	char vm[STATE_NAME_LEN];
 };
@@ -57,7 +57,7 @@ struct plan_action {
 	char ifname[IF_NAMESIZE];
 	char driver[DRIVER_LEN];
 	int ifindex;
-	unsigned from, to; /* PLAN_SET_NUMVFS */
+	unsigned from, to;   /* PLAN_SET_NUMVFS */
 	struct plan_vf *vfs; /* PLAN_SET_VFS, by ascending VF index */
 	size_t n_vfs, cap_vfs;
 	/* PLAN_VFIO_*: the device; a VF made earlier in the plan has no address yet and is
@@ -83,35 +83,35 @@ struct plan_action *plan_new_action(struct plan *pl, enum plan_kind kind, const 
 /* Resolves each policy PF to the one host device its match selects; NO_INDEX entries get an
  * error in diags (no device, or several). out has p->n_pfs entries. */
 int pfmatch_resolve(const struct policy *p, const struct host *h, size_t *out,
-		    struct policy_diags *diags, bool allow_absent);
+                    struct policy_diags *diags, bool allow_absent);
 
 /* Decides which VF each VM NIC gets: kept from the old state where still valid, else the
  * lowest free VF on the best PF (the VM's NUMA node first). */
 int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_nic,
-		 const unsigned *numvfs, const struct state *old, struct state *next,
-		 struct policy_diags *diags, bool allow_absent);
+                 const unsigned *numvfs, const struct state *old, struct state *next,
+                 struct policy_diags *diags, bool allow_absent);
 
 /* Functions leaving their VM go back to the driver they had (first in a plan). */
 int plan_vfio_restores(const struct host *h, const struct state *old, struct plan *pl);
 /* Functions going to VMs are bound to vfio-pci (last in a plan), with the checks that keep
  * it safe: an IOMMU, and whole IOMMU groups. */
 int plan_vfio_binds(const struct policy *p, const struct host *h, struct plan *pl,
-		    struct policy_diags *d);
+                    struct policy_diags *d);
 /* The devices a VM's passthrough list names, recorded in next (driver_before from h). */
 int plan_passthrough_state(const struct policy *p, const struct host *h, const size_t *pf_nic,
-			   const struct state *old, struct state *next, struct policy_diags *d,
-			   bool allow_absent);
+                           const struct state *old, struct state *next, struct policy_diags *d,
+                           bool allow_absent);
 
 /* The RSS steps one PF's rss: block needs (none when converged), checked against the snapshot
  * before anything is planned: a request the driver cannot take is an error in d at the
  * policy's line. numvfs_changes: an earlier step changes the PF's VF count. With pl NULL it only
  * checks. The management device is refused like any other change to it. */
 int plan_rss_pf(const struct policy_pf *pf, const struct nic *n, bool numvfs_changes,
-		const struct state *old, struct plan *pl, struct policy_diags *d);
+                const struct state *old, struct plan *pl, struct policy_diags *d);
 /* The table a request gives for a device that will have nqueues receive queues: the same
  * function at plan time and, for a rechecked step, at apply time. why gets the reason. */
 int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_t nqueues,
-		   uint32_t *table, char *why, size_t size);
+                   uint32_t *table, char *why, size_t size);
 
 /* A policy PF that matches no device is a warning, not an error: the plan covers the PFs
  * that are there and keeps the absent ones' allocations as they are (the daemon, while a NIC
@@ -120,7 +120,7 @@ int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_
 
 /* 0 with the plan, -EINVAL with errors in diags (nothing to apply then), -ENOMEM. */
 int plan_build(const struct policy *p, const struct host *h, const struct state *old,
-	       struct plan *out, struct policy_diags *diags, unsigned flags);
+               struct plan *out, struct policy_diags *diags, unsigned flags);
 /* Gives one VM's VFs back: their saved settings restored, their allocations dropped. */
 int plan_release(const struct host *h, const struct state *old, const char *vm, struct plan *out);
 /* Keeps only what concerns one VM (its VFs, their PFs' VF counts, its devices); the next

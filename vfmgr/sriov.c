@@ -54,7 +54,7 @@ static int wait_for_vfs(const char *addr, unsigned n)
 			if (tty)
 				fputc('\n', stderr);
 			log_error("%s: only %u of %u VFs appeared within %d s", addr, seen, n,
-				  VF_WAIT_SECONDS);
+			          VF_WAIT_SECONDS);
 			return -ETIMEDOUT;
 		}
 		usleep(20000);
@@ -93,8 +93,8 @@ static void wait_link(const char *addr, const char *ifname)
 	while (!link_up(ifname)) {
 		if (now() - start > LINK_WAIT_SECONDS) {
 			log_warn("%s (%s): link still down %d s after changing numvfs; VF rate "
-				 "limits may be refused until it is up",
-				 addr, ifname, LINK_WAIT_SECONDS);
+			         "limits may be refused until it is up",
+			         addr, ifname, LINK_WAIT_SECONDS);
 			return;
 		}
 		usleep(50000);
@@ -102,7 +102,7 @@ static void wait_link(const char *addr, const char *ifname)
 }
 
 int sriov_set_numvfs(enum nic_bus bus, const char *addr, const char *ifname, unsigned from,
-		     unsigned to)
+                     unsigned to)
 {
 	bool was_up = link_up(ifname);
 	int r;

@@ -8,7 +8,7 @@
  * may be NULL) was up, until it is up again. The kernel only goes N->0->M, so a change between
  * two non-zero counts passes through 0. */
 int sriov_set_numvfs(enum nic_bus bus, const char *addr, const char *ifname, unsigned from,
-		     unsigned to);
+                     unsigned to);
 int sriov_read_numvfs(enum nic_bus bus, const char *addr, unsigned *out);
 
 #endif

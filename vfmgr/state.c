@@ -177,8 +177,8 @@ static json_t *keys_to_json(const struct state *s)
 
 	for (size_t i = 0; a && i < s->n_keys; i++) {
 		key_to_hex(s->keys[i].key, s->keys[i].len, hex);
-		if (json_array_append_new(a, json_pack("{s:s, s:s}", "address", s->keys[i].addr,
-						       "key", hex)) < 0) {
+		if (json_array_append_new(
+		        a, json_pack("{s:s, s:s}", "address", s->keys[i].addr, "key", hex)) < 0) {
 			json_decref(a);
 			return NULL;
 		}
@@ -203,7 +203,7 @@ static int keys_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 		if (!k)
 			return -ENOMEM;
 		if (json_unpack_ex(el, &je, JSON_STRICT, "{s:s, s:s}", "address", &addr, "key",
-				   &hex) < 0) {
+		                   &hex) < 0) {
 			snprintf(err, errsize, "rss_keys %zu: %s", i, je.text);
 			return -EINVAL;
 		}
@@ -225,11 +225,11 @@ static json_t *vfcfg_to_json(const struct vf_config *c)
 	char mac[MAC_STR_LEN];
 
 	format_mac(c->mac, mac);
-	return json_pack("{s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:i, s:s}", "mac", mac, "vlan", c->vlan,
-			 "qos", c->qos, "proto", c->proto == VF_PROTO_8021AD ? "802.1ad" : "802.1Q",
-			 "min_tx_rate", (int)c->min_rate, "max_tx_rate", (int)c->max_rate,
-			 "spoofchk", c->spoofchk, "trust", c->trust, "link_state",
-			 vf_link_state_name(c->link_state));
+	return json_pack("{s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:i, s:s}", "mac", mac, "vlan",
+	                 c->vlan, "qos", c->qos, "proto",
+	                 c->proto == VF_PROTO_8021AD ? "802.1ad" : "802.1Q", "min_tx_rate",
+	                 (int)c->min_rate, "max_tx_rate", (int)c->max_rate, "spoofchk", c->spoofchk,
+	                 "trust", c->trust, "link_state", vf_link_state_name(c->link_state));
 }
 
 bool state_equal(const struct state *a, const struct state *b)
@@ -248,14 +248,13 @@ json_t *state_to_json(const struct state *s)
 
 	for (size_t i = 0; a && i < s->n; i++) {
 		const struct state_alloc *al = &s->allocs[i];
-		json_t *o = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:b, s:b, s:o}",
-				      "vm", al->vm, "nic", al->nic, "leg", al->leg, "network",
-				      al->network, "pf", al->pf, "pf_address", al->pf_addr, "vf", al->vf,
-				      "vf_address", al->vf_addr, "saved",
-				      al->saved_known ? vfcfg_to_json(&al->saved) : json_null(),
-				      "want", vfcfg_to_json(&al->want), "vfio", al->vfio, "migratable",
-				      al->migratable, "driver_before",
-				      driver_json(al->driver_known, al->driver_before));
+		json_t *o = json_pack(
+		    "{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:b, s:b, s:o}", "vm",
+		    al->vm, "nic", al->nic, "leg", al->leg, "network", al->network, "pf", al->pf,
+		    "pf_address", al->pf_addr, "vf", al->vf, "vf_address", al->vf_addr, "saved",
+		    al->saved_known ? vfcfg_to_json(&al->saved) : json_null(), "want",
+		    vfcfg_to_json(&al->want), "vfio", al->vfio, "migratable", al->migratable,
+		    "driver_before", driver_json(al->driver_known, al->driver_before));
 		if (!o || json_array_append_new(a, o) < 0) {
 			json_decref(a);
 			return NULL;
@@ -265,8 +264,8 @@ json_t *state_to_json(const struct state *s)
 	for (size_t i = 0; pts && i < s->n_pts; i++) {
 		const struct state_pt *pt = &s->pts[i];
 		json_t *o = json_pack("{s:s, s:i, s:s, s:o}", "vm", pt->vm, "index", pt->index,
-				      "address", pt->addr, "driver_before",
-				      driver_json(pt->driver_known, pt->driver_before));
+		                      "address", pt->addr, "driver_before",
+		                      driver_json(pt->driver_known, pt->driver_before));
 		if (!o || json_array_append_new(pts, o) < 0) {
 			json_decref(pts);
 			pts = NULL;
@@ -278,7 +277,7 @@ json_t *state_to_json(const struct state *s)
 		return NULL;
 	}
 	json_t *o = json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "allocations", a,
-			      "passthrough", pts);
+	                      "passthrough", pts);
 	/* Only written when there is one, so files without random keys stay as they were. */
 	if (o && s->n_keys && json_object_set_new(o, "rss_keys", keys_to_json(s)) < 0) {
 		json_decref(o);
@@ -302,10 +301,10 @@ static int vfcfg_from_json(json_t *j, struct vf_config *c, char *err, size_t err
 	json_error_t je;
 	int l;
 
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:s}", "mac",
-			   &mac, "vlan", &vlan, "qos", &qos, "proto", &proto, "min_tx_rate", &minr,
-			   "max_tx_rate", &maxr, "spoofchk", &spoof, "trust", &trust, "link_state",
-			   &ls) < 0) {
+	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:s}",
+	                   "mac", &mac, "vlan", &vlan, "qos", &qos, "proto", &proto, "min_tx_rate",
+	                   &minr, "max_tx_rate", &maxr, "spoofchk", &spoof, "trust", &trust,
+	                   "link_state", &ls) < 0) {
 		snprintf(err, errsize, "%s", je.text);
 		return -EINVAL;
 	}
@@ -330,7 +329,7 @@ static int vfcfg_from_json(json_t *j, struct vf_config *c, char *err, size_t err
 }
 
 static int driver_from_json(json_t *j, bool *known, char *buf, size_t size, char *err,
-			    size_t errsize)
+                            size_t errsize)
 {
 	*known = !json_is_null(j);
 	if (!*known)
@@ -350,7 +349,7 @@ static int pt_from_json(json_t *j, struct state_pt *pt, char *err, size_t errsiz
 	json_error_t je;
 
 	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:I, s:s, s:o}", "vm", &vm, "index", &index,
-			   "address", &addr, "driver_before", &drv) < 0) {
+	                   "address", &addr, "driver_before", &drv) < 0) {
 		snprintf(err, errsize, "%s", je.text);
 		return -EINVAL;
 	}
@@ -361,7 +360,7 @@ static int pt_from_json(json_t *j, struct state_pt *pt, char *err, size_t errsiz
 	}
 	pt->index = (unsigned)index;
 	return driver_from_json(drv, &pt->driver_known, pt->driver_before,
-				sizeof(pt->driver_before), err, errsize);
+	                        sizeof(pt->driver_before), err, errsize);
 }
 
 static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t errsize)
@@ -374,10 +373,11 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 	int r;
 
 	if (json_unpack_ex(j, &je, JSON_STRICT,
-			   "{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:b, s:b, s:o}", "vm",
-			   &vm, "nic", &nic, "leg", &leg, "network", &net, "pf", &pf, "pf_address",
-			   &pfa, "vf", &vf, "vf_address", &vfa, "saved", &saved, "want", &want, "vfio",
-			   &vfio, "migratable", &migratable, "driver_before", &drv) < 0) {
+	                   "{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:b, s:b, s:o}",
+	                   "vm", &vm, "nic", &nic, "leg", &leg, "network", &net, "pf", &pf,
+	                   "pf_address", &pfa, "vf", &vf, "vf_address", &vfa, "saved", &saved,
+	                   "want", &want, "vfio", &vfio, "migratable", &migratable, "driver_before",
+	                   &drv) < 0) {
 		snprintf(err, errsize, "%s", je.text);
 		return -EINVAL;
 	}
@@ -385,8 +385,10 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 		snprintf(err, errsize, "nic, leg or vf out of range");
 		return -EINVAL;
 	}
-	if (str_copy(a->vm, sizeof(a->vm), vm) < 0 || str_copy(a->network, sizeof(a->network), net) < 0 ||
-	    str_copy(a->pf, sizeof(a->pf), pf) < 0 || str_copy(a->pf_addr, sizeof(a->pf_addr), pfa) < 0 ||
+	if (str_copy(a->vm, sizeof(a->vm), vm) < 0 ||
+	    str_copy(a->network, sizeof(a->network), net) < 0 ||
+	    str_copy(a->pf, sizeof(a->pf), pf) < 0 ||
+	    str_copy(a->pf_addr, sizeof(a->pf_addr), pfa) < 0 ||
 	    str_copy(a->vf_addr, sizeof(a->vf_addr), vfa) < 0) {
 		snprintf(err, errsize, "a name is too long");
 		return -EINVAL;
@@ -396,8 +398,8 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 	a->vf = (unsigned)vf;
 	a->vfio = vfio;
 	a->migratable = migratable;
-	r = driver_from_json(drv, &a->driver_known, a->driver_before, sizeof(a->driver_before),
-			     err, errsize);
+	r = driver_from_json(drv, &a->driver_known, a->driver_before, sizeof(a->driver_before), err,
+	                     errsize);
 	if (r < 0)
 		return r;
 	a->saved_known = !json_is_null(saved);
@@ -420,7 +422,7 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 
 	memset(s, 0, sizeof(*s));
 	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:I, s:o, s:o, s?o}", "version", &version,
-			   "allocations", &allocs, "passthrough", &pts, "rss_keys", &keys) < 0) {
+	                   "allocations", &allocs, "passthrough", &pts, "rss_keys", &keys) < 0) {
 		snprintf(err, errsize, "%s", je.text);
 		return -EINVAL;
 	}
@@ -474,7 +476,8 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 	for (i = 1; i < s->n; i++) {
 		const struct state_alloc *a = &s->allocs[i];
 		if (state_alloc_cmp(a, a - 1) == 0) {
-			snprintf(err, errsize, "vm %s nic %u leg %u appears twice", a->vm, a->nic, a->leg);
+			snprintf(err, errsize, "vm %s nic %u leg %u appears twice", a->vm, a->nic,
+			         a->leg);
 			state_free(s);
 			return -EINVAL;
 		}
@@ -494,15 +497,17 @@ int state_load(const char *path, struct state *s)
 		return 0;
 	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
-		log_error("%s:%d:%d: state file is not valid JSON: %s (see vfmgr(8), STATE FILE, to "
-			  "rebuild it)",
-			  path, je.line, je.column, je.text);
+		log_error(
+		    "%s:%d:%d: state file is not valid JSON: %s (see vfmgr(8), STATE FILE, to "
+		    "rebuild it)",
+		    path, je.line, je.column, je.text);
 		return -EINVAL;
 	}
 	r = state_from_json(j, s, err, sizeof(err));
 	json_decref(j);
 	if (r < 0)
-		log_error("%s: bad state file: %s (see vfmgr(8), STATE FILE, to rebuild it)", path, err);
+		log_error("%s: bad state file: %s (see vfmgr(8), STATE FILE, to rebuild it)", path,
+		          err);
 	return r;
 }
 

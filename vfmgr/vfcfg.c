@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-unsigned vf_config_diff(const struct vf_config *have, const struct vf_config *want,
-			unsigned groups)
+unsigned vf_config_diff(const struct vf_config *have, const struct vf_config *want, unsigned groups)
 {
 	unsigned d = 0;
 

@@ -35,7 +35,7 @@ struct vf_config {
 /* The groups in which a and b differ. A group the driver does not report in `have`
  * (spoofchk/trust -1) counts as different, so it is written rather than assumed. */
 unsigned vf_config_diff(const struct vf_config *have, const struct vf_config *want,
-			unsigned groups);
+                        unsigned groups);
 /* The first group (in kernel order) set in mask; 0 when mask is empty. */
 unsigned vf_attr_first(unsigned mask);
 const char *vf_attr_name(unsigned attr);

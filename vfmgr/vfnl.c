@@ -92,7 +92,8 @@ void pf_vfs_free(struct pf_vfs *p)
 
 static void parse_vf_vlan(struct nlattr **t, struct vf_config *c)
 {
-	const struct ifla_vf_vlan *v = t[IFLA_VF_VLAN] ? ATTR_AS(t[IFLA_VF_VLAN], struct ifla_vf_vlan) : NULL;
+	const struct ifla_vf_vlan *v =
+	    t[IFLA_VF_VLAN] ? ATTR_AS(t[IFLA_VF_VLAN], struct ifla_vf_vlan) : NULL;
 
 	c->proto = VF_PROTO_8021Q;
 	if (v) {
@@ -140,7 +141,8 @@ static int parse_vf_info(struct nlattr *info, struct vf_config *c)
 	}
 	c->spoofchk = -1;
 	if (t[IFLA_VF_SPOOFCHK]) {
-		const struct ifla_vf_spoofchk *s = ATTR_AS(t[IFLA_VF_SPOOFCHK], struct ifla_vf_spoofchk);
+		const struct ifla_vf_spoofchk *s =
+		    ATTR_AS(t[IFLA_VF_SPOOFCHK], struct ifla_vf_spoofchk);
 		if (s && s->setting != (__u32)-1)
 			c->spoofchk = s->setting ? 1 : 0;
 	}
@@ -152,7 +154,7 @@ static int parse_vf_info(struct nlattr *info, struct vf_config *c)
 	}
 	if (t[IFLA_VF_LINK_STATE]) {
 		const struct ifla_vf_link_state *s =
-			ATTR_AS(t[IFLA_VF_LINK_STATE], struct ifla_vf_link_state);
+		    ATTR_AS(t[IFLA_VF_LINK_STATE], struct ifla_vf_link_state);
 		if (s)
 			c->link_state = (uint8_t)s->link_state;
 	}
@@ -201,7 +203,8 @@ static int on_link(struct nl_msg *msg, void *arg)
 			have_num = true;
 			out->num_vf = nla_get_u32(a);
 			out->vfs = calloc(out->num_vf ? out->num_vf : 1, sizeof(*out->vfs));
-			out->readable = calloc(out->num_vf ? out->num_vf : 1, sizeof(*out->readable));
+			out->readable =
+			    calloc(out->num_vf ? out->num_vf : 1, sizeof(*out->readable));
 			if (!out->vfs || !out->readable) {
 				nl->parse_err = -ENOMEM;
 				return NL_STOP;
@@ -296,8 +299,8 @@ static int add_vf(struct rtnl_link *link, const struct vf_write *w)
 	if (w->attrs & VF_ATTR_RATE) {
 		/* IFLA_VF_RATE always carries min and max: the caller passes both. */
 		struct nl_vf_rate rate = {.api = RTNL_LINK_VF_RATE_API_NEW,
-					  .min_tx_rate = c->min_rate,
-					  .max_tx_rate = c->max_rate};
+		                          .min_tx_rate = c->min_rate,
+		                          .max_tx_rate = c->max_rate};
 		rtnl_link_vf_set_rate(vf, &rate);
 	}
 	if (w->attrs & VF_ATTR_SPOOFCHK)
@@ -315,7 +318,8 @@ out:
 /* libnl swallows failed puts (a too-small message just loses VFs): count what was built. */
 static int count_built_vfs(struct nl_msg *msg)
 {
-	struct nlattr *list = nlmsg_find_attr(nlmsg_hdr(msg), sizeof(struct ifinfomsg), IFLA_VFINFO_LIST);
+	struct nlattr *list =
+	    nlmsg_find_attr(nlmsg_hdr(msg), sizeof(struct ifinfomsg), IFLA_VFINFO_LIST);
 	struct nlattr *i;
 	int rem, n = 0;
 

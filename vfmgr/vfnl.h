@@ -12,10 +12,10 @@ struct vfnl;
 
 /* What one RTM_GETLINK told about a PF's VFs. */
 struct pf_vfs {
-	unsigned num_vf;          /* IFLA_NUM_VF */
-	unsigned n_read;          /* entries read whole */
-	struct vf_config *vfs;    /* num_vf entries, by VF index */
-	bool *readable;           /* num_vf flags: false = lost to a truncated list */
+	unsigned num_vf;       /* IFLA_NUM_VF */
+	unsigned n_read;       /* entries read whole */
+	struct vf_config *vfs; /* num_vf entries, by VF index */
+	bool *readable;        /* num_vf flags: false = lost to a truncated list */
 };
 
 struct vf_write {

@@ -14,18 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const lab_policy = "version: 1\n"
-				      "pfs:\n"
-				      "  - { name: a, match: { pci: \"0000:01:00.0\" }, switch: tor-a, numvfs: 4 }\n"
-				      "  - { name: b, match: { pci: \"0000:02:00.0\" }, switch: tor-b, numvfs: 4 }\n"
-				      "networks:\n"
-				      "  - { name: prod, vlan: 100, class: vm, pfs: [a, b] }\n"
-				      "  - { name: back, vlan: 200, class: vm, pfs: [a] }\n"
-				      "vms:\n"
-				      "  - name: web\n"
-				      "    nics: [ { network: prod, redundant: true } ]\n"
-				      "  - name: db\n"
-				      "    nics: [ { network: back, mac: \"52:54:00:00:02:01\" } ]\n";
+static const char *const lab_policy =
+    "version: 1\n"
+    "pfs:\n"
+    "  - { name: a, match: { pci: \"0000:01:00.0\" }, switch: tor-a, numvfs: 4 }\n"
+    "  - { name: b, match: { pci: \"0000:02:00.0\" }, switch: tor-b, numvfs: 4 }\n"
+    "networks:\n"
+    "  - { name: prod, vlan: 100, class: vm, pfs: [a, b] }\n"
+    "  - { name: back, vlan: 200, class: vm, pfs: [a] }\n"
+    "vms:\n"
+    "  - name: web\n"
+    "    nics: [ { network: prod, redundant: true } ]\n"
+    "  - name: db\n"
+    "    nics: [ { network: back, mac: \"52:54:00:00:02:01\" } ]\n";
 
 static struct policy *parse(const char *text)
 {
@@ -35,7 +36,8 @@ static struct policy *parse(const char *text)
 	policy_diags_init(&d);
 	int r = policy_parse_buffer("test.yaml", text, strlen(text), &p, &d);
 	for (size_t i = 0; i < d.n; i++)
-		print_message("diag %u:%u: %s\n", d.items[i].line, d.items[i].col, d.items[i].message);
+		print_message("diag %u:%u: %s\n", d.items[i].line, d.items[i].col,
+		              d.items[i].message);
 	policy_diags_free(&d);
 	assert_int_equal(r, 0);
 	return p;
@@ -94,8 +96,8 @@ static void converge(struct host *h, struct state *s)
 		size_t n = host_find_nic(h, s->allocs[i].pf_addr);
 		assert_int_not_equal(n, NO_INDEX);
 		h->nics[n].vf_settings.vfs[s->allocs[i].vf] = s->allocs[i].want;
-		snprintf(s->allocs[i].vf_addr, sizeof(s->allocs[i].vf_addr), "0000:0%zu:10.%u", n + 1,
-			 s->allocs[i].vf);
+		snprintf(s->allocs[i].vf_addr, sizeof(s->allocs[i].vf_addr), "0000:0%zu:10.%u",
+		         n + 1, s->allocs[i].vf);
 		if (host_find_nic(h, s->allocs[i].vf_addr) != NO_INDEX)
 			continue;
 		s->allocs[i].driver_known = true;
@@ -267,7 +269,7 @@ static void test_allocation_is_stable_when_a_vm_is_added_in_front(void **state)
 
 	/* A new VM listed first would take VF 0 of PF a if allocation went by order alone. */
 	snprintf(text, sizeof(text), "%.*s  - { name: aaa, nics: [ { network: back } ] }\n%s",
-		 (int)(vms - lab_policy), lab_policy, vms);
+	         (int)(vms - lab_policy), lab_policy, vms);
 	p2 = parse(text);
 	fake_host(&h, 4);
 	policy_diags_init(&d);
@@ -300,14 +302,16 @@ static void test_management_device_is_refused(void **state)
 
 	fake_host(&h, 0);
 	h.nics[1].management = true;
-	snprintf(h.nics[1].management_why, sizeof(h.nics[1].management_why), "default route via enp2s0");
+	snprintf(h.nics[1].management_why, sizeof(h.nics[1].management_why),
+	         "default route via enp2s0");
 	policy_diags_init(&d);
 	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
-	assert_string_equal(d.items[0].message,
-			    "pf b: 0000:02:00.0 carries the host's management path (default route via "
-			    "enp2s0); vfmgr will not change it (mark the pf management: true, or pick "
-			    "another device)");
+	assert_string_equal(
+	    d.items[0].message,
+	    "pf b: 0000:02:00.0 carries the host's management path (default route via "
+	    "enp2s0); vfmgr will not change it (mark the pf management: true, or pick "
+	    "another device)");
 	assert_int_equal(d.items[0].line, 4);
 	policy_diags_free(&d);
 	host_free(&h);
@@ -393,15 +397,16 @@ static void test_generated_mac_is_stable_local_unicast(void **state)
 
 static void test_vm_numa_node_prefers_local_pf(void **state)
 {
-	static const char *const text = "version: 1\n"
-					"pfs:\n"
-					"  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 4 }\n"
-					"  - { name: b, match: { pci: \"0000:02:00.0\" }, numvfs: 4 }\n"
-					"networks:\n"
-					"  - { name: prod, vlan: 100, class: vm, pfs: [a, b] }\n"
-					"vms:\n"
-					"  - { name: n1, numa-node: 1, nics: [ { network: prod } ] }\n"
-					"  - { name: n0, numa-node: 0, nics: [ { network: prod } ] }\n";
+	static const char *const text =
+	    "version: 1\n"
+	    "pfs:\n"
+	    "  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 4 }\n"
+	    "  - { name: b, match: { pci: \"0000:02:00.0\" }, numvfs: 4 }\n"
+	    "networks:\n"
+	    "  - { name: prod, vlan: 100, class: vm, pfs: [a, b] }\n"
+	    "vms:\n"
+	    "  - { name: n1, numa-node: 1, nics: [ { network: prod } ] }\n"
+	    "  - { name: n0, numa-node: 0, nics: [ { network: prod } ] }\n";
 	struct policy *p = parse(text);
 	struct host h;
 	struct state empty = {0};
@@ -434,7 +439,8 @@ static void test_no_iommu_refuses_passthrough(void **state)
 	policy_diags_init(&d);
 	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
-	assert_non_null(strstr(d.items[0].message, "boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)"));
+	assert_non_null(
+	    strstr(d.items[0].message, "boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)"));
 	policy_diags_free(&d);
 	host_free(&h);
 	policy_free(p);
@@ -442,14 +448,15 @@ static void test_no_iommu_refuses_passthrough(void **state)
 
 static void test_kernel_vf_driver_needs_no_iommu(void **state)
 {
-	static const char *const text = "version: 1\n"
-					"defaults: { vf-driver: kernel }\n"
-					"pfs:\n"
-					"  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 2 }\n"
-					"networks:\n"
-					"  - { name: prod, vlan: 100, class: vm, pfs: [a] }\n"
-					"vms:\n"
-					"  - { name: k, nics: [ { network: prod } ] }\n";
+	static const char *const text =
+	    "version: 1\n"
+	    "defaults: { vf-driver: kernel }\n"
+	    "pfs:\n"
+	    "  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 2 }\n"
+	    "networks:\n"
+	    "  - { name: prod, vlan: 100, class: vm, pfs: [a] }\n"
+	    "vms:\n"
+	    "  - { name: k, nics: [ { network: prod } ] }\n";
 	struct policy *p = parse(text);
 	struct host h;
 	struct state empty = {0};
@@ -468,15 +475,16 @@ static void test_kernel_vf_driver_needs_no_iommu(void **state)
 	policy_free(p);
 }
 
-static const char *const pt_policy = "version: 1\n"
-				     "pfs:\n"
-				     "  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 2 }\n"
-				     "  - { name: b, match: { pci: \"0000:02:00.0\" } }\n"
-				     "networks:\n"
-				     "  - { name: prod, vlan: 100, class: vm, pfs: [a] }\n"
-				     "vms:\n"
-				     "  - { name: vm1, nics: [ { network: prod } ] }\n"
-				     "  - { name: vm2, passthrough: [ { pf: b } ] }\n";
+static const char *const pt_policy =
+    "version: 1\n"
+    "pfs:\n"
+    "  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 2 }\n"
+    "  - { name: b, match: { pci: \"0000:02:00.0\" } }\n"
+    "networks:\n"
+    "  - { name: prod, vlan: 100, class: vm, pfs: [a] }\n"
+    "vms:\n"
+    "  - { name: vm1, nics: [ { network: prod } ] }\n"
+    "  - { name: vm2, passthrough: [ { pf: b } ] }\n";
 
 static void test_whole_pf_passthrough_destroys_its_vfs_first(void **state)
 {
@@ -498,7 +506,8 @@ static void test_whole_pf_passthrough_destroys_its_vfs_first(void **state)
 	assert_string_equal(last->vm, "vm2");
 	int zero = -1;
 	for (size_t i = 0; i < pl.n; i++)
-		if (pl.actions[i].kind == PLAN_SET_NUMVFS && !strcmp(pl.actions[i].addr, "0000:02:00.0"))
+		if (pl.actions[i].kind == PLAN_SET_NUMVFS &&
+		    !strcmp(pl.actions[i].addr, "0000:02:00.0"))
 			zero = (int)pl.actions[i].to;
 	assert_int_equal(zero, 0);
 	assert_int_equal(pl.next.n_pts, 1);
@@ -527,9 +536,10 @@ static void test_group_shared_with_host_driver_is_refused(void **state)
 	policy_diags_init(&d);
 	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
-	assert_string_equal(d.items[0].message,
-			    "vm vm2: 0000:02:00.0 shares IOMMU group 8 with 0000:02:00.1, which stays "
-			    "bound to ahci on the host; a group goes to a VM whole or not at all");
+	assert_string_equal(
+	    d.items[0].message,
+	    "vm vm2: 0000:02:00.0 shares IOMMU group 8 with 0000:02:00.1, which stays "
+	    "bound to ahci on the host; a group goes to a VM whole or not at all");
 	/* A bridge in the group, or a driverless member, is fine. */
 	h.nics[1].group_peers[0].bridge = true;
 	policy_diags_free(&d);
@@ -555,9 +565,10 @@ static void test_management_device_is_never_passed_through(void **state)
 	strcpy(h.nics[1].management_why, "ssh session to 192.0.2.10 on enp2s0");
 	policy_diags_init(&d);
 	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
-	assert_non_null(strstr(d.items[0].message, "vm vm2: 0000:02:00.0 carries the host's management "
-						   "path (ssh session to 192.0.2.10 on enp2s0); it is "
-						   "never passed through"));
+	assert_non_null(strstr(d.items[0].message,
+	                       "vm vm2: 0000:02:00.0 carries the host's management "
+	                       "path (ssh session to 192.0.2.10 on enp2s0); it is "
+	                       "never passed through"));
 	policy_diags_free(&d);
 	host_free(&h);
 	policy_free(p);
@@ -588,7 +599,6 @@ static void test_prepare_keeps_only_one_vms_steps(void **state)
 	host_free(&h);
 	policy_free(p);
 }
-
 
 /* ---- RSS ---- */
 
@@ -627,12 +637,12 @@ static struct policy *rss_policy(const char *rss)
 	char text[1024];
 
 	snprintf(text, sizeof(text),
-		 "version: 1\n"
-		 "pfs:\n"
-		 "  - name: a\n"
-		 "    match: { pci: \"0000:01:00.0\" }\n"
-		 "    rss: %s\n",
-		 rss);
+	         "version: 1\n"
+	         "pfs:\n"
+	         "  - name: a\n"
+	         "    match: { pci: \"0000:01:00.0\" }\n"
+	         "    rss: %s\n",
+	         rss);
 	return parse(text);
 }
 
@@ -674,13 +684,13 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	assert_int_equal(pl.actions[0].rss->before.cur.combined, 8);
 	char *text = plan_text(&pl);
 	assert_string_equal(text, "+ 0000:01:00.0 rss channels combined 4 (was 8)\n"
-				  "+ 0000:01:00.0 rss table weights 1 2 1 0 (was equal 8)\n");
+	                          "+ 0000:01:00.0 rss table weights 1 2 1 0 (was equal 8)\n");
 	free(text);
 	json_t *j = plan_to_json(&pl);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "action")),
-			    "rss-channels");
+	                    "rss-channels");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "from")),
-			    "equal 8");
+	                    "equal 8");
 	json_decref(j);
 	plan_free(&pl);
 	/* igb's own default table runs in contiguous blocks: what weight 1 1 ... gives. */
@@ -703,7 +713,7 @@ static void test_rss_converged_plans_nothing(void **state)
 {
 	static const uint32_t w[] = {1, 2, 1, 0};
 	struct policy *p = rss_policy("{ channels: 4, indirection: { weights: [1, 2, 1, 0] }, "
-				      "hfunc: toeplitz, irq-affinity: local }");
+	                              "hfunc: toeplitz, irq-affinity: local }");
 	struct host h;
 	struct state empty = {0};
 	struct plan pl;
@@ -751,8 +761,9 @@ static void test_rss_channels_over_driver_maximum_refused(void **state)
 	policy_diags_init(&d);
 	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
-	assert_string_equal(d.items[0].message,
-			    "pf a: rss: igb on enp1s0 allows at most 8 combined channels, asked for 9");
+	assert_string_equal(
+	    d.items[0].message,
+	    "pf a: rss: igb on enp1s0 allows at most 8 combined channels, asked for 9");
 	assert_int_equal(d.items[0].line, 5);
 	assert_int_equal(d.items[0].col, 22); /* the 9 */
 	policy_diags_free(&d);
@@ -774,8 +785,9 @@ static void test_rss_key_refused_when_driver_hides_it(void **state)
 	policy_diags_init(&d);
 	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
-	assert_string_equal(d.items[0].message, "pf a: rss: hash key not supported by igb on enp1s0 "
-						"(the driver does not expose it)");
+	assert_string_equal(d.items[0].message,
+	                    "pf a: rss: hash key not supported by igb on enp1s0 "
+	                    "(the driver does not expose it)");
 	assert_int_equal(d.items[0].line, 5);
 	policy_diags_free(&d);
 	host_free(&h);
@@ -836,8 +848,9 @@ static void test_rss_on_management_device_refused_unless_converged(void **state)
 	policy_diags_init(&d);
 	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
 	assert_int_equal(d.n_errors, 1);
-	assert_non_null(strstr(d.items[0].message, "carries the host's management path (default "
-						   "route via enp1s0); vfmgr will not change its RSS"));
+	assert_non_null(strstr(d.items[0].message,
+	                       "carries the host's management path (default "
+	                       "route via enp1s0); vfmgr will not change its RSS"));
 	h.nics[0].rss->st.cur.combined = 4;
 	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
 	assert_int_equal(pl.n, 0);
@@ -853,11 +866,11 @@ static void test_rss_on_management_device_refused_unless_converged(void **state)
 static void test_rss_after_numvfs_change_is_rechecked_at_apply(void **state)
 {
 	static const char *const text = "version: 1\n"
-					"pfs:\n"
-					"  - name: a\n"
-					"    match: { pci: \"0000:01:00.0\" }\n"
-					"    numvfs: 2\n"
-					"    rss: { channels: 4, indirection: equal }\n";
+	                                "pfs:\n"
+	                                "  - name: a\n"
+	                                "    match: { pci: \"0000:01:00.0\" }\n"
+	                                "    numvfs: 2\n"
+	                                "    rss: { channels: 4, indirection: equal }\n";
 	struct policy *p = parse(text);
 	struct host h;
 	struct state empty = {0};
@@ -935,30 +948,30 @@ static void test_absent_pf_blocks_cli_but_not_daemon_plans(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plan_creates_vfs_on_empty_pfs),
-		cmocka_unit_test(test_redundant_pair_uses_two_switches),
-		cmocka_unit_test(test_converged_host_plans_nothing),
-		cmocka_unit_test(test_one_vlan_change_plans_one_write),
-		cmocka_unit_test(test_allocation_is_stable_when_a_vm_is_added_in_front),
-		cmocka_unit_test(test_management_device_is_refused),
-		cmocka_unit_test(test_numvfs_change_refused_while_vms_hold_vfs),
-		cmocka_unit_test(test_release_restores_saved_settings),
-		cmocka_unit_test(test_generated_mac_is_stable_local_unicast),
-		cmocka_unit_test(test_vm_numa_node_prefers_local_pf),
-		cmocka_unit_test(test_no_iommu_refuses_passthrough),
-		cmocka_unit_test(test_kernel_vf_driver_needs_no_iommu),
-		cmocka_unit_test(test_whole_pf_passthrough_destroys_its_vfs_first),
-		cmocka_unit_test(test_group_shared_with_host_driver_is_refused),
-		cmocka_unit_test(test_management_device_is_never_passed_through),
-		cmocka_unit_test(test_prepare_keeps_only_one_vms_steps),
-		cmocka_unit_test(test_absent_pf_blocks_cli_but_not_daemon_plans),
-		cmocka_unit_test(test_rss_plan_sets_channels_before_table),
-		cmocka_unit_test(test_rss_converged_plans_nothing),
-		cmocka_unit_test(test_rss_channels_over_driver_maximum_refused),
-		cmocka_unit_test(test_rss_key_refused_when_driver_hides_it),
-		cmocka_unit_test(test_rss_random_key_is_kept_while_the_pf_has_it),
-		cmocka_unit_test(test_rss_on_management_device_refused_unless_converged),
-		cmocka_unit_test(test_rss_after_numvfs_change_is_rechecked_at_apply),
+	    cmocka_unit_test(test_plan_creates_vfs_on_empty_pfs),
+	    cmocka_unit_test(test_redundant_pair_uses_two_switches),
+	    cmocka_unit_test(test_converged_host_plans_nothing),
+	    cmocka_unit_test(test_one_vlan_change_plans_one_write),
+	    cmocka_unit_test(test_allocation_is_stable_when_a_vm_is_added_in_front),
+	    cmocka_unit_test(test_management_device_is_refused),
+	    cmocka_unit_test(test_numvfs_change_refused_while_vms_hold_vfs),
+	    cmocka_unit_test(test_release_restores_saved_settings),
+	    cmocka_unit_test(test_generated_mac_is_stable_local_unicast),
+	    cmocka_unit_test(test_vm_numa_node_prefers_local_pf),
+	    cmocka_unit_test(test_no_iommu_refuses_passthrough),
+	    cmocka_unit_test(test_kernel_vf_driver_needs_no_iommu),
+	    cmocka_unit_test(test_whole_pf_passthrough_destroys_its_vfs_first),
+	    cmocka_unit_test(test_group_shared_with_host_driver_is_refused),
+	    cmocka_unit_test(test_management_device_is_never_passed_through),
+	    cmocka_unit_test(test_prepare_keeps_only_one_vms_steps),
+	    cmocka_unit_test(test_absent_pf_blocks_cli_but_not_daemon_plans),
+	    cmocka_unit_test(test_rss_plan_sets_channels_before_table),
+	    cmocka_unit_test(test_rss_converged_plans_nothing),
+	    cmocka_unit_test(test_rss_channels_over_driver_maximum_refused),
+	    cmocka_unit_test(test_rss_key_refused_when_driver_hides_it),
+	    cmocka_unit_test(test_rss_random_key_is_kept_while_the_pf_has_it),
+	    cmocka_unit_test(test_rss_on_management_device_refused_unless_converged),
+	    cmocka_unit_test(test_rss_after_numvfs_change_is_rechecked_at_apply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,8 @@ static void test_rss_key_round_trips(void **state)
 static void test_file_without_rss_keys_loads(void **state)
 {
 	json_error_t je;
-	json_t *j = json_loads("{\"version\": 1, \"allocations\": [], \"passthrough\": []}", 0, &je);
+	json_t *j =
+	    json_loads("{\"version\": 1, \"allocations\": [], \"passthrough\": []}", 0, &je);
 	struct state s;
 	char err[200];
 	(void)state;
@@ -56,9 +57,10 @@ static void test_file_without_rss_keys_loads(void **state)
 static void test_bad_rss_key_is_refused(void **state)
 {
 	json_error_t je;
-	json_t *j = json_loads("{\"version\": 1, \"allocations\": [], \"passthrough\": [], "
-	                       "\"rss_keys\": [{\"address\": \"0000:01:00.0\", \"key\": \"6d:5\"}]}",
-	                       0, &je);
+	json_t *j =
+	    json_loads("{\"version\": 1, \"allocations\": [], \"passthrough\": [], "
+	               "\"rss_keys\": [{\"address\": \"0000:01:00.0\", \"key\": \"6d:5\"}]}",
+	               0, &je);
 	struct state s;
 	char err[200];
 	(void)state;
