@@ -105,6 +105,16 @@ check_eq "prepare nfv01: $PF3 on vfio-pci" vfio-pci "$(drv $PF3)"
 check_eq "prepare nfv01: web01 untouched" 0 "$(st '[.allocations[] | select(.vm=="web01")] | length')"
 check "release nfv01 again" "$VFMGR" release nfv01
 
+# The libvirt hook: prepare on "prepare begin", release on "release end", other domains alone.
+hook=$VFMGR_TOP/contrib/libvirt-hook
+export VFMGR_POLICY=$POL
+check "hook: prepare begin nfv01" env VFMGR="$VFMGR" "$hook" nfv01 prepare begin -
+check_eq "hook: nfv01's PF on vfio-pci" vfio-pci "$(drv $PF3)"
+check "hook: an unmanaged domain is left alone" env VFMGR="$VFMGR" "$hook" otherdomain prepare begin -
+check "hook: release end nfv01" env VFMGR="$VFMGR" "$hook" nfv01 release end -
+check_eq "hook: nfv01's PF back on igb" igb "$(drv $PF3)"
+check "hook: release of an unmanaged domain is fine" env VFMGR="$VFMGR" "$hook" otherdomain release end -
+
 # Refusal: the device that carries the management path is never passed through.
 if2=$(ls /sys/bus/pci/devices/$PF2/net)
 ip addr add 192.0.2.10/24 dev "$if2"
