@@ -235,8 +235,22 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		policy_diags_free(&diags);
 		return r;
 	}
+	/* Warnings (a policy PF that is absent) are logged when they change, like errors. */
+	if (diags.n > 0) {
+		char first[512];
+		policy_diag_format(&diags, &diags.items[0], first, sizeof(first));
+		if (strcmp(first, d->last_error) != 0) {
+			char buf[1024];
+			for (size_t i = 0; i < diags.n; i++) {
+				policy_diag_format(&diags, &diags.items[i], buf, sizeof(buf));
+				log_warn("%s", buf);
+			}
+		}
+		str_copy(d->last_error, sizeof(d->last_error), first);
+	} else {
+		d->last_error[0] = '\0';
+	}
 	policy_diags_free(&diags);
-	d->last_error[0] = '\0';
 	if (pl.n == 0 && state_equal(&pl.next, &ctx->state)) {
 		log_debug("converged: nothing to change");
 		d->streak = 0;
