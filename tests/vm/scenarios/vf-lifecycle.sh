@@ -76,7 +76,8 @@ check "ip: db01 trust on" vf_field "$if1" "$vf_db" "trust on"
 # Converged: a second apply plans nothing and writes nothing (strace counts it, not vfmgr).
 check_eq "plan is empty when converged" "no changes: the host matches the policy" \
 	"$("$VFMGR" plan /tmp/rates.yaml 2>&1)"
-strace -f -o /tmp/strace.txt -e trace=sendmsg,sendto,openat,write "$VFMGR" apply /tmp/rates.yaml
+# -yy lets strace see that the socket is rtnetlink and decode the message types.
+strace -f -yy -o /tmp/strace.txt -e trace=sendmsg,sendto,openat,write "$VFMGR" apply /tmp/rates.yaml
 check_eq "converged apply sends no RTM_SETLINK" 0 "$(grep -c RTM_SETLINK /tmp/strace.txt)"
 check_eq "converged apply opens nothing for writing but its lock" 0 \
 	"$(grep -E 'O_WRONLY|O_RDWR' /tmp/strace.txt | grep -vc '/run/vfmgr/lock')"
@@ -88,7 +89,8 @@ out=$("$VFMGR" plan /tmp/vlan.yaml 2>&1)
 echo "$out"
 check_eq "plan shows exactly one change" \
 	"+ $PF1 vf $vf_db vlan 201 qos 5 (was vlan 200 qos 5)  [db01 nic 0]" "$out"
-check "apply the VLAN change" "$VFMGR" apply /tmp/vlan.yaml
+check "apply the VLAN change" strace -f -yy -o /tmp/strace-vlan.txt -e trace=sendmsg "$VFMGR" apply /tmp/vlan.yaml
+check_eq "the VLAN change is one RTM_SETLINK" 1 "$(grep -c RTM_SETLINK /tmp/strace-vlan.txt)"
 check "ip: db01 now vlan 201" vf_field "$if1" "$vf_db" "vlan 201, qos 5"
 check "ip: web01 untouched" vf_field "$if1" "$vf_web_a" "vlan 100,"
 
