@@ -96,6 +96,8 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 	r = state_load(c->state_file, &c->state);
 	if (r < 0)
 		return r;
+	/* pci.ids names are for `list`; looking them up costs more than the rest of observe. */
+	observe_pci_set_names(false);
 	r = observe_host(&c->host);
 	if (r < 0) {
 		log_error("cannot read the host's devices: %s", strerror(-r));
