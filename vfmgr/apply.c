@@ -121,6 +121,13 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo
 		}
 		n++;
 	}
+	/* A VF count changed by an earlier (possibly interrupted) run resets igb, whose link is
+	 * then down for a second; rate limits are refused until it is back. */
+	for (size_t i = 0; i < n; i++)
+		if (w[i].attrs & VF_ATTR_RATE) {
+			sriov_wait_link_if_up(a->addr, a->ifname);
+			break;
+		}
 	r = n ? vfnl_write(nl, a->ifindex, w, n) : 0;
 	if (r < 0) {
 		/* The kernel stopped at the first failing VF attribute: find it, and undo what

@@ -101,6 +101,16 @@ static void wait_link(const char *addr, const char *ifname)
 	}
 }
 
+void sriov_wait_link_if_up(const char *addr, const char *ifname)
+{
+	long flags;
+
+	if (!ifname || !ifname[0] || link_up(ifname) ||
+	    sysfs_read_long(&flags, "/sys/class/net/%s/flags", ifname) < 0 || !(flags & 1))
+		return;
+	wait_link(addr, ifname);
+}
+
 int sriov_set_numvfs(enum nic_bus bus, const char *addr, const char *ifname, unsigned from,
                      unsigned to)
 {

@@ -9,6 +9,9 @@
  * two non-zero counts passes through 0. */
 int sriov_set_numvfs(enum nic_bus bus, const char *addr, const char *ifname, unsigned from,
                      unsigned to);
+/* When ifname is administratively up but its link is not (igb after a reset), waits for the
+ * link, at most a few seconds: igb refuses VF rate limits until it is up. */
+void sriov_wait_link_if_up(const char *addr, const char *ifname);
 int sriov_read_numvfs(enum nic_bus bus, const char *addr, unsigned *out);
 
 #endif
