@@ -4,12 +4,8 @@
 #     doing the same settings (MAC, VLAN+QoS, max/min rate, spoof check, trust).
 # P2: a second apply on the converged host: its netlink and sysfs writes and its time.
 export VFMGR_STATE=/tmp/bench-state.json
-modprobe netdevsim
-echo "1 1 4" >/sys/bus/netdevsim/new_device
-udevadm settle --timeout=10
-echo 512 >/sys/kernel/debug/netdevsim/netdevsim1/max_vfs
-IF=$(ls /sys/bus/netdevsim/devices/netdevsim1/net | head -n1)
-ip link set "$IF" up
+. "$VFMGR_TOP/tests/vm/lib.sh"
+nsim_pf_up
 NUMVFS=/sys/bus/netdevsim/devices/netdevsim1/sriov_numvfs
 
 mac() { printf '02:00:00:00:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }

@@ -70,6 +70,16 @@ wait_for() {
 	return 1
 }
 
+# Creates netdevsim1 (one port) with room for 512 VFs and sets IF to its interface, up.
+nsim_pf_up() {
+	modprobe netdevsim
+	echo "1 1 4" >/sys/bus/netdevsim/new_device
+	udevadm settle --timeout=10
+	echo 512 >/sys/kernel/debug/netdevsim/netdevsim1/max_vfs
+	IF=$(ls /sys/bus/netdevsim/devices/netdevsim1/net | head -n1)
+	ip link set "$IF" up
+}
+
 # Ends the scenario: exit status says whether every check passed.
 finish() {
 	[ "$FAILED" = 0 ]

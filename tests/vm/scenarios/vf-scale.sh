@@ -5,12 +5,7 @@
 # policy says; the ones it cannot report are shown as unverified, never as wrong.
 . "$VFMGR_TOP/tests/vm/lib.sh"
 export VFMGR_STATE=/tmp/vfmgr-state.json
-modprobe netdevsim
-echo "1 1 4" >/sys/bus/netdevsim/new_device
-udevadm settle --timeout=10
-echo 512 >/sys/kernel/debug/netdevsim/netdevsim1/max_vfs
-IF=$(ls /sys/bus/netdevsim/devices/netdevsim1/net | head -n1)
-ip link set "$IF" up
+nsim_pf_up
 
 # policy N: one netdevsim PF with N VFs and N VMs with one NIC each.
 policy() {
