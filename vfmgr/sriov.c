@@ -86,14 +86,25 @@ static bool link_up(const char *ifname)
 
 /* igb resets the adapter when VFs are enabled or disabled: the PF link drops for a second or
  * so, and until it is back the driver refuses VF rate limits (EINVAL). Wait for it. */
+/* Only an explicit "down" counts: drivers without carrier reporting (netdevsim) say
+ * "unknown" and are never waited for. */
+static bool link_down(const char *ifname)
+{
+	char st[16];
+
+	return ifname && ifname[0] &&
+	       sysfs_read_str(st, sizeof(st), "/sys/class/net/%s/operstate", ifname) == 0 &&
+	       (strcmp(st, "down") == 0 || strcmp(st, "lowerlayerdown") == 0);
+}
+
 static void wait_link(const char *addr, const char *ifname)
 {
 	double start = now();
 
-	while (!link_up(ifname)) {
+	while (link_down(ifname)) {
 		if (now() - start > LINK_WAIT_SECONDS) {
-			log_warn("%s (%s): link still down %d s after changing numvfs; VF rate "
-			         "limits may be refused until it is up",
+			log_warn("%s (%s): link still down after %d s; VF rate limits may be "
+			         "refused until it is up",
 			         addr, ifname, LINK_WAIT_SECONDS);
 			return;
 		}
@@ -105,8 +116,8 @@ void sriov_wait_link_if_up(const char *addr, const char *ifname)
 {
 	long flags;
 
-	if (!ifname || !ifname[0] || link_up(ifname) ||
-	    sysfs_read_long(&flags, "/sys/class/net/%s/flags", ifname) < 0 || !(flags & 1))
+	if (!link_down(ifname) || sysfs_read_long(&flags, "/sys/class/net/%s/flags", ifname) < 0 ||
+	    !(flags & 1))
 		return;
 	wait_link(addr, ifname);
 }
