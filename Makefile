@@ -27,7 +27,7 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 endif
 
-LIB_SRCS := $(sort $(wildcard util/*.c policy/*.c rss/*.c passthrough/*.c) \
+LIB_SRCS := $(sort $(wildcard util/*.c policy/*.c rss/*.c passthrough/*.c sriov/*.c) \
 	$(filter-out vfmgr/main.c,$(wildcard vfmgr/*.c)))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test-*.c)

@@ -39,6 +39,7 @@ build_step() {
 	fi
 }
 
+step "layers" tests/layers.sh
 step "build (gcc)" build_step
 step "build (clang)" build_step CC=clang BUILD=build/clang
 step "unit tests" make -s unit

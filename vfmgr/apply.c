@@ -1,6 +1,6 @@
 #include "vfmgr/apply.h"
 #include "vfmgr/apply-rss.h"
-#include "vfmgr/sriov.h"
+#include "sriov/numvfs.h"
 #include "passthrough/iommu.h"
 #include "passthrough/vfio.h"
 #include "util/log.h"

@@ -1,5 +1,5 @@
 /* vfmgr check: parse and validate a policy without touching the host. */
-#include "vfmgr/commands.h"
+#include "vfmgr/cmd.h"
 #include "policy/policy.h"
 #include "util/log.h"
 

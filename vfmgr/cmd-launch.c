@@ -1,7 +1,7 @@
 /* vfmgr qemu-args VM / vfmgr libvirt-xml VM: how to hand a VM the devices vfmgr prepared for it,
  * from the state file. */
 #include "passthrough/launch.h"
-#include "vfmgr/commands.h"
+#include "vfmgr/cmd.h"
 #include "vfmgr/state.h"
 #include "util/array.h"
 #include "util/log.h"

@@ -1,8 +1,8 @@
 /* vfmgr list: what the host has, as vfmgr sees it. */
-#include "vfmgr/commands.h"
-#include "vfmgr/host.h"
-#include "vfmgr/list-json.h"
-#include "vfmgr/mgmt.h"
+#include "vfmgr/cmd.h"
+#include "vfmgr/observe-host.h"
+#include "vfmgr/cmd-list-json.h"
+#include "vfmgr/observe-mgmt.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/table.h"

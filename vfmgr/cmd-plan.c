@@ -1,8 +1,8 @@
 /* vfmgr plan POLICY / vfmgr apply POLICY: show, or make, the changes that converge the host. */
 #include "vfmgr/apply.h"
-#include "vfmgr/commands.h"
-#include "vfmgr/context.h"
-#include "vfmgr/ctl-client.h"
+#include "vfmgr/cmd.h"
+#include "vfmgr/cmd-context.h"
+#include "vfmgr/cmd-daemon-client.h"
 #include "util/log.h"
 
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* vfmgr prepare VM: what apply would do, for one VM only (the libvirt hook runs it before the
  * VM starts): its VFs allocated and set, its devices on vfio-pci. */
 #include "vfmgr/apply.h"
-#include "vfmgr/commands.h"
-#include "vfmgr/context.h"
+#include "vfmgr/cmd.h"
+#include "vfmgr/cmd-context.h"
 #include "util/log.h"
 
 #include <getopt.h>

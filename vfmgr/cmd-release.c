@@ -1,8 +1,8 @@
 /* vfmgr release VM: put the settings of a VM's VFs back as they were before vfmgr took them,
  * then drop the VM's allocations from the state file. */
 #include "vfmgr/apply.h"
-#include "vfmgr/commands.h"
-#include "vfmgr/context.h"
+#include "vfmgr/cmd.h"
+#include "vfmgr/cmd-context.h"
 #include "util/log.h"
 
 #include <getopt.h>

@@ -1,6 +1,6 @@
 /* vfmgr rss show|set: one interface's channels, RSS table, key, hash function and queue IRQs. */
-#include "vfmgr/commands.h"
-#include "vfmgr/rss-words.h"
+#include "vfmgr/cmd.h"
+#include "vfmgr/cmd-rss-words.h"
 #include "rss/ethtool.h"
 #include "rss/irq.h"
 #include "rss/spec.h"

@@ -1,8 +1,8 @@
 /* vfmgr status: each VM's VFs as the state file records them, with their live settings and
  * how they drifted from what vfmgr set. */
-#include "vfmgr/commands.h"
-#include "vfmgr/context.h"
-#include "vfmgr/ctl-client.h"
+#include "vfmgr/cmd.h"
+#include "vfmgr/cmd-context.h"
+#include "vfmgr/cmd-daemon-client.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/table.h"

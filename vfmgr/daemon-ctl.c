@@ -1,9 +1,9 @@
 /* The daemon's control socket: root only (mode 0600 and SO_PEERCRED), one request per
  * connection, handled to the end before the loop goes on (requests are short; a client that
  * stalls is cut off by the socket timeouts). */
-#include "vfmgr/commands.h"
-#include "vfmgr/context.h"
-#include "vfmgr/ctl-client.h"
+#include "vfmgr/cmd.h"
+#include "vfmgr/cmd-context.h"
+#include "vfmgr/cmd-daemon-client.h"
 #include "vfmgr/daemon.h"
 #include "vfmgr/plan.h"
 #include "util/cleanup.h"

@@ -1,9 +1,9 @@
 /* vfmgr daemon: one epoll loop over udev, rtnetlink, signals, the control socket and a
  * quiet-time timer. Idle means asleep in epoll_wait: no timer is armed without an event. */
 #include "vfmgr/apply.h"
-#include "vfmgr/commands.h"
-#include "vfmgr/context.h"
-#include "vfmgr/ctl-client.h"
+#include "vfmgr/cmd.h"
+#include "vfmgr/cmd-context.h"
+#include "vfmgr/cmd-daemon-client.h"
 #include "vfmgr/daemon.h"
 #include "vfmgr/plan.h"
 #include "util/array.h"

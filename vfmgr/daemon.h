@@ -4,8 +4,8 @@
 #define VFMGR_DAEMON_H
 
 #include "policy/policy.h"
-#include "vfmgr/ctl-proto.h"
-#include "vfmgr/host.h"
+#include "vfmgr/daemon-proto.h"
+#include "vfmgr/observe-host.h"
 
 #include <limits.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* vfmgr: SR-IOV VFs and VFIO passthrough for VM hosts, driven by one YAML policy. */
-#include "vfmgr/commands.h"
+#include "vfmgr/cmd.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/sysfs.h"

@@ -1,5 +1,5 @@
 /* Network interfaces, read from sysfs and attributed to the function that owns them. */
-#include "vfmgr/host.h"
+#include "vfmgr/observe-host.h"
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/strcopy.h"

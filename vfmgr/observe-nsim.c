@@ -1,6 +1,6 @@
 /* netdevsim devices: software NICs with SR-IOV VF bookkeeping but no PCI function behind them.
  * They stand in for PFs in scale tests; a real host has none. */
-#include "vfmgr/host.h"
+#include "vfmgr/observe-host.h"
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/sysfs.h"

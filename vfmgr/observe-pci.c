@@ -1,6 +1,6 @@
 /* Network PCI functions (class 02xx) from libpci, completed with what only sysfs tells:
  * driver, netdevs, IOMMU group members, SR-IOV counts and PF/VF links. */
-#include "vfmgr/host.h"
+#include "vfmgr/observe-host.h"
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/log.h"

@@ -5,9 +5,9 @@
 
 #include "policy/policy.h"
 #include "rss/spec.h"
-#include "vfmgr/host.h"
+#include "vfmgr/observe-host.h"
 #include "vfmgr/state.h"
-#include "vfmgr/vfnl.h"
+#include "sriov/vfnl.h"
 
 #include <jansson.h>
 

@@ -5,8 +5,8 @@
 #define VFMGR_STATE_H
 
 #include "rss/ethtool.h"
-#include "vfmgr/host.h"
-#include "vfmgr/vfcfg.h"
+#include "vfmgr/observe-host.h"
+#include "sriov/vfcfg.h"
 
 #include <jansson.h>
 #include <stdbool.h>

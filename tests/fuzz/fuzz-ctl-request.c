@@ -1,6 +1,6 @@
 /* libFuzzer target: any bytes sent to the control socket must neither crash nor leak the
  * request parser; a refusal always says why, and what parses formats back to itself. */
-#include "vfmgr/ctl-proto.h"
+#include "vfmgr/daemon-proto.h"
 
 #include <errno.h>
 #include <stdint.h>

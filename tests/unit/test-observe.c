@@ -1,7 +1,7 @@
 /* Discovery over recorded trees: the lab's igb PFs and VFs (a umockdev recording taken in the
  * guest, so libpci and sysfs see real kernel output) and a hand-built netdevsim tree. */
-#include "vfmgr/host.h"
-#include "vfmgr/mgmt.h"
+#include "vfmgr/observe-host.h"
+#include "vfmgr/observe-mgmt.h"
 #include "util/sysfs.h"
 
 #include <setjmp.h>

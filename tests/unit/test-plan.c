@@ -1,7 +1,7 @@
 /* plan_build and plan_release as pure functions: fake hosts declared as data, policies from
  * strings, no kernel. */
 #include "rss/table.h"
-#include "vfmgr/macgen.h"
+#include "vfmgr/plan-macgen.h"
 #include "vfmgr/plan.h"
 
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /* The control socket protocol: every request either parses to exactly what was asked or is
  * refused with a message; replies survive a format/parse round trip. */
-#include "vfmgr/ctl-proto.h"
+#include "vfmgr/daemon-proto.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

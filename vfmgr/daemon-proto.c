@@ -1,5 +1,5 @@
 /* Control socket requests and replies as JSON; pure functions only. */
-#include "vfmgr/ctl-proto.h"
+#include "vfmgr/daemon-proto.h"
 #include "util/cleanup.h"
 #include "util/strcopy.h"
 

@@ -1,4 +1,4 @@
-#include "vfmgr/vfnl.h"
+#include "sriov/vfnl.h"
 #include "util/log.h"
 
 #include <errno.h>

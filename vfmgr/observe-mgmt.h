@@ -2,7 +2,7 @@
 #ifndef VFMGR_MGMT_H
 #define VFMGR_MGMT_H
 
-#include "vfmgr/host.h"
+#include "vfmgr/observe-host.h"
 
 struct mgmt_iface {
 	char name[IF_NAMESIZE];

@@ -1,5 +1,5 @@
-#include "vfmgr/context.h"
-#include "vfmgr/mgmt.h"
+#include "vfmgr/cmd-context.h"
+#include "vfmgr/observe-mgmt.h"
 #include "util/log.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "vfmgr/macgen.h"
+#include "vfmgr/plan-macgen.h"
 
 #include <stdio.h>
 

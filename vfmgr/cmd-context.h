@@ -4,9 +4,9 @@
 #define VFMGR_CONTEXT_H
 
 #include "policy/policy.h"
-#include "vfmgr/host.h"
+#include "vfmgr/observe-host.h"
 #include "vfmgr/state.h"
-#include "vfmgr/vfnl.h"
+#include "sriov/vfnl.h"
 
 struct context {
 	struct policy *policy; /* NULL when the command takes none */

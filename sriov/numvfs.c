@@ -1,4 +1,4 @@
-#include "vfmgr/sriov.h"
+#include "sriov/numvfs.h"
 #include "util/log.h"
 #include "util/sysfs.h"
 

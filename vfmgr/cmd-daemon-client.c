@@ -1,6 +1,6 @@
 /* Talks to a running `vfmgr daemon` over $VFMGR_RUN_DIR/control. */
-#include "vfmgr/ctl-client.h"
-#include "vfmgr/commands.h"
+#include "vfmgr/cmd-daemon-client.h"
+#include "vfmgr/cmd.h"
 #include "vfmgr/state.h"
 #include "util/cleanup.h"
 #include "util/log.h"

@@ -1,9 +1,9 @@
-/* VF settings over rtnetlink: one RTM_GETLINK per PF to read them all, one RTM_SETLINK per PF
- * to write them all. */
-#ifndef VFMGR_VFNL_H
-#define VFMGR_VFNL_H
+/* VF settings over rtnetlink: one RTM_GETLINK per PF to read them all, one RTM_SETLINK per 512
+ * VFs of a PF to write them (one message for every PF the lab or a real NIC has). */
+#ifndef SRIOV_VFNL_H
+#define SRIOV_VFNL_H
 
-#include "vfmgr/vfcfg.h"
+#include "sriov/vfcfg.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,7 +30,7 @@ void pf_vfs_free(struct pf_vfs *p);
 /* Reads every VF of the PF with ifindex. Past the kernel's 64 KiB nest limit the VF list is
  * cut short; the VFs that could not be read are marked unreadable, never guessed. */
 int vfnl_read(struct vfnl *nl, int ifindex, struct pf_vfs *out);
-/* Sends all writes in one RTM_SETLINK. Returns 0 or the kernel's -errno; the kernel stops at
+/* Sends the writes in one RTM_SETLINK per 512 VFs. Returns 0 or the kernel's -errno; the kernel stops at
  * the first failing VF attribute without saying which, so callers read back to find it. */
 int vfnl_write(struct vfnl *nl, int ifindex, const struct vf_write *w, size_t n);
 /* RTM_SETLINK messages sent by this process (for "converged means zero writes"). */

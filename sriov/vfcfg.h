@@ -1,6 +1,6 @@
 /* The settings of one VF as rtnetlink carries them, and which of them a write touches. */
-#ifndef VFMGR_VFCFG_H
-#define VFMGR_VFCFG_H
+#ifndef SRIOV_VFCFG_H
+#define SRIOV_VFCFG_H
 
 #include "util/parse.h"
 

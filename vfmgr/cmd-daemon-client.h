@@ -3,7 +3,7 @@
 #ifndef VFMGR_CTL_CLIENT_H
 #define VFMGR_CTL_CLIENT_H
 
-#include "vfmgr/ctl-proto.h"
+#include "vfmgr/daemon-proto.h"
 
 #include <stddef.h>
 

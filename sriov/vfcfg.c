@@ -1,4 +1,4 @@
-#include "vfmgr/vfcfg.h"
+#include "sriov/vfcfg.h"
 
 #include <linux/if_link.h>
 #include <stdio.h>

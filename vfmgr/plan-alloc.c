@@ -1,7 +1,7 @@
 /* VF allocation: which VF each VM NIC gets. Stable: an allocation in the state file is kept
  * while it still fits the policy, so a VM finds the same VF after every run and reboot.
  * Linear in the number of NICs: lookups go through sorted indexes, never a scan per NIC. */
-#include "vfmgr/macgen.h"
+#include "vfmgr/plan-macgen.h"
 #include "vfmgr/plan.h"
 #include "util/array.h"
 #include "util/strcopy.h"

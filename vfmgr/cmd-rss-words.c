@@ -1,4 +1,4 @@
-#include "vfmgr/rss-words.h"
+#include "vfmgr/cmd-rss-words.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/parse.h"

@@ -1,4 +1,4 @@
-#include "vfmgr/host.h"
+#include "vfmgr/observe-host.h"
 
 #include "passthrough/vfio.h"
 #include "util/log.h"

@@ -1,6 +1,6 @@
 /* The words of `vfmgr rss set`: each parses into the spec ethtool's word would mean, bad or
  * conflicting words are refused, and the spec turns into the table the device can take. */
-#include "vfmgr/rss-words.h"
+#include "vfmgr/cmd-rss-words.h"
 #include "rss/ethtool.h"
 #include "rss/spec.h"
 #include "util/log.h"

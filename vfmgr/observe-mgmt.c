@@ -1,4 +1,4 @@
-#include "vfmgr/mgmt.h"
+#include "vfmgr/observe-mgmt.h"
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/log.h"

@@ -6,7 +6,8 @@
 #include "rss/ethtool.h"
 #include "rss/irq.h"
 #include "util/parse.h"
-#include "vfmgr/vfnl.h"
+#include "sriov/numvfs.h"
+#include "sriov/vfnl.h"
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -24,11 +25,6 @@ struct netdev {
 	char operstate[16];
 	long speed; /* Mbit/s; -1 when the link is down or the driver does not say */
 	int ifindex;
-};
-
-enum nic_bus {
-	NIC_BUS_PCI,
-	NIC_BUS_NETDEVSIM, /* software PFs for scale tests; no PCI address, no vfio */
 };
 
 struct vf_ref {

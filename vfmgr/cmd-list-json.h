@@ -2,7 +2,7 @@
 #ifndef VFMGR_LIST_JSON_H
 #define VFMGR_LIST_JSON_H
 
-#include "vfmgr/host.h"
+#include "vfmgr/observe-host.h"
 
 #include <jansson.h>
 

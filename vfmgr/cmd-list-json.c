@@ -1,4 +1,4 @@
-#include "vfmgr/list-json.h"
+#include "vfmgr/cmd-list-json.h"
 
 #include <stdio.h>
 

@@ -1,8 +1,14 @@
 /* sriov_numvfs: the kernel's only knob for VF creation. */
-#ifndef VFMGR_SRIOV_H
-#define VFMGR_SRIOV_H
+#ifndef SRIOV_NUMVFS_H
+#define SRIOV_NUMVFS_H
 
-#include "vfmgr/host.h"
+#include <stdbool.h>
+
+/* Where a PF's sriov_numvfs lives. */
+enum nic_bus {
+	NIC_BUS_PCI,
+	NIC_BUS_NETDEVSIM, /* software PFs for scale tests; no PCI address, no vfio */
+};
 
 /* Sets the VF count and waits (bounded) until the VFs exist and, if the PF's link (ifname,
  * may be NULL) was up, until it is up again. The kernel only goes N->0->M, so a change between
