@@ -58,7 +58,9 @@ static void vfs_impact(struct plan_action *a, const struct sriov_driver *drv)
 	a->impact = SRIOV_IMPACT_NONE;
 	for (size_t i = 0; i < a->n_vfs; i++) {
 		struct plan_vf *v = &a->vfs[i];
-		v->impact = sriov_attrs_impact(drv, v->want.attrs);
+		/* A VF this plan makes has no guest and nothing to reset yet. */
+		v->impact = v->have_known || v->unverified ? sriov_attrs_impact(drv, v->want.attrs)
+		                                           : SRIOV_IMPACT_NONE;
 		if (v->impact > a->impact) {
 			a->impact = v->impact;
 			worst_attrs = v->want.attrs;
