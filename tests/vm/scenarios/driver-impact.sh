@@ -114,9 +114,11 @@ check "netdevsim: plan says the driver is not in the table" \
 check_eq "netdevsim: plan --json driver_known false on every step" "false" \
 	"$("$VFMGR" plan --json /tmp/n.yaml | jq -r '[.[].driver_known] | unique | map(tostring) | join(",")')"
 check "netdevsim: apply takes what igb would refuse" "$VFMGR" apply /tmp/n.yaml
-line=$(ip -d link show "$IF" | grep -E '^ +vf 0 ')
-echo "$line"
-check "ip: netdevsim VF 0 has vlan 100" grep -q "vlan 100," <<<"$line"
-check "ip: netdevsim VF 0 has protocol 802.1ad" grep -q "vlan protocol 802.1ad" <<<"$line"
-check "ip: netdevsim VF 0 has min_tx_rate 50" grep -q "min_tx_rate 50Mbps" <<<"$line"
+vf_line=$(ip -d link show "$IF" | grep -E '^ +vf 0 ')
+echo "$vf_line"
+check "ip: netdevsim VF 0 has vlan 100" grep -q "vlan 100," <<<"$vf_line"
+check "ip: netdevsim VF 0 has protocol 802.1ad (sent in network order)" grep -q "vlan protocol 802.1ad" <<<"$vf_line"
+check "ip: netdevsim VF 0 has min_tx_rate 50" grep -q "min_tx_rate 50Mbps" <<<"$vf_line"
+check_eq "netdevsim: read back, the host matches the policy" "no changes: the host matches the policy" \
+	"$("$VFMGR" plan /tmp/n.yaml 2>&1)"
 finish
