@@ -1,6 +1,7 @@
 #include "sriov/vfnl.h"
 #include "util/log.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
@@ -292,7 +293,12 @@ static int add_vf(struct rtnl_link *link, const struct vf_write *w)
 		}
 		vl->vlans[0].vf_vlan = c->vlan;
 		vl->vlans[0].vf_vlan_qos = c->qos;
-		vl->vlans[0].vf_vlan_proto = c->proto ? c->proto : VF_PROTO_8021Q;
+		/* libnl sends 802.1Q (host order) as IFLA_VF_VLAN, and copies any other protocol
+		 * into IFLA_VF_VLAN_LIST as given, where the kernel reads a __be16: 802.1ad must be
+		 * handed over in network order, or drivers refuse it (EPROTONOSUPPORT) or, like
+		 * netdevsim, store it byte-swapped. */
+		uint16_t proto = c->proto ? c->proto : VF_PROTO_8021Q;
+		vl->vlans[0].vf_vlan_proto = proto == VF_PROTO_8021Q ? proto : htons(proto);
 		rtnl_link_vf_set_vlans(vf, vl);
 		rtnl_link_vf_vlan_put(vl);
 	}

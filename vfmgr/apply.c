@@ -62,6 +62,28 @@ static void describe_failure(const struct plan_action *a, const struct pf_vfs *b
 	          strerror(-err));
 }
 
+/* i40e and ice refuse VF settings while a VF resets (EAGAIN/EBUSY, per the driver table):
+ * the write is tried again with a bounded backoff (0.05 + 0.1 + ... + 0.8 s), logged once.
+ * The kernel applies a VF list in order, so writing it again is harmless. */
+static int write_vfs(const struct plan_action *a, struct vfnl *nl, const struct vf_write *w,
+                     size_t n)
+{
+	const struct sriov_driver *drv = sriov_driver_find(a->driver);
+	int r = vfnl_write(nl, a->ifindex, w, n);
+	useconds_t delay = 50000;
+
+	for (unsigned k = 0; r < 0 && sriov_transient(drv, r) && k < 5; k++, delay *= 2) {
+		if (k == 0)
+			log_warn(
+			    "%s (%s): %s refused the VF settings for now (%s: a VF is resetting); "
+			    "trying again for up to 1.5 s",
+			    a->addr, a->ifname, drv->name, strerror(-r));
+		usleep(delay);
+		r = vfnl_write(nl, a->ifindex, w, n);
+	}
+	return r;
+}
+
 /* Writes only what differs from the VFs' settings now, keeping those settings as the undo. */
 /* A VF made by an earlier step had no settings to save at plan time: save them now. */
 static bool save_fresh(struct state *next, const char *addr, const struct pf_vfs *now)
@@ -128,7 +150,7 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo
 			sriov_wait_link_if_up(a->addr, a->ifname);
 			break;
 		}
-	r = n ? vfnl_write(nl, a->ifindex, w, n) : 0;
+	r = n ? write_vfs(a, nl, w, n) : 0;
 	if (r < 0) {
 		/* The kernel stopped at the first failing VF attribute: find it, and undo what
 		 * got through before it. */
@@ -136,7 +158,7 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo
 			describe_failure(a, &back, w, n, r);
 			pf_vfs_free(&back);
 		}
-		int k = u->n ? vfnl_write(nl, a->ifindex, u->writes, u->n) : 0;
+		int k = u->n ? write_vfs(a, nl, u->writes, u->n) : 0;
 		if (k < 0)
 			log_error("%s (%s): putting back the VFs of the failed step: %s", a->addr,
 			          a->ifname, strerror(-k));
@@ -269,7 +291,7 @@ static int undo_step(const struct undo *u, struct vfnl *nl)
 	case PLAN_SET_NUMVFS:
 		return undo_numvfs(a);
 	case PLAN_SET_VFS:
-		return u->n ? vfnl_write(nl, a->ifindex, u->writes, u->n) : 0;
+		return u->n ? write_vfs(a, nl, u->writes, u->n) : 0;
 	case PLAN_VFIO_BIND:
 		return u->did ? vfio_restore(u->dev, u->driver) : 0;
 	case PLAN_VFIO_RESTORE:

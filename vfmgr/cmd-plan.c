@@ -12,15 +12,16 @@
 
 struct plan_opts {
 	bool json;
+	enum sriov_impact allow; /* apply: the most a step may disrupt */
 	const char *state_file;
 	const char *policy;
 };
 
-static int parse_opts(int argc, char **argv, const char *usage, bool allow_json,
-                      struct plan_opts *o)
+static int parse_opts(int argc, char **argv, const char *usage, bool is_plan, struct plan_opts *o)
 {
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'},
+	    {"allow", required_argument, NULL, 'a'},
 	    {"state", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -28,12 +29,25 @@ static int parse_opts(int argc, char **argv, const char *usage, bool allow_json,
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->allow = PLAN_ALLOW_DEFAULT;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			if (!allow_json)
+			if (!is_plan)
 				goto bad;
 			o->json = true;
+			break;
+		case 'a':
+			if (is_plan)
+				goto bad;
+			if (sriov_impact_parse(optarg, &o->allow) < 0) {
+				fprintf(
+				    stderr,
+				    "vfmgr: --allow %s: not an impact (none, vf-reset, vf-destroy, "
+				    "pf-reset)\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 's':
 			o->state_file = optarg;
@@ -100,12 +114,34 @@ int cmd_plan(int argc, char **argv)
 	return r;
 }
 
+/* A routine apply never drops a host link by surprise: a step above the allowed impact stops
+ * the apply before its first write. */
+static int check_impact(const struct plan_opts *o, const struct plan *pl)
+{
+	size_t k = plan_first_above(pl, o->allow);
+	char step[160];
+
+	if (k == pl->n)
+		return 0;
+	const struct plan_action *a = &pl->actions[k];
+	plan_step_name(a, step, sizeof(step));
+	log_error("%s: step %zu (%s) is %s: %s%s%s", o->policy, k + 1, step,
+	          sriov_impact_name(a->impact), a->impact_why, a->vms[0] ? "; vms: " : "", a->vms);
+	log_error("nothing was changed; review the plan with 'vfmgr plan %s', then accept it with "
+	          "'vfmgr apply --allow %s %s'",
+	          o->policy, sriov_impact_name(a->impact), o->policy);
+	return -EPERM;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
-	int r = parse_opts(argc, argv, "vfmgr apply POLICY [--state FILE]", false, &o);
+	int r = parse_opts(argc, argv,
+	                   "vfmgr apply POLICY [--allow none|vf-reset|vf-destroy|pf-reset] "
+	                   "[--state FILE]",
+	                   false, &o);
 
 	if (r >= 0)
 		return r;
@@ -120,7 +156,11 @@ int cmd_apply(int argc, char **argv)
 	if (r < 0) {
 		plan_print(&pl, stdout);
 		fflush(stdout);
-		r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
+		if (check_impact(&o, &pl) < 0)
+			r = EXIT_FAIL;
+		else
+			r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL
+			                                                            : EXIT_OK;
 		plan_free(&pl);
 	}
 	context_free(&ctx);

@@ -78,7 +78,7 @@ void plan_print_rss(const struct plan_action *a, FILE *f)
 	rss_change(a, to, sizeof(to), from, sizeof(from));
 	if (a->kind == PLAN_RSS_KEY && a->rss->spec.key == RSS_KEY_RANDOM)
 		snprintf(from, sizeof(from), "a key vfmgr did not generate");
-	fprintf(f, "+ %s rss %s %s (was %s%s)\n", a->addr, rss_setting(a->kind), to, from,
+	fprintf(f, "+ %s rss %s %s (was %s%s)", a->addr, rss_setting(a->kind), to, from,
 	        a->rss->recheck ? "; checked again after the numvfs change" : "");
 }
 

@@ -319,6 +319,11 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		goto out;
 	bad |= r;
 	bad |= check_shares(p, h, pf_nic, &out->next, d);
+	r = plan_check_drivers(p, h, pf_nic, numvfs, &out->next, d);
+	if (r == -ENOMEM)
+		goto out;
+	bad |= r;
+	r = 0;
 	if (by_pf_init(&old_by, old) < 0 || by_pf_init(&next_by, &out->next) < 0) {
 		r = -ENOMEM;
 		goto out;
@@ -369,6 +374,8 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 	}
 	if (r == 0)
 		r = plan_vfio_binds(p, h, out, d);
+	if (r == 0)
+		plan_impact(out, h, old);
 out:
 	free(pf_nic);
 	free(numvfs);
@@ -428,6 +435,8 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
 	free(next_by.v);
 	if (r < 0)
 		plan_free(out);
+	else
+		plan_impact(out, h, old);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #include "rss/spec.h"
 #include "vfmgr/observe-host.h"
 #include "vfmgr/state.h"
+#include "sriov/drivers.h"
 #include "sriov/vfnl.h"
 
 #include <jansson.h>
@@ -48,6 +49,7 @@ struct plan_vf {
 	bool unverified; /* the kernel's VF list was cut short: written unconditionally */
 	char owner[STATE_NAME_LEN + 16]; /* "web01 nic 0" or "released from web01" */
 	char vm[STATE_NAME_LEN];
+	enum sriov_impact impact; /* of writing want.attrs (plan_impact) */
 };
 
 struct plan_action {
@@ -69,6 +71,12 @@ struct plan_action {
 	char vm[STATE_NAME_LEN];
 	/* PLAN_RSS_*; PLAN_SET_NUMVFS of a PF with an rss: block (its undo restores RSS). */
 	struct plan_rss *rss;
+	/* What the step disrupts, in words, and the VMs it touches ("a, b"; "" none), from the
+	 * driver table (plan_impact). driver_known false: tried, then read back. */
+	enum sriov_impact impact;
+	char impact_why[192];
+	char vms[256];
+	bool driver_known;
 };
 
 struct plan {
@@ -113,6 +121,19 @@ int plan_rss_pf(const struct policy_pf *pf, const struct nic *n, bool numvfs_cha
 int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_t nqueues,
                    uint32_t *table, char *why, size_t size);
 
+/* The requests the PF drivers' table says the driver refuses (802.1ad on igb, a minimum rate
+ * where there is none, a rate the device cannot take, too many VFs): errors in d at the
+ * policy's lines, so nothing is written. */
+int plan_check_drivers(const struct policy *p, const struct host *h, const size_t *pf_nic,
+                       const unsigned *numvfs, const struct state *next, struct policy_diags *d);
+/* Fills each step's impact, reason and VMs (old: who holds VFs before the plan). */
+void plan_impact(struct plan *pl, const struct host *h, const struct state *old);
+/* The first step whose impact is above allow, or pl->n when there is none. */
+size_t plan_first_above(const struct plan *pl, enum sriov_impact allow);
+/* What apply accepts unless told otherwise: anything short of resetting a PF, whose host link
+ * would drop (vfmgr apply --allow pf-reset). */
+#define PLAN_ALLOW_DEFAULT SRIOV_IMPACT_VF_DESTROY
+
 /* A policy PF that matches no device is a warning, not an error: the plan covers the PFs
  * that are there and keeps the absent ones' allocations as they are (the daemon, while a NIC
  * is dead or not plugged in yet). The CLI plans strictly: a missing NIC is an error. */
@@ -131,7 +152,10 @@ void plan_free(struct plan *pl);
 /* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)". */
 void plan_print(const struct plan *pl, FILE *f);
 json_t *plan_to_json(const struct plan *pl);
-/* One RSS step: "+ 0000:01:00.0 rss table equal 4 (was equal 8)", and as JSON. */
+/* A step in a few words for messages: "0000:01:00.0 numvfs 0 -> 2". */
+void plan_step_name(const struct plan_action *a, char *buf, size_t size);
+/* One RSS step: "+ 0000:01:00.0 rss table equal 4 (was equal 8)" (no newline: plan_print ends
+ * the line with the impact), and as JSON. */
 void plan_print_rss(const struct plan_action *a, FILE *f);
 json_t *plan_rss_to_json(const struct plan_action *a);
 /* True for PLAN_RSS_*. */

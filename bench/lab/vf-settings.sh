@@ -33,7 +33,7 @@ for n in 16 64 256; do
 	vlan=$((vlan + 1))
 	policy "$n" "$vlan" >/tmp/p.yaml
 	t0=$(now)
-	"$VFMGR" apply /tmp/p.yaml >/dev/null 2>&1 || echo "vfmgr apply failed for $n VFs"
+	"$VFMGR" apply --allow pf-reset /tmp/p.yaml >/dev/null 2>&1 || echo "vfmgr apply failed for $n VFs"
 	apply=$(echo "$(now) - $t0" | bc)
 	vlan=$((vlan + 1))
 	fails=0
@@ -46,14 +46,14 @@ for n in 16 64 256; do
 	# The same kind of apply again, under strace, for the message counts only.
 	vlan=$((vlan + 1))
 	policy "$n" "$vlan" >/tmp/p.yaml
-	strace -f -yy -o /tmp/st.txt -e trace=sendmsg "$VFMGR" apply /tmp/p.yaml >/dev/null 2>&1
+	strace -f -yy -o /tmp/st.txt -e trace=sendmsg "$VFMGR" apply --allow pf-reset /tmp/p.yaml >/dev/null 2>&1
 	sends=$(grep -c 'sendmsg(' /tmp/st.txt)
 	setlinks=$(grep -c 'RTM_SETLINK' /tmp/st.txt)
 	# P2: converged.
 	t0=$(now)
-	"$VFMGR" apply /tmp/p.yaml >/dev/null 2>&1
+	"$VFMGR" apply --allow pf-reset /tmp/p.yaml >/dev/null 2>&1
 	p2=$(echo "$(now) - $t0" | bc)
-	strace -f -yy -o /tmp/st2.txt -e trace=sendmsg,openat "$VFMGR" apply /tmp/p.yaml >/dev/null 2>&1
+	strace -f -yy -o /tmp/st2.txt -e trace=sendmsg,openat "$VFMGR" apply --allow pf-reset /tmp/p.yaml >/dev/null 2>&1
 	p2w=$(($(grep -c RTM_SETLINK /tmp/st2.txt) + $(grep -E 'O_WRONLY|O_RDWR' /tmp/st2.txt | grep -vc '/run/vfmgr/lock')))
 	printf '%-5s %10.3f %10.3f %6.1fx %10s %10s %12s %12s %12.3f\n' "$n" "$loop" "$apply" \
 		"$(echo "$loop / $apply" | bc -l)" "$fails" "$sends" "$setlinks" "$p2w" "$p2"

@@ -55,6 +55,8 @@ static void fake_host(struct host *h, int numvfs)
 		n->bus = NIC_BUS_PCI;
 		snprintf(n->addr, sizeof(n->addr), "0000:0%d:00.0", i + 1);
 		snprintf(n->driver, sizeof(n->driver), "igb");
+		n->vendor_id = 0x8086;
+		n->device_id = 0x10c9; /* 82576, what QEMU's igb emulates */
 		n->pf = NO_INDEX;
 		n->vf_index = -1;
 		n->numa_node = i; /* PF a on node 0, PF b on node 1 */
@@ -683,8 +685,12 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	/* The undo's snapshot. */
 	assert_int_equal(pl.actions[0].rss->before.cur.combined, 8);
 	char *text = plan_text(&pl);
-	assert_string_equal(text, "+ 0000:01:00.0 rss channels combined 4 (was 8)\n"
-	                          "+ 0000:01:00.0 rss table weights 1 2 1 0 (was equal 8)\n");
+	assert_string_equal(text,
+	                    "+ 0000:01:00.0 rss channels combined 4 (was 8)  impact: pf-reset "
+	                    "(igb rebuilds its queues for a channel change: enp1s0's link "
+	                    "drops and its VFs reset)\n"
+	                    "+ 0000:01:00.0 rss table weights 1 2 1 0 (was equal 8)  impact: "
+	                    "none\n");
 	free(text);
 	json_t *j = plan_to_json(&pl);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "action")),

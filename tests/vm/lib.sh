@@ -5,6 +5,7 @@ FAILED=0
 
 pass() { echo "ok - $SCENARIO: $1"; }
 fail() {
+	local line
 	echo "not ok - $SCENARIO: $1"
 	shift
 	for line in "$@"; do echo "#   $line"; done

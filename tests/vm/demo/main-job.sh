@@ -11,7 +11,7 @@ step() { echo; echo "### $*"; "$@"; }
 step "$VFMGR" list
 step "$VFMGR" check "$POL"
 step "$VFMGR" plan "$POL"
-step "$VFMGR" apply "$POL"
+step "$VFMGR" apply --allow pf-reset "$POL"
 step "$VFMGR" plan "$POL"
 step "$VFMGR" status
 step "$VFMGR" list

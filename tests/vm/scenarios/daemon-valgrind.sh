@@ -19,7 +19,7 @@ vf_vlan() { ip -d link show "$1" | grep -E "^ +vf $2 " | grep -q "vlan $3,"; }
 
 # Kill -9 the CLI in the middle of its apply: every write(2) is held 1 s by strace, so the
 # kill lands right after the first PF's VFs exist and before their settings or the second PF.
-strace -f -o /dev/null -e trace=write -e inject=write:delay_exit=1000000 "$VFMGR" apply "$POL" &
+strace -f -o /dev/null -e trace=write -e inject=write:delay_exit=1000000 "$VFMGR" apply --allow pf-reset "$POL" &
 SPID=$!
 for _ in $(seq 300); do
 	[ "$(numvfs $PF1)" = 4 ] && break

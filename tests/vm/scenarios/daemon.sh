@@ -86,7 +86,7 @@ check "status answered by the daemon" grep -q "control: status" $LOG
 check "status shows db01 ok" grep -qE "db01 .* ok$" <<<"$out"
 check "vfmgr apply through the daemon" "$VFMGR" apply $POL
 check_eq "apply through the daemon changed nothing" "$n" "$(applies)"
-out=$("$VFMGR" apply "$VFMGR_TOP/examples/lab.yaml" 2>&1)
+out=$("$VFMGR" apply --allow pf-reset "$VFMGR_TOP/examples/lab.yaml" 2>&1)
 check_eq "apply of another policy file is refused" 1 "$?"
 check "refusal names the daemon's policy" grep -q "the daemon runs $POL" <<<"$out"
 for req in '{' '[]' '{"command":"rm -rf"}' '{"command":"status","vm":1}' \

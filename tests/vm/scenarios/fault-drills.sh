@@ -34,7 +34,7 @@ check "the plan has steps to fail" test "$steps" -gt 3
 before=$(host_view)
 state_before=$(state_view)
 for k in $(seq 1 "$steps"); do
-	out=$(VFMGR_TEST_FAIL_STEP=$k "$VFMGR" apply "$POL" 2>&1)
+	out=$(VFMGR_TEST_FAIL_STEP=$k "$VFMGR" apply --allow pf-reset "$POL" 2>&1)
 	rc=$?
 	echo "$out" | grep -E 'error' | tail -n 3
 	check_eq "fail at step $k of $steps: apply fails" 1 "$rc"
@@ -50,7 +50,7 @@ done
 
 # kill -9 in the middle of an apply, at a different moment each time; then an apply converges.
 for seed in 1 2 3 4 5; do
-	"$VFMGR" apply "$POL" >/dev/null 2>&1 &
+	"$VFMGR" apply --allow pf-reset "$POL" >/dev/null 2>&1 &
 	pid=$!
 	delay=$(awk -v s="$seed" 'BEGIN { srand(s); printf "%.2f", rand() * 2.5 }')
 	sleep "$delay"
@@ -61,7 +61,7 @@ for seed in 1 2 3 4 5; do
 	else
 		pass "kill -9 after ${delay}s: no state file yet"
 	fi
-	check "kill -9 after ${delay}s: the next apply succeeds" "$VFMGR" apply "$POL"
+	check "kill -9 after ${delay}s: the next apply succeeds" "$VFMGR" apply --allow pf-reset "$POL"
 	check_eq "kill -9 after ${delay}s: then converged" "no changes: the host matches the policy" \
 		"$("$VFMGR" plan "$POL" 2>&1)"
 	check "kill -9 after ${delay}s: status reads the state" "$VFMGR" status
@@ -75,7 +75,7 @@ done
 # A damaged state file: a clear error naming the file, nothing applied.
 before=$(host_view)
 for kind in truncated empty garbage; do
-	"$VFMGR" apply "$POL" >/dev/null 2>&1
+	"$VFMGR" apply --allow pf-reset "$POL" >/dev/null 2>&1
 	cp "$VFMGR_STATE" /tmp/good.json
 	case $kind in
 	truncated) head -c 200 /tmp/good.json >"$VFMGR_STATE" ;;
@@ -83,7 +83,7 @@ for kind in truncated empty garbage; do
 	garbage) echo 'this is { not json' >"$VFMGR_STATE" ;;
 	esac
 	applied=$(host_view)
-	out=$("$VFMGR" apply "$POL" 2>&1)
+	out=$("$VFMGR" apply --allow pf-reset "$POL" 2>&1)
 	rc=$?
 	echo "$out"
 	check_eq "$kind state file: apply fails" 1 "$rc"
@@ -92,7 +92,7 @@ for kind in truncated empty garbage; do
 	check_eq "$kind state file: nothing changed" "$applied" "$(host_view)"
 	# The documented rebuild: move it away and apply again.
 	mv "$VFMGR_STATE" /tmp/broken.json
-	check "$kind state file: rebuilt by apply" "$VFMGR" apply "$POL"
+	check "$kind state file: rebuilt by apply" "$VFMGR" apply --allow pf-reset "$POL"
 	check_eq "$kind state file: rebuilt state is converged" "no changes: the host matches the policy" \
 		"$("$VFMGR" plan "$POL" 2>&1)"
 	"$VFMGR" release web01 >/dev/null 2>&1

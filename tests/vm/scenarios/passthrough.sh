@@ -18,7 +18,7 @@ grp() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
 st() { jq -r "$1" "$VFMGR_STATE"; }
 
 "$VFMGR" plan "$POL"
-check "apply the demo policy" "$VFMGR" apply "$POL"
+check "apply the demo policy" "$VFMGR" apply --allow pf-reset "$POL"
 vfs=$(st '.allocations[] | select(.vm=="web01") | .vf_address')
 check_eq "web01 holds two VFs" 2 "$(echo "$vfs" | wc -w)"
 for vf in $vfs; do
@@ -124,7 +124,7 @@ sed 's/- pf: uplink-c/- pf: uplink-b/; s/redundant: true/redundant: false/' "$PO
 cat /tmp/mgmt.yaml
 before=$(for d in $PF1 $PF2 $PF3; do echo "$d $(drv $d) $(cat /sys/bus/pci/devices/$d/sriov_numvfs)"; done)
 cp "$VFMGR_STATE" /tmp/state.before
-out=$("$VFMGR" apply /tmp/mgmt.yaml 2>&1)
+out=$("$VFMGR" apply --allow pf-reset /tmp/mgmt.yaml 2>&1)
 echo "$out"
 check "passing the management device through is refused" grep -q "carries the host's management path (default route via $if2); it is never passed through" <<<"$out"
 check_eq "nothing changed (drivers, numvfs)" "$before" \

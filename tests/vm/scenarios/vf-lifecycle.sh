@@ -34,7 +34,7 @@ echo "$out"
 check_eq "plan creates 4 VFs on the first PF" 1 "$(echo "$out" | grep -c "^+ $PF1 numvfs 4 (was 0)")"
 check_eq "plan creates 4 VFs on the second PF" 1 "$(echo "$out" | grep -c "^+ $PF2 numvfs 4 (was 0)")"
 
-check "apply the lab policy" "$VFMGR" apply "$POL"
+check "apply the lab policy" "$VFMGR" apply --allow pf-reset "$POL"
 check_eq "sriov_numvfs on $PF1" 4 "$(cat /sys/bus/pci/devices/$PF1/sriov_numvfs)"
 check_eq "sriov_numvfs on $PF2" 4 "$(cat /sys/bus/pci/devices/$PF2/sriov_numvfs)"
 ip -d link show "$if1"
@@ -67,7 +67,7 @@ check_eq "vf addresses recorded" "$(basename "$(readlink /sys/bus/pci/devices/$P
 sed -e 's/vlan: 200, class: vm/vlan: 200, qos: 5, class: vm/' \
 	-e 's/mac: "52:54:00:00:02:01"/mac: "52:54:00:00:02:01"\n        rate: { max: 300 }\n        trust: true/' \
 	"$POL" >/tmp/rates.yaml
-check "apply qos, max rate and trust" "$VFMGR" apply /tmp/rates.yaml
+check "apply qos, max rate and trust" "$VFMGR" apply --allow pf-reset /tmp/rates.yaml
 ip -d link show "$if1"
 check "ip: db01 vlan 200, qos 5" vf_field "$if1" "$vf_db" "vlan 200, qos 5"
 check "ip: db01 max_tx_rate 300" vf_field "$if1" "$vf_db" "max_tx_rate 300Mbps"
@@ -77,7 +77,7 @@ check "ip: db01 trust on" vf_field "$if1" "$vf_db" "trust on"
 check_eq "plan is empty when converged" "no changes: the host matches the policy" \
 	"$("$VFMGR" plan /tmp/rates.yaml 2>&1)"
 # -yy lets strace see that the socket is rtnetlink and decode the message types.
-strace -f -yy -o /tmp/strace.txt -e trace=sendmsg,sendto,openat,write "$VFMGR" apply /tmp/rates.yaml
+strace -f -yy -o /tmp/strace.txt -e trace=sendmsg,sendto,openat,write "$VFMGR" apply --allow pf-reset /tmp/rates.yaml
 check_eq "converged apply sends no RTM_SETLINK" 0 "$(grep -c RTM_SETLINK /tmp/strace.txt)"
 check_eq "converged apply opens nothing for writing but its lock" 0 \
 	"$(grep -E 'O_WRONLY|O_RDWR' /tmp/strace.txt | grep -vc '/run/vfmgr/lock')"
@@ -87,25 +87,27 @@ grep -E 'O_WRONLY|O_RDWR' /tmp/strace.txt
 sed 's/vlan: 200, qos: 5/vlan: 201, qos: 5/' /tmp/rates.yaml >/tmp/vlan.yaml
 out=$("$VFMGR" plan /tmp/vlan.yaml 2>&1)
 echo "$out"
-check_eq "plan shows exactly one change" \
-	"+ $PF1 vf $vf_db vlan 201 qos 5 (was vlan 200 qos 5)  [db01 nic 0]" "$out"
-check "apply the VLAN change" strace -f -yy -o /tmp/strace-vlan.txt -e trace=sendmsg "$VFMGR" apply /tmp/vlan.yaml
+check_eq "plan shows exactly one change, applied live, for db01" \
+	"+ $PF1 vf $vf_db vlan 201 qos 5 (was vlan 200 qos 5)  [db01 nic 0]  impact: none" "$out"
+check "apply the VLAN change" strace -f -yy -o /tmp/strace-vlan.txt -e trace=sendmsg "$VFMGR" apply --allow pf-reset /tmp/vlan.yaml
 check_eq "the VLAN change is one RTM_SETLINK" 1 "$(grep -c RTM_SETLINK /tmp/strace-vlan.txt)"
 check "ip: db01 now vlan 201" vf_field "$if1" "$vf_db" "vlan 201, qos 5"
 check "ip: web01 untouched" vf_field "$if1" "$vf_web_a" "vlan 100,"
 
-# igb refuses min_tx_rate: the error names the VF and the attribute; nothing changes.
+# igb has no min_tx_rate: the driver table makes it a plan error at the policy line; nothing is
+# written (no RTM_SETLINK), nothing changes.
 sed 's/rate: { max: 300 }/rate: { min: 100, max: 300 }/; s/vlan: 201, qos: 5/vlan: 202, qos: 5/' \
 	/tmp/vlan.yaml >/tmp/minrate.yaml
 before=$(host_view)
 cp "$VFMGR_STATE" /tmp/state.before
-out=$("$VFMGR" apply /tmp/minrate.yaml 2>&1)
+out=$(strace -f -yy -o /tmp/strace-min.txt -e trace=sendmsg "$VFMGR" apply --allow pf-reset /tmp/minrate.yaml 2>&1)
 rc=$?
 echo "$out"
 check_eq "min_tx_rate on igb fails" 1 "$rc"
-check "error names the VF and the rate" grep -q "$PF1 ($if1) vf $vf_db: min_tx_rate 100 max_tx_rate 300: Invalid argument" <<<"$out"
-check "error says igb has no minimum rate" grep -q "driver igb has no minimum TX rate" <<<"$out"
-check "rollback reported" grep -q "rolled back" <<<"$out"
+check "the plan error names the policy line, igb and the PF" \
+	grep -qE "^/tmp/minrate.yaml:[0-9]+:[0-9]+: vm db01 nic 0: igb has no minimum TX rate \(pf " <<<"$out"
+check "nothing was changed, said" grep -q "cannot plan (see above); nothing was changed" <<<"$out"
+check_eq "no RTM_SETLINK was sent" 0 "$(grep -c RTM_SETLINK /tmp/strace-min.txt)"
 check_eq "host unchanged after the failed apply (ip -d link, numvfs, drivers)" "$before" "$(host_view)"
 check "state file unchanged after the failed apply" cmp /tmp/state.before "$VFMGR_STATE"
 
@@ -125,7 +127,7 @@ check_eq "status: web01 ok on both legs" "ok ok" \
 	"$("$VFMGR" status --json | jq -r '[.allocations[] | select(.vm=="web01") | .status] | join(" ")')"
 
 # Stable allocation: apply again, db01 gets the same VF back.
-check "apply again after release" "$VFMGR" apply /tmp/vlan.yaml
+check "apply again after release" "$VFMGR" apply --allow pf-reset /tmp/vlan.yaml
 check_eq "db01 gets the same VF again" "$db" \
 	"$(st '.allocations[] | select(.vm=="db01") | .pf_address + " " + (.vf|tostring)')"
 finish

@@ -49,7 +49,7 @@ for n in 256 400; do
 	echo 0 >/sys/bus/netdevsim/devices/netdevsim1/sriov_numvfs
 	rm -f "$VFMGR_STATE"
 	start=$(date +%s.%N)
-	out=$("$VFMGR" -v apply /tmp/p$n.yaml 2>&1)
+	out=$("$VFMGR" -v apply --allow pf-reset /tmp/p$n.yaml 2>&1)
 	rc=$?
 	echo "$out" | grep -v '^+' | tail -n 5
 	echo "apply of $n VFs took $(echo "$(date +%s.%N) - $start" | bc) s"
