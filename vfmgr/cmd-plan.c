@@ -120,6 +120,7 @@ int cmd_apply(int argc, char **argv)
 	if (r < 0) {
 		plan_print(&pl, stdout);
 		fflush(stdout);
+		apply_catch_signals();
 		r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
 		plan_free(&pl);
 	}

@@ -76,11 +76,13 @@ void daemon_mark_dirty(struct daemon *d, const char *pf, bool external, const ch
 	bool known = false;
 
 	d->n_events++;
+	d->last_event_ns = now;
 	if (external)
 		d->streak = 0;
 	else if (d->streak >= DAEMON_MAX_STREAK)
 		return; /* held: see DAEMON_MAX_STREAK */
 	log_info("%s: %s", pf, why);
+	d->immediate = false; /* a burst: coalesce it */
 	for (size_t i = 0; i < d->n_dirty; i++)
 		known |= strcmp(d->dirty[i], pf) == 0;
 	if (!known) {
@@ -96,6 +98,28 @@ void daemon_mark_dirty(struct daemon *d, const char *pf, bool external, const ch
 	if (at > d->first_event_ns + DAEMON_MAX_WAIT_MS * 1000000ull)
 		at = d->first_event_ns + DAEMON_MAX_WAIT_MS * 1000000ull;
 	arm_timer(d, at);
+}
+
+void daemon_mark_drift(struct daemon *d, const char *pf, const char *why)
+{
+	uint64_t now = now_ns();
+	bool quiet = now - d->last_event_ns >= DAEMON_QUIET_MS * 1000000ull;
+
+	if (!(d->immediate || (!d->pending && quiet)) || d->streak >= DAEMON_MAX_STREAK) {
+		daemon_mark_dirty(d, pf, false, why);
+		return;
+	}
+	/* One hand-made change sends one notification: heal it now, not after the quiet time.
+	 * A burst that starts like this is coalesced by the events that follow. */
+	d->n_events++;
+	d->last_event_ns = now;
+	log_info("%s: %s (first event after quiet: at once)", pf, why);
+	if (!d->pending) {
+		d->pending = true;
+		d->first_event_ns = now;
+	}
+	d->immediate = true;
+	arm_timer(d, now);
 }
 
 const char *daemon_watched_pf(const struct daemon *d, const char *addr)
@@ -251,8 +275,10 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		d->last_error[0] = '\0';
 	}
 	policy_diags_free(&diags);
+	/* Settings the driver refused in a state that has not changed are not tried again. */
+	size_t held = pending_hold(&d->pend, &pl, &ctx->host);
 	if (pl.n == 0 && state_equal(&pl.next, &ctx->state)) {
-		log_debug("converged: nothing to change");
+		log_debug("converged: nothing to change%s", held ? " (settings pending)" : "");
 		d->streak = 0;
 		free(d->last_plan);
 		d->last_plan = NULL;
@@ -265,7 +291,11 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		log_info(
 		    "the state file differs from the plan's; rewriting it (no device changes)");
 	d->n_applies++;
-	r = apply_plan(&pl, ctx->nl, ctx->state_file, &ctx->state);
+	struct apply_pending fresh = {0};
+	r = apply_plan_partial(&pl, ctx->nl, ctx->state_file, &ctx->state, &fresh);
+	if (r == 0 && pending_merge(&d->pend, &fresh) < 0)
+		log_error("out of memory: settings pending on this host are not listed");
+	apply_pending_free(&fresh);
 	if (r == 0)
 		log_notice("applied %zu step%s in %llu ms (%llu ms after the first event)", pl.n,
 		           pl.n == 1 ? "" : "s", (unsigned long long)((now_ns() - t0) / 1000000),
@@ -326,6 +356,7 @@ int daemon_reload(struct daemon *d)
 	policy_free(d->policy);
 	d->policy = p;
 	d->last_error[0] = '\0';
+	pending_forget(&d->pend, NULL); /* a reload (or `vfmgr apply`) tries them all again */
 	log_notice("%s: policy loaded", d->policy_file);
 	daemon_mark_dirty(d, "policy", true, "loaded");
 	return 0;
@@ -338,8 +369,10 @@ static void on_timer(struct daemon *d)
 	if (read(d->timer.fd, &expirations, sizeof(expirations)) < 0)
 		return;
 	d->pending = false;
+	d->immediate = false;
 	d->n_dirty = 0;
 	daemon_reconcile(d, NULL);
+	d->last_event_ns = now_ns();
 }
 
 static void on_signal(struct daemon *d)
@@ -429,6 +462,7 @@ static void daemon_close(struct daemon *d)
 			close(*fds[i]);
 	policy_free(d->policy);
 	free(d->last_plan);
+	apply_pending_free(&d->pend);
 	free(d->watch);
 	free(d->dirty);
 }
@@ -502,6 +536,7 @@ int cmd_daemon(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	observe_pci_set_names(false);
+	lock_set_wait(0); /* a busy lock is retried after the quiet time */
 	r = daemon_reload(&d);
 	if (r == 0)
 		r = daemon_open(&d);
