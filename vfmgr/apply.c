@@ -58,14 +58,35 @@ void apply_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/* "down" is what operstate says both for an admin-down PF and for one without carrier. */
-bool apply_link_down(const char *ifname)
+static bool operstate_down(const char *st)
+{
+	return strcmp(st, "down") == 0 || strcmp(st, "lowerlayerdown") == 0;
+}
+
+/* "down" is what operstate says both for an admin-down PF and for one without carrier. Right
+ * after a driver bind udev renames the interface (eth0 -> enp1s0): a PCI PF whose name is gone
+ * is found through its device's net/ directory. */
+bool apply_link_down(const char *addr, const char *ifname)
 {
 	char st[16];
+	struct dirent *e;
+	DIR *dir;
+	bool down = false;
 
-	return ifname && ifname[0] &&
-	       sysfs_read_str(st, sizeof(st), "/sys/class/net/%s/operstate", ifname) == 0 &&
-	       (strcmp(st, "down") == 0 || strcmp(st, "lowerlayerdown") == 0);
+	if (ifname && ifname[0] &&
+	    sysfs_read_str(st, sizeof(st), "/sys/class/net/%s/operstate", ifname) == 0)
+		return operstate_down(st);
+	dir = sysfs_opendir("/sys/bus/pci/devices/%s/net", addr);
+	while (dir && (e = readdir(dir)))
+		if (e->d_name[0] != '.' &&
+		    sysfs_read_str(st, sizeof(st), "/sys/bus/pci/devices/%s/net/%s/operstate", addr,
+		                   e->d_name) == 0) {
+			down = operstate_down(st);
+			break;
+		}
+	if (dir)
+		closedir(dir);
+	return down;
 }
 
 static void describe_failure(const struct plan_action *a, const struct pf_vfs *back,
@@ -87,7 +108,8 @@ static void describe_failure(const struct plan_action *a, const struct pf_vfs *b
 			    "%s (%s): driver %s has no minimum TX rate (min_tx_rate); drop the "
 			    "rate min / shares for VFs on this PF",
 			    a->addr, a->ifname, a->driver);
-		else if (attr == VF_ATTR_RATE && err == -EINVAL && apply_link_down(a->ifname))
+		else if (attr == VF_ATTR_RATE && err == -EINVAL &&
+		         apply_link_down(a->addr, a->ifname))
 			log_error("%s (%s): %s sets TX rates only while the link is up; %s is down",
 			          a->addr, a->ifname, a->driver, a->ifname);
 		else if (err == -EOPNOTSUPP || err == -EPROTONOSUPPORT)
@@ -128,13 +150,15 @@ static void pending_add(const struct plan_action *a, const struct vf_config *c, 
 	if (!p)
 		return;
 	vf_attr_format(attr, c, what, sizeof(what));
+	if (attr == VF_ATTR_RATE && c->min_rate == 0) /* the limit that waits, not "min 0" */
+		snprintf(what, sizeof(what), "max_tx_rate %u", c->max_rate);
 	str_copy(p->pf_addr, sizeof(p->pf_addr), a->addr);
 	str_copy(p->ifname, sizeof(p->ifname), a->ifname);
 	p->vf = c->index;
 	p->attr = attr;
 	p->want = *c;
 	p->err = err;
-	p->link = apply_link_down(a->ifname);
+	p->link = apply_link_down(a->addr, a->ifname);
 	if (attr == VF_ATTR_RATE && c->min_rate > 0 && err == -EINVAL)
 		snprintf(p->reason, sizeof(p->reason), "%s: %s has no minimum TX rate", what,
 		         a->driver);
@@ -145,6 +169,15 @@ static void pending_add(const struct plan_action *a, const struct vf_config *c, 
 		         strerror(-err));
 	log_warn("%s (%s) vf %u: %s; pending, the other settings are applied", a->addr, a->ifname,
 	         c->index, p->reason);
+}
+
+/* What drivers answer for a setting they do not take in the device's current state (or at
+ * all). Anything else (the device gone, a lost message) fails the step. */
+static bool is_refusal(int err)
+{
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -EPROTONOSUPPORT || err == -EAGAIN ||
+	       err == -EBUSY || err == -EPERM || err == -ENETDOWN || err == -ERANGE ||
+	       err == -EADDRNOTAVAIL;
 }
 
 /* The kernel applies a multi-VF RTM_SETLINK in order and stops at the first refusal: the
@@ -207,8 +240,11 @@ static int write_partial(const struct plan_action *a, struct vfnl *nl, const str
 			int e = vfnl_write(nl, a->ifindex, p + off, m - off);
 			if (e == 0)
 				break;
-			if (find_refused(a, nl, p + off, m - off, &at, &attr, &rest) < 0) {
-				describe_failure(a, &(struct pf_vfs){0}, p + off, 0, e);
+			if (!is_refusal(e) ||
+			    find_refused(a, nl, p + off, m - off, &at, &attr, &rest) < 0) {
+				log_error("%s (%s): setting VFs failed: %s (not pinned to one VF "
+				          "and setting)",
+				          a->addr, a->ifname, strerror(-e));
 				r = e;
 				break;
 			}

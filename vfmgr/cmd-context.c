@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 void context_print_diags(const struct policy_diags *d)
@@ -52,15 +53,21 @@ static unsigned lock_wait_limit(void)
 /* -1 with errno EWOULDBLOCK when the lock is still held after the bound. */
 static int lock_wait(int fd, const char *path)
 {
+	int e = errno; /* flock's: lock_wait_limit() may change errno */
 	unsigned limit = lock_wait_limit(), waited = 0;
 
-	if (errno != EWOULDBLOCK || limit == 0)
+	errno = e;
+	if (e != EWOULDBLOCK || limit == 0)
 		return -1;
 	log_notice("%s: another vfmgr is changing the host; waiting up to %u s", path,
 	           limit / 1000);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (waited < limit) {
 		usleep(20000);
-		waited += 20;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited =
+		    (unsigned)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			log_info("%s: got the lock after %u ms", path, waited);
 			return 0;

@@ -536,10 +536,10 @@ int cmd_daemon(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	observe_pci_set_names(false);
-	lock_set_wait(0); /* a busy lock is retried after the quiet time */
 	r = daemon_reload(&d);
 	if (r == 0)
-		r = daemon_open(&d);
+		r = daemon_open(&d); /* waits, bounded, for a CLI that holds the lock */
+	lock_set_wait(0);            /* from now on a busy lock is retried after the quiet time */
 	if (r == 0) {
 		log_notice("watching devices; policy %s, state %s", d.policy_file, d.state_file);
 		d.pending = false;
