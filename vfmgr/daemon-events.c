@@ -128,7 +128,12 @@ static int on_link_msg(struct nl_msg *msg, void *arg)
 	if (pf) {
 		snprintf(why, sizeof(why), "link %s ifindex %d",
 		         h->nlmsg_type == RTM_NEWLINK ? "changed" : "removed", ifi->ifi_index);
-		daemon_mark_drift(d, pf, why);
+		/* A PF's interface going away is the start of a driver unbind: its udev events
+		 * follow, so it waits for the quiet time like them. */
+		if (h->nlmsg_type == RTM_NEWLINK)
+			daemon_mark_drift(d, pf, why);
+		else
+			daemon_mark_dirty(d, pf, false, why);
 	}
 	return NL_OK;
 }

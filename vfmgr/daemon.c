@@ -295,11 +295,12 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	r = apply_plan_partial(&pl, ctx->nl, ctx->state_file, &ctx->state, &fresh);
 	if (r == 0 && pending_merge(&d->pend, &fresh) < 0)
 		log_error("out of memory: settings pending on this host are not listed");
-	apply_pending_free(&fresh);
 	if (r == 0)
-		log_notice("applied %zu step%s in %llu ms (%llu ms after the first event)", pl.n,
+		log_notice("applied %zu step%s in %llu ms (%llu ms after the first event)%s", pl.n,
 		           pl.n == 1 ? "" : "s", (unsigned long long)((now_ns() - t0) / 1000000),
-		           (unsigned long long)((now_ns() - d->first_event_ns) / 1000000));
+		           (unsigned long long)((now_ns() - d->first_event_ns) / 1000000),
+		           fresh.n ? "; some VF settings pending (vfmgr status)" : "");
+	apply_pending_free(&fresh);
 	plan_free(&pl);
 	/* The link notifications of our own writes are queued now: drop them, and check the
 	 * result once more after the quiet time instead (that pass is read-only if it held). */

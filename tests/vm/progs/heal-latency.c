@@ -2,7 +2,12 @@
  * (qos 0) the way `ip link set IFACE vf N vlan V` does, then reads the VF back after each link
  * notification until it carries WANT_VLAN again. Prints the milliseconds from the kernel's ack
  * of the drift to the first read-back that shows WANT_VLAN. Exit 0 when healed in time.
- *   usage: heal-latency IFACE VF DRIFT_VLAN WANT_VLAN [TIMEOUT_MS] */
+ * With --wait, reads VF vf of the PF at PCI address PF every 10 ms (a PF that is down sends no
+ * notifications; its interface may be renamed meanwhile) and prints the milliseconds from its
+ * start until the VF has WANT_VLAN.
+ *   usage: heal-latency IFACE VF DRIFT_VLAN WANT_VLAN [TIMEOUT_MS]
+ *          heal-latency --wait PF VF WANT_VLAN [TIMEOUT_MS] */
+#include <dirent.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
@@ -126,6 +131,51 @@ static int read_vlan(int fd, int ifindex, unsigned vf)
 	return -1;
 }
 
+/* The ifindex of the PCI device's interface now, or 0. */
+static int pci_ifindex(const char *addr)
+{
+	char path[256];
+	struct dirent *e;
+	DIR *d;
+	int idx = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/net", addr);
+	d = opendir(path);
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			idx = (int)if_nametoindex(e->d_name);
+			break;
+		}
+	if (d)
+		closedir(d);
+	return idx;
+}
+
+static int wait_mode(int argc, char **argv)
+{
+	unsigned vf, want;
+	double timeout, t0 = now_ms();
+	int req = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: %s --wait PF VF WANT_VLAN [TIMEOUT_MS]\n", argv[0]);
+		return 2;
+	}
+	vf = (unsigned)atoi(argv[3]);
+	want = (unsigned)atoi(argv[4]);
+	timeout = argc == 6 ? atof(argv[5]) : 5000;
+	while (now_ms() - t0 < timeout) {
+		int idx = pci_ifindex(argv[2]);
+		if (idx && read_vlan(req, idx, vf) == (int)want) {
+			printf("%.0f\n", now_ms() - t0);
+			return 0;
+		}
+		usleep(10000);
+	}
+	fprintf(stderr, "%s vf %u: vlan %u not there within %.0f ms\n", argv[2], vf, want, timeout);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_nl grp = {.nl_family = AF_NETLINK, .nl_groups = 1u << (RTNLGRP_LINK - 1)};
@@ -133,6 +183,8 @@ int main(int argc, char **argv)
 	unsigned vf, drift, want;
 	double timeout, t0, t1;
 
+	if (argc > 1 && strcmp(argv[1], "--wait") == 0)
+		return wait_mode(argc, argv);
 	if (argc != 5 && argc != 6) {
 		fprintf(stderr, "usage: %s IFACE VF DRIFT_VLAN WANT_VLAN [TIMEOUT_MS]\n", argv[0]);
 		return 2;
