@@ -54,6 +54,7 @@ wait_until() {
 }
 numvfs() { cat /sys/bus/pci/devices/$1/sriov_numvfs; }
 has_numvfs() { [ "$(numvfs "$1")" = "$2" ]; }
+link_up() { [ "$(cat /sys/class/net/"$1"/operstate)" = up ]; }
 # vf IFACE N JQ: a field of VF N as iproute2 reads it (JSON), e.g. '.vlan_list[0].vlan'.
 vf() { ip -j -d link show "$1" | jq -r ".[0].vfinfo_list[] | select(.vf == $2) | $3"; }
 isolated() { # IFACE VF: VLAN 120 qos 2 and spoof check on
@@ -79,6 +80,7 @@ check_eq "all or nothing: $PF1 has no VFs again" 0 "$(numvfs $PF1)"
 
 # 2. SIGINT during an apply: the running step finishes, everything is undone, exit 1.
 ip link set "$if1" up
+check "$if1's link comes up" wait_until 30 link_up "$if1"
 "$VFMGR" apply $CLIPOL >/tmp/int.out 2>&1 &
 apid=$!
 check "the apply is under way ($PF1 has VFs)" wait_until 30 has_numvfs $PF1 3
