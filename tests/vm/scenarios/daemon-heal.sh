@@ -153,10 +153,15 @@ check_eq "the pending setting is not retried over and over (3 s)" "$n" "$(grep -
 #    targets (50 ms here, 2 s for the PF reset), met on a quiet host.
 mark=$(wc -l <$LOG)
 lat=()
+converged() { [ "$(grep -c "converged: nothing" $LOG)" -gt "$1" ]; }
 for i in 1 2 3 4 5; do
+	c=$(grep -c "converged: nothing" $LOG)
 	ms=$("$VMPROGS/heal-latency" "$if1" 0 999 120 3000)
 	lat+=("${ms:-9999}")
-	sleep 0.5 # the daemon's check after its apply
+	# The daemon's read-only check after its apply, then a quiet period (150 ms) before the
+	# next drift, which is then again the first event after quiet.
+	wait_until 10 converged "$c" >/dev/null
+	sleep 0.2
 done
 med=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n 3p)
 echo "# heal latency over rtnetlink (ms): ${lat[*]}; median $med"
