@@ -20,6 +20,7 @@ struct vf_pending {
 	struct vf_config want;
 	int err;          /* the kernel's -errno */
 	bool link;        /* refused while the PF's link was down: worth retrying once it is up */
+	unsigned tries;   /* refusals in a row before this one (the daemon counts them) */
 	char reason[192]; /* "max_tx_rate 300 waits for enp1s0's link" */
 };
 

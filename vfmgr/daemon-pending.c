@@ -38,8 +38,10 @@ static void copy_group(struct vf_config *to, const struct vf_config *from, unsig
 }
 
 /* Still refused for the same reason? A link-down refusal holds while the link is down; EAGAIN
- * and EBUSY (a VF resetting) are retried at once; anything else waits for the PF's own
- * hotplug or rebind, a reload or `vfmgr apply` (which forget them). */
+ * and EBUSY (a VF resetting) are retried at once; anything else is tried once more at the next
+ * pass (igb refuses a rate while a reset it just began takes the link down, before operstate
+ * says so), then waits for the PF's own hotplug or rebind, a reload or `vfmgr apply` (which
+ * forget them). */
 static bool still_held(const struct vf_pending *p, const struct host *h)
 {
 	size_t i = host_find_nic(h, p->pf_addr);
@@ -49,7 +51,7 @@ static bool still_held(const struct vf_pending *p, const struct host *h)
 		return false;
 	if (p->link)
 		return apply_link_down(p->pf_addr, nd->name);
-	return p->err != -EAGAIN && p->err != -EBUSY;
+	return p->err != -EAGAIN && p->err != -EBUSY && p->tries > 0;
 }
 
 static struct plan_vf *find_vf(struct plan *pl, const struct vf_pending *p, size_t *act)
@@ -132,4 +134,17 @@ int pending_merge(struct apply_pending *into, const struct apply_pending *from)
 		*p = from->items[i];
 	}
 	return 0;
+}
+
+void pending_count_tries(struct apply_pending *fresh, const struct apply_pending *before)
+{
+	for (size_t i = 0; i < fresh->n; i++) {
+		struct vf_pending *p = &fresh->items[i];
+		for (size_t k = 0; k < before->n; k++) {
+			const struct vf_pending *b = &before->items[k];
+			if (strcmp(b->pf_addr, p->pf_addr) == 0 && b->vf == p->vf &&
+			    b->attr == p->attr && b->err == p->err)
+				p->tries = b->tries + 1;
+		}
+	}
 }

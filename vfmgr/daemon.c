@@ -276,6 +276,8 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	}
 	policy_diags_free(&diags);
 	/* Settings the driver refused in a state that has not changed are not tried again. */
+	struct apply_pending before = {0};
+	pending_merge(&before, &d->pend); /* what was pending, to count repeated refusals */
 	size_t held = pending_hold(&d->pend, &pl, &ctx->host);
 	if (pl.n == 0 && state_equal(&pl.next, &ctx->state)) {
 		log_debug("converged: nothing to change%s", held ? " (settings pending)" : "");
@@ -283,6 +285,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		free(d->last_plan);
 		d->last_plan = NULL;
 		plan_free(&pl);
+		apply_pending_free(&before);
 		return 0;
 	}
 	if (pl.n > 0)
@@ -293,6 +296,8 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	d->n_applies++;
 	struct apply_pending fresh = {0};
 	r = apply_plan_partial(&pl, ctx->nl, ctx->state_file, &ctx->state, &fresh);
+	pending_count_tries(&fresh, &before);
+	apply_pending_free(&before);
 	if (r == 0 && pending_merge(&d->pend, &fresh) < 0)
 		log_error("out of memory: settings pending on this host are not listed");
 	if (r == 0)

@@ -85,6 +85,9 @@ size_t pending_hold(struct apply_pending *pend, struct plan *pl, const struct ho
 /* Forgets the pending settings of PF pf (all with NULL): retried at the next reconcile. */
 void pending_forget(struct apply_pending *pend, const char *pf);
 int pending_merge(struct apply_pending *into, const struct apply_pending *from);
+/* Each fresh refusal that before (the pending list the plan started from) already had counts
+ * one try more. */
+void pending_count_tries(struct apply_pending *fresh, const struct apply_pending *before);
 
 /* A link notification for a watched PF: hand-made drift heals at once when it is the first
  * event of a quiet period; what follows is coalesced as daemon_mark_dirty does. */

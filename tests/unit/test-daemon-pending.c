@@ -90,9 +90,10 @@ static void vf_plan(struct plan *pl, unsigned vf0_attrs)
 	a->vfs[0].want.attrs = vf0_attrs;
 }
 
-static void add_pending(struct apply_pending *pend, unsigned vf, int err, bool link)
+static void add_pending(struct apply_pending *pend, unsigned vf, int err, bool link, unsigned tries)
 {
-	struct vf_pending p = {.vf = vf, .attr = VF_ATTR_RATE, .err = err, .link = link};
+	struct vf_pending p = {
+	    .vf = vf, .attr = VF_ATTR_RATE, .err = err, .link = link, .tries = tries};
 	struct apply_pending one = {.items = &p, .n = 1, .cap = 1};
 
 	snprintf(p.pf_addr, sizeof(p.pf_addr), "0000:01:00.0");
@@ -111,8 +112,8 @@ static void test_link_down_holds(void **unused)
 	one_pf(&h);
 	set_operstate("down");
 	vf_plan(&pl, VF_ATTR_VLAN | VF_ATTR_RATE);
-	add_pending(&pend, 0, -EINVAL, true);
-	add_pending(&pend, 1, -EINVAL, true);
+	add_pending(&pend, 0, -EINVAL, true, 0);
+	add_pending(&pend, 1, -EINVAL, true, 0);
 	assert_int_equal(pending_hold(&pend, &pl, &h), 2);
 	/* VF 0 keeps its VLAN change, without the rate (put back to what it has); VF 1, which
 	 * had only the rate, is gone from the plan. */
@@ -149,8 +150,24 @@ static void test_other_refusals(void **unused)
 	one_pf(&h);
 	set_operstate("up");
 	vf_plan(&pl, VF_ATTR_RATE);
-	add_pending(&pend, 0, -EINVAL, false); /* held until the PF itself comes back */
-	add_pending(&pend, 1, -EBUSY, false);  /* a VF resetting: tried again at once */
+	/* A first refusal is tried once more at the next pass. */
+	add_pending(&pend, 0, -EINVAL, false, 0);
+	assert_int_equal(pending_hold(&pend, &pl, &h), 0);
+	assert_int_equal(pl.actions[0].n_vfs, 2);
+	struct apply_pending fresh = {0}, before = {0};
+	add_pending(&before, 0, -EINVAL, false, 0);
+	add_pending(&fresh, 0, -EINVAL, false, 0);
+	add_pending(&fresh, 1, -EINVAL, false, 0);
+	pending_count_tries(&fresh, &before);
+	assert_int_equal(fresh.items[0].tries, 1); /* refused again */
+	assert_int_equal(fresh.items[1].tries, 0); /* a new one */
+	apply_pending_free(&fresh);
+	apply_pending_free(&before);
+	plan_free(&pl);
+
+	vf_plan(&pl, VF_ATTR_RATE);
+	add_pending(&pend, 0, -EINVAL, false, 1); /* refused twice: held until the PF comes back */
+	add_pending(&pend, 1, -EBUSY, false, 1);  /* a VF resetting: tried again at once */
 	assert_int_equal(pending_hold(&pend, &pl, &h), 1);
 	assert_int_equal(pend.items[0].vf, 0);
 	assert_int_equal(pl.actions[0].n_vfs, 1);
@@ -165,7 +182,7 @@ static void test_other_refusals(void **unused)
 	plan_free(&pl);
 
 	/* pending_forget: a PF's own hotplug or rebind tries them again. */
-	add_pending(&pend, 0, -EINVAL, false);
+	add_pending(&pend, 0, -EINVAL, false, 1);
 	pending_forget(&pend, "0000:02:00.0");
 	assert_int_equal(pend.n, 1);
 	pending_forget(&pend, "0000:01:00.0");
