@@ -1,6 +1,7 @@
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/observe-mgmt.h"
 #include "util/log.h"
+#include "util/parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 void context_print_diags(const struct policy_diags *d)
@@ -29,6 +31,54 @@ void context_diags_init(const struct context *c, struct policy_diags *d)
 		d->file = strdup(c->policy->file);
 }
 
+/* The daemon holds the lock for a whole reconcile (well under a second, seconds when it
+ * changes VF counts): the CLI waits for it, bounded, instead of failing a VM's start. */
+static unsigned lock_wait_ms = LOCK_WAIT_DEFAULT_MS;
+
+void lock_set_wait(unsigned ms)
+{
+	lock_wait_ms = ms;
+}
+
+static unsigned lock_wait_limit(void)
+{
+	const char *e = getenv("VFMGR_LOCK_WAIT");
+	uint32_t s;
+
+	if (lock_wait_ms == 0 || !e || parse_u32(e, 3600, &s) < 0)
+		return lock_wait_ms;
+	return (unsigned)s * 1000;
+}
+
+/* -1 with errno EWOULDBLOCK when the lock is still held after the bound. */
+static int lock_wait(int fd, const char *path)
+{
+	int e = errno; /* flock's: lock_wait_limit() may change errno */
+	unsigned limit = lock_wait_limit(), waited = 0;
+
+	errno = e;
+	if (e != EWOULDBLOCK || limit == 0)
+		return -1;
+	log_notice("%s: another vfmgr is changing the host; waiting up to %u s", path,
+	           limit / 1000);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (waited < limit) {
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited =
+		    (unsigned)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			log_info("%s: got the lock after %u ms", path, waited);
+			return 0;
+		}
+		if (errno != EWOULDBLOCK)
+			return -1;
+	}
+	errno = EWOULDBLOCK;
+	return -1;
+}
+
 int lock_take(int *fd)
 {
 	const char *dir = getenv("VFMGR_RUN_DIR") ? getenv("VFMGR_RUN_DIR") : "/run/vfmgr";
@@ -44,7 +94,7 @@ int lock_take(int *fd)
 		log_error("%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0 && lock_wait(*fd, path) < 0) {
 		int e = errno;
 		if (e == EWOULDBLOCK)
 			log_error(

@@ -29,6 +29,7 @@ static int handle_status(struct daemon *d, const struct ctl_request *req, FILE *
 	struct context ctx;
 	int r = context_load(&ctx, NULL, req->state[0] ? req->state : d->state_file, false);
 
+	ctx.pending = &d->pend;
 	if (r == 0)
 		r = status_write(&ctx, req->json, out);
 	context_free(&ctx);
