@@ -1,5 +1,7 @@
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/observe-mgmt.h"
+#include "util/cleanup.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -29,21 +31,42 @@ void context_diags_init(const struct context *c, struct policy_diags *d)
 		d->file = strdup(c->policy->file);
 }
 
-int lock_take(int *fd)
+int run_file_open(const char *name, int *fd, char *path, size_t size)
 {
 	const char *dir = getenv("VFMGR_RUN_DIR") ? getenv("VFMGR_RUN_DIR") : "/run/vfmgr";
-	char path[PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	char why[160];
+	int r;
 
+	*fd = -1;
+	if (snprintf(path, size, "%s/%s", dir, name) >= (int)size)
+		return -ENAMETOOLONG;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		log_error("%s: %s", dir, strerror(errno));
-		return -errno;
+		r = -errno;
+		log_error("%s: %s", dir, strerror(-r));
+		return r;
 	}
-	snprintf(path, sizeof(path), "%s/lock", dir);
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0) {
-		log_error("%s: %s", path, strerror(errno));
-		return -errno;
+	/* Only a directory no other user can plant names in, and never through a symlink. */
+	r = dir_open_trusted(dir, &dfd, why, sizeof(why));
+	if (r < 0) {
+		log_error("%s: refusing this run directory: %s; make it root's, mode 0755", dir,
+		          why[0] ? why : strerror(-r));
+		return r;
 	}
+	r = lockfile_open(dfd, name, fd, why, sizeof(why));
+	if (r < 0)
+		log_error("%s: %s; refusing to use it (remove it)", path,
+		          why[0] ? why : strerror(-r));
+	return r;
+}
+
+int lock_take(int *fd)
+{
+	char path[PATH_MAX];
+	int r = run_file_open("lock", fd, path, sizeof(path));
+
+	if (r < 0)
+		return r;
 	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		if (e == EWOULDBLOCK)

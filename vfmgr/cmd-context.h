@@ -28,5 +28,8 @@ void context_print_diags(const struct policy_diags *d);
 
 /* The one lock that CLI and daemon share (flock on $VFMGR_RUN_DIR/lock, default /run/vfmgr). */
 int lock_take(int *fd);
+/* Opens (creates) name in $VFMGR_RUN_DIR (/run/vfmgr) for a lock, refusing a run directory or
+ * file another user could have planted; path gets its name. Logs why; 0 or -errno. */
+int run_file_open(const char *name, int *fd, char *path, size_t size);
 
 #endif

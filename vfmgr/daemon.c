@@ -371,9 +371,9 @@ static int take_daemon_lock(struct daemon *d)
 	if (lock_take(&d->lock_fd) < 0) /* makes $VFMGR_RUN_DIR; released right away */
 		return -EBUSY;
 	close(d->lock_fd);
-	run_path("daemon.lock", path, sizeof(path));
-	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	if (run_file_open("daemon.lock", &d->lock_fd, path, sizeof(path)) < 0)
+		return -EBUSY;
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		log_error("%s: %s", path,
 		          errno == EWOULDBLOCK ? "another vfmgr daemon runs" : strerror(errno));
 		return -EBUSY;
