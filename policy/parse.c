@@ -200,12 +200,13 @@ static int field_str(struct pctx *c, const struct key_def *k, struct ynode *n, v
 	return 0;
 }
 
-/* Names end up in state files, logs and generated device names: keep them plain. */
-static bool name_is_valid(const char *s)
+/* Names end up in state files, logs and generated device names: keep them plain. "." and ".."
+ * would read as directories wherever a name becomes a path. */
+bool policy_name_is_valid(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (len == 0 || len > POLICY_NAME_MAX)
+	if (len == 0 || len > POLICY_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
 	       len;
@@ -219,10 +220,12 @@ static int field_name(struct pctx *c, const struct key_def *k, struct ynode *n, 
 	s = scalar_of(c, k, n, "a name", &r);
 	if (!s)
 		return r;
-	if (!name_is_valid(s))
-		return perr_at(c, node_mark(n),
-		               "'%s' must be 1-%d letters, digits, '-', '_' or '.', got '%s'",
-		               k->name, POLICY_NAME_MAX, s);
+	if (!policy_name_is_valid(s))
+		return perr_at(
+		    c, node_mark(n),
+		    "'%s' must be 1-%d letters, digits, '-', '_' or '.' (not . or ..), got "
+		    "'%s'",
+		    k->name, POLICY_NAME_MAX, s);
 	return field_str(c, k, n, field);
 }
 
@@ -427,20 +430,26 @@ static int field_mapping(struct pctx *c, const struct key_def *k, struct ynode *
 	return parse_mapping(c, n, def, field);
 }
 
-/* Reads a sequence of mappings into a new arena array of elem_size objects. */
+/* Reads a sequence of at most max mappings into a new arena array of elem_size objects. The
+ * cap keeps a file of 8 million "- {}" from allocating gigabytes of empty objects. */
 static int field_items(struct pctx *c, const struct key_def *k, struct ynode *n,
                        const struct mapping_def *def, size_t elem_size, void (*init)(void *obj),
-                       void **items, size_t *n_items)
+                       size_t max, void **items, size_t *n_items)
 {
-	size_t count, i = 0;
+	size_t count = 0, i = 0;
 	char *arr;
 	int r;
 
 	if (n->type != YNODE_SEQUENCE)
 		return perr_at(c, node_mark(n), "'%s' must be a sequence, not %s", k->name,
 		               node_kind(n));
-	count = n->n;
-	arr = arena_alloc_array(c->arena, count, elem_size);
+	if (n->n > max)
+		return perr_at(c, node_mark(n), "'%s' has %u entries, more than the %zu allowed",
+		               k->name, n->n, max);
+	/* Only the mappings become objects; the others are errors below. */
+	for (size_t j = 0; j < n->n; j++)
+		count += n->kids[j]->type == YNODE_MAPPING || n->kids[j]->type == YNODE_ALIAS;
+	arr = arena_alloc_array(c->arena, count ? count : 1, elem_size);
 	if (!arr)
 		return -ENOMEM;
 	for (size_t j = 0; j < n->n; j++) {
@@ -728,7 +737,8 @@ static int field_pfs(struct pctx *c, const struct key_def *k, struct ynode *n, v
 {
 	struct policy *p = obj;
 
-	return field_items(c, k, n, &pf_def, sizeof(*p->pfs), pf_init, (void **)&p->pfs, &p->n_pfs);
+	return field_items(c, k, n, &pf_def, sizeof(*p->pfs), pf_init, POLICY_PFS_MAX,
+	                   (void **)&p->pfs, &p->n_pfs);
 }
 
 /* ---- networks ---- */
@@ -777,8 +787,8 @@ static int field_networks(struct pctx *c, const struct key_def *k, struct ynode 
 {
 	struct policy *p = obj;
 
-	return field_items(c, k, n, &network_def, sizeof(*p->networks), NULL, (void **)&p->networks,
-	                   &p->n_networks);
+	return field_items(c, k, n, &network_def, sizeof(*p->networks), NULL, POLICY_NETWORKS_MAX,
+	                   (void **)&p->networks, &p->n_networks);
 }
 
 /* ---- vms ---- */
@@ -861,8 +871,8 @@ static int field_nics(struct pctx *c, const struct key_def *k, struct ynode *n, 
 {
 	struct policy_vm *vm = obj;
 
-	return field_items(c, k, n, &nic_def, sizeof(*vm->nics), nic_init, (void **)&vm->nics,
-	                   &vm->n_nics);
+	return field_items(c, k, n, &nic_def, sizeof(*vm->nics), nic_init, POLICY_VM_NICS_MAX,
+	                   (void **)&vm->nics, &vm->n_nics);
 }
 
 static int field_passthrough(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
@@ -870,7 +880,7 @@ static int field_passthrough(struct pctx *c, const struct key_def *k, struct yno
 	struct policy_vm *vm = obj;
 
 	return field_items(c, k, n, &passthrough_def, sizeof(*vm->passthrough), passthrough_init,
-	                   (void **)&vm->passthrough, &vm->n_passthrough);
+	                   POLICY_VM_NICS_MAX, (void **)&vm->passthrough, &vm->n_passthrough);
 }
 
 static const struct key_def vm_keys[] = {
@@ -886,7 +896,8 @@ static int field_vms(struct pctx *c, const struct key_def *k, struct ynode *n, v
 {
 	struct policy *p = obj;
 
-	return field_items(c, k, n, &vm_def, sizeof(*p->vms), NULL, (void **)&p->vms, &p->n_vms);
+	return field_items(c, k, n, &vm_def, sizeof(*p->vms), NULL, POLICY_VMS_MAX,
+	                   (void **)&p->vms, &p->n_vms);
 }
 
 /* ---- top level ---- */
@@ -1038,7 +1049,7 @@ static int parse_document(struct pctx *c, const char *buf, size_t len, struct ar
 
 	r = ytree_load(tree, buf, len, &root, &more, &more_mark, &err);
 	if (r == -EINVAL)
-		return perr_at(c, err.mark, "invalid YAML: %s", err.message);
+		return perr_at(c, err.mark, "%s%s", err.refused ? "" : "invalid YAML: ", err.message);
 	if (r < 0)
 		return r;
 	if (!root)

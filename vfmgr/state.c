@@ -471,8 +471,10 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 		return -EINVAL;
 	}
 	if (json_array_size(pts) > STATE_PT_MAX) {
-		snprintf(err, errsize, "%zu passthrough entries, more than the %u PCI functions "
-		         "vfmgr handles", json_array_size(pts), STATE_PT_MAX);
+		snprintf(err, errsize,
+		         "%zu passthrough entries, more than the %u PCI functions "
+		         "vfmgr handles",
+		         json_array_size(pts), STATE_PT_MAX);
 		return -EINVAL;
 	}
 	if (keys) {
@@ -546,9 +548,10 @@ int state_load(const char *path, struct state *s)
 		return -EINVAL;
 	}
 	if (r == -EFBIG) {
-		log_error("%s: the state file is larger than %u MiB, more than any host's VFs need; "
-		          "nothing was changed (see vfmgr(8), STATE FILE, to rebuild it)",
-		          path, STATE_FILE_MAX >> 20);
+		log_error(
+		    "%s: the state file is larger than %u MiB, more than any host's VFs need; "
+		    "nothing was changed (see vfmgr(8), STATE FILE, to rebuild it)",
+		    path, STATE_FILE_MAX >> 20);
 		return -EINVAL;
 	}
 	if (r == -EPERM) {
