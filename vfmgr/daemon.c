@@ -393,9 +393,10 @@ static int daemon_open(struct daemon *d)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	d->sig = (struct source){signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), on_signal};
-	d->timer =
-	    (struct source){timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), on_timer};
+	d->sig = (struct source){.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK),
+	                         .ready = on_signal};
+	d->timer = (struct source){
+	    .fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), .ready = on_timer};
 	if (d->epfd < 0 || d->sig.fd < 0 || d->timer.fd < 0) {
 		log_error("epoll/signalfd/timerfd: %s", strerror(errno));
 		return -errno;
@@ -447,7 +448,10 @@ static int run_loop(struct daemon *d)
 		}
 		for (int i = 0; i < n && !d->stop; i++) {
 			struct source *s = evs[i].data.ptr;
-			s->ready(d);
+			if (s->ready_src)
+				s->ready_src(d, s);
+			else
+				s->ready(d);
 		}
 	}
 	return 0;
