@@ -126,6 +126,17 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 		log_error("cannot read the host's devices: %s", strerror(-r));
 		return r;
 	}
+	{
+		char err[300];
+		r = state_check_host(&c->state, &c->host, err, sizeof(err));
+		if (r < 0) {
+			log_error(
+			    "%s: %s; nothing was changed (see vfmgr(8), STATE FILE, to rebuild "
+			    "it)",
+			    c->state_file, err);
+			return r;
+		}
+	}
 	r = mgmt_observe(&c->host);
 	if (r < 0) {
 		log_error("cannot tell which device carries the management path: %s; refusing to "

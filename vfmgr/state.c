@@ -1,8 +1,10 @@
 #include "vfmgr/state.h"
+#include "policy/policy.h"
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "util/strcopy.h"
 
 #include <errno.h>
@@ -149,6 +151,37 @@ int state_set_rss_key(struct state *s, const char *addr, const uint8_t *key, uin
 	return 0;
 }
 
+/* What vfmgr writes: a canonical PCI address ("0000:3b:00.1", lower-case hex). */
+static bool pci_addr_canonical(const char *s)
+{
+	struct pci_addr a;
+	char back[PCI_ADDR_STR_LEN];
+
+	if (parse_pci_addr(s, &a) < 0)
+		return false;
+	format_pci_addr(&a, back);
+	return strcmp(back, s) == 0;
+}
+
+/* A PF: a PCI address, or a netdevsim device ("netdevsim3"). */
+static bool dev_addr_valid(const char *s)
+{
+	uint32_t id;
+
+	if (strncmp(s, "netdevsim", 9) == 0)
+		return parse_u32(s + 9, UINT32_MAX, &id) == 0;
+	return pci_addr_canonical(s);
+}
+
+/* A kernel driver name, as sysfs shows it ("vfio-pci", "mlx5_core"); it becomes a sysfs path. */
+static bool driver_name_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len < DRIVER_LEN &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == len;
+}
+
 /* As ethtool -x prints a key: "6d:5a:56:...". buf holds 3 * RSS_KEY_MAX bytes. */
 static void key_to_hex(const uint8_t *key, uint32_t len, char *buf)
 {
@@ -214,7 +247,8 @@ static int keys_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 			snprintf(err, errsize, "rss_keys %zu: %s", i, je.text);
 			return -EINVAL;
 		}
-		if (str_copy(k->addr, sizeof(k->addr), addr) < 0 || key_from_hex(hex, k) < 0) {
+		if (str_copy(k->addr, sizeof(k->addr), addr) < 0 || !dev_addr_valid(k->addr) ||
+		    key_from_hex(hex, k) < 0) {
 			snprintf(err, errsize, "rss_keys %zu: bad address or key", i);
 			return -EINVAL;
 		}
@@ -341,7 +375,8 @@ static int driver_from_json(json_t *j, bool *known, char *buf, size_t size, char
 	*known = !json_is_null(j);
 	if (!*known)
 		return 0;
-	if (!json_is_string(j) || str_copy(buf, size, json_string_value(j)) < 0) {
+	if (!json_is_string(j) || str_copy(buf, size, json_string_value(j)) < 0 ||
+	    (buf[0] && !driver_name_valid(buf))) {
 		snprintf(err, errsize, "driver_before is not a driver name");
 		return -EINVAL;
 	}
@@ -363,6 +398,12 @@ static int pt_from_json(json_t *j, struct state_pt *pt, char *err, size_t errsiz
 	if (index < 0 || index > 65535 || str_copy(pt->vm, sizeof(pt->vm), vm) < 0 ||
 	    str_copy(pt->addr, sizeof(pt->addr), addr) < 0) {
 		snprintf(err, errsize, "passthrough entry out of range");
+		return -EINVAL;
+	}
+	if (!policy_name_is_valid(pt->vm) || !pci_addr_canonical(pt->addr)) {
+		snprintf(err, errsize,
+		         "passthrough entry: vm is not a policy name or address is "
+		         "not a PCI address");
 		return -EINVAL;
 	}
 	pt->index = (unsigned)index;
@@ -398,6 +439,16 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 	    str_copy(a->pf_addr, sizeof(a->pf_addr), pfa) < 0 ||
 	    str_copy(a->vf_addr, sizeof(a->vf_addr), vfa) < 0) {
 		snprintf(err, errsize, "a name is too long");
+		return -EINVAL;
+	}
+	/* The same rules as the policy: these strings reach sysfs paths, logs and qemu-args. */
+	if (!policy_name_is_valid(a->vm) || !policy_name_is_valid(a->network) ||
+	    !policy_name_is_valid(a->pf)) {
+		snprintf(err, errsize, "vm, network or pf is not a valid policy name");
+		return -EINVAL;
+	}
+	if (!dev_addr_valid(a->pf_addr) || (a->vf_addr[0] && !pci_addr_canonical(a->vf_addr))) {
+		snprintf(err, errsize, "pf_address or vf_address is not a PCI address");
 		return -EINVAL;
 	}
 	a->nic = (unsigned)nic;
@@ -523,6 +574,48 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 			         a->leg);
 			state_free(s);
 			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int state_check_host(const struct state *s, const struct host *h, char *err, size_t errsize)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct state_alloc *a = &s->allocs[i];
+		size_t vi, pi;
+
+		if (!a->vf_addr[0])
+			continue; /* netdevsim: VFs have no address of their own */
+		vi = host_find_nic(h, a->vf_addr);
+		pi = host_find_nic(h, a->pf_addr);
+		/* The device at vf_address must be that VF of that PF, as its virtfn link says:
+		 * otherwise apply or release would unbind some other device. */
+		if (vi != NO_INDEX) {
+			const struct nic *v = &h->nics[vi];
+			if (v->pf == NO_INDEX || strcmp(v->pf_addr, a->pf_addr) != 0 ||
+			    v->vf_index != (int)a->vf) {
+				snprintf(
+				    err, errsize,
+				    "vm %s nic %u: vf_address %s is not VF %u of %s on this host "
+				    "(%s)",
+				    a->vm, a->nic, a->vf_addr, a->vf, a->pf_addr,
+				    v->pf == NO_INDEX ? "it is not a VF" : "it is another VF");
+				return -EINVAL;
+			}
+		}
+		if (pi != NO_INDEX) {
+			const struct nic *p = &h->nics[pi];
+			for (size_t k = 0; k < p->n_vfs; k++)
+				if (p->vfs[k].index == a->vf && p->vfs[k].addr[0] &&
+				    strcmp(p->vfs[k].addr, a->vf_addr) != 0) {
+					snprintf(
+					    err, errsize,
+					    "vm %s nic %u: VF %u of %s is %s on this host, not %s",
+					    a->vm, a->nic, a->vf, a->pf_addr, p->vfs[k].addr,
+					    a->vf_addr);
+					return -EINVAL;
+				}
 		}
 	}
 	return 0;
