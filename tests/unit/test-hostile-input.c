@@ -3,6 +3,7 @@
  * code before the fix. */
 #include "policy-expect.h"
 #include "util/file.h"
+#include "util/sysfs.h"
 #include "vfmgr/state.h"
 
 #include <fcntl.h>
@@ -354,6 +355,34 @@ static void test_lock_files_refuse_links_and_special_files(void **state)
 	assert_string_equal(why, "not a directory (a symbolic link or a file)");
 }
 
+static void test_sysfs_read_fails_on_truncation(void **state)
+{
+	char p[512], small[64], big[8192], want[8192];
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	/* A CPU list of a 2048-CPU host, longer than the 64 bytes irq.c used to read. */
+	for (int cpu = 0; cpu < 2048; cpu += 2)
+		len += (size_t)sprintf(want + len, "%s%d", cpu ? "," : "", cpu);
+	snprintf(p, sizeof(p), "%s/proc/irq/5", dir);
+	assert_int_equal(system((snprintf(big, sizeof(big), "mkdir -p %s", p), big)), 0);
+	strcat(p, "/smp_affinity_list");
+	f = fopen(p, "w");
+	fprintf(f, "%s\n", want);
+	fclose(f);
+	sysfs_set_root(dir);
+	assert_int_equal(sysfs_read_str(small, sizeof(small), "/proc/irq/5/smp_affinity_list"),
+	                 -EOVERFLOW);
+	assert_int_equal(sysfs_read_str(big, sizeof(big), "/proc/irq/5/smp_affinity_list"), 0);
+	assert_string_equal(big, want);
+	/* Exactly filling the buffer (all but the final newline) is not a truncation. */
+	assert_int_equal(sysfs_read_str(big, len + 1, "/proc/irq/5/smp_affinity_list"), 0);
+	assert_string_equal(big, want);
+	assert_int_equal(sysfs_read_str(big, len, "/proc/irq/5/smp_affinity_list"), -EOVERFLOW);
+	sysfs_set_root("");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(test_state_save_never_writes_through_a_planted_symlink),
 	    cmocka_unit_test(test_state_dir_writable_by_others_is_refused),
 	    cmocka_unit_test(test_lock_files_refuse_links_and_special_files),
+	    cmocka_unit_test(test_sysfs_read_fails_on_truncation),
 	};
 	return cmocka_run_group_tests_name("hostile-input", tests, setup, teardown);
 }
