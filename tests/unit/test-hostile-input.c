@@ -3,6 +3,8 @@
  * code before the fix. */
 #include "policy-expect.h"
 #include "util/file.h"
+#include "util/parse.h"
+#include "vfmgr/observe-host.h"
 #include "util/sysfs.h"
 #include "vfmgr/state.h"
 
@@ -383,6 +385,35 @@ static void test_sysfs_read_fails_on_truncation(void **state)
 	sysfs_set_root("");
 }
 
+static void test_pci_domains_are_32_bit(void **state)
+{
+	struct pci_addr a;
+	char buf[PCI_ADDR_STR_LEN];
+	struct policy *p;
+	(void)state;
+
+	/* VMD domains start at 10000; masked to 16 bits they aliased 0000:... */
+	assert_int_equal(parse_pci_addr("10000:3b:00.1", &a), 0);
+	assert_int_equal(a.domain, 0x10000);
+	format_pci_addr(&a, buf);
+	assert_string_equal(buf, "10000:3b:00.1");
+	assert_int_equal(parse_pci_addr("ffffffff:00:1f.7", &a), 0);
+	format_pci_addr(&a, buf);
+	assert_string_equal(buf, "ffffffff:00:1f.7");
+	assert_int_equal(parse_pci_addr("100000000:00:00.0", &a), -EINVAL);
+	assert_int_equal(parse_pci_addr("1:00:00.0", &a), -EINVAL);
+	p = policy_expect_valid(
+	    "version: 1\npfs:\n  - name: a\n    match: { pci: \"10000:01:00.0\" }\n"
+	    "    switch: s\n    numvfs: 2\n");
+	assert_int_equal(p->pfs[0].match.pci.addr.domain, 0x10000);
+	policy_free(p);
+	/* The host's order: by domain as a number, then netdevsim devices. */
+	assert_true(host_addr_cmp("0000:ff:00.0", "ffff:00:00.0") < 0);
+	assert_true(host_addr_cmp("ffff:00:00.0", "10000:00:00.0") < 0);
+	assert_true(host_addr_cmp("10000:00:00.0", "netdevsim0") < 0);
+	assert_true(host_addr_cmp("netdevsim2", "netdevsim10") < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +434,7 @@ int main(void)
 	    cmocka_unit_test(test_state_dir_writable_by_others_is_refused),
 	    cmocka_unit_test(test_lock_files_refuse_links_and_special_files),
 	    cmocka_unit_test(test_sysfs_read_fails_on_truncation),
+	    cmocka_unit_test(test_pci_domains_are_32_bit),
 	};
 	return cmocka_run_group_tests_name("hostile-input", tests, setup, teardown);
 }
