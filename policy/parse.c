@@ -723,6 +723,7 @@ static const struct key_def pf_keys[] = {
      false},
     {"rss", field_rss, offsetof(struct policy_pf, rss), 0, 0, NULL, false},
     {"management", field_bool, offsetof(struct policy_pf, management), 0, 0, NULL, false},
+    {"host-traffic", field_bool, offsetof(struct policy_pf, host_traffic), 0, 0, NULL, false},
 };
 static const struct mapping_def pf_def = {"pf", pf_keys, ARRAY_SIZE(pf_keys), NULL};
 
@@ -1049,7 +1050,8 @@ static int parse_document(struct pctx *c, const char *buf, size_t len, struct ar
 
 	r = ytree_load(tree, buf, len, &root, &more, &more_mark, &err);
 	if (r == -EINVAL)
-		return perr_at(c, err.mark, "%s%s", err.refused ? "" : "invalid YAML: ", err.message);
+		return perr_at(c, err.mark, "%s%s",
+		               err.refused ? "" : "invalid YAML: ", err.message);
 	if (r < 0)
 		return r;
 	if (!root)

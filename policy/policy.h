@@ -171,6 +171,9 @@ struct policy_pf {
 	struct policy_enum vf_driver; /* enum policy_vf_driver; defaults from defaults: */
 	struct policy_rss rss;
 	struct policy_bool management; /* never touched by vfmgr */
+	/* host-traffic: false is the admin saying the port carries no host traffic: vfmgr then
+	 * changes it even though a default route or the SSH session runs over it (a warning). */
+	struct policy_bool host_traffic;
 	/* Filled by validation: */
 	size_t passthrough_vm; /* VM that takes the whole PF, or POLICY_NONE */
 	uint32_t vf_demand;    /* VFs the greedy placement put here (see vfmgr-policy(5)) */

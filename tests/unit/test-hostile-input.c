@@ -5,6 +5,7 @@
 #include "util/file.h"
 #include "util/parse.h"
 #include "vfmgr/observe-host.h"
+#include "vfmgr/observe-mgmt.h"
 #include "util/sysfs.h"
 #include "vfmgr/state.h"
 
@@ -414,6 +415,22 @@ static void test_pci_domains_are_32_bit(void **state)
 	assert_true(host_addr_cmp("netdevsim2", "netdevsim10") < 0);
 }
 
+static void test_management_route_says_where_it_came_from(void **state)
+{
+	char why[200];
+	(void)state;
+
+	mgmt_route_why(why, sizeof(why), "eth0", 254, false);
+	assert_string_equal(why, "default route via eth0");
+	/* Policy routing and VRFs: a default route in another table is host traffic too. */
+	mgmt_route_why(why, sizeof(why), "eth1", 100, false);
+	assert_string_equal(why, "default route (table 100) via eth1");
+	mgmt_route_why(why, sizeof(why), "enp1s0f0", 254, true);
+	assert_string_equal(why, "default route via enp1s0f0, learned from an IPv6 router "
+	                         "advertisement; a port that must carry no host traffic wants "
+	                         "sysctl net.ipv6.conf.enp1s0f0.accept_ra=0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +452,7 @@ int main(void)
 	    cmocka_unit_test(test_lock_files_refuse_links_and_special_files),
 	    cmocka_unit_test(test_sysfs_read_fails_on_truncation),
 	    cmocka_unit_test(test_pci_domains_are_32_bit),
+	    cmocka_unit_test(test_management_route_says_where_it_came_from),
 	};
 	return cmocka_run_group_tests_name("hostile-input", tests, setup, teardown);
 }
