@@ -431,6 +431,16 @@ static void test_management_route_says_where_it_came_from(void **state)
 	                         "sysctl net.ipv6.conf.enp1s0f0.accept_ra=0");
 }
 
+static void test_host_traffic_false_contradicts_management(void **state)
+{
+	(void)state;
+	assert_null(policy_expect("version: 1\npfs:\n  - { name: m, match: { pci: \"0000:01:00.0\" "
+	                          "}, management: true, host-traffic: false }\n",
+	                          "t.yaml:3:80: pf 'm' is a management pf; it cannot also say "
+	                          "host-traffic: false",
+	                          NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +463,7 @@ int main(void)
 	    cmocka_unit_test(test_sysfs_read_fails_on_truncation),
 	    cmocka_unit_test(test_pci_domains_are_32_bit),
 	    cmocka_unit_test(test_management_route_says_where_it_came_from),
+	    cmocka_unit_test(test_host_traffic_false_contradicts_management),
 	};
 	return cmocka_run_group_tests_name("hostile-input", tests, setup, teardown);
 }
