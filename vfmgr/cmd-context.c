@@ -1,5 +1,7 @@
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/observe-mgmt.h"
+#include "util/cleanup.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -79,21 +81,42 @@ static int lock_wait(int fd, const char *path)
 	return -1;
 }
 
-int lock_take(int *fd)
+int run_file_open(const char *name, int *fd, char *path, size_t size)
 {
 	const char *dir = getenv("VFMGR_RUN_DIR") ? getenv("VFMGR_RUN_DIR") : "/run/vfmgr";
-	char path[PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	char why[160];
+	int r;
 
+	*fd = -1;
+	if (snprintf(path, size, "%s/%s", dir, name) >= (int)size)
+		return -ENAMETOOLONG;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		log_error("%s: %s", dir, strerror(errno));
-		return -errno;
+		r = -errno;
+		log_error("%s: %s", dir, strerror(-r));
+		return r;
 	}
-	snprintf(path, sizeof(path), "%s/lock", dir);
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0) {
-		log_error("%s: %s", path, strerror(errno));
-		return -errno;
+	/* Only a directory no other user can plant names in, and never through a symlink. */
+	r = dir_open_trusted(dir, &dfd, why, sizeof(why));
+	if (r < 0) {
+		log_error("%s: refusing this run directory: %s; make it root's, mode 0755", dir,
+		          why[0] ? why : strerror(-r));
+		return r;
 	}
+	r = lockfile_open(dfd, name, fd, why, sizeof(why));
+	if (r < 0)
+		log_error("%s: %s; refusing to use it (remove it)", path,
+		          why[0] ? why : strerror(-r));
+	return r;
+}
+
+int lock_take(int *fd)
+{
+	char path[PATH_MAX];
+	int r = run_file_open("lock", fd, path, sizeof(path));
+
+	if (r < 0)
+		return r;
 	if (flock(*fd, LOCK_EX | LOCK_NB) < 0 && lock_wait(*fd, path) < 0) {
 		int e = errno;
 		if (e == EWOULDBLOCK)
@@ -152,6 +175,17 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 	if (r < 0) {
 		log_error("cannot read the host's devices: %s", strerror(-r));
 		return r;
+	}
+	{
+		char err[300];
+		r = state_check_host(&c->state, &c->host, err, sizeof(err));
+		if (r < 0) {
+			log_error(
+			    "%s: %s; nothing was changed (see vfmgr(8), STATE FILE, to rebuild "
+			    "it)",
+			    c->state_file, err);
+			return r;
+		}
 	}
 	r = mgmt_observe(&c->host);
 	if (r < 0) {

@@ -36,5 +36,8 @@ int lock_take(int *fd);
  * $VFMGR_LOCK_WAIT seconds; 0 (the daemon, which retries after its quiet time) fails at once. */
 #define LOCK_WAIT_DEFAULT_MS 30000
 void lock_set_wait(unsigned ms);
+/* Opens (creates) name in $VFMGR_RUN_DIR (/run/vfmgr) for a lock, refusing a run directory or
+ * file another user could have planted; path gets its name. Logs why; 0 or -errno. */
+int run_file_open(const char *name, int *fd, char *path, size_t size);
 
 #endif

@@ -173,7 +173,7 @@ static int open_udev(struct daemon *d)
 		log_error("udev monitor: cannot listen for pci and net events");
 		return -EIO;
 	}
-	d->udev = (struct source){udev_monitor_get_fd(d->mon), on_udev};
+	d->udev = (struct source){.fd = udev_monitor_get_fd(d->mon), .ready = on_udev};
 	return 0;
 }
 
@@ -198,7 +198,7 @@ static int open_rtnl(struct daemon *d)
 		log_error("rtnetlink: cannot listen for link changes: %s", nl_geterror(r));
 		return -EIO;
 	}
-	d->rtnl = (struct source){nl_socket_get_fd(d->nls), on_rtnl};
+	d->rtnl = (struct source){.fd = nl_socket_get_fd(d->nls), .ready = on_rtnl};
 	return 0;
 }
 

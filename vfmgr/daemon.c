@@ -410,9 +410,9 @@ static int take_daemon_lock(struct daemon *d)
 	if (lock_take(&d->lock_fd) < 0) /* makes $VFMGR_RUN_DIR; released right away */
 		return -EBUSY;
 	close(d->lock_fd);
-	run_path("daemon.lock", path, sizeof(path));
-	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	if (run_file_open("daemon.lock", &d->lock_fd, path, sizeof(path)) < 0)
+		return -EBUSY;
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		log_error("%s: %s", path,
 		          errno == EWOULDBLOCK ? "another vfmgr daemon runs" : strerror(errno));
 		return -EBUSY;
@@ -432,9 +432,10 @@ static int daemon_open(struct daemon *d)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	d->sig = (struct source){signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), on_signal};
-	d->timer =
-	    (struct source){timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), on_timer};
+	d->sig = (struct source){.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK),
+	                         .ready = on_signal};
+	d->timer = (struct source){
+	    .fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), .ready = on_timer};
 	if (d->epfd < 0 || d->sig.fd < 0 || d->timer.fd < 0) {
 		log_error("epoll/signalfd/timerfd: %s", strerror(errno));
 		return -errno;
@@ -487,7 +488,10 @@ static int run_loop(struct daemon *d)
 		}
 		for (int i = 0; i < n && !d->stop; i++) {
 			struct source *s = evs[i].data.ptr;
-			s->ready(d);
+			if (s->ready_src)
+				s->ready_src(d, s);
+			else
+				s->ready(d);
 		}
 	}
 	return 0;

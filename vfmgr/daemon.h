@@ -31,11 +31,15 @@ struct watch {
 
 struct daemon;
 
-/* One epoll source: its fd and what to do when it is readable. */
+/* One epoll source: its fd and what to do when it is readable. ready_src, when set, is called
+ * instead, with the source itself (control-socket clients, many of one kind). */
 struct source {
 	int fd;
 	void (*ready)(struct daemon *d);
+	void (*ready_src)(struct daemon *d, struct source *s);
 };
+
+struct ctl_server;
 
 struct daemon {
 	char policy_file[PATH_MAX]; /* absolute, as the CLI sends it */
@@ -43,6 +47,7 @@ struct daemon {
 	struct policy *policy;
 	int epfd, lock_fd;
 	struct source sig, timer, udev, rtnl, ctl;
+	struct ctl_server *ctls; /* the control socket's clients (daemon-ctl.c) */
 	struct udev *udevctx;
 	struct udev_monitor *mon;
 	struct nl_sock *nls;
