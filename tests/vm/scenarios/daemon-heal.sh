@@ -70,7 +70,7 @@ alloc_vf() { jq -r ".allocations[] | select(.vm==\"$1\") | .vf" "$VFMGR_STATE"; 
 
 # 1. The CLI with the PF down: all or nothing, and the message says why igb refused.
 ip link set "$if2" up
-out=$("$VFMGR" apply $CLIPOL 2>&1)
+out=$("$VFMGR" apply --allow pf-reset $CLIPOL 2>&1)
 rc=$?
 echo "$out" | grep -E "error" | head -n 8
 check_eq "CLI apply with $if1 down fails" 1 "$rc"
@@ -81,7 +81,7 @@ check_eq "all or nothing: $PF1 has no VFs again" 0 "$(numvfs $PF1)"
 # 2. SIGINT during an apply: the running step finishes, everything is undone, exit 1.
 ip link set "$if1" up
 check "$if1's link comes up" wait_until 30 link_up "$if1"
-"$VFMGR" apply $CLIPOL >/tmp/int.out 2>&1 &
+"$VFMGR" apply --allow pf-reset $CLIPOL >/tmp/int.out 2>&1 &
 apid=$!
 check "the apply is under way ($PF1 has VFs)" wait_until 30 has_numvfs $PF1 3
 kill -INT $apid
@@ -97,7 +97,7 @@ check_eq "SIGINT: $PF2 has no VFs" 0 "$(numvfs $PF2)"
 check "SIGINT: no state file left" test ! -e "$VFMGR_STATE"
 
 # 3. The lock: release waits for another holder (bounded), then does its work.
-check "CLI apply with the links up" wait_until 60 "$VFMGR" apply $CLIPOL
+check "CLI apply with the links up" wait_until 60 "$VFMGR" apply --allow pf-reset $CLIPOL
 flock -x -o $LOCK sleep 2 &
 fpid=$!
 sleep 0.3
