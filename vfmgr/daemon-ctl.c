@@ -79,7 +79,8 @@ static int handle_plan(struct daemon *d, const struct ctl_request *req, FILE *ou
 
 	daemon_diags_init(d, &diags);
 	if (r == 0)
-		r = plan_build(d->policy, &ctx.host, &ctx.state, &pl, &diags, PLAN_ALLOW_ABSENT);
+		r = plan_build(d->policy, &ctx.host, &ctx.state, &pl, &diags,
+		               PLAN_ALLOW_ABSENT | PLAN_DRIVER_WARN);
 	for (size_t i = 0; i < diags.n; i++) {
 		char buf[1024];
 		policy_diag_format(&diags, &diags.items[i], buf, sizeof(buf));

@@ -249,7 +249,8 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	int r;
 
 	daemon_diags_init(d, &diags);
-	r = plan_build(d->policy, &ctx->host, &ctx->state, &pl, &diags, PLAN_ALLOW_ABSENT);
+	r = plan_build(d->policy, &ctx->host, &ctx->state, &pl, &diags,
+	               PLAN_ALLOW_ABSENT | PLAN_DRIVER_WARN);
 	watch_update(d, &ctx->host);
 	d->plan_ok = r == 0;
 	if (r < 0) {

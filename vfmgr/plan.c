@@ -326,7 +326,7 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		goto out;
 	bad |= r;
 	bad |= check_shares(p, h, pf_nic, &out->next, d);
-	r = plan_check_drivers(p, h, pf_nic, numvfs, &out->next, d);
+	r = plan_check_drivers(p, h, pf_nic, numvfs, &out->next, flags & PLAN_DRIVER_WARN, d);
 	if (r == -ENOMEM)
 		goto out;
 	bad |= r;
