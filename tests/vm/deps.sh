@@ -207,4 +207,9 @@ main() {
 	echo "deps: ready (guest kernels $k1 and $k2, lab cache $LAB)"
 }
 
+# --list: the host packages this installs, one a line (.ci/run purges the build ones first).
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' "${BUILD_PKGS[@]}"
+	exit 0
+fi
 main "$@"
