@@ -560,9 +560,11 @@ int cmd_daemon(int argc, char **argv)
 				         d.n_pfs_absent, d.n_pfs_absent == 1 ? "" : "s", wait_pfs);
 		}
 		/* What still cannot be planned is an error from now on: log it once. */
-		d.waiting_pfs = false;
-		if (r == 0 && !d.plan_ok)
+		if (r == 0 && d.waiting_pfs && !d.plan_ok) {
+			d.waiting_pfs = false;
 			daemon_reconcile(&d, NULL);
+		}
+		d.waiting_pfs = false;
 		notify_status(&d, "READY=1\n");
 		if (r == 0)
 			r = run_loop(&d, 0);
