@@ -449,19 +449,24 @@ static void daemon_close(struct daemon *d)
 	free(d->dirty);
 }
 
-/* Runs the loop until stopped, or with until_ns set, until then or until every policy PF is
- * present (at boot udev may still be loading their drivers). */
+/* Runs the loop until stopped, or with until_ns set, until every policy PF is present (at
+ * boot udev may still be loading their drivers), until udev has nothing left to do twice in a
+ * row 250 ms apart (the PFs still absent are not coming), or until until_ns. */
 static int run_loop(struct daemon *d, uint64_t until_ns)
 {
 	struct epoll_event evs[8];
+	int idle = 0;
 
 	while (!d->stop) {
 		int ms = -1;
 		if (until_ns) {
 			uint64_t now = now_ns();
-			if (d->n_pfs_absent == 0 || now >= until_ns)
+			idle = !d->pending && !events_udev_busy(d) ? idle + 1 : 0;
+			if (d->n_pfs_absent == 0 || now >= until_ns || idle >= 2)
 				return 0;
 			ms = (int)((until_ns - now) / 1000000u) + 1;
+			if (ms > 250)
+				ms = 250;
 		}
 		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), ms);
 		if (n < 0 && errno == EINTR)
@@ -555,9 +560,10 @@ int cmd_daemon(int argc, char **argv)
 			notify_status(&d, "");
 			r = run_loop(&d, now_ns() + wait_pfs * 1000000000ull);
 			if (r == 0 && d.n_pfs_absent > 0)
-				log_warn("%zu policy PF%s still absent after %u s; ready without, "
-				         "they are configured when they appear",
-				         d.n_pfs_absent, d.n_pfs_absent == 1 ? "" : "s", wait_pfs);
+				log_warn(
+				    "%zu policy PF%s still absent (udev is idle, or %u s "
+				    "passed); ready without, they are configured when they appear",
+				    d.n_pfs_absent, d.n_pfs_absent == 1 ? "" : "s", wait_pfs);
 		}
 		/* What still cannot be planned is an error from now on: log it once. */
 		if (r == 0 && d.waiting_pfs && !d.plan_ok) {

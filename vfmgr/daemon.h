@@ -79,6 +79,8 @@ void daemon_diags_init(const struct daemon *d, struct policy_diags *diags);
 
 int events_open(struct daemon *d);
 void events_close(struct daemon *d);
+/* udevd still has events queued or running (at boot: drivers being loaded). */
+bool events_udev_busy(struct daemon *d);
 /* Reads and drops pending link notifications: those that our own apply caused. */
 void events_drain_rtnl(struct daemon *d);
 
