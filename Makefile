@@ -17,7 +17,7 @@ PKGS := libpci libnl-3.0 libnl-route-3.0 libudev yaml-0.1 jansson
 
 # Read when make starts: `make demo` and `make check` install them first (deps), then build in
 # a sub-make, which reads them afresh. A build without them stops and names what is missing.
-PKGS_MISSING := $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p)))
+PKGS_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)

@@ -56,6 +56,9 @@ struct daemon {
 	unsigned streak;
 	char *last_plan; /* the text of the last applied plan, for streak */
 	unsigned long n_reconciles, n_applies, n_events;
+	/* Policy PFs not on the host, or without their driver, at the last reconcile. */
+	size_t n_pfs_absent;
+	bool waiting_pfs; /* --wait-pfs: plan failures are expected until the PFs are there */
 	char last_error[512];
 };
 

@@ -18,11 +18,12 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 HERE=$(dirname "$(realpath "$0")")
 U=/etc/systemd/system
 
-# The host's own configuration must not drive the guest: its fstab names the host's disks, its
-# machine id and persistent journal are the host's, and its enabled units are not the lab's.
-# The host's / is a container's here: without its marker file the guest is a machine to
-# systemd, as on a real host (ConditionVirtualization=!container units run).
+# The host's / may be a container's: without its marker file the guest is a machine to
+# systemd, as a real host is (ConditionVirtualization=!container units run).
 rm -f /.dockerenv /run/.containerenv
+# The host's own configuration must not drive the guest: its fstab names the host's disks, its
+# machine id and persistent journal are the host's, and its enabled units are not the lab's
+# (a scenario enables what it needs in its boot phase).
 : >/etc/fstab
 systemd-id128 new >/etc/machine-id
 mkdir -p /etc/systemd/journald.conf.d
