@@ -5,6 +5,8 @@ SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 UDEVDIR  ?= /usr/lib/udev/rules.d
 UNITDIR  ?= /usr/lib/systemd/system
+# libvirt (>= 6.5) runs every executable in its hooks/qemu.d, whatever PREFIX vfmgr has.
+LIBVIRT_HOOKDIR ?= /etc/libvirt/hooks/qemu.d
 BUILD    ?= build
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
@@ -124,11 +126,14 @@ install: $(BUILD)/vfmgr
 	install -D -m 755 $(BUILD)/vfmgr $(DESTDIR)$(SBINDIR)/vfmgr
 	for m in $(wildcard man/*.[1-8]); do \
 		s=$${m##*.}; install -D -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
-	# The rules and the unit name the installed binary.
+	# The rules, the unit and the libvirt hook name the installed binary.
 	for f in $(wildcard udev-rules/*.rules); do mkdir -p $(DESTDIR)$(UDEVDIR); \
 		sed 's|@SBINDIR@|$(SBINDIR)|g' $$f >$(DESTDIR)$(UDEVDIR)/$${f##*/}; done
 	for f in $(wildcard systemd/*.service); do mkdir -p $(DESTDIR)$(UNITDIR); \
 		sed 's|@SBINDIR@|$(SBINDIR)|g' $$f >$(DESTDIR)$(UNITDIR)/$${f##*/}; done
+	mkdir -p $(DESTDIR)$(LIBVIRT_HOOKDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/libvirt-hook >$(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr
+	chmod 755 $(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr
 
 clean:
 	rm -rf $(BUILD)

@@ -1,5 +1,8 @@
 /* What a VM needs on its command line (QEMU) or in its domain XML (libvirt) to get its
- * devices. */
+ * devices. Every value is checked or quoted before it is printed: a device's address is
+ * re-formatted from its parsed form, ids must be plain identifiers, QEMU option values have
+ * their commas doubled and XML attribute values are escaped, so nothing read from a state file
+ * can add options, arguments or elements. */
 #ifndef VFMGR_PASSTHROUGH_LAUNCH_H
 #define VFMGR_PASSTHROUGH_LAUNCH_H
 
@@ -24,12 +27,51 @@ struct launch_dev {
 	char id[96];
 };
 
-/* One "-device ..." per line, ready for `qemu-system-x86_64 ... $(vfmgr qemu-args VM)`.
- * With json, the -device values are QEMU's JSON form. A migratable NIC's standby refers to
- * netdev "<id>-net", which the caller provides (-netdev tap,id=<id>-net,...). */
-int launch_print_qemu(const struct launch_dev *d, size_t n, bool json, FILE *f);
-/* <interface type='hostdev'> for NICs, <hostdev> for whole devices, managed='no' (vfmgr has
- * already bound them). */
-int launch_print_libvirt(const struct launch_dev *d, size_t n, FILE *f);
+/* An id QEMU and libvirt both take: a letter, then letters, digits, '-', '.' or '_'. */
+bool launch_id_valid(const char *id);
+/* 0, or -EINVAL with a message naming the device when its address or id cannot be printed. */
+int launch_dev_check(const struct launch_dev *d);
+
+/* s as a QEMU key=value option value: each ',' doubled, so it cannot end the value. */
+void launch_qemu_print_value(const char *s, FILE *f);
+/* s as an XML attribute value (between either quote): &, <, >, ' and " escaped; -EINVAL
+ * (nothing printed) for control characters, which XML 1.0 cannot carry. */
+int launch_xml_print_attr(const char *s, FILE *f);
+
+/* The netdev a failover standby uses: "<id>-net". */
+void launch_standby_netdev(const struct launch_dev *d, char *buf, size_t size);
+
+struct launch_qemu_opts {
+	bool json; /* the -device values in QEMU's JSON form */
+	/* When set, "-netdev <netdev>,id=<id>-net" is printed before each failover standby (e.g.
+	 * "bridge,br=br0" or "tap,vhost=on"); when NULL the caller defines those netdevs. */
+	const char *netdev;
+};
+
+/* One "-device ..." per line, ready for `qemu-system-x86_64 ... $(vfmgr qemu-args VM)`. */
+int launch_print_qemu(const struct launch_dev *d, size_t n, const struct launch_qemu_opts *o,
+                      FILE *f);
+
+/* Where the virtio standby of a migratable NIC connects in libvirt: <interface type=...>. */
+enum launch_standby_type {
+	LAUNCH_STANDBY_NETWORK, /* <source network='NAME'/> */
+	LAUNCH_STANDBY_BRIDGE,  /* <source bridge='NAME'/> */
+	LAUNCH_STANDBY_USER,    /* user-mode networking, no source */
+};
+
+struct launch_standby {
+	enum launch_standby_type type;
+	char source[64];
+};
+
+/* "network=NAME", "bridge=NAME" or "user"; 0 or -EINVAL with a message. */
+int launch_standby_parse(const char *s, struct launch_standby *out);
+
+/* <hostdev mode='subsystem' type='pci' managed='no'> per VF and per whole device (vfmgr has
+ * already bound them and set the VFs' MAC, VLAN, QoS and spoof check on the PF side, which
+ * libvirt leaves alone for a plain <hostdev>). A migratable NIC's VF gets <teaming
+ * type='transient'> and a virtio <interface> with <teaming type='persistent'/> on standby. */
+int launch_print_libvirt(const struct launch_dev *d, size_t n, const struct launch_standby *sb,
+                         FILE *f);
 
 #endif

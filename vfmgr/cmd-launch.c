@@ -4,6 +4,7 @@
 #include "vfmgr/cmd.h"
 #include "vfmgr/state.h"
 #include "util/array.h"
+#include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strcopy.h"
 
@@ -61,11 +62,50 @@ static int collect(const struct state *s, const char *vm, struct launch_dev **ou
 	return 0;
 }
 
-int launch_write(const char *state_file, const char *vm, bool qemu, bool json, FILE *f)
+/* Where the user meets a missing piece: the standby's netdev (QEMU) or network (libvirt). */
+static void note_standbys(const char *vm, const struct launch_dev *d, size_t n,
+                          const struct launch_opts *o)
 {
-	struct launch_dev *devs = NULL;
+	char netdev[128];
+
+	for (size_t i = 0; i < n; i++) {
+		if (d[i].kind != LAUNCH_NIC || !d[i].migratable)
+			continue;
+		launch_standby_netdev(&d[i], netdev, sizeof(netdev));
+		if (o->qemu && !o->netdev)
+			log_notice(
+			    "vm %s: the failover standby %s-standby uses netdev %s, which these "
+			    "arguments do not define: add -netdev tap,id=%s,... (or bridge, "
+			    "user) before them, or pass --netdev SPEC",
+			    vm, d[i].id, netdev, netdev);
+		else if (!o->qemu && !o->standby)
+			log_notice(
+			    "vm %s: the virtio standby ua-%s-standby is on libvirt network "
+			    "'default'; choose with --standby network=NAME, bridge=NAME or user",
+			    vm, d[i].id);
+	}
+}
+
+static int print_all(const struct launch_dev *d, size_t n, const struct launch_opts *o, FILE *f)
+{
+	struct launch_standby sb;
+	int r;
+
+	if (o->qemu) {
+		struct launch_qemu_opts q = {.json = o->json, .netdev = o->netdev};
+		return launch_print_qemu(d, n, &q, f);
+	}
+	r = launch_standby_parse(o->standby ? o->standby : "network=default", &sb);
+	return r < 0 ? r : launch_print_libvirt(d, n, &sb, f);
+}
+
+int launch_write(const char *state_file, const char *vm, const struct launch_opts *o, FILE *f)
+{
+	_cleanup_free_ struct launch_dev *devs = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t n = 0, len = 0;
 	struct state s;
-	size_t n = 0;
+	FILE *mem;
 	int r;
 
 	r = state_load(state_file, &s);
@@ -80,26 +120,48 @@ int launch_write(const char *state_file, const char *vm, bool qemu, bool json, F
 		    "vm %s has no devices from vfmgr (%s names none for it: check the policy, "
 		    "then run vfmgr prepare %s or vfmgr apply)",
 		    vm, state_file, vm);
-		free(devs);
 		return -ENOENT;
 	}
-	r = qemu ? launch_print_qemu(devs, n, json, f) : launch_print_libvirt(devs, n, f);
-	free(devs);
-	return r;
+	/* Printed to memory first, so that a device refused half-way leaves no partial
+	 * command line or XML behind. */
+	mem = open_memstream(&buf, &len);
+	if (!mem)
+		return -ENOMEM;
+	r = print_all(devs, n, o, mem);
+	if (fclose(mem) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r < 0)
+		return r;
+	note_standbys(vm, devs, n, o);
+	fwrite(buf, 1, len, f);
+	return 0;
 }
+
+static const char qemu_help[] =
+    "usage: vfmgr qemu-args VM [--json] [--netdev SPEC] [--state FILE]\n"
+    "One -device per line for qemu-system-x86_64 ... $(vfmgr qemu-args VM).\n"
+    "A migratable NIC gets QEMU's failover pair on a q35 machine: a pcie-root-port, a\n"
+    "virtio-net-pci standby on netdev vfmgr-VM-nicN-net, and the VF as its primary. That\n"
+    "netdev is yours to define (-netdev tap,id=vfmgr-VM-nicN-net,...), or --netdev SPEC\n"
+    "prints -netdev SPEC,id=vfmgr-VM-nicN-net for each standby (e.g. --netdev bridge,br=br0).\n"
+    "  --json        the -device values in QEMU's JSON form\n";
+static const char libvirt_help[] =
+    "usage: vfmgr libvirt-xml VM [--standby network=NAME|bridge=NAME|user] [--state FILE]\n"
+    "A <hostdev managed='no'> per VF and whole device, for the domain's <devices>.\n"
+    "A migratable NIC's VF gets <teaming type='transient'> and a virtio <interface> with\n"
+    "<teaming type='persistent'/> on standby, connected as --standby says (default: libvirt\n"
+    "network 'default'). contrib/libvirt-hook runs vfmgr prepare and release from libvirt.\n";
 
 static int run(int argc, char **argv, bool qemu)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"state", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	    {"json", no_argument, NULL, 'j'},          {"netdev", required_argument, NULL, 'n'},
+	    {"standby", required_argument, NULL, 'b'}, {"state", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},          {0},
 	};
-	const char *usage = qemu ? "vfmgr qemu-args VM [--json] [--state FILE]"
-	                         : "vfmgr libvirt-xml VM [--state FILE]";
+	const char *help = qemu ? qemu_help : libvirt_help;
+	struct launch_opts o = {.qemu = qemu};
 	const char *state_file = NULL;
-	bool json = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -107,13 +169,23 @@ static int run(int argc, char **argv, bool qemu)
 		case 'j':
 			if (!qemu)
 				goto usage;
-			json = true;
+			o.json = true;
+			break;
+		case 'n':
+			if (!qemu)
+				goto usage;
+			o.netdev = optarg;
+			break;
+		case 'b':
+			if (qemu)
+				goto usage;
+			o.standby = optarg;
 			break;
 		case 's':
 			state_file = optarg;
 			break;
 		case 'h':
-			printf("usage: %s\n", usage);
+			fputs(help, stdout);
 			return EXIT_OK;
 		default:
 			goto usage;
@@ -121,11 +193,10 @@ static int run(int argc, char **argv, bool qemu)
 	}
 	if (optind + 1 != argc)
 		goto usage;
-	return launch_write(state_path(state_file), argv[optind], qemu, json, stdout) < 0
-	           ? EXIT_FAIL
-	           : EXIT_OK;
+	return launch_write(state_path(state_file), argv[optind], &o, stdout) < 0 ? EXIT_FAIL
+	                                                                          : EXIT_OK;
 usage:
-	fprintf(stderr, "usage: %s\n", usage);
+	fprintf(stderr, "%.*s", (int)(strchr(help, '\n') - help + 1), help);
 	return EXIT_USAGE;
 }
 

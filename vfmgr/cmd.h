@@ -28,7 +28,13 @@ int cmd_daemon(int argc, char **argv);
 
 /* The body of `vfmgr status` for a loaded context (the daemon answers with it too). */
 int status_write(const struct context *ctx, bool json, FILE *f);
-/* The body of `vfmgr qemu-args` (qemu) and `vfmgr libvirt-xml` for one VM. */
-int launch_write(const char *state_file, const char *vm, bool qemu, bool json, FILE *f);
+/* What `vfmgr qemu-args` (qemu) or `vfmgr libvirt-xml` prints for a VM. */
+struct launch_opts {
+	bool qemu, json;
+	const char *netdev;  /* qemu-args --netdev SPEC, or NULL */
+	const char *standby; /* libvirt-xml --standby SPEC, or NULL */
+};
+/* The body of both commands for one VM: f gets all of it or, on an error, nothing. */
+int launch_write(const char *state_file, const char *vm, const struct launch_opts *o, FILE *f);
 
 #endif

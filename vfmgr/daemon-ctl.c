@@ -138,7 +138,8 @@ static int handle_qemu_args(struct daemon *d, const struct ctl_request *req, FIL
 		log_error("qemu-args: which VM? (\"vm\": NAME)");
 		return EXIT_USAGE;
 	}
-	return launch_write(d->state_file, req->vm, true, req->json, out) < 0 ? EXIT_FAIL : EXIT_OK;
+	struct launch_opts o = {.qemu = true, .json = req->json};
+	return launch_write(d->state_file, req->vm, &o, out) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 static const ctl_handler handlers[CTL_N_COMMANDS] = {

@@ -49,10 +49,13 @@ add_backports() {
 	APT_UPDATED=
 }
 
+# libvirt-clients and libxml2-utils: virt-xml-validate over the emitter's XML in make check;
+# libvirt-daemon-system: libvirtd for tests/vm/scenarios/libvirt.sh (run in the guest).
 BUILD_PKGS=(build-essential clang clang-format llvm libclang-rt-14-dev pkg-config
 	libpci-dev libnl-3-dev libnl-route-3-dev libudev-dev libyaml-dev libjansson-dev libcmocka-dev
 	pciutils iproute2 ethtool kmod udev strace valgrind umockdev xz-utils zstd cpio
-	python3 time jq bc dwarves)
+	python3 time jq bc dwarves
+	libvirt-clients libxml2-utils libvirt-daemon-system)
 
 missing_pkgs() {
 	local p

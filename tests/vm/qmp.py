@@ -17,7 +17,9 @@ def read_msg(f):
 
 def main():
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(30)
+    # QEMU greets only once its devices are up: opening VFs through VFIO under nested TCG on a
+    # loaded host took longer than 30 s.
+    sock.settimeout(120)
     sock.connect(sys.argv[1])
     f = sock.makefile("rw")
     read_msg(f)  # greeting

@@ -1,12 +1,20 @@
 #!/bin/bash
 # vmlab: igbs=3
 # Passthrough on the real drivers: examples/demo.yaml gives web01 a redundant, migratable VF
-# pair (to vfio-pci) and nfv01 the third igb PF whole. Checked with readlink, /dev/vfio, a
-# VFIO_GROUP_GET_STATUS probe, and a QEMU in the guest started with exactly what
-# `vfmgr qemu-args` prints (query-pci over QMP). Then release, and the refusals.
+# pair (to vfio-pci) and nfv01 the third igb PF whole; db01 gets one plain VF. Checked with
+# readlink, /dev/vfio, a VFIO_GROUP_GET_STATUS probe, and a QEMU in the guest started with
+# exactly what `vfmgr qemu-args` prints, in both forms (text and --json) for each VM, the
+# standbys' netdevs made both documented ways (query-pci over QMP). Then release, and the
+# refusals.
 . "$VFMGR_TOP/tests/vm/lib.sh"
 export VFMGR_STATE=/tmp/vfmgr-state.json
-POL=$VFMGR_TOP/examples/demo.yaml
+# examples/demo.yaml plus db01, a VM with one plain VF (vms: is its last section).
+POL=/tmp/passthrough.yaml
+cat "$VFMGR_TOP/examples/demo.yaml" - >"$POL" <<'EOF'
+  - name: db01
+    nics:
+      - { network: prod, mac: "52:54:00:00:02:01" }
+EOF
 PF1=0000:01:00.0
 PF2=0000:02:00.0
 PF3=0000:03:00.0
@@ -20,6 +28,8 @@ st() { jq -r "$1" "$VFMGR_STATE"; }
 "$VFMGR" plan "$POL"
 check "apply the demo policy" "$VFMGR" apply --allow pf-reset "$POL"
 vfs=$(st '.allocations[] | select(.vm=="web01") | .vf_address')
+db01_vf=$(st '.allocations[] | select(.vm=="db01") | .vf_address')
+check_eq "db01's VF is on vfio-pci" vfio-pci "$(drv "$db01_vf")"
 check_eq "web01 holds two VFs" 2 "$(echo "$vfs" | wc -w)"
 for vf in $vfs; do
 	check_eq "$vf driver is vfio-pci" vfio-pci "$(drv "$vf")"
@@ -68,12 +78,34 @@ check "qemu-args web01: the VFs point at their standbys" grep -q 'failover_pair_
 run_qemu web01 "6900:4096 6966:12" -netdev user,id=vfmgr-web01-nic0-net \
 	-netdev user,id=vfmgr-web01-nic0b-net $("$VFMGR" qemu-args web01)
 check_eq "web01 QEMU (failover) has two standbys" 2 "$(grep -o '6900:4096' <<<"$got" | wc -l)"
+check "qemu-args web01 without --netdev names the netdevs the caller must define" \
+	grep -q 'uses netdev vfmgr-web01-nic0b-net, which these arguments do not define' \
+	<<<"$("$VFMGR" qemu-args web01 2>&1 >/dev/null)"
+# Both forms with vfmgr printing the netdevs (--netdev).
+for form in --json ""; do
+	# shellcheck disable=SC2046,SC2086
+	run_qemu "web01$form" "6900:4096 6966:12" $("$VFMGR" qemu-args $form --netdev user web01)
+	check_eq "web01 QEMU (qemu-args $form --netdev user) has two standbys" 2 \
+		"$(grep -o '6900:4096' <<<"$got" | wc -l)"
+	check_eq "web01 QEMU (qemu-args $form --netdev user) has two root ports" 2 \
+		"$(grep -o '6966:12' <<<"$got" | wc -l)"
+done
+check "qemu-args --json: chassis is a JSON number" grep -q '"chassis":200}' \
+	<<<"$("$VFMGR" qemu-args --json web01 2>/dev/null)"
 # The same VFs without failover: QEMU opens them through VFIO and shows them.
 # 32902:4298 = 8086:10ca (82576 VF)
 # shellcheck disable=SC2046
 run_qemu web01-plain "32902:4298" $("$VFMGR" qemu-args web01 | grep '^-device vfio-pci' |
 	sed 's/,bus=[^,]*//; s/,failover_pair_id=[^,]*//')
 check_eq "web01 QEMU (plain vfio-pci) shows both 82576 VFs" 2 "$(grep -o '32902:4298' <<<"$got" | wc -l)"
+for form in "" --json; do
+	# shellcheck disable=SC2046,SC2086
+	run_qemu "db01$form" "32902:4298" $("$VFMGR" qemu-args $form db01)
+	check_eq "db01 QEMU (qemu-args $form) shows its one 82576 VF" 1 \
+		"$(grep -o '32902:4298' <<<"$got" | wc -l)"
+done
+# shellcheck disable=SC2046
+run_qemu nfv01-text "32902:4297" $("$VFMGR" qemu-args nfv01)
 args=$("$VFMGR" qemu-args nfv01)
 echo "$args"
 check_eq "qemu-args nfv01" "-device vfio-pci,host=$PF3,id=vfmgr-nfv01-pt0" "$args"
@@ -82,9 +114,9 @@ run_qemu nfv01 "32902:4297" $("$VFMGR" qemu-args --json nfv01)
 check "qemu-args --json is QEMU's JSON -device form" grep -q '^-device {"driver":"vfio-pci","host":"0000:03:00.0","id":"vfmgr-nfv01-pt0"}$' <<<"$("$VFMGR" qemu-args --json nfv01)"
 xml=$("$VFMGR" libvirt-xml web01)
 echo "$xml"
-check "libvirt-xml: hostdev interface" grep -q "<interface type='hostdev' managed='no'>" <<<"$xml"
-check "libvirt-xml: mac" grep -q "<mac address='52:54:00:00:01:01'/>" <<<"$xml"
-check "libvirt-xml: vlan" grep -q "<tag id='100'/>" <<<"$xml"
+check_eq "libvirt-xml: a plain hostdev per VF" 2 "$(grep -c "<hostdev mode='subsystem' type='pci' managed='no'>" <<<"$xml")"
+check "libvirt-xml: the standby has the VF's mac" grep -q "<mac address='52:54:00:00:01:01'/>" <<<"$xml"
+check "libvirt-xml: each VF is a failover primary" grep -q "<teaming type='transient' persistent='ua-vfmgr-web01-nic0b-standby'/>" <<<"$xml"
 check "libvirt-xml nfv01: hostdev" grep -q "<hostdev mode='subsystem' type='pci' managed='no'>" <<<"$("$VFMGR" libvirt-xml nfv01)"
 check_fails "qemu-args for an unknown VM fails" "$VFMGR" qemu-args nosuchvm
 
@@ -94,6 +126,8 @@ for vf in $vfs; do
 	check_eq "$vf back on igbvf" igbvf "$(drv "$vf")"
 	check "$vf has its netdev back" ls "/sys/bus/pci/devices/$vf/net"
 done
+check "release db01" "$VFMGR" release db01
+check_eq "db01's VF back on igbvf" igbvf "$(drv "$db01_vf")"
 check "release nfv01" "$VFMGR" release nfv01
 check_eq "$PF3 back on igb" igb "$(drv $PF3)"
 check "$PF3 has its netdev back" ls /sys/bus/pci/devices/$PF3/net
