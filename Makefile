@@ -23,6 +23,12 @@ CFLAGS   ?= -g $(OPT)
 ALL_CFLAGS = -std=gnu11 $(WARN) -I. $(PKG_CFLAGS) -D_GNU_SOURCE $(CFLAGS) $(SANFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) $(LDLIBS)
 
+# FAULTS=1: the test build, with the fault drills' hooks (util/fault.h); never installed.
+ifeq ($(FAULTS),1)
+CFLAGS_FAULTS := -DVFMGR_FAULTS
+endif
+ALL_CFLAGS += $(CFLAGS_FAULTS)
+
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 endif
@@ -40,8 +46,8 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all check unit deps demo install clean fuzz fuzz-short bench format tests-build
-all: $(BUILD)/vfmgr $(VMPROG_BINS)
+.PHONY: FORCE all check unit deps demo install clean fuzz fuzz-short bench format tests-build
+all: $(BUILD)/vfmgr $(BUILD)/vfmgr-test $(VMPROG_BINS)
 
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
@@ -58,6 +64,12 @@ $(BUILD)/libvfmgr.a: $(LIB_OBJS)
 
 $(BUILD)/vfmgr: $(BUILD)/obj/vfmgr/main.o $(BUILD)/libvfmgr.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The lab's fault drills run this one: the same sources with the fault hooks compiled in.
+$(BUILD)/vfmgr-test: FORCE
+	$(Q)$(MAKE) -s --no-print-directory BUILD=$(BUILD)/faults FAULTS=1 $(BUILD)/faults/vfmgr
+	$(Q)cmp -s $(BUILD)/faults/vfmgr $@ || cp $(BUILD)/faults/vfmgr $@
+FORCE:
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(BUILD)/libvfmgr.a
 	@mkdir -p $(dir $@)
