@@ -46,7 +46,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: FORCE all check unit deps demo install clean fuzz fuzz-short bench format tests-build
+.PHONY: FORCE all check soak unit deps demo install clean fuzz fuzz-short bench format tests-build
 all: $(BUILD)/vfmgr $(BUILD)/vfmgr-test $(VMPROG_BINS)
 
 # V=1 shows the full commands.
@@ -110,6 +110,11 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-short: $(FUZZ_BINS)
 	@tests/fuzz/run.sh short $(FUZZ_BINS)
+
+# The fault drills' injection rounds 10 times in one lab boot (tests/vm/soak/), to catch what
+# hangs or fails only some of the time; too long for every `make check`.
+soak: all
+	@tests/vm/run.sh -t 3300 -k stable tests/vm/soak/fault-soak.sh:3000
 
 bench: $(BENCH_BINS) all
 	@bench/run.sh $(BENCH_BINS)
