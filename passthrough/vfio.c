@@ -177,13 +177,14 @@ int vfio_bind(const char *addr, bool *dirty)
 		r = fault_at("vfio-unbound");
 	if (r == 0)
 		r = probe(addr);
+	/* A write the kernel never finished leaves the device where it is: touching it again
+	 * would block on the same device lock. */
+	bool blocked = r == -ETIMEDOUT;
 	if (r == 0)
 		r = expect_driver(addr, VFIO_DRIVER);
 	if (r == 0)
 		r = wait_group_node(addr);
-	/* A write the kernel never finished leaves the device where it is: touching it again
-	 * would block on the same device lock. */
-	if (r < 0 && (r == -ETIMEDOUT || !put_back(addr, before)))
+	if (r < 0 && (blocked || !put_back(addr, before)))
 		*dirty = true;
 	return r;
 }
