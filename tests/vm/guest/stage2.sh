@@ -21,6 +21,8 @@ echo "vmlab: kernel $(uname -r), $(ls /sys/bus/pci/devices | wc -l) PCI function
 echo 30 >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 echo -1 >/proc/sys/kernel/hung_task_warnings 2>/dev/null
 /usr/bin/dmesg -w >"$VMLAB_OUT/kernel.log" 2>&1 &
+# The kernel's and the loaded modules' symbols, for the host's vcpu-dump.py.
+gzip -1 </proc/kallsyms >"$VMLAB_OUT/kallsyms.gz" &
 klog=$!
 overall=0
 while read -r scenario limit; do
