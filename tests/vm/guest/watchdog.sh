@@ -30,8 +30,12 @@ diagnose() {
 	local p
 	echo "=== vmlab: tasks at the limit (uptime $(cut -d' ' -f1 /proc/uptime)s)"
 	ps -eo pid,ppid,pgid,stat,etimes,wchan:32,args
+	# No process per task: a loaded guest forks slowly.
+	local st
 	for p in /proc/[0-9]*; do
-		[ "$(awk '{print $3}' "$p/stat" 2>/dev/null)" = D ] || continue
+		read -r st <"$p/stat" 2>/dev/null || continue
+		st=${st##*) }
+		[ "${st%% *}" = D ] || continue
 		echo "=== D state: pid ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
 		cat "$p/stack" 2>/dev/null
 	done
