@@ -114,7 +114,7 @@ fuzz-short: $(FUZZ_BINS)
 # The fault drills' injection rounds 10 times in one lab boot (tests/vm/soak/), to catch what
 # hangs or fails only some of the time; too long for every `make check`.
 soak: all
-	@tests/vm/run.sh -t 3300 -k stable tests/vm/soak/fault-soak.sh:3000
+	@tests/vm/run.sh -t 4500 -k stable tests/vm/soak/fault-soak.sh:4200
 
 bench: $(BENCH_BINS) all
 	@bench/run.sh $(BENCH_BINS)
