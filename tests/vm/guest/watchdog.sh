@@ -51,6 +51,10 @@ diagnose() {
 	echo "=== vmlab: end of diagnostics"
 }
 
+# The guest runs binaries from the host over 9p: read the diagnostics' tools now, so that a
+# stalled 9p (a task killed while waiting on it waits on for the flush) cannot stop them later.
+ps -o pid= -p $$ >/dev/null
+dmesg | tail -n 1 >/dev/null
 setsid bash "$script" >"$log" 2>&1 </dev/null &
 pid=$!
 if wait_bounded "$pid" "$limit"; then
