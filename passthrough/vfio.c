@@ -15,7 +15,8 @@
 
 #define DEV "/sys/bus/pci/devices/%s"
 /* A bind or unbind takes 0.04-0.13 s in the lab; a driver still busy after 10 s is stuck. */
-#define BIND_TIMEOUT_MS 10000
+#define BIND_TIMEOUT_MS     10000
+#define MODPROBE_TIMEOUT_MS 30000
 
 extern char **environ;
 
@@ -128,8 +129,21 @@ static int load_vfio_pci(const char *addr)
 
 	if (sysfs_exists("/sys/bus/pci/drivers/" VFIO_DRIVER))
 		return 0;
-	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ) != 0 ||
-	    waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ) != 0)
+		pid = -1;
+	/* A module's init can block too: wait for modprobe at most MODPROBE_TIMEOUT_MS. */
+	pid_t w = 0;
+	for (int waited = 0; pid > 0 && w == 0 && waited < MODPROBE_TIMEOUT_MS; waited += 10) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == 0)
+			usleep(10000);
+	}
+	if (pid > 0 && w == 0) {
+		log_error("%s: modprobe vfio-pci (process %d) did not finish within %d s", addr,
+		          (int)pid, MODPROBE_TIMEOUT_MS / 1000);
+		return -ETIMEDOUT;
+	}
+	if (pid < 0 || w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 	    !sysfs_exists("/sys/bus/pci/drivers/" VFIO_DRIVER)) {
 		log_error("%s: the vfio-pci driver is not available (modprobe vfio-pci failed)",
 		          addr);
