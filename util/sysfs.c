@@ -187,6 +187,25 @@ _Noreturn static void write_child(const char *p, const char *value, size_t len)
 	_exit((size_t)n == len ? 0 : EIO);
 }
 
+/* Children given up on; a long-running caller (the daemon) reaps those that have finished. */
+static pid_t given_up[16];
+
+static void reap_given_up(void)
+{
+	for (size_t i = 0; i < sizeof(given_up) / sizeof(given_up[0]); i++)
+		if (given_up[i] > 0 && waitpid(given_up[i], NULL, WNOHANG) != 0)
+			given_up[i] = 0;
+}
+
+static void remember_given_up(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(given_up) / sizeof(given_up[0]); i++)
+		if (given_up[i] == 0) {
+			given_up[i] = pid;
+			return;
+		}
+}
+
 int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, const char *fmt, ...)
 {
 	size_t len = strlen(value);
@@ -196,6 +215,7 @@ int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, co
 	ROOTED(p, fmt);
 
 	*stuck = 0;
+	reap_given_up();
 	pid_t pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -216,6 +236,7 @@ int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, co
 			/* Not killed: a task in uninterruptible sleep ignores SIGKILL, and one
 			 * that is merely slow must be allowed to finish what the kernel started. */
 			*stuck = pid;
+			remember_given_up(pid);
 			return -ETIMEDOUT;
 		}
 		/* Most writes take milliseconds; poll fast first, then every 20 ms. */
