@@ -28,6 +28,12 @@ CFLAGS   ?= -g $(OPT)
 ALL_CFLAGS = -std=gnu11 $(WARN) -I. $(PKG_CFLAGS) -D_GNU_SOURCE $(CFLAGS) $(SANFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) $(LDLIBS)
 
+# FAULTS=1: the test build, with the fault drills' hooks (util/fault.h); never installed.
+ifeq ($(FAULTS),1)
+CFLAGS_FAULTS := -DVFMGR_FAULTS
+endif
+ALL_CFLAGS += $(CFLAGS_FAULTS)
+
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 endif
@@ -48,8 +54,8 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 LABBENCH_SRCS := $(wildcard bench/lab/*.c)
 LABBENCH_BINS := $(LABBENCH_SRCS:bench/lab/%.c=$(BUILD)/bench/lab/%)
 
-.PHONY: all check unit deps demo install clean fuzz fuzz-short bench format tests-build
-all: $(BUILD)/vfmgr $(VMPROG_BINS) $(LABBENCH_BINS)
+.PHONY: FORCE all check soak unit deps demo install clean fuzz fuzz-short bench format tests-build
+all: $(BUILD)/vfmgr $(BUILD)/vfmgr-test $(VMPROG_BINS) $(LABBENCH_BINS)
 
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
@@ -67,6 +73,12 @@ $(BUILD)/libvfmgr.a: $(LIB_OBJS)
 
 $(BUILD)/vfmgr: $(BUILD)/obj/vfmgr/main.o $(BUILD)/libvfmgr.a
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The lab's fault drills run this one: the same sources with the fault hooks compiled in.
+$(BUILD)/vfmgr-test: FORCE
+	$(Q)$(MAKE) -s --no-print-directory BUILD=$(BUILD)/faults FAULTS=1 $(BUILD)/faults/vfmgr
+	$(Q)cmp -s $(BUILD)/faults/vfmgr $@ || cp $(BUILD)/faults/vfmgr $@
+FORCE:
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(BUILD)/libvfmgr.a
 	@mkdir -p $(dir $@)
@@ -114,6 +126,11 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-short: $(FUZZ_BINS)
 	@tests/fuzz/run.sh short $(FUZZ_BINS)
+
+# The fault drills' injection rounds 10 times in one lab boot (tests/vm/soak/), to catch what
+# hangs or fails only some of the time; too long for every `make check`.
+soak: all
+	@tests/vm/run.sh -t 4500 -k stable tests/vm/soak/fault-soak.sh:4200
 
 bench: $(BENCH_BINS) all
 	@bench/run.sh $(BENCH_BINS)

@@ -1,5 +1,6 @@
 #include "passthrough/vfio.h"
 #include "util/cleanup.h"
+#include "util/fault.h"
 #include "util/log.h"
 #include "util/strcopy.h"
 #include "util/sysfs.h"
@@ -13,6 +14,9 @@
 #include <unistd.h>
 
 #define DEV "/sys/bus/pci/devices/%s"
+/* A bind or unbind takes 0.04-0.13 s in the lab; a driver still busy after 10 s is stuck. */
+#define BIND_TIMEOUT_MS     10000
+#define MODPROBE_TIMEOUT_MS 30000
 
 extern char **environ;
 
@@ -80,17 +84,40 @@ static int expect_driver(const char *addr, const char *want)
 	return 0;
 }
 
+/* unbind and drivers_probe run the driver's remove and probe inside the write, and a driver can
+ * block there for good (vfio-pci's remove waits until every user of the device lets go). The
+ * write is bounded so vfmgr ends with an error naming the device instead of hanging with it. */
+static int driver_write(const char *addr, const char *what, const char *value, const char *path)
+{
+	pid_t stuck;
+	int r = sysfs_write_bounded(value, BIND_TIMEOUT_MS, &stuck, "%s", path);
+
+	if (r == -ETIMEDOUT)
+		log_error(
+		    "%s: %s did not finish within %d s: the kernel is blocked in the driver "
+		    "(process %d, in D state: cat /proc/%d/stack); the device is in an unknown "
+		    "state until it returns",
+		    addr, what, BIND_TIMEOUT_MS / 1000, (int)stuck, (int)stuck);
+	else if (r < 0)
+		log_error("%s: %s: %s", addr, what, strerror(-r));
+	return r;
+}
+
 static int unbind(const char *addr)
 {
-	char drv[64];
+	char drv[64], path[128], what[96];
 	int r = vfio_current_driver(addr, drv, sizeof(drv));
 
 	if (r < 0 || !drv[0])
 		return r;
-	r = sysfs_write_str(addr, DEV "/driver/unbind", addr);
-	if (r < 0)
-		log_error("%s: unbind from %s: %s", addr, drv, strerror(-r));
-	return r;
+	snprintf(path, sizeof(path), DEV "/driver/unbind", addr);
+	snprintf(what, sizeof(what), "unbind from %s", drv);
+	return driver_write(addr, what, addr, path);
+}
+
+static int probe(const char *addr)
+{
+	return driver_write(addr, "drivers_probe", addr, "/sys/bus/pci/drivers_probe");
 }
 
 /* Like libvirt, load vfio-pci when it is first needed rather than make the admin do it. */
@@ -102,8 +129,21 @@ static int load_vfio_pci(const char *addr)
 
 	if (sysfs_exists("/sys/bus/pci/drivers/" VFIO_DRIVER))
 		return 0;
-	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ) != 0 ||
-	    waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	if (posix_spawnp(&pid, "modprobe", NULL, NULL, argv, environ) != 0)
+		pid = -1;
+	/* A module's init can block too: wait for modprobe at most MODPROBE_TIMEOUT_MS. */
+	pid_t w = 0;
+	for (int waited = 0; pid > 0 && w == 0 && waited < MODPROBE_TIMEOUT_MS; waited += 10) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == 0)
+			usleep(10000);
+	}
+	if (pid > 0 && w == 0) {
+		log_error("%s: modprobe vfio-pci (process %d) did not finish within %d s", addr,
+		          (int)pid, MODPROBE_TIMEOUT_MS / 1000);
+		return -ETIMEDOUT;
+	}
+	if (pid < 0 || w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 	    !sysfs_exists("/sys/bus/pci/drivers/" VFIO_DRIVER)) {
 		log_error("%s: the vfio-pci driver is not available (modprobe vfio-pci failed)",
 		          addr);
@@ -113,10 +153,32 @@ static int load_vfio_pci(const char *addr)
 	return 0;
 }
 
-int vfio_bind(const char *addr)
+/* After a failure past the unbind: the device goes back to the driver it had, no override
+ * left behind (it must not grab vfio-pci on its next probe). False when it could not. */
+static bool put_back(const char *addr, const char *driver)
 {
+	char now[64];
+
+	if (sysfs_write_str("\n", DEV "/driver_override", addr) < 0)
+		return false;
+	if (vfio_current_driver(addr, now, sizeof(now)) == 0 && strcmp(now, driver) == 0)
+		return true;
+	if (now[0] && unbind(addr) < 0)
+		return false;
+	if (driver[0] && (probe(addr) < 0 || expect_driver(addr, driver) < 0))
+		return false;
+	log_notice("%s: back on %s", addr, driver[0] ? driver : "no driver");
+	return true;
+}
+
+int vfio_bind(const char *addr, bool *dirty)
+{
+	char before[64];
 	int r = load_vfio_pci(addr);
 
+	*dirty = false;
+	if (r == 0)
+		r = vfio_current_driver(addr, before, sizeof(before));
 	if (r < 0)
 		return r;
 	r = sysfs_write_str(VFIO_DRIVER, DEV "/driver_override", addr);
@@ -126,37 +188,49 @@ int vfio_bind(const char *addr)
 	}
 	r = unbind(addr);
 	if (r == 0)
-		r = sysfs_write_str(addr, "/sys/bus/pci/drivers_probe");
+		r = fault_at("vfio-unbound");
+	if (r == 0)
+		r = probe(addr);
+	/* A write the kernel never finished leaves the device where it is: touching it again
+	 * would block on the same device lock. */
+	bool blocked = r == -ETIMEDOUT;
 	if (r == 0)
 		r = expect_driver(addr, VFIO_DRIVER);
 	if (r == 0)
 		r = wait_group_node(addr);
-	if (r < 0) {
-		/* Leave no override behind: the device must not grab vfio-pci on its next probe. */
-		sysfs_write_str("\n", DEV "/driver_override", addr);
-		return r;
-	}
-	return 0;
+	if (r < 0 && (blocked || !put_back(addr, before)))
+		*dirty = true;
+	return r;
 }
 
-int vfio_restore(const char *addr, const char *driver)
+int vfio_restore(const char *addr, const char *driver, bool *dirty)
 {
 	int r = sysfs_write_str("\n", DEV "/driver_override", addr);
 
+	*dirty = false;
 	if (r < 0) {
 		log_error("%s: clear driver_override: %s", addr, strerror(-r));
 		return r;
 	}
 	r = unbind(addr);
+	if (r < 0) {
+		*dirty = r == -ETIMEDOUT;
+		return r;
+	}
+	/* From here on the device is off vfio-pci: a failure leaves it half way. */
+	*dirty = true;
+	r = fault_at("vfio-unbound");
 	if (r < 0)
 		return r;
 	/* A device that had no driver stays without one. */
-	if (!driver[0])
+	if (!driver[0]) {
+		*dirty = false;
 		return 0;
-	r = sysfs_write_str(addr, "/sys/bus/pci/drivers_probe");
-	if (r < 0) {
-		log_error("%s: drivers_probe: %s", addr, strerror(-r));
-		return r;
 	}
-	return expect_driver(addr, driver);
+	r = probe(addr);
+	if (r == 0)
+		r = expect_driver(addr, driver);
+	if (r == 0)
+		*dirty = false;
+	return r;
 }

@@ -15,10 +15,13 @@ int vfio_group(const char *addr);
 /* True when the kernel has an IOMMU (/sys/class/iommu has an entry). */
 bool vfio_iommu_present(void);
 
-/* Binds addr to vfio-pci and checks the driver link and /dev/vfio/GROUP (bounded wait). */
-int vfio_bind(const char *addr);
+/* Binds addr to vfio-pci and checks the driver link and /dev/vfio/GROUP (bounded wait). Every
+ * write the driver can block in is bounded (-ETIMEDOUT, naming the device). On a failure after
+ * the unbind the device goes back to its driver; *dirty says it could not be put back (or a
+ * write never returned), so the device is neither as it was nor on vfio-pci. */
+int vfio_bind(const char *addr, bool *dirty);
 /* Takes addr off vfio-pci and gives it back to driver (or leaves it driverless when driver
- * is ""), checking the result. */
-int vfio_restore(const char *addr, const char *driver);
+ * is ""), checking the result. *dirty: it failed after the unbind, addr is on no driver. */
+int vfio_restore(const char *addr, const char *driver, bool *dirty);
 
 #endif

@@ -1,4 +1,5 @@
 #include "sriov/numvfs.h"
+#include "util/fault.h"
 #include "util/log.h"
 #include "util/sysfs.h"
 
@@ -10,6 +11,8 @@
 
 #define VF_WAIT_SECONDS   30
 #define LINK_WAIT_SECONDS 10
+/* 4 igb VFs take about a second; large VF counts on real NICs tens of seconds. */
+#define NUMVFS_TIMEOUT_MS 60000
 
 static const char *devdir(enum nic_bus bus)
 {
@@ -64,13 +67,21 @@ static int wait_for_vfs(const char *addr, unsigned n)
 	return 0;
 }
 
+/* The write creates or removes the VFs, probing or removing their drivers inside it; a driver
+ * that blocks there must not take vfmgr with it. */
 static int write_numvfs(enum nic_bus bus, const char *addr, unsigned n)
 {
 	char v[16];
+	pid_t stuck;
 
 	snprintf(v, sizeof(v), "%u", n);
-	int r = sysfs_write_str(v, "%s/%s/sriov_numvfs", devdir(bus), addr);
-	if (r < 0)
+	int r = sysfs_write_bounded(v, NUMVFS_TIMEOUT_MS, &stuck, "%s/%s/sriov_numvfs", devdir(bus),
+	                            addr);
+	if (r == -ETIMEDOUT)
+		log_error("%s: set sriov_numvfs %u did not finish within %d s: the kernel is "
+		          "blocked in a driver (process %d, in D state: cat /proc/%d/stack)",
+		          addr, n, NUMVFS_TIMEOUT_MS / 1000, (int)stuck, (int)stuck);
+	else if (r < 0)
 		log_error("%s: set sriov_numvfs %u: %s", addr, n, strerror(-r));
 	return r;
 }
@@ -122,22 +133,49 @@ void sriov_wait_link_if_up(const char *addr, const char *ifname)
 	wait_link(addr, ifname);
 }
 
+static int set_and_wait(enum nic_bus bus, const char *addr, unsigned n)
+{
+	int r = write_numvfs(bus, addr, n);
+
+	if (r == 0 && bus == NIC_BUS_PCI)
+		r = wait_for_vfs(addr, n);
+	return r;
+}
+
 int sriov_set_numvfs(enum nic_bus bus, const char *addr, const char *ifname, unsigned from,
-                     unsigned to)
+                     unsigned to, bool *dirty)
 {
 	bool was_up = link_up(ifname);
 	int r;
 
+	*dirty = false;
 	if (from == to)
 		return 0;
 	if (from != 0 && to != 0) {
 		r = write_numvfs(bus, addr, 0);
-		if (r < 0)
+		if (r < 0) {
+			*dirty = r == -ETIMEDOUT;
 			return r;
+		}
+		r = fault_at("numvfs-zero");
+		if (r == 0)
+			r = write_numvfs(bus, addr, to);
+		if (r < 0) {
+			/* Half way, with no VFs: the old count comes back (fresh VFs; the caller
+			 * restores what it had set on them). */
+			if (r == -ETIMEDOUT || set_and_wait(bus, addr, from) < 0)
+				*dirty = true;
+			else
+				log_notice("%s: numvfs back to %u", addr, from);
+			return r;
+		}
+	} else {
+		r = write_numvfs(bus, addr, to);
+		if (r < 0) {
+			*dirty = r == -ETIMEDOUT;
+			return r;
+		}
 	}
-	r = write_numvfs(bus, addr, to);
-	if (r < 0)
-		return r;
 	r = bus == NIC_BUS_PCI ? wait_for_vfs(addr, to) : 0;
 	if (r == 0 && was_up) {
 		/* The reset may not have started yet when the write returns. */

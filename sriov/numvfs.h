@@ -13,8 +13,11 @@ enum nic_bus {
 /* Sets the VF count and waits (bounded) until the VFs exist and, if the PF's link (ifname,
  * may be NULL) was up, until it is up again. The kernel only goes N->0->M, so a change between
  * two non-zero counts passes through 0. */
+/* Each write is bounded (a driver blocked in it gives -ETIMEDOUT naming the device). When the
+ * second write of N->0->M fails, the N VFs are made again; *dirty says the PF is left with a
+ * VF count that is neither from nor to (or a write never returned). */
 int sriov_set_numvfs(enum nic_bus bus, const char *addr, const char *ifname, unsigned from,
-                     unsigned to);
+                     unsigned to, bool *dirty);
 /* When ifname is administratively up but its link is not (igb after a reset), waits for the
  * link, at most a few seconds: igb refuses VF rate limits until it is up. */
 void sriov_wait_link_if_up(const char *addr, const char *ifname);

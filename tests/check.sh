@@ -44,6 +44,7 @@ step "layers" tests/layers.sh
 step "build (gcc)" build_step
 step "build (clang)" build_step CC=clang BUILD=build/clang
 step "unit tests" make -s unit
+step "fault hooks (test build only)" tests/fault-hooks.sh
 step "unit tests (ASan+UBSan)" make -s unit SAN=1 CC=clang BUILD=build/asan
 step "hostile input" tests/hostile.sh
 step "libvirt schema" tests/unit/libvirt-schema.sh build/tests/test-launch

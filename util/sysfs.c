@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char root[PATH_MAX];
@@ -189,6 +191,87 @@ int sysfs_write_str(const char *value, const char *fmt, ...)
 	if ((size_t)n != len)
 		return -EIO;
 	return 0;
+}
+
+/* The child does only the write: no descriptor of the caller's (the apply lock, a pipe to a
+ * shell waiting for our output) stays open in it, so a child the kernel never lets go of holds
+ * nothing but the attribute. Its exit status carries the errno. */
+_Noreturn static void write_child(const char *p, const char *value, size_t len)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	for (int i = 0; i < 3 && null >= 0; i++)
+		dup2(null, i);
+	close_range(3, ~0U, 0);
+	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		_exit(errno & 0xff);
+	ssize_t n = write(fd, value, len);
+	if (n < 0)
+		_exit(errno & 0xff);
+	_exit((size_t)n == len ? 0 : EIO);
+}
+
+/* Children given up on; a long-running caller (the daemon) reaps those that have finished. */
+static pid_t given_up[16];
+
+static void reap_given_up(void)
+{
+	for (size_t i = 0; i < sizeof(given_up) / sizeof(given_up[0]); i++)
+		if (given_up[i] > 0 && waitpid(given_up[i], NULL, WNOHANG) != 0)
+			given_up[i] = 0;
+}
+
+static void remember_given_up(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(given_up) / sizeof(given_up[0]); i++)
+		if (given_up[i] == 0) {
+			given_up[i] = pid;
+			return;
+		}
+}
+
+int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, const char *fmt, ...)
+{
+	size_t len = strlen(value);
+	struct timespec start, t;
+	long waited_us = 0, step_us = 500;
+	int status;
+	ROOTED(p, fmt);
+
+	*stuck = 0;
+	reap_given_up();
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		write_child(p, value, len);
+	writes++;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (w == pid)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited_us =
+		    (t.tv_sec - start.tv_sec) * 1000000L + (t.tv_nsec - start.tv_nsec) / 1000;
+		if (waited_us >= (long)timeout_ms * 1000L) {
+			/* Not killed: a task in uninterruptible sleep ignores SIGKILL, and one
+			 * that is merely slow must be allowed to finish what the kernel started. */
+			*stuck = pid;
+			remember_given_up(pid);
+			return -ETIMEDOUT;
+		}
+		/* Most writes take milliseconds; poll fast first, then every 20 ms. */
+		usleep((useconds_t)step_us);
+		if (step_us < 20000)
+			step_us *= 2;
+	}
+	if (!WIFEXITED(status))
+		return -EIO;
+	return -WEXITSTATUS(status);
 }
 
 unsigned long sysfs_write_count(void)

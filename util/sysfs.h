@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define SYSFS_FMT(a) __attribute__((format(printf, a, a + 1)))
 
@@ -26,6 +27,12 @@ int sysfs_read_long(long *out, const char *fmt, ...) SYSFS_FMT(2);
 int sysfs_read_link_name(char *buf, size_t size, const char *fmt, ...) SYSFS_FMT(3);
 /* Writes a value as `echo -n` would. Counted, so tests can show a converged run writes nothing. */
 int sysfs_write_str(const char *value, const char *fmt, ...) SYSFS_FMT(2);
+/* The same for the writes a driver can block in for good (unbind, drivers_probe, sriov_numvfs):
+ * the write runs in a child process and the caller waits at most timeout_ms. -ETIMEDOUT when
+ * the kernel has not returned by then, with *stuck the PID of the child still blocked in it
+ * (left running: a task in uninterruptible sleep cannot be killed). 0 or -errno otherwise. */
+int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, const char *fmt, ...)
+    SYSFS_FMT(4);
 unsigned long sysfs_write_count(void);
 
 #endif

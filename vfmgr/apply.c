@@ -3,6 +3,7 @@
 #include "sriov/numvfs.h"
 #include "passthrough/iommu.h"
 #include "passthrough/vfio.h"
+#include "util/fault.h"
 #include "util/log.h"
 #include "util/strcopy.h"
 #include "util/sysfs.h"
@@ -24,19 +25,8 @@ struct undo {
 	char dev[NIC_ADDR_LEN];
 	char driver[DRIVER_LEN]; /* PLAN_VFIO_BIND: the driver before */
 	struct rss_undo *rss;    /* PLAN_RSS_* */
+	bool dirty; /* this step failed half way and could not put back what it had changed */
 };
-
-static int injected_failure(size_t step)
-{
-	const char *e = getenv("VFMGR_TEST_FAIL_STEP");
-
-	if (e && strtoul(e, NULL, 10) == step + 1) {
-		log_error("step %zu: failing on purpose (VFMGR_TEST_FAIL_STEP, test only)",
-		          step + 1);
-		return -EIO;
-	}
-	return 0;
-}
 
 /* The daemon's apply (apply_plan_partial) collects refused VF settings here; NULL for the
  * CLI, whose apply is all or nothing. */
@@ -342,6 +332,7 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo
 		if (k < 0)
 			log_error("%s (%s): putting back the VFs of the failed step: %s", a->addr,
 			          a->ifname, strerror(-k));
+		u->dirty = k < 0;
 		u->n = 0;
 	} else if (n) {
 		log_info("%s (%s): set %zu VF%s in one message", a->addr, a->ifname, n,
@@ -402,7 +393,7 @@ static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct sta
 		log_error("%s: %s", u->dev, why);
 		return -EBUSY;
 	}
-	r = vfio_bind(u->dev);
+	r = vfio_bind(u->dev, &u->dirty);
 	if (r < 0)
 		return r;
 	u->did = true;
@@ -413,8 +404,14 @@ static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct sta
 
 static int run_vfio_restore(const struct plan_action *a, struct undo *u)
 {
-	int r = vfio_restore(a->dev, a->host_driver);
+	int r = vfio_restore(a->dev, a->host_driver, &u->dirty);
 
+	/* Off vfio-pci but not on its driver: back to vfio-pci, where the VM can have it. */
+	if (r < 0 && u->dirty && r != -ETIMEDOUT) {
+		bool still;
+		if (vfio_bind(a->dev, &still) == 0 || !still)
+			u->dirty = false;
+	}
 	if (r < 0)
 		return r;
 	str_copy(u->dev, sizeof(u->dev), a->dev);
@@ -432,9 +429,13 @@ static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u
 	u->act = a;
 	switch (a->kind) {
 	case PLAN_SET_NUMVFS:
-		r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->from, a->to);
+		r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->from, a->to, &u->dirty);
 		if (r == 0)
 			log_notice("%s: numvfs %u (was %u)", a->addr, a->to, a->from);
+		/* Half way and back to the old count: the reset rebuilt RSS, put it back too. */
+		else if (!u->dirty && a->from && a->to && a->rss &&
+		         apply_rss_restore(a->ifname, &a->rss->before) < 0)
+			u->dirty = true;
 		return r;
 	case PLAN_SET_VFS:
 		return run_set_vfs(a, nl, u, next, state_changed);
@@ -456,7 +457,8 @@ static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u
  * count is back, so is the RSS the snapshot had. */
 static int undo_numvfs(const struct plan_action *a)
 {
-	int r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->to, a->from);
+	bool dirty;
+	int r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->to, a->from, &dirty);
 
 	if (r == 0 && a->rss)
 		r = apply_rss_restore(a->ifname, &a->rss->before);
@@ -466,6 +468,7 @@ static int undo_numvfs(const struct plan_action *a)
 static int undo_step(const struct undo *u, struct vfnl *nl)
 {
 	const struct plan_action *a = u->act;
+	bool dirty;
 
 	switch (a->kind) {
 	case PLAN_SET_NUMVFS:
@@ -473,9 +476,9 @@ static int undo_step(const struct undo *u, struct vfnl *nl)
 	case PLAN_SET_VFS:
 		return u->n ? write_vfs(a, nl, u->writes, u->n) : 0;
 	case PLAN_VFIO_BIND:
-		return u->did ? vfio_restore(u->dev, u->driver) : 0;
+		return u->did ? vfio_restore(u->dev, u->driver, &dirty) : 0;
 	case PLAN_VFIO_RESTORE:
-		return u->did ? vfio_bind(u->dev) : 0;
+		return u->did ? vfio_bind(u->dev, &dirty) : 0;
 	case PLAN_RSS_CHANNELS:
 	case PLAN_RSS_TABLE:
 	case PLAN_RSS_KEY:
@@ -532,12 +535,15 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 		return r;
 	}
 	for (; done < pl->n; done++) {
-		r = injected_failure(done);
+		r = fault_before_step(done);
 		if (r == 0)
 			r = run_step(&pl->actions[done], nl, &undos[done], &pl->next,
 			             &state_changed);
 		if (r < 0) {
-			describe_step(&pl->actions[done], done, "failed");
+			describe_step(&pl->actions[done], done,
+			              undos[done].dirty ? "failed half way and could not put back "
+			                                  "what it had changed"
+			                                : "failed");
 			free(undos[done].writes);
 			free(undos[done].rss);
 			break;
@@ -566,13 +572,18 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 		if (e < 0)
 			log_error("%s: cannot put back the state file: %s", state_file,
 			          strerror(-e));
+		/* Each step puts back its own partial changes before it returns its error;
+		 * dirty says it could not. After a signal every step ran whole (and done may be
+		 * pl->n). */
+		bool dirty = r != -EINTR && undos[done].dirty;
 		if (rb == 0 && e == 0 && r == -EINTR)
 			log_error("rolled back: %zu step%s undone; the host is as it was before",
 			          done, done == 1 ? "" : "s");
-		else if (rb == 0 && e == 0)
-			log_error("rolled back: the failed step's partial changes and %zu earlier "
-			          "step%s undone; the host is as it was before",
-			          done, done == 1 ? "" : "s");
+		else if (rb == 0 && e == 0 && !dirty)
+			log_error(
+			    "rolled back: the failed step left nothing changed and %zu earlier "
+			    "step%s undone; the host is as it was before",
+			    done, done == 1 ? "" : "s");
 		else
 			log_error("rollback incomplete: compare `vfmgr status` with the policy");
 	}

@@ -103,3 +103,13 @@ wait_unit() {
 	done
 	echo "$s"
 }
+
+# trace_commands: the scenario's commands (set -x) go to /tmp/vmlab-trace/SCENARIO in guest
+# RAM, not the log; at the time limit the guest's watchdog puts the last of them in the log, so
+# a hang names the command it hung in.
+trace_commands() {
+	mkdir -p /tmp/vmlab-trace
+	exec {VMLAB_TRACE_FD}>"/tmp/vmlab-trace/$SCENARIO"
+	BASH_XTRACEFD=$VMLAB_TRACE_FD
+	set -x
+}

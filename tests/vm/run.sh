@@ -43,6 +43,7 @@ done
 cat >"$OUT/env" <<ENV
 export VFMGR_TOP=$TOP
 export VFMGR=$TOP/build/vfmgr
+export VFMGR_TEST=$TOP/build/vfmgr-test
 export VMPROGS=$TOP/build/vmprogs
 export VMLAB_QMP_REQ=/vmlab-out/qmp-requests
 ENV
@@ -93,13 +94,23 @@ QEMU=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m
 start=$(date +%s.%N)
 timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/qemu.log" 2>&1 &
 qpid=$!
+# A guest wedged in its kernel runs no watchdog of its own: shortly before the limit, ask QEMU
+# where each vCPU is (vcpu-dump.py), so a hang of the whole guest is not silent.
+(
+	trap 'kill $s 2>/dev/null; exit' TERM
+	sleep $((TIMEOUT > 60 ? TIMEOUT - 20 : TIMEOUT * 2)) &
+	s=$!
+	wait $s
+	kill -0 "$qpid" 2>/dev/null && "$HERE/vcpu-dump.py" "$OUT" >"$OUT/vcpus.txt" 2>&1
+) &
+vdump=$!
 # Host-side helpers (hotplug through QMP) run while the guest works.
 "$HERE/qmp-relay.sh" "$OUT" "$qpid" &
 relay=$!
 wait "$qpid"
 qrc=$?
-kill "$relay" 2>/dev/null
-wait "$relay" 2>/dev/null
+kill "$relay" "$vdump" 2>/dev/null
+wait "$relay" "$vdump" 2>/dev/null
 wall=$(echo "$(date +%s.%N) - $start" | bc)
 
 rc=$(cat "$OUT/rc" 2>/dev/null)
@@ -127,6 +138,7 @@ if [ -z "$rc" ]; then
 	echo "not ok - vm: guest did not finish (qemu exit $qrc, limit ${TIMEOUT}s)"
 	echo "# --- console (last 30 lines) ---"
 	tail -n 30 "$OUT/console.log" | sed 's/^/# /'
+	[ -s "$OUT/vcpus.txt" ] && sed 's/^/# vcpus: /' "$OUT/vcpus.txt"
 	tail -n 10 "$OUT/qemu.log" | sed 's/^/# qemu: /'
 fi
 boot=$(tr -d '\r' <"$OUT/console.log" | sed -n 's/^vmlab: kernel .* up \([0-9.]*\)s$/\1/p')

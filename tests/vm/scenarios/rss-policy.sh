@@ -77,7 +77,7 @@ check_eq "key request changed nothing" "$before" "$(snapshot)"
 # A later step failing: the channel and table steps that ran are undone.
 policy "{ channels: 2, indirection: equal, irq-affinity: local }"
 check_eq "three steps planned" 3 "$("$VFMGR" plan "$POLICY" | grep -c '^+')"
-out=$(VFMGR_TEST_FAIL_STEP=3 "$VFMGR" apply --allow pf-reset "$POLICY" 2>&1)
+out=$(VFMGR_TEST_FAIL_STEP=3 "$VFMGR_TEST" apply --allow pf-reset "$POLICY" 2>&1)
 check_eq "failing step 3: apply fails" 1 $?
 echo "$out" | grep -E 'error' | sed 's/^/#   /'
 check_eq "rollback reported" 1 "$(echo "$out" | grep -c 'rolled back')"
@@ -99,7 +99,7 @@ check_eq "numvfs rolled back" 0 "$(cat /sys/bus/pci/devices/$PF/sriov_numvfs)"
 check_eq "rollback restored channels and table after numvfs" "$before" "$(snapshot)"
 
 policy "{ channels: 2, indirection: { weights: [3, 1] } }" 2
-out=$(VFMGR_TEST_FAIL_STEP=3 "$VFMGR" apply --allow pf-reset "$POLICY" 2>&1)
+out=$(VFMGR_TEST_FAIL_STEP=3 "$VFMGR_TEST" apply --allow pf-reset "$POLICY" 2>&1)
 check_eq "numvfs 2, failing table step: apply fails" 1 $?
 check_eq "numvfs rolled back" 0 "$(cat /sys/bus/pci/devices/$PF/sriov_numvfs)"
 check_eq "rollback restored channels and table after numvfs and channels" "$before" "$(snapshot)"
