@@ -15,16 +15,15 @@ struct plan_opts {
 	enum sriov_impact allow; /* apply: the most a step may disrupt */
 	const char *state_file;
 	const char *policy;
+	const char *hostname; /* plan: evaluate as this host */
 };
 
 static int parse_opts(int argc, char **argv, const char *usage, bool is_plan, struct plan_opts *o)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"allow", required_argument, NULL, 'a'},
-	    {"state", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	    {"json", no_argument, NULL, 'j'},        {"allow", required_argument, NULL, 'a'},
+	    {"state", required_argument, NULL, 's'}, {"hostname", required_argument, NULL, 'H'},
+	    {"help", no_argument, NULL, 'h'},        {0},
 	};
 	int c;
 
@@ -52,6 +51,11 @@ static int parse_opts(int argc, char **argv, const char *usage, bool is_plan, st
 		case 's':
 			o->state_file = optarg;
 			break;
+		case 'H':
+			if (!is_plan)
+				goto bad;
+			o->hostname = optarg;
+			break;
 		case 'h':
 			printf("usage: %s\n", usage);
 			return EXIT_OK;
@@ -74,6 +78,7 @@ static int make_plan(const struct plan_opts *o, bool lock, struct context *ctx, 
 	struct policy_diags d;
 	int r;
 
+	context_select(o->hostname, NULL);
 	if (context_load(ctx, o->policy, o->state_file, lock) < 0)
 		return EXIT_FAIL;
 	context_diags_init(ctx, &d);
@@ -93,7 +98,8 @@ int cmd_plan(int argc, char **argv)
 	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
-	int r = parse_opts(argc, argv, "vfmgr plan POLICY [--json] [--state FILE]", true, &o);
+	int r = parse_opts(argc, argv,
+	                   "vfmgr plan POLICY [--json] [--state FILE] [--hostname NAME]", true, &o);
 
 	if (r >= 0)
 		return r;

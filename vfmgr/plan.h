@@ -139,6 +139,12 @@ size_t plan_first_above(const struct plan *pl, enum sriov_impact allow);
  * is dead or not plugged in yet). The CLI plans strictly: a missing NIC is an error. */
 #define PLAN_ALLOW_ABSENT 1u
 
+/* The policy as planned on this host (plan-hosts.c): *filtered when on-demand VMs that hold
+ * nothing in old were left out of *here (a shallow copy; plan_policy_here_free()). */
+int plan_policy_here(const struct policy *p, const struct state *old, struct policy *here,
+                     bool *filtered);
+void plan_policy_here_free(struct policy *here, bool filtered);
+
 /* 0 with the plan, -EINVAL with errors in diags (nothing to apply then), -ENOMEM. */
 int plan_build(const struct policy *p, const struct host *h, const struct state *old,
                struct plan *out, struct policy_diags *diags, unsigned flags);
