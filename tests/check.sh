@@ -47,6 +47,7 @@ step "unit tests (ASan+UBSan)" make -s unit SAN=1 CC=clang BUILD=build/asan
 if ls tests/fuzz/fuzz-*.c >/dev/null 2>&1; then
 	step "fuzz (short)" make -s fuzz-short
 fi
+step "ansible collection" tests/ansible.sh
 if [ "${VM:-1}" != 0 ]; then
 	for s in tests/vm/scenarios/*.sh; do
 		name=$(basename "$s" .sh)

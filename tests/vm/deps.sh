@@ -48,7 +48,7 @@ add_backports() {
 BUILD_PKGS=(build-essential clang clang-format llvm libclang-rt-14-dev pkg-config
 	libpci-dev libnl-3-dev libnl-route-3-dev libudev-dev libyaml-dev libjansson-dev libcmocka-dev
 	pciutils iproute2 ethtool kmod udev strace valgrind umockdev xz-utils zstd cpio
-	python3 time jq bc dwarves)
+	python3 time jq bc dwarves ansible-core)
 
 missing_pkgs() {
 	local p
