@@ -18,8 +18,8 @@ if ! command -v ansible-doc >/dev/null; then
 	exit 1
 fi
 if ansible-doc -j vfmgr.sriov.policy >"$T/doc.json" 2>"$T/doc.err" &&
-	[ "$(jq -r '."vfmgr.sriov.policy".doc.options | keys | join(" ")' "$T/doc.json")" = "allow path state_file vfmgr" ] &&
-	[ "$(jq -r '."vfmgr.sriov.policy".return | keys | join(" ")' "$T/doc.json")" = "applied check plan stderr stdout" ] &&
+	[ "$(jq -r '."vfmgr.sriov.policy".doc.options | keys | join(" ")' "$T/doc.json")" = "allow dest path state_file vfmgr" ] &&
+	[ "$(jq -r '."vfmgr.sriov.policy".return | keys | join(" ")' "$T/doc.json")" = "applied check installed plan stderr stdout" ] &&
 	jq -e '."vfmgr.sriov.policy".examples | contains("allow: pf-reset")' "$T/doc.json" >/dev/null; then
 	ok "ansible-doc vfmgr.sriov.policy: options, examples and return values"
 else

@@ -48,6 +48,7 @@ if ls tests/fuzz/fuzz-*.c >/dev/null 2>&1; then
 	step "fuzz (short)" make -s fuzz-short
 fi
 step "ansible collection" tests/ansible.sh
+step "metrics format (promtool)" tests/promtool.sh
 if [ "${VM:-1}" != 0 ]; then
 	for s in tests/vm/scenarios/*.sh; do
 		name=$(basename "$s" .sh)

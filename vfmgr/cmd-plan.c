@@ -3,6 +3,7 @@
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
+#include "vfmgr/metrics.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -167,6 +168,7 @@ int cmd_apply(int argc, char **argv)
 		else
 			r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL
 			                                                            : EXIT_OK;
+		metrics_record_apply(r == EXIT_OK, pl.n, false); /* for vfmgr metrics */
 		plan_free(&pl);
 	}
 	context_free(&ctx);

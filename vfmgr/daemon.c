@@ -5,6 +5,7 @@
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
 #include "vfmgr/daemon.h"
+#include "vfmgr/metrics.h"
 #include "vfmgr/plan.h"
 #include "util/array.h"
 #include "util/cleanup.h"
@@ -266,6 +267,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		    "the state file differs from the plan's; rewriting it (no device changes)");
 	d->n_applies++;
 	r = apply_plan(&pl, ctx->nl, ctx->state_file, &ctx->state);
+	metrics_record_apply(r == 0, pl.n, true);
 	if (r == 0)
 		log_notice("applied %zu step%s in %llu ms (%llu ms after the first event)", pl.n,
 		           pl.n == 1 ? "" : "s", (unsigned long long)((now_ns() - t0) / 1000000),
@@ -297,6 +299,8 @@ int daemon_reconcile(struct daemon *d, FILE *out)
 	}
 	if (r == 0)
 		r = plan_and_apply(d, &ctx, out);
+	if (r != -EWOULDBLOCK && ctx.nl)
+		metrics_daemon_update(d->policy, &ctx.host, &ctx.state); /* --metrics-file */
 	context_free(&ctx);
 	return r;
 }
@@ -458,10 +462,12 @@ static int parse_args(int argc, char **argv, const char **policy, const char **s
 	static const struct option opts[] = {
 	    {"policy", required_argument, NULL, 'p'},
 	    {"state", required_argument, NULL, 's'},
+	    {"metrics-file", required_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
-	static const char usage[] = "usage: vfmgr daemon [--policy FILE] [--state FILE]\n";
+	static const char usage[] =
+	    "usage: vfmgr daemon [--policy FILE] [--state FILE] [--metrics-file FILE]\n";
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -471,6 +477,9 @@ static int parse_args(int argc, char **argv, const char **policy, const char **s
 			break;
 		case 's':
 			*state = optarg;
+			break;
+		case 'm':
+			metrics_daemon_set_file(optarg);
 			break;
 		case 'h':
 			fputs(usage, stdout);

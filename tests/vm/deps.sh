@@ -174,6 +174,15 @@ main() {
 		dpkg-deb -x "$(fetch_deb busybox-static)" "$bbdir"
 		cp "$bbdir/bin/busybox" "$LAB/busybox"
 	fi
+	# promtool (make check's metrics format check) from Debian's prometheus package, fetched
+	# and unpacked, not installed: installing it would start a Prometheus server.
+	if [ ! -x "$LAB/promtool" ]; then
+		local pdir=$LAB/prom
+		rm -rf "$pdir"
+		dpkg-deb -x "$(fetch_deb prometheus)" "$pdir"
+		cp "$pdir/usr/bin/promtool" "$LAB/promtool"
+		rm -rf "$pdir"
+	fi
 	local k1 k2
 	k1=$(setup_kernel stable "")
 	k2=$(setup_kernel backports "-t bookworm-backports")
