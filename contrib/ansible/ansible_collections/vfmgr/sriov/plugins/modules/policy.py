@@ -23,7 +23,9 @@ description:
     (a NIC the policy names is missing, a request the driver cannot take) and a step above
     C(allow), with vfmgr's refusal message.
   - Put the policy file on the host first, with M(ansible.builtin.copy) or
-    M(ansible.builtin.template).
+    M(ansible.builtin.template). In check mode those do not write it, so the review would
+    plan the file already there; to review the new file, write it to a staging path with
+    C(check_mode) off (nothing reads that file) and give the installed path as C(dest).
 options:
   path:
     description:
@@ -37,6 +39,13 @@ options:
         PF's link drops for about a second.
     type: str
     choices: [none, vf-reset, vf-destroy, pf-reset]
+  dest:
+    description:
+      - Where the applied policy lives for vfmgr's daemon and libvirt hook, for example
+        C(/etc/vfmgr/policy.yaml). When set, C(path) is a staging copy; after a successful
+        apply (or an empty plan) it is copied to C(dest) if that differs, which counts as a
+        change. Never written in check mode.
+    type: path
   state_file:
     description:
       - vfmgr's state file (C(--state)). Unset, vfmgr's default.
@@ -68,6 +77,16 @@ EXAMPLES = r"""
     allow: pf-reset
   register: vfmgr
 
+- name: Staged, so that --check --diff reviews the new file
+  ansible.builtin.template:
+    src: fleet.yaml.j2
+    dest: /etc/vfmgr/policy.staged.yaml
+  check_mode: false
+- vfmgr.sriov.policy:
+    path: /etc/vfmgr/policy.staged.yaml
+    dest: /etc/vfmgr/policy.yaml
+    allow: pf-reset
+
 - name: Review a roll-out first - ansible-playbook site.yml --check --diff shows each plan
   vfmgr.sriov.policy:
     path: /etc/vfmgr/policy.yaml
@@ -87,6 +106,10 @@ check:
   returned: always
   type: str
   sample: "/etc/vfmgr/policy.yaml: valid (3 pfs, 2 networks, 2 vms, 0 warnings; 5 host groups)"
+installed:
+  description: Whether C(path) was copied to C(dest).
+  returned: always
+  type: bool
 applied:
   description: Whether C(vfmgr apply) ran (not in check mode, and only for a non-empty plan).
   returned: always
@@ -100,6 +123,11 @@ stderr:
   returned: always
   type: str
 """
+
+import filecmp
+import os
+import shutil
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -120,6 +148,7 @@ def main():
         argument_spec=dict(
             path=dict(type="path", required=True),
             allow=dict(type="str", choices=["none", "vf-reset", "vf-destroy", "pf-reset"]),
+            dest=dict(type="path"),
             state_file=dict(type="path"),
             vfmgr=dict(type="str", default="vfmgr"),
         ),
@@ -130,7 +159,7 @@ def main():
     if "/" not in vfmgr:
         vfmgr = module.get_bin_path(vfmgr, required=True)
     state = ["--state", p["state_file"]] if p["state_file"] else []
-    result = dict(changed=False, applied=False, plan=[], check="")
+    result = dict(changed=False, applied=False, installed=False, plan=[], check="")
 
     rc, out, err = run(module, vfmgr, ["check", p["path"]])
     result["check"] = (out + err).strip()
@@ -145,17 +174,37 @@ def main():
     if module._diff:
         text = out if result["changed"] else ""
         result["diff"] = dict(prepared=text)
-    if module.check_mode or not result["changed"]:
+    if module.check_mode:
+        if p["dest"] and not same_file(p["path"], p["dest"]):
+            result["changed"] = True
         module.exit_json(stdout=out, stderr=err, **result)
 
-    args = ["apply", p["path"]] + state
-    if p["allow"]:
-        args += ["--allow", p["allow"]]
-    rc, out, err = run(module, vfmgr, args)
-    if rc != 0:
-        fail(module, "vfmgr apply", rc, out, err, **result)
-    result["applied"] = True
+    if result["changed"]:
+        args = ["apply", p["path"]] + state
+        if p["allow"]:
+            args += ["--allow", p["allow"]]
+        rc, out, err = run(module, vfmgr, args)
+        if rc != 0:
+            fail(module, "vfmgr apply", rc, out, err, **result)
+        result["applied"] = True
+    if p["dest"] and not same_file(p["path"], p["dest"]):
+        install(module, p["path"], p["dest"])
+        result["installed"] = result["changed"] = True
     module.exit_json(stdout=out, stderr=err, **result)
+
+
+def same_file(a, b):
+    return os.path.exists(b) and filecmp.cmp(a, b, shallow=False)
+
+
+def install(module, src, dest):
+    # Atomically: the daemon or the libvirt hook may read dest at any time.
+    d = os.path.dirname(dest) or "."
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".vfmgr-policy.")
+    os.close(fd)
+    shutil.copyfile(src, tmp)
+    os.chmod(tmp, 0o644)
+    module.atomic_move(tmp, dest)
 
 
 if __name__ == "__main__":
