@@ -47,4 +47,58 @@ else
 	echo "$out" | sed 's/^/# /'
 	notok "a policy error fails the task with vfmgr's file:line:col message"
 fi
+
+# A stand-in vfmgr for the module's own logic: check passes, plan prints $T/plan, apply
+# refuses a pf-reset step unless given --allow pf-reset (as vfmgr does on igb). Calls logged.
+cat >"$T/vfmgr" <<SH
+#!/bin/sh
+echo "\$*" >>"$T/calls"
+case \$1 in
+check) echo "\$2: valid (1 pfs, 1 networks, 1 vms, 0 warnings; 1 host group)" ;;
+plan) cat "$T/plan" ;;
+apply)
+	case "\$*" in *"--allow pf-reset"*) exit 0 ;; esac
+	echo "vfmgr: error: \$2: step 1 (0000:01:00.0 numvfs 2 -> 3) is pf-reset: igb resets the PF" >&2
+	echo "vfmgr: error: nothing was changed; then accept it with 'vfmgr apply --allow pf-reset \$2'" >&2
+	exit 1 ;;
+esac
+SH
+chmod +x "$T/vfmgr"
+echo "+ 0000:01:00.0 numvfs 3 (was 2)  impact: pf-reset (igb resets the PF)" >"$T/plan"
+: >"$T/p.yaml"
+cat >"$T/play2.yml" <<YAML
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - vfmgr.sriov.policy: { path: "$T/p.yaml", vfmgr: "$T/vfmgr", allow: "{{ allow | default(omit) }}" }
+YAML
+play2() { ansible-playbook -i localhost, -c local "$T/play2.yml" "$@" 2>&1; }
+result() { # name, then whether it held (0/1)
+	if [ "$2" = 0 ]; then
+		ok "$1"
+	else
+		echo "$out" | sed 's/^/# /'
+		notok "$1"
+	fi
+}
+applied() { grep -q '^apply' "$T/calls"; }
+
+out=$(play2)
+grep -q "vfmgr apply failed: vfmgr: error: $T/p.yaml: step 1 (0000:01:00.0 numvfs 2 -> 3) is pf-reset" <<<"$out" &&
+	grep -q "failed=1" <<<"$out"
+result "above allow: the task fails with vfmgr's refusal" $?
+
+out=$(play2 -e allow=pf-reset)
+[ "$(tail -n1 "$T/calls")" = "apply $T/p.yaml --allow pf-reset" ] && grep -q "changed=1" <<<"$out"
+result "allow is passed to vfmgr apply; a non-empty plan is changed" $?
+
+: >"$T/calls"
+out=$(play2 --check --diff -e allow=pf-reset)
+! applied && grep -q "changed=1" <<<"$out" && grep -q '^+ 0000:01:00.0 numvfs 3 (was 2)' <<<"$out"
+result "check mode: the plan is the diff, changed, apply never runs" $?
+
+: >"$T/plan"
+out=$(play2 -e allow=pf-reset)
+! applied && grep -q "changed=0" <<<"$out"
+result "an empty plan: changed=0, apply never runs" $?
 echo "1..$n"

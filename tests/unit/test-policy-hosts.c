@@ -122,6 +122,40 @@ static void test_policy_without_hosts_is_the_same_everywhere(void **state)
 	policy_free(p);
 }
 
+/* VMs that may start on any host of a group do not all run on one: they do not count against
+ * a PF's numvfs when checking; prepare refuses the one that finds no free VF. */
+static void test_on_demand_vms_do_not_count_against_numvfs(void **state)
+{
+	const char *yaml = "version: 1\n"
+	                   "pfs: [{ name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 1 }]\n"
+	                   "networks: [{ name: n, class: vm, pfs: [a] }]\n"
+	                   "vms:\n"
+	                   "  - { name: p, hosts: [web1], nics: [{ network: n }] }\n"
+	                   "  - { name: r1, hosts: [\"web*\"], nics: [{ network: n }] }\n"
+	                   "  - { name: r2, hosts: [\"web*\"], nics: [{ network: n }] }\n"
+	                   "  - { name: q, hosts: [web1], nics: [{ network: n }] }\n";
+	struct policy_diags d;
+	struct policy *p = NULL;
+	char msg[256];
+
+	(void)state;
+	policy_diags_init(&d);
+	assert_int_equal(policy_parse_buffer_as("t.yaml", yaml, strlen(yaml),
+	                                        &(struct policy_select){.host = "web1"}, &p, &d),
+	                 -EINVAL);
+	assert_int_equal(d.n, 1);
+	policy_diag_format(&d, &d.items[0], msg, sizeof(msg));
+	assert_string_equal(msg, "t.yaml:2:58: pf 'a' needs 2 VFs for VM NICs but numvfs is 1");
+	policy_diags_free(&d);
+	/* Without the second pinned VM it fits: r1 and r2 are not counted. */
+	char one[512];
+	snprintf(one, sizeof(one), "%.*s", (int)(strstr(yaml, "  - { name: q") - yaml), yaml);
+	p = parse_as(one, &(struct policy_select){.host = "web1"});
+	assert_int_equal(p->n_vms, 3);
+	assert_int_equal(p->pfs[0].vf_demand, 1);
+	policy_free(p);
+}
+
 static void test_hosts_syntax(void **state)
 {
 	(void)state;
@@ -204,6 +238,7 @@ int main(void)
 	    cmocka_unit_test(test_host_keeps_only_its_entries),
 	    cmocka_unit_test(test_on_demand_vm_is_kept_only_when_asked),
 	    cmocka_unit_test(test_policy_without_hosts_is_the_same_everywhere),
+	    cmocka_unit_test(test_on_demand_vms_do_not_count_against_numvfs),
 	    cmocka_unit_test(test_hosts_syntax),
 	    cmocka_unit_test(test_fleet_check_evaluates_each_group),
 	};
