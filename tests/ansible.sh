@@ -48,14 +48,19 @@ else
 	notok "a policy error fails the task with vfmgr's file:line:col message"
 fi
 
-# A stand-in vfmgr for the module's own logic: check passes, plan prints $T/plan, apply
+# A stand-in vfmgr for the module's own logic: check passes, plan prints $T/plan (or, like
+# vfmgr, a sentence when there is nothing to do; --json: the steps), apply
 # refuses a pf-reset step unless given --allow pf-reset (as vfmgr does on igb). Calls logged.
 cat >"$T/vfmgr" <<SH
 #!/bin/sh
 echo "\$*" >>"$T/calls"
 case \$1 in
 check) echo "\$2: valid (1 pfs, 1 networks, 1 vms, 0 warnings; 1 host group)" ;;
-plan) cat "$T/plan" ;;
+plan)
+	case "\$*" in
+	*--json*) if [ -s "$T/plan" ]; then echo '[{"kind": "numvfs"}]'; else echo '[]'; fi ;;
+	*) if [ -s "$T/plan" ]; then cat "$T/plan"; else echo "no changes: the host matches the policy"; fi ;;
+	esac ;;
 apply)
 	case "\$*" in *"--allow pf-reset"*) exit 0 ;; esac
 	echo "vfmgr: error: \$2: step 1 (0000:01:00.0 numvfs 2 -> 3) is pf-reset: igb resets the PF" >&2

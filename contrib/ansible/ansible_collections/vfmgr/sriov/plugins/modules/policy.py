@@ -96,7 +96,7 @@ EXAMPLES = r"""
 RETURN = r"""
 plan:
   description: The steps of C(vfmgr plan), one per line, each ending with its impact; empty
-    when the host already matches the policy.
+    when the host already matches the policy (C(vfmgr plan --json) has no steps).
   returned: when the policy is valid
   type: list
   elements: str
@@ -125,6 +125,7 @@ stderr:
 """
 
 import filecmp
+import json
 import os
 import shutil
 import tempfile
@@ -166,11 +167,22 @@ def main():
     if rc != 0:
         fail(module, "vfmgr check", rc, out, err, **result)
 
-    rc, out, err = run(module, vfmgr, ["plan", p["path"]] + state)
+    # The steps from --json (a converged host prints a sentence, not an empty plan), the
+    # text for people.
+    rc, out, err = run(module, vfmgr, ["plan", p["path"], "--json"] + state)
     if rc != 0:
         fail(module, "vfmgr plan", rc, out, err, **result)
-    result["plan"] = [line for line in out.splitlines() if line.strip()]
-    result["changed"] = bool(result["plan"])
+    try:
+        steps = json.loads(out)
+    except ValueError as e:
+        module.fail_json(msg="vfmgr plan --json printed no JSON: %s" % e, stdout=out, **result)
+    result["changed"] = bool(steps)
+    out = ""
+    if steps:
+        rc, out, err = run(module, vfmgr, ["plan", p["path"]] + state)
+        if rc != 0:
+            fail(module, "vfmgr plan", rc, out, err, **result)
+        result["plan"] = [line for line in out.splitlines() if line.strip()]
     if module._diff:
         text = out if result["changed"] else ""
         result["diff"] = dict(prepared=text)
