@@ -145,6 +145,7 @@ int cmd_apply(int argc, char **argv)
 	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
+	size_t steps = 0;
 	int r = parse_opts(argc, argv,
 	                   "vfmgr apply POLICY [--allow none|vf-reset|vf-destroy|pf-reset] "
 	                   "[--state FILE]",
@@ -168,9 +169,12 @@ int cmd_apply(int argc, char **argv)
 		else
 			r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL
 			                                                            : EXIT_OK;
-		metrics_record_apply(r == EXIT_OK, pl.n, false); /* for vfmgr metrics */
+		steps = pl.n;
 		plan_free(&pl);
 	}
+	/* For vfmgr metrics: a refused step and a plan that failed are failed applies too. */
+	if (ctx.lock_fd >= 0)
+		metrics_record_apply(r == EXIT_OK, steps, false);
 	context_free(&ctx);
 	return r;
 }
