@@ -39,9 +39,12 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+# Programs the lab benchmarks run inside the guest (libc only: the floor vfmgr is measured against).
+LABBENCH_SRCS := $(wildcard bench/lab/*.c)
+LABBENCH_BINS := $(LABBENCH_SRCS:bench/lab/%.c=$(BUILD)/bench/lab/%)
 
 .PHONY: all check unit deps demo install clean fuzz fuzz-short bench format tests-build
-all: $(BUILD)/vfmgr $(VMPROG_BINS)
+all: $(BUILD)/vfmgr $(VMPROG_BINS) $(LABBENCH_BINS)
 
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
@@ -66,6 +69,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(BUILD)/libvfmgr.a
 $(BUILD)/vmprogs/%: tests/vm/progs/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_ALL)
+
+$(BUILD)/bench/lab/%: bench/lab/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libvfmgr.a
 	@mkdir -p $(dir $@)

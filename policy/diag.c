@@ -20,34 +20,75 @@ void policy_diags_free(struct policy_diags *d)
 	policy_diags_init(d);
 }
 
-int policy_diag_addv(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
-                     const char *fmt, va_list ap)
+/* Values echoed in a message (a name, a key) may hold escape sequences or newlines: shown raw
+ * they would rewrite the terminal or forge journal lines. Returns msg, or a new escaped copy
+ * (msg freed), or NULL. */
+static char *escape_controls(char *msg)
 {
-	char *msg;
-	int r;
+	size_t extra = 0, len = 0;
+	char *out, *o;
 
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++, len++)
+		extra += (*p < 0x20 || *p == 0x7f) ? 3 : 0;
+	if (!extra)
+		return msg;
+	out = malloc(len + extra + 1);
+	if (out) {
+		o = out;
+		for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+			if (*p < 0x20 || *p == 0x7f)
+				o += sprintf(o, "\\x%02x", *p);
+			else
+				*o++ = (char)*p;
+		}
+		*o = '\0';
+	}
+	free(msg);
+	return out;
+}
+
+static int diag_push(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
+                     char *msg)
+{
+	if (!msg)
+		return -ENOMEM;
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
 		struct policy_diag *items = reallocarray(d->items, cap, sizeof(*items));
-		if (!items)
+		if (!items) {
+			free(msg);
 			return -ENOMEM;
+		}
 		d->items = items;
 		d->cap = cap;
 	}
-	r = vasprintf(&msg, fmt, ap);
-	if (r < 0)
-		return -ENOMEM;
 	d->items[d->n++] = (struct policy_diag){
 	    .severity = sev,
 	    .line = m.line,
 	    .col = m.col,
 	    .message = msg,
 	};
+	return 0;
+}
+
+int policy_diag_addv(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
+                     const char *fmt, va_list ap)
+{
+	char *msg;
+	int r;
+
 	if (sev == POLICY_ERROR)
 		d->n_errors++;
 	else
 		d->n_warnings++;
-	return 0;
+	if (d->n >= POLICY_DIAGS_MAX) {
+		d->n_dropped++;
+		return 0;
+	}
+	r = vasprintf(&msg, fmt, ap);
+	if (r < 0)
+		return -ENOMEM;
+	return diag_push(d, sev, m, escape_controls(msg));
 }
 
 int policy_diag_add(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
@@ -89,17 +130,32 @@ static void diag_merge_sort(struct policy_diag *v, struct policy_diag *tmp, size
 	memcpy(v, tmp, n * sizeof(*v));
 }
 
+/* Sorted first, so the count stays the last line. */
+static void diags_summarize(struct policy_diags *d)
+{
+	char *msg;
+
+	if (!d->n_dropped || d->summarized)
+		return;
+	if (asprintf(&msg, "... and %zu more problems not shown (%zu errors, %zu warnings in all)",
+	             d->n_dropped, d->n_errors, d->n_warnings) < 0)
+		return;
+	if (diag_push(d, POLICY_ERROR, (struct policy_mark){0}, msg) == 0)
+		d->summarized = true;
+}
+
 void policy_diags_sort(struct policy_diags *d)
 {
 	struct policy_diag *tmp;
 
-	if (d->n < 2)
-		return;
-	tmp = calloc(d->n, sizeof(*tmp));
-	if (!tmp)
-		return; /* unsorted output is still correct output */
-	diag_merge_sort(d->items, tmp, d->n);
-	free(tmp);
+	if (d->n >= 2 && !d->summarized) {
+		tmp = calloc(d->n, sizeof(*tmp));
+		/* unsorted output is still correct output */
+		if (tmp)
+			diag_merge_sort(d->items, tmp, d->n);
+		free(tmp);
+	}
+	diags_summarize(d);
 }
 
 const char *policy_severity_name(enum policy_severity s)

@@ -249,7 +249,7 @@ int policy_check_fleet_file(const char *path, struct policy **ret, struct policy
 	*ret = NULL;
 	if (!diags->file && !(diags->file = strdup(path)))
 		return -ENOMEM;
-	r = policy_file_read(path, &buf, &len);
+	r = policy_file_read(path, diags, &buf, &len);
 	if (r < 0)
 		return r;
 	r = policy_parse_buffer_as(path, buf, len, &policy_select_raw, &raw, diags);

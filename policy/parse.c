@@ -5,6 +5,7 @@
 #include "policy/yaml-tree.h"
 #include "util/arena.h"
 #include "util/cleanup.h"
+#include "util/file.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -16,7 +17,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define POLICY_FILE_MAX (256u << 20) /* far above any real policy; bounds the read */
+/* 1.6 times the 100k-VM bench policy (20 MiB); bounds the read and what the tree can take. */
+#define POLICY_FILE_MAX (32u << 20)
 
 const struct policy_enum_name policy_class_names[] = {
     {"vm", POLICY_CLASS_VM},
@@ -198,12 +200,13 @@ static int field_str(struct pctx *c, const struct key_def *k, struct ynode *n, v
 	return 0;
 }
 
-/* Names end up in state files, logs and generated device names: keep them plain. */
-static bool name_is_valid(const char *s)
+/* Names end up in state files, logs and generated device names: keep them plain. "." and ".."
+ * would read as directories wherever a name becomes a path. */
+bool policy_name_is_valid(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (len == 0 || len > POLICY_NAME_MAX)
+	if (len == 0 || len > POLICY_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
 	       len;
@@ -217,10 +220,12 @@ static int field_name(struct pctx *c, const struct key_def *k, struct ynode *n, 
 	s = scalar_of(c, k, n, "a name", &r);
 	if (!s)
 		return r;
-	if (!name_is_valid(s))
-		return perr_at(c, node_mark(n),
-		               "'%s' must be 1-%d letters, digits, '-', '_' or '.', got '%s'",
-		               k->name, POLICY_NAME_MAX, s);
+	if (!policy_name_is_valid(s))
+		return perr_at(
+		    c, node_mark(n),
+		    "'%s' must be 1-%d letters, digits, '-', '_' or '.' (not . or ..), got "
+		    "'%s'",
+		    k->name, POLICY_NAME_MAX, s);
 	return field_str(c, k, n, field);
 }
 
@@ -425,20 +430,26 @@ static int field_mapping(struct pctx *c, const struct key_def *k, struct ynode *
 	return parse_mapping(c, n, def, field);
 }
 
-/* Reads a sequence of mappings into a new arena array of elem_size objects. */
+/* Reads a sequence of at most max mappings into a new arena array of elem_size objects. The
+ * cap keeps a file of 8 million "- {}" from allocating gigabytes of empty objects. */
 static int field_items(struct pctx *c, const struct key_def *k, struct ynode *n,
                        const struct mapping_def *def, size_t elem_size, void (*init)(void *obj),
-                       void **items, size_t *n_items)
+                       size_t max, void **items, size_t *n_items)
 {
-	size_t count, i = 0;
+	size_t count = 0, i = 0;
 	char *arr;
 	int r;
 
 	if (n->type != YNODE_SEQUENCE)
 		return perr_at(c, node_mark(n), "'%s' must be a sequence, not %s", k->name,
 		               node_kind(n));
-	count = n->n;
-	arr = arena_alloc_array(c->arena, count, elem_size);
+	if (n->n > max)
+		return perr_at(c, node_mark(n), "'%s' has %u entries, more than the %zu allowed",
+		               k->name, n->n, max);
+	/* Only the mappings become objects; the others are errors below. */
+	for (size_t j = 0; j < n->n; j++)
+		count += n->kids[j]->type == YNODE_MAPPING || n->kids[j]->type == YNODE_ALIAS;
+	arr = arena_alloc_array(c->arena, count ? count : 1, elem_size);
 	if (!arr)
 		return -ENOMEM;
 	for (size_t j = 0; j < n->n; j++) {
@@ -753,6 +764,7 @@ static const struct key_def pf_keys[] = {
      false},
     {"rss", field_rss, offsetof(struct policy_pf, rss), 0, 0, NULL, false},
     {"management", field_bool, offsetof(struct policy_pf, management), 0, 0, NULL, false},
+    {"host-traffic", field_bool, offsetof(struct policy_pf, host_traffic), 0, 0, NULL, false},
     {"hosts", field_hosts_list, offsetof(struct policy_pf, hosts), 0, 0, NULL, false},
 };
 static const struct mapping_def pf_def = {"pf", pf_keys, ARRAY_SIZE(pf_keys), NULL};
@@ -768,7 +780,8 @@ static int field_pfs(struct pctx *c, const struct key_def *k, struct ynode *n, v
 {
 	struct policy *p = obj;
 
-	return field_items(c, k, n, &pf_def, sizeof(*p->pfs), pf_init, (void **)&p->pfs, &p->n_pfs);
+	return field_items(c, k, n, &pf_def, sizeof(*p->pfs), pf_init, POLICY_PFS_MAX,
+	                   (void **)&p->pfs, &p->n_pfs);
 }
 
 /* ---- networks ---- */
@@ -817,8 +830,8 @@ static int field_networks(struct pctx *c, const struct key_def *k, struct ynode 
 {
 	struct policy *p = obj;
 
-	return field_items(c, k, n, &network_def, sizeof(*p->networks), NULL, (void **)&p->networks,
-	                   &p->n_networks);
+	return field_items(c, k, n, &network_def, sizeof(*p->networks), NULL, POLICY_NETWORKS_MAX,
+	                   (void **)&p->networks, &p->n_networks);
 }
 
 /* ---- vms ---- */
@@ -901,8 +914,8 @@ static int field_nics(struct pctx *c, const struct key_def *k, struct ynode *n, 
 {
 	struct policy_vm *vm = obj;
 
-	return field_items(c, k, n, &nic_def, sizeof(*vm->nics), nic_init, (void **)&vm->nics,
-	                   &vm->n_nics);
+	return field_items(c, k, n, &nic_def, sizeof(*vm->nics), nic_init, POLICY_VM_NICS_MAX,
+	                   (void **)&vm->nics, &vm->n_nics);
 }
 
 static int field_passthrough(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
@@ -910,7 +923,7 @@ static int field_passthrough(struct pctx *c, const struct key_def *k, struct yno
 	struct policy_vm *vm = obj;
 
 	return field_items(c, k, n, &passthrough_def, sizeof(*vm->passthrough), passthrough_init,
-	                   (void **)&vm->passthrough, &vm->n_passthrough);
+	                   POLICY_VM_NICS_MAX, (void **)&vm->passthrough, &vm->n_passthrough);
 }
 
 static const struct key_def vm_keys[] = {
@@ -927,7 +940,8 @@ static int field_vms(struct pctx *c, const struct key_def *k, struct ynode *n, v
 {
 	struct policy *p = obj;
 
-	return field_items(c, k, n, &vm_def, sizeof(*p->vms), NULL, (void **)&p->vms, &p->n_vms);
+	return field_items(c, k, n, &vm_def, sizeof(*p->vms), NULL, POLICY_VMS_MAX,
+	                   (void **)&p->vms, &p->n_vms);
 }
 
 /* ---- top level ---- */
@@ -1081,7 +1095,8 @@ static int parse_document(struct pctx *c, const char *buf, size_t len, struct ar
 
 	r = ytree_load(tree, buf, len, &root, &more, &more_mark, &err);
 	if (r == -EINVAL)
-		return perr_at(c, err.mark, "invalid YAML: %s", err.message);
+		return perr_at(c, err.mark, "%s%s",
+		               err.refused ? "" : "invalid YAML: ", err.message);
 	if (r < 0)
 		return r;
 	if (!root)
@@ -1177,49 +1192,40 @@ int policy_parse_buffer_as(const char *name, const char *buf, size_t len,
 	return 0;
 }
 
-int policy_file_read(const char *path, char **ret, size_t *ret_len)
+/* A problem with the file as a whole: a diagnostic without a place, so every caller prints it
+ * the way it prints the others, then -EINVAL like any invalid policy. */
+static int diag_error(struct policy_diags *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int diag_error(struct policy_diags *d, const char *fmt, ...)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
-	struct stat st;
+	va_list ap;
+	int r;
 
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *nb;
-			if (cap >= POLICY_FILE_MAX)
-				return -EFBIG;
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f))
-				return -EIO;
-			break;
-		}
-	}
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	va_start(ap, fmt);
+	r = policy_diag_addv(d, POLICY_ERROR, (struct policy_mark){0}, fmt, ap);
+	va_end(ap);
+	return r < 0 ? r : -EINVAL;
 }
 
 int policy_parse_file(const char *path, struct policy **ret, struct policy_diags *diags)
 {
 	return policy_parse_file_as(path, NULL, ret, diags);
+}
+
+int policy_file_read(const char *path, struct policy_diags *diags, char **buf, size_t *len)
+{
+	struct stat st;
+	int r;
+
+	r = file_read_regular(path, POLICY_FILE_MAX, 0, buf, len);
+	/* What the file is, not an errno's words: "Exec format error" would mislead. */
+	if (r == -ENOEXEC && stat(path, &st) == 0)
+		return diag_error(diags, "%s, not a regular file: a policy must be a regular file",
+		                  file_kind(st.st_mode));
+	if (r == -EFBIG)
+		return diag_error(diags, "larger than %u MiB, the most a policy may be",
+		                  POLICY_FILE_MAX >> 20);
+	return r;
 }
 
 int policy_parse_file_as(const char *path, const struct policy_select *sel, struct policy **ret,
@@ -1229,12 +1235,13 @@ int policy_parse_file_as(const char *path, const struct policy_select *sel, stru
 	size_t len = 0;
 	int r;
 
+	*ret = NULL;
 	if (!diags->file) {
 		diags->file = strdup(path);
 		if (!diags->file)
 			return -ENOMEM;
 	}
-	r = policy_file_read(path, &buf, &len);
+	r = policy_file_read(path, diags, &buf, &len);
 	if (r < 0)
 		return r;
 	return policy_parse_buffer_as(path, buf, len, sel, ret, diags);

@@ -14,8 +14,9 @@ int policy_validate(struct policy *p, struct policy_diags *d);
 int policy_select_host(struct policy *p, const struct policy_select *sel, struct policy_diags *d);
 /* Passed as sel: read only (no selection, no validation), for the fleet check. */
 extern const struct policy_select policy_select_raw;
-/* Reads a whole policy file (bounded); 0 or -errno. */
-int policy_file_read(const char *path, char **ret, size_t *ret_len);
+/* Reads a whole policy file (bounded, regular files only); 0, -EINVAL with the reason in d
+ * (not a regular file, too large), or -errno. */
+int policy_file_read(const char *path, struct policy_diags *d, char **buf, size_t *len);
 
 struct policy_enum_name {
 	const char *name;

@@ -21,7 +21,7 @@
 /* Limits of the schema (the device's own limits are checked at plan time). */
 #define POLICY_NAME_MAX     64
 #define POLICY_NUMVFS_MAX   65535 /* sriov_totalvfs is a 16-bit field */
-#define POLICY_VLAN_MAX     4095
+#define POLICY_VLAN_MAX     4094  /* 4095 is reserved by 802.1Q */
 #define POLICY_QOS_MAX      7
 #define POLICY_RATE_MAX     1000000 /* Mbit/s, 1 Tbit/s */
 #define POLICY_SHARES_MAX   1000000
@@ -29,6 +29,12 @@
 #define POLICY_CHANNELS_MAX 1024
 #define POLICY_WEIGHT_MAX   65535
 #define POLICY_RSS_KEY_MAX  256 /* bytes */
+/* List lengths: ten times the 100k-VM bench, so a hostile file cannot make the reader
+ * allocate gigabytes; a VM's NICs and devices are bounded by its PCI slots. */
+#define POLICY_PFS_MAX      65536
+#define POLICY_NETWORKS_MAX 65536
+#define POLICY_VMS_MAX      1000000
+#define POLICY_VM_NICS_MAX  256
 
 struct policy_mark {
 	uint32_t line, col; /* 1-based; 0:0 means "not in the file" (a default) */
@@ -174,6 +180,9 @@ struct policy_pf {
 	struct policy_enum vf_driver; /* enum policy_vf_driver; defaults from defaults: */
 	struct policy_rss rss;
 	struct policy_bool management; /* never touched by vfmgr */
+	/* host-traffic: false is the admin saying the port carries no host traffic: vfmgr then
+	 * changes it even though a default route or the SSH session runs over it (a warning). */
+	struct policy_bool host_traffic;
 	struct policy_hosts hosts;
 	/* Filled by validation: */
 	size_t passthrough_vm; /* VM that takes the whole PF, or POLICY_NONE */
@@ -276,8 +285,18 @@ struct policy_diags {
 	char *file; /* the name every diagnostic refers to */
 	struct policy_diag *items;
 	size_t n, cap;
-	size_t n_errors, n_warnings;
+	size_t n_errors, n_warnings; /* all found, shown or not */
+	size_t n_dropped;            /* found past POLICY_DIAGS_MAX, counted only */
+	bool summarized;
 };
+
+/* Diagnostics kept for output: 50 MB of unknown keys made 4 million lines. The rest are
+ * counted, and policy_diags_sort appends one "... and N more" line. */
+#define POLICY_DIAGS_MAX 100
+
+/* The rule for every name (PF, network, VM, switch): 1-64 of [A-Za-z0-9._-], not "." or "..".
+ * The state reader applies it too. */
+bool policy_name_is_valid(const char *s);
 
 void policy_diags_init(struct policy_diags *d);
 void policy_diags_free(struct policy_diags *d);

@@ -275,6 +275,11 @@ static int check_management_pfs(struct vctx *c)
 			         "pf '%s' is a management pf, which vfmgr never touches; it cannot "
 			         "have rss",
 			         pf->name.value);
+		if (r == 0 && pf->host_traffic.set && !pf->host_traffic.value)
+			r = verr(c, pf->host_traffic.mark,
+			         "pf '%s' is a management pf; it cannot also say host-traffic: "
+			         "false",
+			         pf->name.value);
 		if (r < 0)
 			return r;
 	}

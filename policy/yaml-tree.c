@@ -2,10 +2,18 @@
 #include "util/arena.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+
+/* Deeper than any policy (vms > nics > rate is 5): libyaml's scanner is quadratic in the
+ * nesting depth, so 100,000 '[' took 53 s before this stopped it at the first deep one. */
+#define YTREE_DEPTH_MAX 64
+/* Nodes in one document: the 100k-VM bench policy has about 2.2 million. Bounds the memory a
+ * file under the size cap can take (a node costs ~50 bytes, its text 4). */
+#define YTREE_NODES_MAX (4u << 20)
 
 /* Children of the open containers wait on one shared stack; when a container ends, its run of
  * children is copied into the arena. The stacks are explicit, so nesting depth costs heap, not
@@ -19,8 +27,13 @@ struct ybuild {
 		size_t first;
 	} * frames;
 	size_t n_frames, cap_frames;
+	size_t n_nodes;
 	struct ynode *root;
+	struct yload_error *err;
 };
+
+static int ybuild_fail(struct ybuild *b, const yaml_mark_t *m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int grow(void **v, size_t *cap, size_t need, size_t size)
 {
@@ -57,6 +70,18 @@ static int ybuild_attach(struct ybuild *b, struct ynode *n)
 	return 0;
 }
 
+static int ybuild_fail(struct ybuild *b, const yaml_mark_t *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	b->err->mark = mark_of(m);
+	b->err->refused = true;
+	va_start(ap, fmt);
+	vsnprintf(b->err->message, sizeof(b->err->message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 static int ybuild_open(struct ybuild *b, struct ynode *n)
 {
 	if (grow((void **)&b->frames, &b->cap_frames, b->n_frames + 1, sizeof(*b->frames)) < 0)
@@ -88,6 +113,20 @@ static int ybuild_close(struct ybuild *b)
 	return ybuild_attach(b, f.node);
 }
 
+/* An explicit tag (!!str, !custom) on a node; libyaml leaves plain nodes untagged. */
+static const char *event_tag(const yaml_event_t *e)
+{
+	const yaml_char_t *t = NULL;
+
+	if (e->type == YAML_SCALAR_EVENT)
+		t = e->data.scalar.tag;
+	else if (e->type == YAML_SEQUENCE_START_EVENT)
+		t = e->data.sequence_start.tag;
+	else if (e->type == YAML_MAPPING_START_EVENT)
+		t = e->data.mapping_start.tag;
+	return (const char *)t;
+}
+
 static int ybuild_event(struct ybuild *b, const yaml_event_t *e)
 {
 	struct ynode *n;
@@ -104,6 +143,21 @@ static int ybuild_event(struct ybuild *b, const yaml_event_t *e)
 	default:
 		return 0;
 	}
+	if (++b->n_nodes > YTREE_NODES_MAX)
+		return ybuild_fail(b, &e->start_mark,
+		                   "more than %u nodes, far more than any policy", YTREE_NODES_MAX);
+	if (event_tag(e))
+		return ybuild_fail(b, &e->start_mark,
+		                   "tag %s: tags are not part of the policy language (remove it)",
+		                   event_tag(e));
+	if ((e->type == YAML_SEQUENCE_START_EVENT || e->type == YAML_MAPPING_START_EVENT) &&
+	    b->n_frames >= YTREE_DEPTH_MAX)
+		return ybuild_fail(b, &e->start_mark,
+		                   "nested more than %d levels deep, far deeper than any policy",
+		                   YTREE_DEPTH_MAX);
+	if (e->type == YAML_SCALAR_EVENT &&
+	    memchr(e->data.scalar.value, '\0', e->data.scalar.length))
+		return ybuild_fail(b, &e->start_mark, "a NUL byte (\\0) in a scalar");
 	n = arena_alloc(b->a, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
@@ -174,7 +228,7 @@ static int ytree_run(yaml_parser_t *p, struct ybuild *b, bool *more, struct poli
 int ytree_load(struct arena *a, const char *buf, size_t len, struct ynode **root, bool *more,
                struct policy_mark *more_mark, struct yload_error *err)
 {
-	struct ybuild b = {.a = a};
+	struct ybuild b = {.a = a, .err = err};
 	yaml_parser_t p;
 	int r;
 

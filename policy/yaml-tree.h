@@ -32,6 +32,7 @@ struct yload_error {
 	struct policy_mark mark;
 	char message[256];
 	bool nomem;
+	bool refused; /* valid YAML that a policy may not hold (a tag, a NUL, too deep) */
 };
 
 /* Loads the first document of buf into nodes allocated from a. Returns 0 with *root set (NULL

@@ -100,7 +100,7 @@ static int add_line(const char *line, const char *ifname, struct rss_irqs *irqs)
 	struct rss_irq q = {0};
 	char *end;
 	const char *name;
-	char buf[64];
+	char buf[4096]; /* a CPU list can be long: "0,2,4,...,254" on a 256-CPU host */
 	long irq;
 
 	while (isspace((unsigned char)*line))

@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make check`: every test tier, then one summary line "N passed, N failed".
 #   1. builds with gcc and clang (-Werror)
-#   2. unit tests (cmocka), plain and under ASan+UBSan
+#   2. unit tests (cmocka), plain and under ASan+UBSan; hostile input against the binary
 #   3. fuzz targets, briefly, on the examples as seed corpus
 #   4. the lab: each tests/vm/scenarios/*.sh in its own boot of the QEMU guest
 # env: VM=0 skips the lab (for a quick run), SCENARIOS="list ..." picks scenarios.
@@ -44,6 +44,7 @@ step "build (gcc)" build_step
 step "build (clang)" build_step CC=clang BUILD=build/clang
 step "unit tests" make -s unit
 step "unit tests (ASan+UBSan)" make -s unit SAN=1 CC=clang BUILD=build/asan
+step "hostile input" tests/hostile.sh
 if ls tests/fuzz/fuzz-*.c >/dev/null 2>&1; then
 	step "fuzz (short)" make -s fuzz-short
 fi

@@ -57,25 +57,41 @@ static const char *prio_word(int prio)
 	}
 }
 
+/* What a message echoes (a name from a file, an interface) may hold escape sequences or
+ * newlines: shown raw they would rewrite the terminal or forge journal lines. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 void log_msg(int prio, const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int r;
 
 	if (prio > log_level)
 		return;
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		msg = NULL;
 	if (log_target == LOG_TARGET_JOURNAL)
 		fprintf(stderr, "<%d>", prio);
 	else
 		fprintf(stderr, "vfmgr: %s", prio_word(prio));
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	put_escaped(stderr, msg ? msg : fmt);
 	fputc('\n', stderr);
 	if (log_capture) {
 		fprintf(log_capture, "vfmgr: %s", prio_word(prio));
-		va_start(ap, fmt);
-		vfprintf(log_capture, fmt, ap);
-		va_end(ap);
+		put_escaped(log_capture, msg ? msg : fmt);
 		fputc('\n', log_capture);
 	}
+	free(msg);
 }

@@ -131,10 +131,11 @@ int parse_pci_addr(const char *s, struct pci_addr *out)
 	if (!s)
 		return -EINVAL;
 	len = strlen(s);
-	if (len == 12) {
-		if (s[4] != ':' || hexfield(s, 4, 0xffff, &dom) < 0)
+	/* Domains are 32-bit: VMD and some hosts number them from 10000 up. */
+	if (len >= 12 && len <= 16) {
+		if (s[len - 8] != ':' || hexfield(s, len - 8, 0xffffffffu, &dom) < 0)
 			return -EINVAL;
-		s += 5;
+		s += len - 7;
 	} else if (len != 7) {
 		return -EINVAL;
 	}
@@ -143,7 +144,7 @@ int parse_pci_addr(const char *s, struct pci_addr *out)
 	if (hexfield(s, 2, 0xff, &bus) < 0 || hexfield(s + 3, 2, 0x1f, &dev) < 0 ||
 	    hexfield(s + 6, 1, 7, &fn) < 0)
 		return -EINVAL;
-	out->domain = (uint16_t)dom;
+	out->domain = (uint32_t)dom;
 	out->bus = (uint8_t)bus;
 	out->dev = (uint8_t)dev;
 	out->func = (uint8_t)fn;

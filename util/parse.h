@@ -9,10 +9,10 @@
 
 #define MAC_LEN          6
 #define MAC_STR_LEN      18 /* "aa:bb:cc:dd:ee:ff" + NUL */
-#define PCI_ADDR_STR_LEN 16 /* "dddd:bb:dd.f" + NUL, rounded up */
+#define PCI_ADDR_STR_LEN 20 /* "dddddddd:bb:dd.f" + NUL, rounded up */
 
 struct pci_addr {
-	uint16_t domain;
+	uint32_t domain; /* 32-bit, as the kernel has them (VMD domains start at 10000) */
 	uint8_t bus, dev, func;
 };
 
@@ -26,7 +26,8 @@ bool mac_is_multicast(const uint8_t mac[MAC_LEN]);
 bool mac_is_local(const uint8_t mac[MAC_LEN]);
 bool mac_is_zero(const uint8_t mac[MAC_LEN]);
 
-/* Accepts "dddd:bb:dd.f" and the short "bb:dd.f" (domain 0), as lspci prints them. */
+/* Accepts "dddd:bb:dd.f" (4 to 8 domain digits) and the short "bb:dd.f" (domain 0), as lspci
+ * prints them. */
 int parse_pci_addr(const char *s, struct pci_addr *out);
 void format_pci_addr(const struct pci_addr *a, char buf[PCI_ADDR_STR_LEN]);
 

@@ -88,22 +88,47 @@ DIR *sysfs_opendir(const char *fmt, ...)
 	return opendir(p);
 }
 
+/* Reads the whole attribute; one that does not fit is an error (-EOVERFLOW), never a silently
+ * cut value (a CPU list cut at 64 bytes reads as fewer CPUs). */
 static int read_file(const char *p, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = -1;
+	size_t len = 0;
 	ssize_t n;
 
 	if (size == 0)
 		return -EINVAL;
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
+	while (len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	/* Full: only the attribute's final newline may be left, nothing else. */
+	if (len == size - 1) {
+		char extra[2];
+		size_t got = 0;
+		while (got < sizeof(extra)) {
+			n = read(fd, extra + got, sizeof(extra) - got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		if (got > 1 || (got == 1 && extra[0] != '\n'))
+			return -EOVERFLOW;
+	}
+	buf[len] = '\0';
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
 	return 0;
 }
 

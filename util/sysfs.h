@@ -19,7 +19,7 @@ int sysfs_path(char *buf, size_t size, const char *fmt, ...) SYSFS_FMT(3);
 bool sysfs_exists(const char *fmt, ...) SYSFS_FMT(1);
 /* NULL with errno set when it cannot be opened. */
 DIR *sysfs_opendir(const char *fmt, ...) SYSFS_FMT(1);
-/* Reads a one-line attribute without its trailing newline. */
+/* The attribute without trailing newline/spaces; -EOVERFLOW when it does not fit in size. */
 int sysfs_read_str(char *buf, size_t size, const char *fmt, ...) SYSFS_FMT(3);
 int sysfs_read_long(long *out, const char *fmt, ...) SYSFS_FMT(2);
 /* Basename of a symlink's target (the driver of a device, say). -ENOENT when absent. */

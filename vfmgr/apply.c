@@ -7,7 +7,11 @@
 #include "util/strcopy.h"
 #include "util/sysfs.h"
 
+#include "util/array.h"
+#include "util/cleanup.h"
+
 #include <errno.h>
+#include <signal.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +38,57 @@ static int injected_failure(size_t step)
 	return 0;
 }
 
+/* The daemon's apply (apply_plan_partial) collects refused VF settings here; NULL for the
+ * CLI, whose apply is all or nothing. */
+static struct apply_pending *partial;
+
+volatile sig_atomic_t apply_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	apply_stop_signal = sig;
+}
+
+void apply_catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESTART};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static bool operstate_down(const char *st)
+{
+	return strcmp(st, "down") == 0 || strcmp(st, "lowerlayerdown") == 0;
+}
+
+/* "down" is what operstate says both for an admin-down PF and for one without carrier. Right
+ * after a driver bind udev renames the interface (eth0 -> enp1s0): a PCI PF whose name is gone
+ * is found through its device's net/ directory. */
+bool apply_link_down(const char *addr, const char *ifname)
+{
+	char st[16];
+	struct dirent *e;
+	DIR *dir;
+	bool down = false;
+
+	if (ifname && ifname[0] &&
+	    sysfs_read_str(st, sizeof(st), "/sys/class/net/%s/operstate", ifname) == 0)
+		return operstate_down(st);
+	dir = sysfs_opendir("/sys/bus/pci/devices/%s/net", addr);
+	while (dir && (e = readdir(dir)))
+		if (e->d_name[0] != '.' &&
+		    sysfs_read_str(st, sizeof(st), "/sys/bus/pci/devices/%s/net/%s/operstate", addr,
+		                   e->d_name) == 0) {
+			down = operstate_down(st);
+			break;
+		}
+	if (dir)
+		closedir(dir);
+	return down;
+}
+
 static void describe_failure(const struct plan_action *a, const struct pf_vfs *back,
                              const struct vf_write *w, size_t n, int err)
 {
@@ -53,6 +108,10 @@ static void describe_failure(const struct plan_action *a, const struct pf_vfs *b
 			    "%s (%s): driver %s has no minimum TX rate (min_tx_rate); drop the "
 			    "rate min / shares for VFs on this PF",
 			    a->addr, a->ifname, a->driver);
+		else if (attr == VF_ATTR_RATE && err == -EINVAL &&
+		         apply_link_down(a->addr, a->ifname))
+			log_error("%s (%s): %s sets TX rates only while the link is up; %s is down",
+			          a->addr, a->ifname, a->driver, a->ifname);
 		else if (err == -EOPNOTSUPP || err == -EPROTONOSUPPORT)
 			log_error("%s (%s): driver %s does not support setting %s", a->addr,
 			          a->ifname, a->driver, vf_attr_name(attr));
@@ -104,6 +163,124 @@ static bool save_fresh(struct state *next, const char *addr, const struct pf_vfs
 	return changed;
 }
 
+static void pending_add(const struct plan_action *a, const struct vf_config *c, unsigned attr,
+                        int err)
+{
+	struct vf_pending *p = ARRAY_APPEND(partial->items, partial->n, partial->cap);
+	char what[96];
+
+	if (!p)
+		return;
+	vf_attr_format(attr, c, what, sizeof(what));
+	if (attr == VF_ATTR_RATE && c->min_rate == 0) /* the limit that waits, not "min 0" */
+		snprintf(what, sizeof(what), "max_tx_rate %u", c->max_rate);
+	str_copy(p->pf_addr, sizeof(p->pf_addr), a->addr);
+	str_copy(p->ifname, sizeof(p->ifname), a->ifname);
+	p->vf = c->index;
+	p->attr = attr;
+	p->want = *c;
+	p->err = err;
+	p->link = apply_link_down(a->addr, a->ifname);
+	if (attr == VF_ATTR_RATE && c->min_rate > 0 && err == -EINVAL)
+		snprintf(p->reason, sizeof(p->reason), "%s: %s has no minimum TX rate", what,
+		         a->driver);
+	else if (p->link)
+		snprintf(p->reason, sizeof(p->reason), "%s waits for %s's link", what, a->ifname);
+	else
+		snprintf(p->reason, sizeof(p->reason), "%s refused by %s: %s", what, a->driver,
+		         strerror(-err));
+	log_warn("%s (%s) vf %u: %s; pending, the other settings are applied", a->addr, a->ifname,
+	         c->index, p->reason);
+}
+
+/* What drivers answer for a setting they do not take in the device's current state (or at
+ * all). Anything else (the device gone, a lost message) fails the step. */
+static bool is_refusal(int err)
+{
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -EPROTONOSUPPORT || err == -EAGAIN ||
+	       err == -EBUSY || err == -EPERM || err == -ENETDOWN || err == -ERANGE ||
+	       err == -EADDRNOTAVAIL;
+}
+
+/* The kernel applies a multi-VF RTM_SETLINK in order and stops at the first refusal: the
+ * first written VF that still differs from what was sent is where it stopped. Sets *at (index
+ * into w), *attr (the refused group) and *rest (the groups of that VF not yet applied). */
+static int find_refused(const struct plan_action *a, struct vfnl *nl, const struct vf_write *w,
+                        size_t n, size_t *at, unsigned *attr, unsigned *rest)
+{
+	struct pf_vfs back;
+	int r = vfnl_read(nl, a->ifindex, &back);
+
+	if (r < 0)
+		return r;
+	r = -ENOENT;
+	for (size_t i = 0; i < n && r == -ENOENT; i++) {
+		unsigned idx = w[i].cfg.index, bad;
+		if (idx >= back.num_vf || !back.readable[idx]) {
+			r = -EIO;
+			break;
+		}
+		bad = vf_config_diff(&back.vfs[idx], &w[i].cfg, w[i].attrs);
+		if (bad) {
+			*at = i;
+			*attr = vf_attr_first(bad);
+			*rest = bad & ~*attr;
+			r = 0;
+		}
+	}
+	pf_vfs_free(&back);
+	return r;
+}
+
+/* The daemon's write: isolation (VLAN, spoof check, MAC, trust, link state) for every VF
+ * first, then rates, so a rate the driver refuses never leaves a VF without its VLAN. A
+ * refused setting becomes pending and the rest is sent again; the step fails only when the
+ * refusal cannot be pinned to one VF and setting. */
+static int write_partial(const struct plan_action *a, struct vfnl *nl, const struct vf_write *w,
+                         size_t n)
+{
+	static const unsigned phases[] = {VF_ATTR_ALL & ~VF_ATTR_RATE, VF_ATTR_RATE};
+	struct vf_write *p = calloc(n ? n : 1, sizeof(*p));
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t ph = 0; ph < ARRAY_SIZE(phases) && r == 0; ph++) {
+		size_t m = 0, off = 0;
+		for (size_t i = 0; i < n; i++)
+			if (w[i].attrs & phases[ph]) {
+				p[m] = w[i];
+				p[m++].attrs &= phases[ph];
+			}
+		/* As for the CLI: an admin-up PF reset by a VF count change gets its link back in
+		 * a second or two; an admin-down one is not waited for (its rates are pending). */
+		if (m && phases[ph] == VF_ATTR_RATE)
+			sriov_wait_link_if_up(a->addr, a->ifname);
+		while (off < m) {
+			size_t at;
+			unsigned attr, rest;
+			int e = vfnl_write(nl, a->ifindex, p + off, m - off);
+			if (e == 0)
+				break;
+			if (!is_refusal(e) ||
+			    find_refused(a, nl, p + off, m - off, &at, &attr, &rest) < 0) {
+				log_error("%s (%s): setting VFs failed: %s (not pinned to one VF "
+				          "and setting)",
+				          a->addr, a->ifname, strerror(-e));
+				r = e;
+				break;
+			}
+			pending_add(a, &p[off + at].cfg, attr, e);
+			off += at;
+			p[off].attrs = rest;
+			if (!rest)
+				off++;
+		}
+	}
+	free(p);
+	return r;
+}
+
 static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo *u,
                        struct state *next, bool *state_changed)
 {
@@ -145,19 +322,22 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo
 	}
 	/* A VF count changed by an earlier (possibly interrupted) run resets igb, whose link is
 	 * then down for a second; rate limits are refused until it is back. */
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && !partial; i++)
 		if (w[i].attrs & VF_ATTR_RATE) {
 			sriov_wait_link_if_up(a->addr, a->ifname);
 			break;
 		}
-	r = n ? write_vfs(a, nl, w, n) : 0;
+	if (partial)
+		r = n ? write_partial(a, nl, w, n) : 0;
+	else
+		r = n ? write_vfs(a, nl, w, n) : 0;
+	if (r < 0 && !partial && vfnl_read(nl, a->ifindex, &back) == 0) {
+		/* The kernel stopped at the first failing VF attribute: find it. */
+		describe_failure(a, &back, w, n, r);
+		pf_vfs_free(&back);
+	}
 	if (r < 0) {
-		/* The kernel stopped at the first failing VF attribute: find it, and undo what
-		 * got through before it. */
-		if (vfnl_read(nl, a->ifindex, &back) == 0) {
-			describe_failure(a, &back, w, n, r);
-			pf_vfs_free(&back);
-		}
+		/* Undo what got through before the refusal. */
 		int k = u->n ? write_vfs(a, nl, u->writes, u->n) : 0;
 		if (k < 0)
 			log_error("%s (%s): putting back the VFs of the failed step: %s", a->addr,
@@ -362,6 +542,13 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 			free(undos[done].rss);
 			break;
 		}
+		if (apply_stop_signal) { /* finish the running step, then undo them all */
+			log_error("%s during step %zu of %zu: rolling back",
+			          strsignal(apply_stop_signal), done + 1, pl->n);
+			done++;
+			r = -EINTR;
+			break;
+		}
 	}
 	if (r < 0) {
 		/* Reverse order: settings before the VF counts they depend on. */
@@ -370,6 +557,8 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 			if (e < 0) {
 				describe_step(undos[k].act, k, "could not be undone");
 				rb = e;
+			} else if (r == -EINTR) {
+				describe_step(undos[k].act, k, "undone");
 			}
 		}
 		int e =
@@ -377,7 +566,10 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 		if (e < 0)
 			log_error("%s: cannot put back the state file: %s", state_file,
 			          strerror(-e));
-		if (rb == 0 && e == 0)
+		if (rb == 0 && e == 0 && r == -EINTR)
+			log_error("rolled back: %zu step%s undone; the host is as it was before",
+			          done, done == 1 ? "" : "s");
+		else if (rb == 0 && e == 0)
 			log_error("rolled back: the failed step's partial changes and %zu earlier "
 			          "step%s undone; the host is as it was before",
 			          done, done == 1 ? "" : "s");
@@ -396,4 +588,33 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 	}
 	free(undos);
 	return r;
+}
+
+int apply_plan_partial(struct plan *pl, struct vfnl *nl, const char *state_file,
+                       const struct state *old, struct apply_pending *pend)
+{
+	int r;
+
+	partial = pend;
+	r = apply_plan(pl, nl, state_file, old);
+	partial = NULL;
+	return r;
+}
+
+void apply_pending_free(struct apply_pending *p)
+{
+	free(p->items);
+	memset(p, 0, sizeof(*p));
+}
+
+const struct vf_pending *apply_pending_find(const struct apply_pending *pend, const char *pf,
+                                            unsigned vf, size_t *from)
+{
+	for (size_t i = from ? *from : 0; pend && i < pend->n; i++)
+		if (strcmp(pend->items[i].pf_addr, pf) == 0 && pend->items[i].vf == vf) {
+			if (from)
+				*from = i + 1;
+			return &pend->items[i];
+		}
+	return NULL;
 }

@@ -11,4 +11,40 @@
  * back. Test-only: VFMGR_TEST_FAIL_STEP=k makes step k (1-based) fail with EIO before it runs. */
 int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const struct state *old);
 
+/* A VF setting the driver refused in the device's current state. */
+struct vf_pending {
+	char pf_addr[NIC_ADDR_LEN];
+	char ifname[IF_NAMESIZE];
+	unsigned vf;
+	unsigned attr; /* one enum vf_attr group */
+	struct vf_config want;
+	int err;          /* the kernel's -errno */
+	bool link;        /* refused while the PF's link was down: worth retrying once it is up */
+	unsigned tries;   /* refusals in a row before this one (the daemon counts them) */
+	char reason[192]; /* "max_tx_rate 300 waits for enp1s0's link" */
+};
+
+struct apply_pending {
+	struct vf_pending *items;
+	size_t n, cap;
+};
+
+/* The daemon's apply, a heal that never leaves a VF unprotected: each PF's VF settings are
+ * written isolation first (VLAN, spoof check, MAC, trust, link state), then rates, and a
+ * setting the driver refuses is appended to pend instead of failing the step (the other
+ * settings are applied). Everything else is as apply_plan. */
+int apply_plan_partial(struct plan *pl, struct vfnl *nl, const char *state_file,
+                       const struct state *old, struct apply_pending *pend);
+void apply_pending_free(struct apply_pending *p);
+/* The next item for VF vf of PF pf at or after *from (advanced past it; from may be NULL). */
+const struct vf_pending *apply_pending_find(const struct apply_pending *pend, const char *pf,
+                                            unsigned vf, size_t *from);
+/* The PF's interface (by name, else through PCI device addr) says down: admin down, or no
+ * carrier. */
+bool apply_link_down(const char *addr, const char *ifname);
+
+/* SIGINT and SIGTERM during apply_plan: the running step finishes, every step done is undone,
+ * and apply_plan returns -EINTR. For the CLI, installed just before it applies. */
+void apply_catch_signals(void);
+
 #endif

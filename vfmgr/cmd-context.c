@@ -1,6 +1,9 @@
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/observe-mgmt.h"
+#include "util/cleanup.h"
+#include "util/file.h"
 #include "util/log.h"
+#include "util/parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 void context_print_diags(const struct policy_diags *d)
@@ -29,22 +33,91 @@ void context_diags_init(const struct context *c, struct policy_diags *d)
 		d->file = strdup(c->policy->file);
 }
 
-int lock_take(int *fd)
+/* The daemon holds the lock for a whole reconcile (well under a second, seconds when it
+ * changes VF counts): the CLI waits for it, bounded, instead of failing a VM's start. */
+static unsigned lock_wait_ms = LOCK_WAIT_DEFAULT_MS;
+
+void lock_set_wait(unsigned ms)
+{
+	lock_wait_ms = ms;
+}
+
+static unsigned lock_wait_limit(void)
+{
+	const char *e = getenv("VFMGR_LOCK_WAIT");
+	uint32_t s;
+
+	if (lock_wait_ms == 0 || !e || parse_u32(e, 3600, &s) < 0)
+		return lock_wait_ms;
+	return (unsigned)s * 1000;
+}
+
+/* -1 with errno EWOULDBLOCK when the lock is still held after the bound. */
+static int lock_wait(int fd, const char *path)
+{
+	int e = errno; /* flock's: lock_wait_limit() may change errno */
+	unsigned limit = lock_wait_limit(), waited = 0;
+
+	errno = e;
+	if (e != EWOULDBLOCK || limit == 0)
+		return -1;
+	log_notice("%s: another vfmgr is changing the host; waiting up to %u s", path,
+	           limit / 1000);
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (waited < limit) {
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited =
+		    (unsigned)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			log_info("%s: got the lock after %u ms", path, waited);
+			return 0;
+		}
+		if (errno != EWOULDBLOCK)
+			return -1;
+	}
+	errno = EWOULDBLOCK;
+	return -1;
+}
+
+int run_file_open(const char *name, int *fd, char *path, size_t size)
 {
 	const char *dir = getenv("VFMGR_RUN_DIR") ? getenv("VFMGR_RUN_DIR") : "/run/vfmgr";
-	char path[PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	char why[160];
+	int r;
 
+	*fd = -1;
+	if (snprintf(path, size, "%s/%s", dir, name) >= (int)size)
+		return -ENAMETOOLONG;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		log_error("%s: %s", dir, strerror(errno));
-		return -errno;
+		r = -errno;
+		log_error("%s: %s", dir, strerror(-r));
+		return r;
 	}
-	snprintf(path, sizeof(path), "%s/lock", dir);
-	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (*fd < 0) {
-		log_error("%s: %s", path, strerror(errno));
-		return -errno;
+	/* Only a directory no other user can plant names in, and never through a symlink. */
+	r = dir_open_trusted(dir, &dfd, why, sizeof(why));
+	if (r < 0) {
+		log_error("%s: refusing this run directory: %s; make it root's, mode 0755", dir,
+		          why[0] ? why : strerror(-r));
+		return r;
 	}
-	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+	r = lockfile_open(dfd, name, fd, why, sizeof(why));
+	if (r < 0)
+		log_error("%s: %s; refusing to use it (remove it)", path,
+		          why[0] ? why : strerror(-r));
+	return r;
+}
+
+int lock_take(int *fd)
+{
+	char path[PATH_MAX];
+	int r = run_file_open("lock", fd, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0 && lock_wait(*fd, path) < 0) {
 		int e = errno;
 		if (e == EWOULDBLOCK)
 			log_error(
@@ -130,6 +203,17 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 	if (r < 0) {
 		log_error("cannot read the host's devices: %s", strerror(-r));
 		return r;
+	}
+	{
+		char err[300];
+		r = state_check_host(&c->state, &c->host, err, sizeof(err));
+		if (r < 0) {
+			log_error(
+			    "%s: %s; nothing was changed (see vfmgr(8), STATE FILE, to rebuild "
+			    "it)",
+			    c->state_file, err);
+			return r;
+		}
 	}
 	r = mgmt_observe(&c->host);
 	if (r < 0) {

@@ -8,6 +8,8 @@
 #include "vfmgr/state.h"
 #include "sriov/vfnl.h"
 
+struct apply_pending;
+
 struct context {
 	struct policy *policy; /* NULL when the command takes none */
 	struct host host;
@@ -15,6 +17,8 @@ struct context {
 	const char *state_file;
 	struct vfnl *nl;
 	int lock_fd;
+	/* The running daemon's VF settings refused in the device's state, for status; or NULL. */
+	const struct apply_pending *pending;
 };
 
 /* Loads everything; prints the errors (policy diagnostics with file:line:col) itself. With
@@ -31,5 +35,12 @@ void context_print_diags(const struct policy_diags *d);
 
 /* The one lock that CLI and daemon share (flock on $VFMGR_RUN_DIR/lock, default /run/vfmgr). */
 int lock_take(int *fd);
+/* How long lock_take waits for another vfmgr's lock: LOCK_WAIT_DEFAULT_MS, or
+ * $VFMGR_LOCK_WAIT seconds; 0 (the daemon, which retries after its quiet time) fails at once. */
+#define LOCK_WAIT_DEFAULT_MS 30000
+void lock_set_wait(unsigned ms);
+/* Opens (creates) name in $VFMGR_RUN_DIR (/run/vfmgr) for a lock, refusing a run directory or
+ * file another user could have planted; path gets its name. Logs why; 0 or -errno. */
+int run_file_open(const char *name, int *fd, char *path, size_t size);
 
 #endif

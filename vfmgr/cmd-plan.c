@@ -164,11 +164,13 @@ int cmd_apply(int argc, char **argv)
 	if (r < 0) {
 		plan_print(&pl, stdout);
 		fflush(stdout);
-		if (check_impact(&o, &pl) < 0)
+		if (check_impact(&o, &pl) < 0) {
 			r = EXIT_FAIL;
-		else
+		} else {
+			apply_catch_signals();
 			r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL
 			                                                            : EXIT_OK;
+		}
 		steps = pl.n;
 		plan_free(&pl);
 	}

@@ -80,6 +80,7 @@ int cmd_prepare(int argc, char **argv)
 	}
 	plan_print(&pl, stdout);
 	fflush(stdout);
+	apply_catch_signals();
 	r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
 	plan_free(&pl);
 	context_free(&ctx);

@@ -1,5 +1,6 @@
 /* vfmgr status: each VM's VFs as the state file records them, with their live settings and
  * how they drifted from what vfmgr set. */
+#include "vfmgr/apply.h"
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
@@ -35,13 +36,35 @@ static const struct vf_config *live_vf(const struct host *h, const struct state_
 	return &n->vf_settings.vfs[a->vf];
 }
 
-static void drift_text(const struct vf_config *live, const struct vf_config *want, char *buf,
+/* The daemon's refused settings of this VF: "pending: max_tx_rate 300 waits for enp1s0's
+ * link" appended to buf; returns their groups, which are then not shown as drift. */
+static unsigned pending_text(const struct apply_pending *pend, const struct state_alloc *a,
+                             char *buf, size_t size)
+{
+	const struct vf_pending *p;
+	unsigned groups = 0;
+	size_t from = 0, off = strlen(buf);
+
+	while ((p = apply_pending_find(pend, a->pf_addr, a->vf, &from)) && off < size) {
+		groups |= p->attr;
+		off += (size_t)snprintf(buf + off, size - off, "%spending: %s", off ? "; " : "",
+		                        p->reason);
+	}
+	return groups;
+}
+
+static void drift_text(const struct vf_config *live, const struct vf_config *want,
+                       const struct apply_pending *pend, const struct state_alloc *a, char *buf,
                        size_t size)
 {
 	size_t off = 0;
+	unsigned skip;
 
 	buf[0] = '\0';
-	for (unsigned m = vf_config_diff(live, want, VF_ATTR_ALL); m && off < size; m &= m - 1) {
+	skip = pending_text(pend, a, buf, size);
+	off = strlen(buf);
+	for (unsigned m = vf_config_diff(live, want, VF_ATTR_ALL) & ~skip; m && off < size;
+	     m &= m - 1) {
 		char got[96], exp[96];
 		unsigned attr = vf_attr_first(m);
 		vf_attr_format(attr, live, got, sizeof(got));
@@ -51,22 +74,24 @@ static void drift_text(const struct vf_config *live, const struct vf_config *wan
 	}
 }
 
-static json_t *alloc_json(const struct host *h, const struct state_alloc *a)
+static json_t *alloc_json(const struct host *h, const struct state_alloc *a,
+                          const struct apply_pending *pend)
 {
 	const char *why = NULL;
 	const struct vf_config *live = live_vf(h, a, &why);
 	char mac[MAC_STR_LEN], drift[512] = "";
 
 	if (live)
-		drift_text(live, &a->want, drift, sizeof(drift));
+		drift_text(live, &a->want, pend, a, drift, sizeof(drift));
 	format_mac(live ? live->mac : a->want.mac, mac);
 	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o, s:o, s:o, s:o}",
 	                 "vm", a->vm, "nic", a->nic, "leg", a->leg, "network", a->network, "pf",
 	                 a->pf, "pf_address", a->pf_addr, "vf", a->vf, "vf_address",
 	                 a->vf_addr[0] ? json_string(a->vf_addr) : json_null(), "status",
-	                 why        ? why
-	                 : drift[0] ? "drift"
-	                            : "ok",
+	                 why                                 ? why
+	                 : strncmp(drift, "pending", 7) == 0 ? "pending"
+	                 : drift[0]                          ? "drift"
+	                                                     : "ok",
 	                 "mac", live ? json_string(mac) : json_null(), "vlan",
 	                 live ? json_integer(live->vlan) : json_null(), "max_tx_rate",
 	                 live ? json_integer(live->max_rate) : json_null(), "min_tx_rate",
@@ -74,7 +99,8 @@ static json_t *alloc_json(const struct host *h, const struct state_alloc *a)
 	                 drift[0] ? json_string(drift) : json_null());
 }
 
-static int print_text(const struct host *h, const struct state *s, FILE *f)
+static int print_text(const struct host *h, const struct state *s, const struct apply_pending *pend,
+                      FILE *f)
 {
 	static const char *const head[] = {"VM",  "NIC",  "NETWORK", "PF",    "VF",    "VF-ADDR",
 	                                   "MAC", "VLAN", "RATE",    "SPOOF", "TRUST", "STATUS"};
@@ -96,7 +122,7 @@ static int print_text(const struct host *h, const struct state *s, FILE *f)
 			format_mac(live->mac, mac);
 			snprintf(vlan, sizeof(vlan), "%u", live->vlan);
 			snprintf(rate, sizeof(rate), "%u/%u", live->min_rate, live->max_rate);
-			drift_text(live, &a->want, st, sizeof(st));
+			drift_text(live, &a->want, pend, a, st, sizeof(st));
 			if (!st[0])
 				snprintf(st, sizeof(st), "ok");
 		} else {
@@ -172,7 +198,8 @@ int status_write(const struct context *ctx, bool json, FILE *f)
 	if (json) {
 		json_t *a = json_array();
 		for (size_t i = 0; a && i < ctx->state.n; i++)
-			json_array_append_new(a, alloc_json(&ctx->host, &ctx->state.allocs[i]));
+			json_array_append_new(
+			    a, alloc_json(&ctx->host, &ctx->state.allocs[i], ctx->pending));
 		json_t *o = json_pack("{s:o}", "allocations", a);
 		if (!o)
 			return -ENOMEM;
@@ -181,5 +208,5 @@ int status_write(const struct context *ctx, bool json, FILE *f)
 		json_decref(o);
 		return 0;
 	}
-	return print_text(&ctx->host, &ctx->state, f);
+	return print_text(&ctx->host, &ctx->state, ctx->pending, f);
 }

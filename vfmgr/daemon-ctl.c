@@ -1,6 +1,7 @@
 /* The daemon's control socket: root only (mode 0600 and SO_PEERCRED), one request per
- * connection, handled to the end before the loop goes on (requests are short; a client that
- * stalls is cut off by the socket timeouts). */
+ * connection. Clients are non-blocking epoll sources: a request is read as it arrives and run
+ * once complete, its reply sent as the client takes it, so a slow client holds nobody up. Each
+ * has a deadline for its whole request and one for its whole reply; past it, it is dropped. */
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
@@ -12,13 +13,46 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
-#define CTL_TIMEOUT_S 2
+/* A whole request (the CLI sends it in one write) and a whole reply. */
+#define CTL_REQUEST_MS 2000
+#define CTL_REPLY_MS   5000
+/* Clients served at once; more are told to come back. */
+#define CTL_CLIENTS_MAX 16
+
+struct ctl_client {
+	struct source src; /* first: the epoll event points here */
+	bool used;
+	bool eof;      /* the client has sent all it will (shutdown or close) */
+	bool replying; /* reply is set: sending it, and discarding what still comes */
+	bool overflow; /* the request grew past CTL_REQUEST_MAX */
+	pid_t pid;
+	uint64_t deadline;
+	size_t n;
+	char buf[CTL_REQUEST_MAX + 1];
+	char *reply;
+	size_t reply_len, reply_off;
+};
+
+struct ctl_server {
+	struct source timer; /* fires at the earliest client deadline */
+	struct ctl_client clients[CTL_CLIENTS_MAX];
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* A handler writes the command's stdout to out and returns the CLI's exit status; what it
  * logs goes back to the client as well. */
@@ -29,6 +63,7 @@ static int handle_status(struct daemon *d, const struct ctl_request *req, FILE *
 	struct context ctx;
 	int r = context_load(&ctx, NULL, req->state[0] ? req->state : d->state_file, false);
 
+	ctx.pending = &d->pend;
 	if (r == 0)
 		r = status_write(&ctx, req->json, out);
 	context_free(&ctx);
@@ -44,7 +79,8 @@ static int handle_plan(struct daemon *d, const struct ctl_request *req, FILE *ou
 
 	daemon_diags_init(d, &diags);
 	if (r == 0)
-		r = plan_build(d->policy, &ctx.host, &ctx.state, &pl, &diags, PLAN_ALLOW_ABSENT);
+		r = plan_build(d->policy, &ctx.host, &ctx.state, &pl, &diags,
+		               PLAN_ALLOW_ABSENT | PLAN_DRIVER_WARN);
 	for (size_t i = 0; i < diags.n; i++) {
 		char buf[1024];
 		policy_diag_format(&diags, &diags.items[i], buf, sizeof(buf));
@@ -110,41 +146,6 @@ static const ctl_handler handlers[CTL_N_COMMANDS] = {
     [CTL_RELOAD] = handle_reload, [CTL_QEMU_ARGS] = handle_qemu_args,
 };
 
-static void send_reply(int fd, const struct ctl_reply *rep)
-{
-	_cleanup_free_ char *text = ctl_reply_format(rep);
-	size_t len = text ? strlen(text) : 0, off = 0;
-
-	while (off < len) {
-		ssize_t n = send(fd, text + off, len - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			log_warn("control: reply not delivered: %s", strerror(errno));
-			return;
-		}
-		off += (size_t)n;
-	}
-}
-
-/* Reads the request up to EOF; one byte more than allowed says it was too long. */
-static ssize_t read_request(int fd, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	while (n < size) {
-		ssize_t r = recv(fd, buf + n, size - n, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
-}
-
 static void run_request(struct daemon *d, const struct ctl_request *req, struct ctl_reply *rep)
 {
 	char *out_text = NULL, *log_text = NULL;
@@ -173,36 +174,234 @@ static void run_request(struct daemon *d, const struct ctl_request *req, struct 
 	rep->log = log_text;
 }
 
-static void on_client(struct daemon *d)
+static void rearm_timer(struct ctl_server *srv)
 {
-	static const struct timeval tv = {.tv_sec = CTL_TIMEOUT_S};
-	_cleanup_close_ int fd = accept4(d->ctl.fd, NULL, NULL, SOCK_CLOEXEC);
+	struct itimerspec its = {0};
+	uint64_t first = 0, now = mono_ms();
+
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (srv->clients[i].used && (!first || srv->clients[i].deadline < first))
+			first = srv->clients[i].deadline;
+	if (first) {
+		uint64_t in = first > now ? first - now : 1;
+		its.it_value.tv_sec = (time_t)(in / 1000);
+		its.it_value.tv_nsec = (long)(in % 1000) * 1000000;
+	}
+	timerfd_settime(srv->timer.fd, 0, &its, NULL);
+}
+
+static void client_close(struct daemon *d, struct ctl_client *c)
+{
+	if (!c->used)
+		return;
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->src.fd, NULL);
+	close(c->src.fd);
+	free(c->reply);
+	c->reply = NULL;
+	c->src.fd = -1;
+	c->used = false;
+	rearm_timer(d->ctls);
+}
+
+static void client_watch(struct daemon *d, struct ctl_client *c, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = &c->src};
+
+	epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->src.fd, &ev);
+}
+
+/* Switches the client to sending rep; it stays open until the reply is out and the client has
+ * sent all it will, so a refused request is read to its end and the client sees the reply,
+ * not a reset. */
+static void client_reply(struct daemon *d, struct ctl_client *c, struct ctl_reply *rep)
+{
+	c->reply = ctl_reply_format(rep);
+	c->reply_len = c->reply ? strlen(c->reply) : 0;
+	c->reply_off = 0;
+	c->replying = true;
+	c->deadline = mono_ms() + CTL_REPLY_MS;
+	ctl_reply_free(rep);
+	client_watch(d, c, EPOLLIN | EPOLLOUT);
+	rearm_timer(d->ctls);
+}
+
+static void client_request_done(struct daemon *d, struct ctl_client *c)
+{
 	struct ctl_reply rep = {.exit = EXIT_FAIL};
 	struct ctl_request req;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	char buf[CTL_REQUEST_MAX + 1], err[256];
-	ssize_t n;
+	char err[256];
 
-	if (fd < 0)
-		return;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	/* The socket's mode already keeps others out; the check holds even if it is chmod'ed. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
-		log_warn("control: refused a client (uid %d): root only", (int)cred.uid);
-		rep.error = strdup("permission denied: the control socket is for root only");
-	} else if ((n = read_request(fd, buf, sizeof(buf))) < 0) {
-		log_warn("control: reading the request: %s", strerror((int)-n));
-		return;
-	} else if (ctl_request_parse(buf, (size_t)n, &req, err, sizeof(err)) < 0) {
-		log_warn("control: bad request from pid %d: %s", (int)cred.pid, err);
+	if (c->overflow) {
+		snprintf(err, sizeof(err), "request longer than %d bytes", CTL_REQUEST_MAX);
+		log_warn("control: bad request from pid %d: %s", (int)c->pid, err);
+		rep.error = strdup(err);
+	} else if (ctl_request_parse(c->buf, c->n, &req, err, sizeof(err)) < 0) {
+		log_warn("control: bad request from pid %d: %s", (int)c->pid, err);
 		rep.error = strdup(err);
 	} else {
 		run_request(d, &req, &rep);
 	}
-	send_reply(fd, &rep);
+	client_reply(d, c, &rep);
+}
+
+/* Reads what is there without waiting; true when the client closed or failed. */
+static bool client_read(struct ctl_client *c)
+{
+	char sink[4096];
+
+	for (;;) {
+		bool keep = !c->replying && !c->overflow;
+		char *to = keep ? c->buf + c->n : sink;
+		size_t room = keep ? sizeof(c->buf) - c->n : sizeof(sink);
+		ssize_t r = recv(c->src.fd, to, room, MSG_DONTWAIT);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return errno != EAGAIN && errno != EWOULDBLOCK;
+		if (r == 0) {
+			c->eof = true;
+			return false;
+		}
+		if (keep) {
+			c->n += (size_t)r;
+			/* One byte more than allowed says it was too long. */
+			if (c->n > CTL_REQUEST_MAX)
+				c->overflow = true;
+		}
+	}
+}
+
+/* Sends what the socket takes; true when the client is gone. */
+static bool client_write(struct ctl_client *c)
+{
+	while (c->reply_off < c->reply_len) {
+		ssize_t n = send(c->src.fd, c->reply + c->reply_off, c->reply_len - c->reply_off,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (n <= 0) {
+			log_warn("control: reply to pid %d not delivered: %s", (int)c->pid,
+			         strerror(errno));
+			return true;
+		}
+		c->reply_off += (size_t)n;
+	}
+	return false;
+}
+
+static void on_client_ready(struct daemon *d, struct source *s)
+{
+	struct ctl_client *c = (struct ctl_client *)s;
+
+	if (!c->used)
+		return; /* closed earlier in this batch of events */
+	if (client_read(c)) {
+		client_close(d, c);
+		return;
+	}
+	if (!c->replying) {
+		/* A request that is already too long is answered now, and the rest discarded. */
+		if (c->eof || c->overflow)
+			client_request_done(d, c);
+		else
+			return;
+	}
+	if (client_write(c)) {
+		client_close(d, c);
+		return;
+	}
+	if (c->reply_off < c->reply_len)
+		return;
+	if (c->eof)
+		client_close(d, c);
+	else
+		client_watch(d, c, EPOLLIN); /* sent; waiting for the client's end */
+}
+
+static void on_timer(struct daemon *d)
+{
+	uint64_t ticks, now = mono_ms();
+	struct ctl_server *srv = d->ctls;
+
+	if (read(srv->timer.fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		log_debug("control timer: %s", strerror(errno));
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *c = &srv->clients[i];
+		if (!c->used || c->deadline > now)
+			continue;
+		log_warn("control: pid %d %s within %d ms; dropped", (int)c->pid,
+		         c->replying ? "did not take its reply" : "sent no complete request",
+		         c->replying ? CTL_REPLY_MS : CTL_REQUEST_MS);
+		client_close(d, c);
+	}
+	rearm_timer(srv);
+}
+
+/* Refuses fd with msg at once, without waiting on it: the client may retry. */
+static void refuse_now(int fd, const char *msg)
+{
+	struct ctl_reply rep = {.exit = EXIT_FAIL, .error = strdup(msg)};
+	_cleanup_free_ char *text = ctl_reply_format(&rep);
+
+	if (text && send(fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("control: %s", strerror(errno));
 	ctl_reply_free(&rep);
+}
+
+static void accept_one(struct daemon *d, int fd)
+{
+	struct ctl_server *srv = d->ctls;
+	struct ctl_client *c = NULL;
+	struct ucred cred = {.uid = (uid_t)-1};
+	socklen_t len = sizeof(cred);
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	for (size_t i = 0; i < CTL_CLIENTS_MAX && !c; i++)
+		if (!srv->clients[i].used)
+			c = &srv->clients[i];
+	if (!c) {
+		log_warn("control: %d clients already; refused one", CTL_CLIENTS_MAX);
+		refuse_now(fd, "the daemon is busy with other clients; try again");
+		close(fd);
+		return;
+	}
+	c->used = true;
+	c->eof = c->replying = c->overflow = false;
+	c->n = 0;
+	c->src.fd = fd;
+	c->src.ready_src = on_client_ready;
+	c->deadline = mono_ms() + CTL_REQUEST_MS;
+	ev.data.ptr = &c->src;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_warn("control: %s", strerror(errno));
+		c->used = false;
+		close(fd);
+		return;
+	}
+	rearm_timer(srv);
+	/* The socket's mode already keeps others out; the check holds even if it is chmod'ed. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
+		struct ctl_reply rep = {.exit = EXIT_FAIL};
+		log_warn("control: refused a client (uid %d): root only", (int)cred.uid);
+		rep.error = strdup("permission denied: the control socket is for root only");
+		client_reply(d, c, &rep);
+		return;
+	}
+	c->pid = cred.pid;
+}
+
+static void on_accept(struct daemon *d)
+{
+	/* Bounded: a flood of connections cannot keep the loop here. */
+	for (int i = 0; i < CTL_CLIENTS_MAX; i++) {
+		int fd = accept4(d->ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		accept_one(d, fd);
+	}
 }
 
 int ctl_listen(struct daemon *d)
@@ -226,7 +425,17 @@ int ctl_listen(struct daemon *d)
 		log_error("%s: %s", sa.sun_path, strerror(-r));
 		return r;
 	}
-	d->ctl.ready = on_client;
+	d->ctl.ready = on_accept;
+	d->ctls = calloc(1, sizeof(*d->ctls));
+	if (!d->ctls)
+		return -ENOMEM;
+	d->ctls->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->ctls->timer.fd < 0)
+		return -errno;
+	d->ctls->timer.ready = on_timer;
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->ctls->timer};
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->ctls->timer.fd, &ev) < 0)
+		return -errno;
 	return 0;
 }
 
@@ -234,6 +443,14 @@ void ctl_close(struct daemon *d)
 {
 	char path[PATH_MAX];
 
+	if (d->ctls) {
+		for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+			client_close(d, &d->ctls->clients[i]);
+		if (d->ctls->timer.fd >= 0)
+			close(d->ctls->timer.fd);
+		free(d->ctls);
+		d->ctls = NULL;
+	}
 	if (d->ctl.fd < 0)
 		return;
 	close(d->ctl.fd);

@@ -77,20 +77,39 @@ static void handle_device(struct daemon *d, struct udev_device *dev)
 		return;
 	snprintf(why, sizeof(why), "uevent %s %s %s", subsys, action, udev_device_get_sysname(dev));
 	/* Hotplug and driver (un)binding come from outside; "change" and "move" may be ours. */
-	daemon_mark_dirty(d, pf,
-	                  strcmp(action, "add") == 0 || strcmp(action, "bind") == 0 ||
-	                      strcmp(action, "remove") == 0 || strcmp(action, "unbind") == 0,
-	                  why);
+	bool external = strcmp(action, "add") == 0 || strcmp(action, "bind") == 0 ||
+	                strcmp(action, "remove") == 0 || strcmp(action, "unbind") == 0;
+	/* The PF itself came back: what its driver refused before is worth trying again. */
+	if (external && pci && strcmp(udev_device_get_sysname(pci), pf) == 0)
+		pending_forget(&d->pend, pf);
+	daemon_mark_dirty(d, pf, external, why);
+}
+
+/* The socket's buffer overflowed and events were dropped: anything may have changed, on any
+ * device, so the next reconcile reads the whole host again and lifts a streak's hold. */
+static void events_lost(struct daemon *d, const char *src)
+{
+	log_warn("%s: events lost (ENOBUFS: the socket's buffer overflowed); re-reading the whole "
+	         "host",
+	         src);
+	pending_forget(&d->pend, NULL);
+	daemon_mark_dirty(d, "host", true, "events lost: full re-read");
 }
 
 static void on_udev(struct daemon *d)
 {
 	struct udev_device *dev;
 
-	while ((dev = udev_monitor_receive_device(d->mon))) {
+	for (;;) {
+		errno = 0;
+		dev = udev_monitor_receive_device(d->mon);
+		if (!dev)
+			break;
 		handle_device(d, dev);
 		udev_device_unref(dev);
 	}
+	if (errno == ENOBUFS)
+		events_lost(d, "udev");
 }
 
 static int on_link_msg(struct nl_msg *msg, void *arg)
@@ -109,7 +128,12 @@ static int on_link_msg(struct nl_msg *msg, void *arg)
 	if (pf) {
 		snprintf(why, sizeof(why), "link %s ifindex %d",
 		         h->nlmsg_type == RTM_NEWLINK ? "changed" : "removed", ifi->ifi_index);
-		daemon_mark_dirty(d, pf, false, why);
+		/* A PF's interface going away is the start of a driver unbind: its udev events
+		 * follow, so it waits for the quiet time like them. */
+		if (h->nlmsg_type == RTM_NEWLINK)
+			daemon_mark_drift(d, pf, why);
+		else
+			daemon_mark_dirty(d, pf, false, why);
 	}
 	return NL_OK;
 }
@@ -118,13 +142,14 @@ static void on_rtnl(struct daemon *d)
 {
 	int r = nl_recvmsgs_default(d->nls);
 
-	/* ENOBUFS: notifications were lost; the only safe reading is "anything may have changed".
-	 */
-	if (r < 0 && r != -NLE_AGAIN) {
+	/* libnl reports ENOBUFS (notifications lost) as NLE_NOMEM, "Out of memory". */
+	if (r == -NLE_NOMEM)
+		events_lost(d, "rtnetlink");
+	else if (r < 0 && r != -NLE_AGAIN) {
 		log_warn("rtnetlink: %s; checking every PF", nl_geterror(r));
 		for (size_t i = 0; i < d->n_watch; i++)
 			if (strcmp(d->watch[i].addr, d->watch[i].pf) == 0)
-				daemon_mark_dirty(d, d->watch[i].pf, false, "notifications lost");
+				daemon_mark_dirty(d, d->watch[i].pf, false, "notifications unread");
 	}
 }
 
@@ -148,7 +173,7 @@ static int open_udev(struct daemon *d)
 		log_error("udev monitor: cannot listen for pci and net events");
 		return -EIO;
 	}
-	d->udev = (struct source){udev_monitor_get_fd(d->mon), on_udev};
+	d->udev = (struct source){.fd = udev_monitor_get_fd(d->mon), .ready = on_udev};
 	return 0;
 }
 
@@ -173,7 +198,7 @@ static int open_rtnl(struct daemon *d)
 		log_error("rtnetlink: cannot listen for link changes: %s", nl_geterror(r));
 		return -EIO;
 	}
-	d->rtnl = (struct source){nl_socket_get_fd(d->nls), on_rtnl};
+	d->rtnl = (struct source){.fd = nl_socket_get_fd(d->nls), .ready = on_rtnl};
 	return 0;
 }
 

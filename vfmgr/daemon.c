@@ -77,11 +77,13 @@ void daemon_mark_dirty(struct daemon *d, const char *pf, bool external, const ch
 	bool known = false;
 
 	d->n_events++;
+	d->last_event_ns = now;
 	if (external)
 		d->streak = 0;
 	else if (d->streak >= DAEMON_MAX_STREAK)
 		return; /* held: see DAEMON_MAX_STREAK */
 	log_info("%s: %s", pf, why);
+	d->immediate = false; /* a burst: coalesce it */
 	for (size_t i = 0; i < d->n_dirty; i++)
 		known |= strcmp(d->dirty[i], pf) == 0;
 	if (!known) {
@@ -97,6 +99,28 @@ void daemon_mark_dirty(struct daemon *d, const char *pf, bool external, const ch
 	if (at > d->first_event_ns + DAEMON_MAX_WAIT_MS * 1000000ull)
 		at = d->first_event_ns + DAEMON_MAX_WAIT_MS * 1000000ull;
 	arm_timer(d, at);
+}
+
+void daemon_mark_drift(struct daemon *d, const char *pf, const char *why)
+{
+	uint64_t now = now_ns();
+	bool quiet = now - d->last_event_ns >= DAEMON_QUIET_MS * 1000000ull;
+
+	if (!(d->immediate || (!d->pending && quiet)) || d->streak >= DAEMON_MAX_STREAK) {
+		daemon_mark_dirty(d, pf, false, why);
+		return;
+	}
+	/* One hand-made change sends one notification: heal it now, not after the quiet time.
+	 * A burst that starts like this is coalesced by the events that follow. */
+	d->n_events++;
+	d->last_event_ns = now;
+	log_info("%s: %s (first event after quiet: at once)", pf, why);
+	if (!d->pending) {
+		d->pending = true;
+		d->first_event_ns = now;
+	}
+	d->immediate = true;
+	arm_timer(d, now);
 }
 
 const char *daemon_watched_pf(const struct daemon *d, const char *addr)
@@ -226,7 +250,8 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	int r;
 
 	daemon_diags_init(d, &diags);
-	r = plan_build(d->policy, &ctx->host, &ctx->state, &pl, &diags, PLAN_ALLOW_ABSENT);
+	r = plan_build(d->policy, &ctx->host, &ctx->state, &pl, &diags,
+	               PLAN_ALLOW_ABSENT | PLAN_DRIVER_WARN);
 	watch_update(d, &ctx->host);
 	d->plan_ok = r == 0;
 	if (r < 0) {
@@ -252,12 +277,17 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		d->last_error[0] = '\0';
 	}
 	policy_diags_free(&diags);
+	/* Settings the driver refused in a state that has not changed are not tried again. */
+	struct apply_pending before = {0};
+	pending_merge(&before, &d->pend); /* what was pending, to count repeated refusals */
+	size_t held = pending_hold(&d->pend, &pl, &ctx->host);
 	if (pl.n == 0 && state_equal(&pl.next, &ctx->state)) {
-		log_debug("converged: nothing to change");
+		log_debug("converged: nothing to change%s", held ? " (settings pending)" : "");
 		d->streak = 0;
 		free(d->last_plan);
 		d->last_plan = NULL;
 		plan_free(&pl);
+		apply_pending_free(&before);
 		return 0;
 	}
 	if (pl.n > 0)
@@ -266,12 +296,19 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		log_info(
 		    "the state file differs from the plan's; rewriting it (no device changes)");
 	d->n_applies++;
-	r = apply_plan(&pl, ctx->nl, ctx->state_file, &ctx->state);
+	struct apply_pending fresh = {0};
+	r = apply_plan_partial(&pl, ctx->nl, ctx->state_file, &ctx->state, &fresh);
 	metrics_record_apply(r == 0, pl.n, true);
+	pending_count_tries(&fresh, &before);
+	apply_pending_free(&before);
+	if (r == 0 && pending_merge(&d->pend, &fresh) < 0)
+		log_error("out of memory: settings pending on this host are not listed");
 	if (r == 0)
-		log_notice("applied %zu step%s in %llu ms (%llu ms after the first event)", pl.n,
+		log_notice("applied %zu step%s in %llu ms (%llu ms after the first event)%s", pl.n,
 		           pl.n == 1 ? "" : "s", (unsigned long long)((now_ns() - t0) / 1000000),
-		           (unsigned long long)((now_ns() - d->first_event_ns) / 1000000));
+		           (unsigned long long)((now_ns() - d->first_event_ns) / 1000000),
+		           fresh.n ? "; some VF settings pending (vfmgr status)" : "");
+	apply_pending_free(&fresh);
 	plan_free(&pl);
 	/* The link notifications of our own writes are queued now: drop them, and check the
 	 * result once more after the quiet time instead (that pass is read-only if it held). */
@@ -330,6 +367,7 @@ int daemon_reload(struct daemon *d)
 	policy_free(d->policy);
 	d->policy = p;
 	d->last_error[0] = '\0';
+	pending_forget(&d->pend, NULL); /* a reload (or `vfmgr apply`) tries them all again */
 	log_notice("%s: policy loaded", d->policy_file);
 	daemon_mark_dirty(d, "policy", true, "loaded");
 	return 0;
@@ -342,8 +380,10 @@ static void on_timer(struct daemon *d)
 	if (read(d->timer.fd, &expirations, sizeof(expirations)) < 0)
 		return;
 	d->pending = false;
+	d->immediate = false;
 	d->n_dirty = 0;
 	daemon_reconcile(d, NULL);
+	d->last_event_ns = now_ns();
 }
 
 static void on_signal(struct daemon *d)
@@ -375,9 +415,9 @@ static int take_daemon_lock(struct daemon *d)
 	if (lock_take(&d->lock_fd) < 0) /* makes $VFMGR_RUN_DIR; released right away */
 		return -EBUSY;
 	close(d->lock_fd);
-	run_path("daemon.lock", path, sizeof(path));
-	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	if (run_file_open("daemon.lock", &d->lock_fd, path, sizeof(path)) < 0)
+		return -EBUSY;
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		log_error("%s: %s", path,
 		          errno == EWOULDBLOCK ? "another vfmgr daemon runs" : strerror(errno));
 		return -EBUSY;
@@ -397,9 +437,10 @@ static int daemon_open(struct daemon *d)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	d->sig = (struct source){signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK), on_signal};
-	d->timer =
-	    (struct source){timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), on_timer};
+	d->sig = (struct source){.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK),
+	                         .ready = on_signal};
+	d->timer = (struct source){
+	    .fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), .ready = on_timer};
 	if (d->epfd < 0 || d->sig.fd < 0 || d->timer.fd < 0) {
 		log_error("epoll/signalfd/timerfd: %s", strerror(errno));
 		return -errno;
@@ -433,6 +474,7 @@ static void daemon_close(struct daemon *d)
 			close(*fds[i]);
 	policy_free(d->policy);
 	free(d->last_plan);
+	apply_pending_free(&d->pend);
 	free(d->watch);
 	free(d->dirty);
 }
@@ -451,7 +493,10 @@ static int run_loop(struct daemon *d)
 		}
 		for (int i = 0; i < n && !d->stop; i++) {
 			struct source *s = evs[i].data.ptr;
-			s->ready(d);
+			if (s->ready_src)
+				s->ready_src(d, s);
+			else
+				s->ready(d);
 		}
 	}
 	return 0;
@@ -513,7 +558,8 @@ int cmd_daemon(int argc, char **argv)
 	observe_pci_set_names(false);
 	r = daemon_reload(&d);
 	if (r == 0)
-		r = daemon_open(&d);
+		r = daemon_open(&d); /* waits, bounded, for a CLI that holds the lock */
+	lock_set_wait(0);            /* from now on a busy lock is retried after the quiet time */
 	if (r == 0) {
 		log_notice("watching devices; policy %s, state %s", d.policy_file, d.state_file);
 		d.pending = false;

@@ -4,6 +4,7 @@
 #define VFMGR_DAEMON_H
 
 #include "policy/policy.h"
+#include "vfmgr/apply.h"
 #include "vfmgr/daemon-proto.h"
 #include "vfmgr/observe-host.h"
 
@@ -30,11 +31,15 @@ struct watch {
 
 struct daemon;
 
-/* One epoll source: its fd and what to do when it is readable. */
+/* One epoll source: its fd and what to do when it is readable. ready_src, when set, is called
+ * instead, with the source itself (control-socket clients, many of one kind). */
 struct source {
 	int fd;
 	void (*ready)(struct daemon *d);
+	void (*ready_src)(struct daemon *d, struct source *s);
 };
+
+struct ctl_server;
 
 struct daemon {
 	char policy_file[PATH_MAX]; /* absolute, as the CLI sends it */
@@ -42,6 +47,7 @@ struct daemon {
 	struct policy *policy;
 	int epfd, lock_fd;
 	struct source sig, timer, udev, rtnl, ctl;
+	struct ctl_server *ctls; /* the control socket's clients (daemon-ctl.c) */
 	struct udev *udevctx;
 	struct udev_monitor *mon;
 	struct nl_sock *nls;
@@ -57,6 +63,9 @@ struct daemon {
 	char *last_plan; /* the text of the last applied plan, for streak */
 	unsigned long n_reconciles, n_applies, n_events;
 	char last_error[512];
+	struct apply_pending pend; /* VF settings refused in the device's state, retried later */
+	uint64_t last_event_ns;    /* the last event or reconcile: what "a quiet period" means */
+	bool immediate;            /* the timer is armed to fire at once (first drift event) */
 };
 
 /* A device changed: reconcile after the quiet time. external events (hotplug, driver bind)
@@ -73,6 +82,21 @@ const char *daemon_watched_ifindex(const struct daemon *d, int ifindex);
 
 /* Diagnostics that name the policy file (the planner's own carry no file name). */
 void daemon_diags_init(const struct daemon *d, struct policy_diags *diags);
+
+/* Takes out of pl the pending settings whose reason still holds (the PF's link is still down,
+ * say), so the plan does not apply them again, and drops from pend the rest (held no more, or
+ * no longer in the plan: retried or resolved). Returns the items kept. */
+size_t pending_hold(struct apply_pending *pend, struct plan *pl, const struct host *h);
+/* Forgets the pending settings of PF pf (all with NULL): retried at the next reconcile. */
+void pending_forget(struct apply_pending *pend, const char *pf);
+int pending_merge(struct apply_pending *into, const struct apply_pending *from);
+/* Each fresh refusal that before (the pending list the plan started from) already had counts
+ * one try more. */
+void pending_count_tries(struct apply_pending *fresh, const struct apply_pending *before);
+
+/* A link notification for a watched PF: hand-made drift heals at once when it is the first
+ * event of a quiet period; what follows is coalesced as daemon_mark_dirty does. */
+void daemon_mark_drift(struct daemon *d, const char *pf, const char *why);
 
 int events_open(struct daemon *d);
 void events_close(struct daemon *d);

@@ -23,11 +23,20 @@ void host_free(struct host *h)
 
 int host_addr_cmp(const char *a, const char *b)
 {
-	bool pa = isdigit((unsigned char)a[0]), pb = isdigit((unsigned char)b[0]);
+	/* Not by the first character: domain ffff starts with a letter. */
+	bool na = strncmp(a, "netdevsim", 9) == 0, nb = strncmp(b, "netdevsim", 9) == 0;
+	size_t la, lb;
 
-	if (pa != pb)
-		return pa ? -1 : 1;
-	return pa ? strcmp(a, b) : strverscmp(a, b);
+	if (na != nb)
+		return na ? 1 : -1;
+	if (na)
+		return strverscmp(a, b);
+	/* Canonical PCI addresses differ in length only in the domain (4 to 8 digits). */
+	la = strlen(a);
+	lb = strlen(b);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
 }
 
 size_t host_find_nic(const struct host *h, const char *addr)

@@ -66,7 +66,7 @@ struct nic {
 	int vf_index; /* for a VF: its index on the PF; -1 otherwise */
 	char pf_addr[NIC_ADDR_LEN];
 	bool management;
-	char management_why[128];
+	char management_why[256];
 	/* VF settings from rtnetlink (observe_vf_settings); vf_settings_err < 0 when unread. */
 	struct pf_vfs vf_settings;
 	int vf_settings_err;

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
@@ -20,6 +21,7 @@ struct iface_list {
 	struct mgmt_iface *v;
 	size_t n, cap;
 	struct nl_cache *links;
+	unsigned unresolved; /* default routes through nexthop objects */
 };
 
 static void add_iface(struct iface_list *l, int ifindex, const char *fmt, const char *arg)
@@ -38,21 +40,88 @@ static void add_iface(struct iface_list *l, int ifindex, const char *fmt, const 
 	snprintf(m->why, sizeof(m->why), fmt, arg, name);
 }
 
-static void add_nexthop(struct rtnl_nexthop *nh, void *arg)
+void mgmt_route_why(char *buf, size_t size, const char *ifname, uint32_t table, bool ra)
 {
-	add_iface(arg, rtnl_route_nh_get_ifindex(nh), "%sdefault route via %s", "");
+	char tbl[32] = "";
+
+	if (table != RT_TABLE_MAIN)
+		snprintf(tbl, sizeof(tbl), " (table %u)", table);
+	if (ra)
+		snprintf(
+		    buf, size,
+		    "default route%s via %s, learned from an IPv6 router advertisement; a port "
+		    "that must carry no host traffic wants sysctl net.ipv6.conf.%s.accept_ra=0",
+		    tbl, ifname, ifname);
+	else
+		snprintf(buf, size, "default route%s via %s", tbl, ifname);
 }
 
+struct route_ctx {
+	struct iface_list *l;
+	uint32_t table;
+	bool ra;
+};
+
+static void add_nexthop(struct rtnl_nexthop *nh, void *arg)
+{
+	struct route_ctx *c = arg;
+	char name[IF_NAMESIZE], why[sizeof(((struct mgmt_iface *)0)->why)];
+
+	if (!rtnl_link_i2name(c->l->links, rtnl_route_nh_get_ifindex(nh), name, sizeof(name)))
+		return;
+	mgmt_route_why(why, sizeof(why), name, c->table, c->ra);
+	add_iface(c->l, rtnl_route_nh_get_ifindex(nh), "%s", why);
+}
+
+/* Default routes of every table, not only main: policy routing and VRFs carry host traffic
+ * through their own tables. */
 static void add_default_route(struct nl_object *obj, void *arg)
 {
 	struct rtnl_route *rt = (struct rtnl_route *)obj;
 	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	struct route_ctx c = {.l = arg, .table = rtnl_route_get_table(rt)};
 
-	if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_type(rt) != RTN_UNICAST)
+	if (c.table == RT_TABLE_LOCAL || rtnl_route_get_type(rt) != RTN_UNICAST)
 		return;
 	if (dst && nl_addr_get_prefixlen(dst) != 0)
 		return;
-	rtnl_route_foreach_nexthop(rt, add_nexthop, arg);
+	c.ra = rtnl_route_get_family(rt) == AF_INET6 && rtnl_route_get_protocol(rt) == RTPROT_RA;
+	if (rtnl_route_get_nnexthops(rt) == 0) {
+		/* A nexthop object (nhid): libnl 3.7 does not resolve them, and guessing would
+		 * be a silent hole in the one check that must not have one. */
+		c.l->unresolved++;
+		return;
+	}
+	rtnl_route_foreach_nexthop(rt, add_nexthop, &c);
+}
+
+/* An Open vSwitch bridge's own interface has no lower_ or brif links; its ports hang off the
+ * datapath device (ovs-system) instead. Which bridge a port belongs to is only in ovsdb, so
+ * every datapath port is taken: on the management path, none of them is vfmgr's to touch. */
+static void add_ovs_ports(struct iface_list *l)
+{
+	int dp = rtnl_link_name2i(l->links, "ovs-system");
+	size_t n = l->n;
+
+	if (dp <= 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct rtnl_link *link = rtnl_link_get_by_name(l->links, l->v[i].name);
+		const char *type = link ? rtnl_link_get_type(link) : NULL;
+		if (type && strcmp(type, "openvswitch") == 0) {
+			char why[sizeof(l->v[i].why)];
+			snprintf(why, sizeof(why), "%s", l->v[i].why);
+			for (struct nl_object *o = nl_cache_get_first(l->links); o;
+			     o = nl_cache_get_next(o)) {
+				struct rtnl_link *port = (struct rtnl_link *)o;
+				if (rtnl_link_get_master(port) == dp)
+					add_iface(l, rtnl_link_get_ifindex(port),
+					          "%s (a port of its OVS datapath)", why);
+			}
+		}
+		if (link)
+			rtnl_link_put(link);
+	}
 }
 
 struct ssh_match {
@@ -114,6 +183,12 @@ int mgmt_find_ifaces(struct mgmt_iface **out, size_t *n)
 		goto out;
 	nl_cache_foreach(routes, add_default_route, &l);
 	find_ssh_iface(sk, &l);
+	add_ovs_ports(&l);
+	if (l.unresolved)
+		log_warn("%u default route(s) use nexthop objects (ip nexthop), which vfmgr cannot "
+		         "follow yet: their devices are not protected as the management path; "
+		         "mark them management: true in the policy",
+		         l.unresolved);
 	*out = l.v;
 	*n = l.n;
 	l.v = NULL;

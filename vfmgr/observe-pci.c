@@ -114,7 +114,8 @@ static int fill_nic(struct pci_access *pacc, struct pci_dev *pd, struct nic *n)
 	n->bus = NIC_BUS_PCI;
 	n->pf = NO_INDEX;
 	n->vf_index = -1;
-	snprintf(n->addr, sizeof(n->addr), "%04x:%02x:%02x.%x", pd->domain & 0xffffu, pd->bus,
+	/* The full 32-bit domain: masked to 16 bits, VMD's 10000:... would alias 0000:... */
+	snprintf(n->addr, sizeof(n->addr), "%04x:%02x:%02x.%x", (unsigned)pd->domain, pd->bus,
 	         pd->dev, pd->func);
 	n->vendor_id = pd->vendor_id;
 	n->device_id = pd->device_id;
@@ -140,7 +141,8 @@ static int fill_nic(struct pci_access *pacc, struct pci_dev *pd, struct nic *n)
 
 static int cmp_nic(const void *a, const void *b)
 {
-	return strcmp(((const struct nic *)a)->addr, ((const struct nic *)b)->addr);
+	/* The order host_find_nic searches in. */
+	return host_addr_cmp(((const struct nic *)a)->addr, ((const struct nic *)b)->addr);
 }
 
 /* libpci's error hook must not return (its default calls exit()); jump back to observe_pci,

@@ -208,10 +208,17 @@ static int check_pf(const struct policy_pf *pf, const struct nic *n, unsigned wa
 	bool touched =
 	    want_numvfs != (unsigned)n->numvfs || holders(next, n->addr, who, sizeof(who));
 
-	if (touched && n->management) {
+	if (touched && n->management && pf->host_traffic.set && !pf->host_traffic.value) {
+		/* The admin's word, logged each time: the detection is not silently off. */
+		policy_diag_add(d, POLICY_WARNING, pf->host_traffic.mark,
+		                "pf %s: %s carries the host's management path (%s); changing it "
+		                "anyway, as host-traffic: false says it carries no host traffic",
+		                pf->name.value, n->addr, n->management_why);
+	} else if (touched && n->management) {
 		policy_diag_add(d, POLICY_ERROR, pf->mark,
 		                "pf %s: %s carries the host's management path (%s); vfmgr will not "
-		                "change it (mark the pf management: true, or pick another device)",
+		                "change it (pick another device, or, if this port carries no host "
+		                "traffic, say host-traffic: false on the pf)",
 		                pf->name.value, n->addr, n->management_why);
 		return -EINVAL;
 	}
@@ -326,7 +333,7 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		goto out;
 	bad |= r;
 	bad |= check_shares(p, h, pf_nic, &out->next, d);
-	r = plan_check_drivers(p, h, pf_nic, numvfs, &out->next, d);
+	r = plan_check_drivers(p, h, pf_nic, numvfs, &out->next, flags & PLAN_DRIVER_WARN, d);
 	if (r == -ENOMEM)
 		goto out;
 	bad |= r;

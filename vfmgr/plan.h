@@ -123,9 +123,10 @@ int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_
 
 /* The requests the PF drivers' table says the driver refuses (802.1ad on igb, a minimum rate
  * where there is none, a rate the device cannot take, too many VFs): errors in d at the
- * policy's lines, so nothing is written. */
+ * policy's lines, so nothing is written; warnings only with warn_only (PLAN_DRIVER_WARN). */
 int plan_check_drivers(const struct policy *p, const struct host *h, const size_t *pf_nic,
-                       const unsigned *numvfs, const struct state *next, struct policy_diags *d);
+                       const unsigned *numvfs, const struct state *next, bool warn_only,
+                       struct policy_diags *d);
 /* Fills each step's impact, reason and VMs (old: who holds VFs before the plan). */
 void plan_impact(struct plan *pl, const struct host *h, const struct state *old);
 /* The first step whose impact is above allow, or pl->n when there is none. */
@@ -138,6 +139,10 @@ size_t plan_first_above(const struct plan *pl, enum sriov_impact allow);
  * that are there and keeps the absent ones' allocations as they are (the daemon, while a NIC
  * is dead or not plugged in yet). The CLI plans strictly: a missing NIC is an error. */
 #define PLAN_ALLOW_ABSENT 1u
+/* The daemon heals what it can: a setting the driver table says the driver refuses is a
+ * warning, the write goes ahead, the kernel refuses that one setting and it stays pending,
+ * while every other setting of every VF is put back. A plan error would stop all healing. */
+#define PLAN_DRIVER_WARN 2u
 
 /* The policy as planned on this host (plan-hosts.c): *filtered when on-demand VMs that hold
  * nothing in old were left out of *here (a shallow copy; plan_policy_here_free()). */

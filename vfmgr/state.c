@@ -1,7 +1,10 @@
 #include "vfmgr/state.h"
+#include "policy/policy.h"
 #include "util/array.h"
 #include "util/cleanup.h"
+#include "util/file.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "util/strcopy.h"
 
 #include <errno.h>
@@ -16,6 +19,12 @@
 #include <unistd.h>
 
 #define STATE_VERSION 1
+/* About 24,000 allocations written with JSON_INDENT(2): more than the VFs of any one host. The
+ * cap bounds what a damaged or hostile file can make the reader allocate. */
+#define STATE_FILE_MAX (16u << 20)
+/* Whole devices passed through: more than the PCI functions of any host; the planner looks
+ * them up linearly. */
+#define STATE_PT_MAX 4096u
 
 void state_free(struct state *s)
 {
@@ -142,6 +151,37 @@ int state_set_rss_key(struct state *s, const char *addr, const uint8_t *key, uin
 	return 0;
 }
 
+/* What vfmgr writes: a canonical PCI address ("0000:3b:00.1", lower-case hex). */
+static bool pci_addr_canonical(const char *s)
+{
+	struct pci_addr a;
+	char back[PCI_ADDR_STR_LEN];
+
+	if (parse_pci_addr(s, &a) < 0)
+		return false;
+	format_pci_addr(&a, back);
+	return strcmp(back, s) == 0;
+}
+
+/* A PF: a PCI address, or a netdevsim device ("netdevsim3"). */
+static bool dev_addr_valid(const char *s)
+{
+	uint32_t id;
+
+	if (strncmp(s, "netdevsim", 9) == 0)
+		return parse_u32(s + 9, UINT32_MAX, &id) == 0;
+	return pci_addr_canonical(s);
+}
+
+/* A kernel driver name, as sysfs shows it ("vfio-pci", "mlx5_core"); it becomes a sysfs path. */
+static bool driver_name_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len < DRIVER_LEN &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == len;
+}
+
 /* As ethtool -x prints a key: "6d:5a:56:...". buf holds 3 * RSS_KEY_MAX bytes. */
 static void key_to_hex(const uint8_t *key, uint32_t len, char *buf)
 {
@@ -207,7 +247,8 @@ static int keys_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 			snprintf(err, errsize, "rss_keys %zu: %s", i, je.text);
 			return -EINVAL;
 		}
-		if (str_copy(k->addr, sizeof(k->addr), addr) < 0 || key_from_hex(hex, k) < 0) {
+		if (str_copy(k->addr, sizeof(k->addr), addr) < 0 || !dev_addr_valid(k->addr) ||
+		    key_from_hex(hex, k) < 0) {
 			snprintf(err, errsize, "rss_keys %zu: bad address or key", i);
 			return -EINVAL;
 		}
@@ -334,7 +375,8 @@ static int driver_from_json(json_t *j, bool *known, char *buf, size_t size, char
 	*known = !json_is_null(j);
 	if (!*known)
 		return 0;
-	if (!json_is_string(j) || str_copy(buf, size, json_string_value(j)) < 0) {
+	if (!json_is_string(j) || str_copy(buf, size, json_string_value(j)) < 0 ||
+	    (buf[0] && !driver_name_valid(buf))) {
 		snprintf(err, errsize, "driver_before is not a driver name");
 		return -EINVAL;
 	}
@@ -356,6 +398,12 @@ static int pt_from_json(json_t *j, struct state_pt *pt, char *err, size_t errsiz
 	if (index < 0 || index > 65535 || str_copy(pt->vm, sizeof(pt->vm), vm) < 0 ||
 	    str_copy(pt->addr, sizeof(pt->addr), addr) < 0) {
 		snprintf(err, errsize, "passthrough entry out of range");
+		return -EINVAL;
+	}
+	if (!policy_name_is_valid(pt->vm) || !pci_addr_canonical(pt->addr)) {
+		snprintf(err, errsize,
+		         "passthrough entry: vm is not a policy name or address is "
+		         "not a PCI address");
 		return -EINVAL;
 	}
 	pt->index = (unsigned)index;
@@ -393,6 +441,16 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 		snprintf(err, errsize, "a name is too long");
 		return -EINVAL;
 	}
+	/* The same rules as the policy: these strings reach sysfs paths, logs and qemu-args. */
+	if (!policy_name_is_valid(a->vm) || !policy_name_is_valid(a->network) ||
+	    !policy_name_is_valid(a->pf)) {
+		snprintf(err, errsize, "vm, network or pf is not a valid policy name");
+		return -EINVAL;
+	}
+	if (!dev_addr_valid(a->pf_addr) || (a->vf_addr[0] && !pci_addr_canonical(a->vf_addr))) {
+		snprintf(err, errsize, "pf_address or vf_address is not a PCI address");
+		return -EINVAL;
+	}
 	a->nic = (unsigned)nic;
 	a->leg = (unsigned)leg;
 	a->vf = (unsigned)vf;
@@ -413,12 +471,41 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 	return r;
 }
 
+static int cmp_pt_addr(const void *a, const void *b)
+{
+	return strcmp((*(const struct state_pt *const *)a)->addr,
+	              (*(const struct state_pt *const *)b)->addr);
+}
+
+/* Sorted pointers, so a file with many entries costs n log n, not n^2 (the file keeps its
+ * order: it is the VMs' device order). */
+static int check_pt_unique(const struct state *s, char *err, size_t errsize)
+{
+	_cleanup_free_ const struct state_pt **v = NULL;
+
+	if (s->n_pts < 2)
+		return 0;
+	v = malloc(s->n_pts * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_pts; i++)
+		v[i] = &s->pts[i];
+	qsort(v, s->n_pts, sizeof(*v), cmp_pt_addr);
+	for (size_t i = 1; i < s->n_pts; i++)
+		if (strcmp(v[i]->addr, v[i - 1]->addr) == 0) {
+			snprintf(err, errsize, "passthrough device %s appears twice", v[i]->addr);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 {
 	json_int_t version;
 	json_t *allocs, *pts, *keys = NULL, *el;
 	json_error_t je;
 	size_t i;
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:I, s:o, s:o, s?o}", "version", &version,
@@ -434,8 +521,15 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 		snprintf(err, errsize, "allocations or passthrough is not a list");
 		return -EINVAL;
 	}
+	if (json_array_size(pts) > STATE_PT_MAX) {
+		snprintf(err, errsize,
+		         "%zu passthrough entries, more than the %u PCI functions "
+		         "vfmgr handles",
+		         json_array_size(pts), STATE_PT_MAX);
+		return -EINVAL;
+	}
 	if (keys) {
-		int r = keys_from_json(keys, s, err, errsize);
+		r = keys_from_json(keys, s, err, errsize);
 		if (r < 0) {
 			state_free(s);
 			return r;
@@ -444,20 +538,20 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 	json_array_foreach(pts, i, el)
 	{
 		struct state_pt *pt = ARRAY_APPEND(s->pts, s->n_pts, s->cap_pts);
-		int r = pt ? pt_from_json(el, pt, err, errsize) : -ENOMEM;
-		if (r == 0 && state_find_pt(s, pt->addr) != pt) {
-			snprintf(err, errsize, "passthrough device %s appears twice", pt->addr);
-			r = -EINVAL;
-		}
+		r = pt ? pt_from_json(el, pt, err, errsize) : -ENOMEM;
 		if (r < 0) {
 			state_free(s);
 			return r;
 		}
 	}
+	r = check_pt_unique(s, err, errsize);
+	if (r < 0) {
+		state_free(s);
+		return r;
+	}
 	json_array_foreach(allocs, i, el)
 	{
 		struct state_alloc *a = ARRAY_APPEND(s->allocs, s->n, s->cap);
-		int r;
 		if (!a) {
 			state_free(s);
 			return -ENOMEM;
@@ -485,17 +579,85 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 	return 0;
 }
 
+int state_check_host(const struct state *s, const struct host *h, char *err, size_t errsize)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct state_alloc *a = &s->allocs[i];
+		size_t vi, pi;
+
+		if (!a->vf_addr[0])
+			continue; /* netdevsim: VFs have no address of their own */
+		vi = host_find_nic(h, a->vf_addr);
+		pi = host_find_nic(h, a->pf_addr);
+		/* The device at vf_address must be that VF of that PF, as its virtfn link says:
+		 * otherwise apply or release would unbind some other device. */
+		if (vi != NO_INDEX) {
+			const struct nic *v = &h->nics[vi];
+			if (v->pf == NO_INDEX || strcmp(v->pf_addr, a->pf_addr) != 0 ||
+			    v->vf_index != (int)a->vf) {
+				snprintf(
+				    err, errsize,
+				    "vm %s nic %u: vf_address %s is not VF %u of %s on this host "
+				    "(%s)",
+				    a->vm, a->nic, a->vf_addr, a->vf, a->pf_addr,
+				    v->pf == NO_INDEX ? "it is not a VF" : "it is another VF");
+				return -EINVAL;
+			}
+		}
+		if (pi != NO_INDEX) {
+			const struct nic *p = &h->nics[pi];
+			for (size_t k = 0; k < p->n_vfs; k++)
+				if (p->vfs[k].index == a->vf && p->vfs[k].addr[0] &&
+				    strcmp(p->vfs[k].addr, a->vf_addr) != 0) {
+					snprintf(
+					    err, errsize,
+					    "vm %s nic %u: VF %u of %s is %s on this host, not %s",
+					    a->vm, a->nic, a->vf, a->pf_addr, p->vfs[k].addr,
+					    a->vf_addr);
+					return -EINVAL;
+				}
+		}
+	}
+	return 0;
+}
+
 int state_load(const char *path, struct state *s)
 {
+	_cleanup_free_ char *text = NULL;
 	json_error_t je;
+	struct stat st;
+	size_t len;
 	json_t *j;
 	char err[200];
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if (access(path, F_OK) < 0 && errno == ENOENT)
+	r = file_read_regular(path, STATE_FILE_MAX, FILE_OWNER_TRUSTED, &text, &len);
+	if (r == -ENOENT)
 		return 0;
-	j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (r == -ENOEXEC) {
+		log_error("%s: the state file is %s, not a regular file; nothing was changed", path,
+		          stat(path, &st) == 0 ? file_kind(st.st_mode) : "not a regular file");
+		return -EINVAL;
+	}
+	if (r == -EFBIG) {
+		log_error(
+		    "%s: the state file is larger than %u MiB, more than any host's VFs need; "
+		    "nothing was changed (see vfmgr(8), STATE FILE, to rebuild it)",
+		    path, STATE_FILE_MAX >> 20);
+		return -EINVAL;
+	}
+	if (r == -EPERM) {
+		log_error("%s: the state file is not owned by root; another user may have planted "
+		          "it: nothing was changed (move it away; see vfmgr(8), STATE FILE)",
+		          path);
+		return r;
+	}
+	if (r < 0) {
+		log_error("%s: cannot read the state file: %s", path, strerror(-r));
+		return r;
+	}
+	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
 		log_error(
 		    "%s:%d:%d: state file is not valid JSON: %s (see vfmgr(8), STATE FILE, to "
@@ -530,45 +692,33 @@ static int mkdir_parents(const char *path)
 
 int state_save(const char *path, const struct state *s)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	_cleanup_close_ int fd = -1, dfd = -1;
+	char dir[PATH_MAX], base[PATH_MAX], why[160];
+	_cleanup_close_ int dfd = -1;
 	json_t *j;
 	char *text;
 	int r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	if (str_copy(dir, sizeof(dir), path) < 0 || str_copy(base, sizeof(base), path) < 0)
 		return -ENAMETOOLONG;
 	r = mkdir_parents(path);
 	if (r < 0)
 		return r;
+	const char *dname = dirname(dir);
+	r = dir_open_trusted(dname, &dfd, why, sizeof(why));
+	if (r < 0) {
+		log_error("%s: refusing to write the state file there: %s", dname,
+		          why[0] ? why : strerror(-r));
+		return r;
+	}
 	j = state_to_json(s);
 	text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
 	json_decref(j);
 	if (!text)
 		return -ENOMEM;
 	/* temp + fsync + rename + fsync(dir): a reader sees the old file or the new one, whole. */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
 	size_t len = strlen(text);
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
-		r = -errno ? -errno : -EIO;
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		r = -errno;
-		unlink(tmp);
-		goto out;
-	}
-	str_copy(dir, sizeof(dir), path);
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		fsync(dfd);
-	r = 0;
-out:
+	text[len] = '\n'; /* json_dumps' NUL becomes the final newline */
+	r = file_replace_at(dfd, basename(base), text, len + 1);
 	free(text);
 	return r;
 }

@@ -70,6 +70,9 @@ json_t *state_to_json(const struct state *s);
 bool state_equal(const struct state *a, const struct state *b);
 /* Fills s from parsed JSON; on error writes a message into err. */
 int state_from_json(json_t *j, struct state *s, char *err, size_t errsize);
+/* Checks the state against the host before anything acts on it: each VF address must be the
+ * VF of its PF that the kernel's virtfn links name. 0, or -EINVAL with err filled. */
+int state_check_host(const struct state *s, const struct host *h, char *err, size_t errsize);
 /* The state path: $VFMGR_STATE or the default. */
 const char *state_path(const char *override);
 

@@ -1,6 +1,8 @@
 #!/bin/bash
 # P3: the daemon at idle for 60 s after converging: CPU time, wakeups (context switches) and
 #     syscalls (strace attached for the whole minute), resident memory.
+# P6: heal latency: a hand-made VLAN change on web01's VF until it carries VLAN 100 again,
+#     timed over rtnetlink (tests/vm/progs/heal-latency), median of 5.
 # P4: a PF hot-added through QMP (a policy that gives it 7 VFs): from the PCI add uevent to
 #     converged, by the daemon's own clock and as seen from outside.
 . "$VFMGR_TOP/tests/vm/lib.sh"
@@ -42,6 +44,16 @@ c1=$(ctx)
 calls=$(awk '/total/ {print $(NF-1)}' /tmp/idle-strace.txt 2>/dev/null)
 rss=$(awk '/VmRSS/ {print $2, $3}' /proc/$DPID/status)
 echo "P3 daemon idle 60 s: CPU ticks $((t1 - t0)), context switches $((c1 - c0)), syscalls ${calls:-0}, RSS $rss"
+
+# P6
+if1=$(ls /sys/bus/pci/devices/0000:01:00.0/net)
+vf=$(jq -r '.allocations[] | select(.vm=="web01" and .pf_address=="0000:01:00.0") | .vf' $VFMGR_STATE)
+lat=()
+for _ in 1 2 3 4 5; do
+	lat+=("$("$VMPROGS/heal-latency" "$if1" "$vf" 999 100 3000 || echo timeout)")
+	sleep 0.5 # the daemon's check after its apply
+done
+echo "P6 heal latency, VLAN drift to healed over rtnetlink: median $(printf '%s\n' "${lat[@]}" | sort -n | sed -n 3p) ms (${lat[*]})"
 
 # P4
 qmp '{"execute":"netdev_add","arguments":{"type":"hubport","id":"hpn1","hubid":0}}' >/dev/null

@@ -175,6 +175,31 @@ static void test_igb_ixgbe_i40e_have_no_min_rate(void **state)
 	}
 }
 
+/* The daemon heals the rest: the refusal is a warning, the write is planned (the kernel then
+ * refuses that one setting, which stays pending). */
+static void test_daemon_plans_past_a_driver_refusal_with_a_warning(void **state)
+{
+	struct fixture f;
+	(void)state;
+
+	plan_on(&f, "igb", 0x10c9, 0, 2, "", ", rate: { min: 50, max: 500 }");
+	assert_int_equal(f.r, -EINVAL);
+	fixture_free(&f);
+	plan_on(&f, "igb", 0x10c9, 0, 2, "", ", rate: { min: 50, max: 500 }");
+	if (f.r == 0)
+		plan_free(&f.pl);
+	policy_diags_free(&f.d);
+	policy_diags_init(&f.d);
+	f.r = plan_build(f.p, &f.h, &f.old, &f.pl, &f.d, PLAN_ALLOW_ABSENT | PLAN_DRIVER_WARN);
+	assert_int_equal(f.r, 0);
+	assert_int_equal(f.d.n_errors, 0);
+	assert_int_equal(f.d.n_warnings, 1);
+	assert_non_null(strstr(f.d.items[0].message, "igb has no minimum TX rate"));
+	assert_int_equal(f.pl.actions[1].kind, PLAN_SET_VFS);
+	assert_int_equal(f.pl.actions[1].vfs[0].want.cfg.min_rate, 50);
+	fixture_free(&f);
+}
+
 static void test_igb_sets_rates_only_on_the_82576(void **state)
 {
 	struct fixture f;
@@ -349,6 +374,7 @@ int main(void)
 	    cmocka_unit_test(test_igb_has_no_8021ad_and_says_so_at_the_network),
 	    cmocka_unit_test(test_ice_and_mlx5_take_8021ad_and_min_rates),
 	    cmocka_unit_test(test_igb_ixgbe_i40e_have_no_min_rate),
+	    cmocka_unit_test(test_daemon_plans_past_a_driver_refusal_with_a_warning),
 	    cmocka_unit_test(test_igb_sets_rates_only_on_the_82576),
 	    cmocka_unit_test(test_rate_limits_of_ixgbe_and_i40e),
 	    cmocka_unit_test(test_max_rate_above_the_link_speed_is_refused),

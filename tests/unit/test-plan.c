@@ -2,6 +2,7 @@
  * strings, no kernel. */
 #include "rss/table.h"
 #include "vfmgr/plan-macgen.h"
+#include "vfmgr/observe-mgmt.h"
 #include "vfmgr/plan.h"
 
 #include <setjmp.h>
@@ -312,9 +313,52 @@ static void test_management_device_is_refused(void **state)
 	assert_string_equal(
 	    d.items[0].message,
 	    "pf b: 0000:02:00.0 carries the host's management path (default route via "
-	    "enp2s0); vfmgr will not change it (mark the pf management: true, or pick "
-	    "another device)");
+	    "enp2s0); vfmgr will not change it (pick another device, or, if this port carries "
+	    "no host traffic, say host-traffic: false on the pf)");
 	assert_int_equal(d.items[0].line, 4);
+	policy_diags_free(&d);
+	host_free(&h);
+	policy_free(p);
+}
+
+/* An RA-learned default route on an SR-IOV uplink: the admin knows the port carries no host
+ * traffic and says so; vfmgr proceeds, with a warning at the key. */
+static void test_management_override_is_explicit_and_logged(void **state)
+{
+	static const char pol[] =
+	    "version: 1\n"
+	    "pfs:\n"
+	    "  - { name: a, match: { pci: \"0000:01:00.0\" }, switch: tor-a, numvfs: 4 }\n"
+	    "  - { name: b, match: { pci: \"0000:02:00.0\" }, switch: tor-b, numvfs: 4,\n"
+	    "      host-traffic: false }\n"
+	    "networks:\n"
+	    "  - { name: prod, vlan: 100, class: vm, pfs: [a, b] }\n"
+	    "vms:\n"
+	    "  - name: web\n"
+	    "    nics: [ { network: prod, redundant: true } ]\n";
+	struct host h;
+	struct state empty = {0};
+	struct plan pl;
+	struct policy_diags d;
+	struct policy *p;
+	(void)state;
+
+	p = parse(pol);
+	fake_host(&h, 0);
+	h.nics[1].management = true;
+	mgmt_route_why(h.nics[1].management_why, sizeof(h.nics[1].management_why), "enp2s0", 254,
+	               true);
+	policy_diags_init(&d);
+	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
+	assert_int_equal(d.n_errors, 0);
+	assert_int_equal(d.n_warnings, 1);
+	assert_string_equal(d.items[0].message,
+	                    "pf b: 0000:02:00.0 carries the host's management path (default route "
+	                    "via enp2s0, learned from an IPv6 router advertisement; a port that "
+	                    "must carry no host traffic wants sysctl "
+	                    "net.ipv6.conf.enp2s0.accept_ra=0); changing it anyway, as "
+	                    "host-traffic: false says it carries no host traffic");
+	plan_free(&pl);
 	policy_diags_free(&d);
 	host_free(&h);
 	policy_free(p);
@@ -960,6 +1004,7 @@ int main(void)
 	    cmocka_unit_test(test_one_vlan_change_plans_one_write),
 	    cmocka_unit_test(test_allocation_is_stable_when_a_vm_is_added_in_front),
 	    cmocka_unit_test(test_management_device_is_refused),
+	    cmocka_unit_test(test_management_override_is_explicit_and_logged),
 	    cmocka_unit_test(test_numvfs_change_refused_while_vms_hold_vfs),
 	    cmocka_unit_test(test_release_restores_saved_settings),
 	    cmocka_unit_test(test_generated_mac_is_stable_local_unicast),

@@ -282,7 +282,7 @@ static void test_integer_out_of_range_is_error(void **state)
 	assert_null(policy_expect("version: 1\n"
 	                          "networks:\n"
 	                          "  - { name: a, class: vm, vlan: 4096, qos: 8 }\n",
-	                          "t.yaml:3:33: 'vlan' must be an integer in 0-4095, got '4096'",
+	                          "t.yaml:3:33: 'vlan' must be an integer in 0-4094, got '4096'",
 	                          "t.yaml:3:44: 'qos' must be an integer in 0-7, got '8'", NULL));
 }
 
@@ -325,8 +325,8 @@ static void test_name_must_be_plain(void **state)
 	    policy_expect("version: 1\n"
 	                  "vms:\n"
 	                  "  - name: \"web 01\"\n",
-	                  "t.yaml:3:11: 'name' must be 1-64 letters, digits, '-', '_' or '.', "
-	                  "got 'web 01'",
+	                  "t.yaml:3:11: 'name' must be 1-64 letters, digits, '-', '_' or '.' "
+	                  "(not . or ..), got 'web 01'",
 	                  NULL));
 }
 
@@ -594,7 +594,7 @@ static void test_nul_byte_in_scalar_is_error(void **state)
 	(void)state;
 	assert_null(policy_expect("version: 1\n"
 	                          "vms: [ { name: \"a\\0b\" } ]\n",
-	                          "t.yaml:2:16: 'name' must not contain a NUL byte", NULL));
+	                          "t.yaml:2:16: a NUL byte (\\0) in a scalar", NULL));
 }
 
 static void test_all_errors_are_reported_in_file_order(void **state)
@@ -604,7 +604,7 @@ static void test_all_errors_are_reported_in_file_order(void **state)
 	                          "networks:\n"
 	                          "  - { name: a, class: vm, vlan: 5000 }\n"
 	                          "  - { name: b, colour: red }\n",
-	                          "t.yaml:3:33: 'vlan' must be an integer in 0-4095, got '5000'",
+	                          "t.yaml:3:33: 'vlan' must be an integer in 0-4094, got '5000'",
 	                          "t.yaml:4:5: missing required key 'class' in network",
 	                          "t.yaml:4:16: unknown key 'colour' in network", NULL));
 }

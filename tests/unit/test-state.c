@@ -1,5 +1,6 @@
-/* The state file's JSON: the RSS keys vfmgr generated survive a round trip, and files written
- * before rss_keys existed still load. */
+/* The state file's JSON: the RSS keys vfmgr generated survive a round trip, files written
+ * before rss_keys existed still load, and what a tampered file says is checked (its strings by
+ * the policy's rules, its VF addresses against the host's virtfn links). */
 #include "vfmgr/state.h"
 
 #include <setjmp.h>
@@ -70,12 +71,123 @@ static void test_bad_rss_key_is_refused(void **state)
 	json_decref(j);
 }
 
+/* One allocation as vfmgr writes it, with the given fields. */
+static json_t *state_with(const char *vm, const char *pfa, const char *vfa, const char *drv)
+{
+	json_t *cfg =
+	    json_pack("{s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:i, s:s}", "mac", "52:54:00:00:00:01",
+	              "vlan", 5, "qos", 0, "proto", "802.1Q", "min_tx_rate", 0, "max_tx_rate", 0,
+	              "spoofchk", 1, "trust", 0, "link_state", "auto");
+	json_t *a = json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:n, s:o, s:b, s:b, s:s}",
+	                      "vm", vm, "nic", 0, "leg", 0, "network", "net", "pf", "pf0",
+	                      "pf_address", pfa, "vf", 0, "vf_address", vfa, "saved", "want", cfg,
+	                      "vfio", 0, "migratable", 0, "driver_before", drv);
+	return json_pack("{s:i, s:[o], s:[]}", "version", 1, "allocations", a, "passthrough");
+}
+
+static int load_one(const char *vm, const char *pfa, const char *vfa, const char *drv,
+                    struct state *s, char *err, size_t errsize)
+{
+	json_t *j = state_with(vm, pfa, vfa, drv);
+	int r = state_from_json(j, s, err, errsize);
+
+	json_decref(j);
+	return r;
+}
+
+static void test_state_strings_follow_the_policy_rules(void **state)
+{
+	struct state s;
+	char err[200];
+	(void)state;
+
+	assert_int_equal(
+	    load_one("vm1", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)), 0);
+	state_free(&s);
+	assert_int_equal(
+	    load_one("..", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "allocation 0: vm, network or pf is not a valid policy name");
+	assert_int_equal(
+	    load_one("vm\n1", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)),
+	    -EINVAL);
+	assert_int_equal(
+	    load_one("vm1", "0000:01:00.0", "0000:01:10.0,x-opt=1", "igbvf", &s, err, sizeof(err)),
+	    -EINVAL);
+	assert_string_equal(err, "allocation 0: pf_address or vf_address is not a PCI address");
+	assert_int_equal(
+	    load_one("vm1", "0000:01:00.0", "0000:01:10.0", "../../../x", &s, err, sizeof(err)),
+	    -EINVAL);
+	assert_string_equal(err, "allocation 0: driver_before is not a driver name");
+	/* Upper-case hex is not what vfmgr writes: a hand edit. */
+	assert_int_equal(
+	    load_one("vm1", "0000:01:00.0", "0000:01:1F.0", "igbvf", &s, err, sizeof(err)),
+	    -EINVAL);
+	/* netdevsim PFs have names, their VFs no address. */
+	assert_int_equal(load_one("vm1", "netdevsim3", "", "", &s, err, sizeof(err)), 0);
+	state_free(&s);
+}
+
+/* PF 0000:01:00.0 with VF 0 at 0000:01:10.0, and a plain NIC at 0000:02:00.0 (sorted). */
+static void fake_host(struct host *h, struct nic *nics, struct vf_ref *vfs)
+{
+	memset(h, 0, sizeof(*h));
+	memset(nics, 0, 3 * sizeof(*nics));
+	strcpy(nics[0].addr, "0000:01:00.0");
+	nics[0].pf = NO_INDEX;
+	nics[0].vf_index = -1;
+	vfs[0] = (struct vf_ref){.index = 0, .nic = 1};
+	strcpy(vfs[0].addr, "0000:01:10.0");
+	nics[0].vfs = vfs;
+	nics[0].n_vfs = 1;
+	strcpy(nics[1].addr, "0000:01:10.0");
+	strcpy(nics[1].pf_addr, "0000:01:00.0");
+	nics[1].pf = 0;
+	nics[1].vf_index = 0;
+	strcpy(nics[2].addr, "0000:02:00.0");
+	nics[2].pf = NO_INDEX;
+	nics[2].vf_index = -1;
+	h->nics = nics;
+	h->n_nics = 3;
+}
+
+static void test_vf_address_must_be_a_virtfn_of_its_pf(void **state)
+{
+	struct nic nics[3];
+	struct vf_ref vfs[1];
+	struct host h;
+	struct state s;
+	char err[300];
+	(void)state;
+
+	fake_host(&h, nics, vfs);
+	assert_int_equal(
+	    load_one("vm1", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)), 0);
+	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), 0);
+	state_free(&s);
+	/* A tampered entry naming the host's own NIC: apply would unbind it to vfio-pci. */
+	assert_int_equal(
+	    load_one("vm1", "0000:01:00.0", "0000:02:00.0", "igbvf", &s, err, sizeof(err)), 0);
+	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "vm vm1 nic 0: vf_address 0000:02:00.0 is not VF 0 of "
+	                         "0000:01:00.0 on this host (it is not a VF)");
+	state_free(&s);
+	/* An address the host does not have, where the PF's VF 0 is another. */
+	assert_int_equal(
+	    load_one("vm1", "0000:01:00.0", "0000:01:10.2", "igbvf", &s, err, sizeof(err)), 0);
+	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "vm vm1 nic 0: VF 0 of 0000:01:00.0 is 0000:01:10.0 on this "
+	                         "host, not 0000:01:10.2");
+	state_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rss_key_round_trips),
 	    cmocka_unit_test(test_file_without_rss_keys_loads),
 	    cmocka_unit_test(test_bad_rss_key_is_refused),
+	    cmocka_unit_test(test_state_strings_follow_the_policy_rules),
+	    cmocka_unit_test(test_vf_address_must_be_a_virtfn_of_its_pf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
