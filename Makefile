@@ -13,6 +13,9 @@ PKG_CONFIG ?= pkg-config
 # libyaml: the policy; jansson: --json output and the state file (see README "Dependencies").
 PKGS := libpci libnl-3.0 libnl-route-3.0 libudev yaml-0.1 jansson
 
+# Read when make starts: `make demo` and `make check` install them first (deps), then build in
+# a sub-make, which reads them afresh. A build without them stops and names what is missing.
+PKGS_MISSING := $(strip $(foreach p,$(PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -50,6 +53,7 @@ all: $(BUILD)/vfmgr $(VMPROG_BINS) $(LABBENCH_BINS)
 Q := $(if $(V),,@)
 
 $(BUILD)/obj/%.o: %.c
+	$(if $(PKGS_MISSING),$(error pkg-config finds no $(PKGS_MISSING): run 'sudo make deps' (README, Dependencies)))
 	@mkdir -p $(dir $@)
 	@$(if $(V),:,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -91,13 +95,16 @@ tests-build: $(TEST_BINS)
 unit: $(TEST_BINS)
 	@tests/unit/run.sh $(TEST_BINS)
 
-check: all
+# deps first, then a sub-make: this make read PKG_CFLAGS before deps installed the packages.
+check: deps
+	@$(MAKE) --no-print-directory all
 	@tests/check.sh
 
 deps:
 	@tests/vm/deps.sh
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@tests/vm/demo.sh
 
 fuzz: $(FUZZ_BINS)

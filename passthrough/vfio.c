@@ -109,7 +109,7 @@ static int load_vfio_pci(const char *addr)
 		          addr);
 		return -ENODEV;
 	}
-	log_info("loaded the vfio-pci driver");
+	log_notice("%s: loaded the vfio-pci driver (modprobe vfio-pci)", addr);
 	return 0;
 }
 

@@ -96,6 +96,15 @@ static void events_lost(struct daemon *d, const char *src)
 	daemon_mark_dirty(d, "host", true, "events lost: full re-read");
 }
 
+bool events_udev_busy(struct daemon *d)
+{
+	struct udev_queue *q = udev_queue_new(d->udevctx);
+	bool busy = q && !udev_queue_get_queue_is_empty(q);
+
+	udev_queue_unref(q);
+	return busy;
+}
+
 static void on_udev(struct daemon *d)
 {
 	struct udev_device *dev;

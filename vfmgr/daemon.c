@@ -10,6 +10,7 @@
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "util/strcopy.h"
 
 #include <errno.h>
@@ -158,6 +159,7 @@ static void watch_update(struct daemon *d, const struct host *h)
 	struct policy_diags scratch;
 
 	d->n_watch = 0;
+	d->n_pfs_absent = d->policy->n_pfs;
 	if (!pf_nic)
 		return;
 	policy_diags_init(&scratch);
@@ -167,6 +169,8 @@ static void watch_update(struct daemon *d, const struct host *h)
 		if (pf_nic[i] == NO_INDEX)
 			continue;
 		const struct nic *n = &h->nics[pf_nic[i]];
+		if (n->driver[0])
+			d->n_pfs_absent--;
 		for (size_t k = 0; k < n->n_netdevs; k++)
 			watch_add(d, n->addr, n->addr, n->netdevs[k].ifindex);
 		if (n->n_netdevs == 0)
@@ -193,7 +197,7 @@ static void log_plan_failure(struct daemon *d, const struct policy_diags *diags,
 		policy_diag_format(diags, &diags->items[0], first, sizeof(first));
 	else
 		snprintf(first, sizeof(first), "%s", strerror(-r));
-	if (strcmp(first, d->last_error) == 0) {
+	if (strcmp(first, d->last_error) == 0 || d->waiting_pfs) {
 		log_debug("still cannot plan: %s", first);
 		return;
 	}
@@ -373,6 +377,17 @@ int daemon_reload(struct daemon *d)
 	return 0;
 }
 
+/* systemctl status shows this line: what the daemon keeps, and what it waits for. */
+static void notify_status(struct daemon *d, const char *prefix)
+{
+	char msg[640];
+
+	snprintf(msg, sizeof(msg), "%sSTATUS=%zu of %zu policy PFs present%s%s", prefix,
+	         d->policy->n_pfs - d->n_pfs_absent, d->policy->n_pfs, d->last_error[0] ? "; " : "",
+	         d->last_error);
+	notify_systemd(msg);
+}
+
 static void on_timer(struct daemon *d)
 {
 	uint64_t expirations;
@@ -384,6 +399,7 @@ static void on_timer(struct daemon *d)
 	d->n_dirty = 0;
 	daemon_reconcile(d, NULL);
 	d->last_event_ns = now_ns();
+	notify_status(d, "");
 }
 
 static void on_signal(struct daemon *d)
@@ -479,12 +495,26 @@ static void daemon_close(struct daemon *d)
 	free(d->dirty);
 }
 
-static int run_loop(struct daemon *d)
+/* Runs the loop until stopped, or with until_ns set, until every policy PF is present (at
+ * boot udev may still be loading their drivers), until udev has nothing left to do twice in a
+ * row 250 ms apart (the PFs still absent are not coming), or until until_ns. */
+static int run_loop(struct daemon *d, uint64_t until_ns)
 {
 	struct epoll_event evs[8];
+	int idle = 0;
 
 	while (!d->stop) {
-		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), -1);
+		int ms = -1;
+		if (until_ns) {
+			uint64_t now = now_ns();
+			idle = !d->pending && !events_udev_busy(d) ? idle + 1 : 0;
+			if (d->n_pfs_absent == 0 || now >= until_ns || idle >= 2)
+				return 0;
+			ms = (int)((until_ns - now) / 1000000u) + 1;
+			if (ms > 250)
+				ms = 250;
+		}
+		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), ms);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -502,17 +532,20 @@ static int run_loop(struct daemon *d)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, const char **policy, const char **state)
+static int parse_args(int argc, char **argv, const char **policy, const char **state,
+                      uint32_t *wait_pfs)
 {
 	static const struct option opts[] = {
 	    {"policy", required_argument, NULL, 'p'},
 	    {"state", required_argument, NULL, 's'},
+	    {"wait-pfs", required_argument, NULL, 'w'},
 	    {"metrics-file", required_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	static const char usage[] =
-	    "usage: vfmgr daemon [--policy FILE] [--state FILE] [--metrics-file FILE]\n";
+	    "usage: vfmgr daemon [--policy FILE] [--state FILE] [--wait-pfs SECONDS] "
+	    "[--metrics-file FILE]\n";
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -522,6 +555,15 @@ static int parse_args(int argc, char **argv, const char **policy, const char **s
 			break;
 		case 's':
 			*state = optarg;
+			break;
+		case 'w':
+			if (parse_u32(optarg, 3600, wait_pfs) < 0) {
+				fprintf(stderr,
+				        "vfmgr daemon: --wait-pfs %s: not a number of "
+				        "seconds from 0 to 3600\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'm':
 			metrics_daemon_set_file(optarg);
@@ -545,7 +587,8 @@ int cmd_daemon(int argc, char **argv)
 {
 	const char *policy = DEFAULT_POLICY, *state = NULL;
 	struct daemon d = {.epfd = -1, .lock_fd = -1};
-	int r = parse_args(argc, argv, &policy, &state);
+	uint32_t wait_pfs = 0;
+	int r = parse_args(argc, argv, &policy, &state, &wait_pfs);
 
 	if (r >= 0)
 		return r;
@@ -564,9 +607,28 @@ int cmd_daemon(int argc, char **argv)
 		log_notice("watching devices; policy %s, state %s", d.policy_file, d.state_file);
 		d.pending = false;
 		d.n_dirty = 0;
+		d.waiting_pfs = wait_pfs > 0;
 		daemon_reconcile(&d, NULL);
-		notify_systemd("READY=1");
-		r = run_loop(&d);
+		if (d.n_pfs_absent > 0 && wait_pfs > 0) {
+			log_notice("waiting up to %u s for %zu policy PF%s to appear with a driver",
+			           wait_pfs, d.n_pfs_absent, d.n_pfs_absent == 1 ? "" : "s");
+			notify_status(&d, "");
+			r = run_loop(&d, now_ns() + wait_pfs * 1000000000ull);
+			if (r == 0 && d.n_pfs_absent > 0)
+				log_warn(
+				    "%zu policy PF%s still absent (udev is idle, or %u s "
+				    "passed); ready without, they are configured when they appear",
+				    d.n_pfs_absent, d.n_pfs_absent == 1 ? "" : "s", wait_pfs);
+		}
+		/* What still cannot be planned is an error from now on: log it once. */
+		if (r == 0 && d.waiting_pfs && !d.plan_ok) {
+			d.waiting_pfs = false;
+			daemon_reconcile(&d, NULL);
+		}
+		d.waiting_pfs = false;
+		notify_status(&d, "READY=1\n");
+		if (r == 0)
+			r = run_loop(&d, 0);
 		notify_systemd("STOPPING=1");
 		log_notice("stopped after %lu events, %lu reconciles, %lu applies", d.n_events,
 		           d.n_reconciles, d.n_applies);

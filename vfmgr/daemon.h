@@ -62,6 +62,9 @@ struct daemon {
 	unsigned streak;
 	char *last_plan; /* the text of the last applied plan, for streak */
 	unsigned long n_reconciles, n_applies, n_events;
+	/* Policy PFs not on the host, or without their driver, at the last reconcile. */
+	size_t n_pfs_absent;
+	bool waiting_pfs; /* --wait-pfs: plan failures are expected until the PFs are there */
 	char last_error[512];
 	struct apply_pending pend; /* VF settings refused in the device's state, retried later */
 	uint64_t last_event_ns;    /* the last event or reconcile: what "a quiet period" means */
@@ -100,6 +103,8 @@ void daemon_mark_drift(struct daemon *d, const char *pf, const char *why);
 
 int events_open(struct daemon *d);
 void events_close(struct daemon *d);
+/* udevd still has events queued or running (at boot: drivers being loaded). */
+bool events_udev_busy(struct daemon *d);
 /* Reads and drops pending link notifications: those that our own apply caused. */
 void events_drain_rtnl(struct daemon *d);
 

@@ -3,7 +3,11 @@
 # Idempotent: a second run with everything in place makes no downloads.
 #   LAB   cache directory for the guest kernel, busybox, netdevsim and initramfs
 #         (default: .lab-cache in the source tree, git-ignored)
-set -euo pipefail
+set -eEuo pipefail
+# Command substitutions ($(setup_kernel …)) keep -e: a failed step inside one stops deps.
+shopt -s inherit_errexit
+STEP="start"
+trap 'echo "deps: FAILED: $STEP (line $LINENO: $BASH_COMMAND exited $?)" >&2' ERR
 HERE=$(dirname "$(realpath "$0")")
 TOP=$(realpath "$HERE/../..")
 LAB=${LAB:-$TOP/.lab-cache}
@@ -68,11 +72,13 @@ apt_update() {
 install_host_packages() {
 	local miss
 	mapfile -t miss < <(missing_pkgs "${BUILD_PKGS[@]}")
+	STEP="installing host packages"
 	if [ "${#miss[@]}" -gt 0 ]; then
 		need_root "installing ${miss[*]}"
 		apt_update
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${miss[@]}"
 	fi
+	STEP="installing QEMU from bookworm-backports"
 	if ! qemu-system-x86_64 -device help 2>/dev/null | grep -q '"igb"'; then
 		need_root "installing QEMU from bookworm-backports"
 		add_backports
@@ -133,6 +139,7 @@ build_netdevsim() { # kdir kver apt-target
 	local kdir=$1 kver=$2 target=$3 src=$LAB/src srcver build
 	local ko="$kdir/lib/modules/$kver/extra/netdevsim.ko"
 	[ -f "$ko" ] && return 0
+	STEP="building netdevsim for $kver"
 	build=$(extract_headers "$kver" "$target")
 	srcver=$(echo "$kver" | cut -d. -f1-2)
 	local srcdeb
@@ -150,24 +157,41 @@ build_netdevsim() { # kdir kver apt-target
 	depmod -b "$kdir" "$kver"
 }
 
+# A guest kernel without its netdevsim would run the scale scenarios without it: refuse.
+check_netdevsim() { # kdir kver
+	local ko="$1/lib/modules/$2/extra/netdevsim.ko" vm
+	STEP="checking netdevsim.ko for $2"
+	vm=$(modinfo -F vermagic "$ko")
+	if [ "${vm%% *}" != "$2" ]; then
+		echo "deps: $ko is built for '${vm%% *}', not $2; remove it and run 'make deps' again" >&2
+		return 1
+	fi
+	modprobe -d "$1" -S "$2" --show-depends netdevsim >/dev/null
+}
+
 # setup_kernel NAME APT-TARGET: extracts the kernel, builds netdevsim for it, links
 # $LAB/kernel-NAME to it, builds its initramfs.
 setup_kernel() {
 	local name=$1 target=$2 kver kdir
+	STEP="resolving the $name guest kernel (linux-image-amd64 $target)"
 	kver=$(resolve_kver "$target")
 	kdir=$LAB/kernel-$kver
+	STEP="fetching the $name guest kernel $kver"
 	if [ ! -f "$kdir/boot/vmlinuz-$kver" ]; then
 		rm -rf "$kdir"
 		dpkg-deb -x "$(fetch_deb "linux-image-$kver")" "$kdir"
 	fi
 	build_netdevsim "$kdir" "$kver" "$target"
+	check_netdevsim "$kdir" "$kver"
 	ln -sfn "kernel-$kver" "$LAB/kernel-$name"
+	STEP="building the initramfs for $kver"
 	"$HERE/mkinitramfs.sh" "$kdir" >&2
 	echo "$kver"
 }
 
 main() {
 	install_host_packages
+	STEP="fetching busybox"
 	if [ ! -x "$LAB/busybox" ]; then
 		local bbdir=$LAB/bb
 		rm -rf "$bbdir"
@@ -184,10 +208,17 @@ main() {
 		rm -rf "$pdir"
 	fi
 	local k1 k2
+	STEP="setting up the stable guest kernel"
 	k1=$(setup_kernel stable "")
+	STEP="setting up the backports guest kernel"
 	k2=$(setup_kernel backports "-t bookworm-backports")
 	ln -sfn kernel-stable "$LAB/kernel"
 	echo "deps: ready (guest kernels $k1 and $k2, lab cache $LAB)"
 }
 
+# --list: the host packages this installs, one a line (.ci/run purges the build ones first).
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' "${BUILD_PKGS[@]}"
+	exit 0
+fi
 main "$@"

@@ -86,3 +86,20 @@ finish() {
 	[ "$FAILED" = 0 ]
 	exit $?
 }
+
+# Under "# vmlab: init=systemd", in the boot phase: enables UNIT as an admin would and makes the
+# lab's boot target (vmlab.target, not multi-user.target) start it too.
+vmlab_enable() {
+	systemctl enable --quiet "$1" && systemctl add-wants vmlab.target "$1"
+}
+
+# Waits up to $3 seconds for UNIT's ActiveState to be $2; prints the last one seen.
+wait_unit() {
+	local s i
+	for i in $(seq 1 $((${3:-30} * 10))); do
+		s=$(systemctl show -P ActiveState "$1")
+		[ "$s" = "$2" ] && break
+		sleep 0.1
+	done
+	echo "$s"
+}

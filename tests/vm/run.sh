@@ -62,6 +62,11 @@ while read -r path _; do
 	n=$(sed -n 's/^# vmlab:.*igbs=\([0-9]\).*/\1/p' "$path" | head -n1)
 	[ -n "$n" ] && [ "$n" -gt "$IGBS" ] && IGBS=$n
 done <"$OUT/scenarios"
+# "# vmlab: init=systemd": the guest boots systemd as PID 1 (tests/vm/guest/systemd-boot.sh).
+INIT=
+while read -r path _; do
+	grep -q '^# vmlab:.*init=systemd' "$path" && INIT=" vmlab.init=systemd"
+done <"$OUT/scenarios"
 dev=()
 port=1
 for i in $(seq 1 "$IGBS"); do
@@ -83,7 +88,7 @@ QEMU=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m
 	-fsdev "local,id=fsout,path=$OUT,security_model=none"
 	-device virtio-9p-pci,fsdev=fsout,mount_tag=out
 	-kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$INITRD"
-	-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check intel_iommu=on iommu=pt vmlab.kdir=$KDIR vmlab.stage2=$HERE/guest/stage2.sh")
+	-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check intel_iommu=on iommu=pt vmlab.kdir=$KDIR vmlab.stage2=$HERE/guest/stage2.sh$INIT")
 
 start=$(date +%s.%N)
 timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/qemu.log" 2>&1 &

@@ -8,8 +8,9 @@ $BB hostname vmlab-guest
 cd /
 ip link set lo up
 
-# A lab guest behaves like a host: udevd loads drivers and names interfaces.
-/lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
+# A lab guest behaves like a host: udevd loads drivers and names interfaces (under
+# "init=systemd", systemd has started it; this runs as vmlab-run.service).
+[ "$(cat /proc/1/comm)" = systemd ] || /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1
 udevadm trigger --action=add >/dev/null 2>&1
 udevadm settle --timeout=30
 
