@@ -69,8 +69,8 @@ wait_healed() { for _ in $(seq 300); do healed && return 0; sleep 0.1; done; ret
 check "daemon: heals VF $vf (ip: vlan 100) and the file says drifted 0, pending 0" wait_healed
 h1=$(val vfmgr_daemon_heals_total $F)
 check "daemon: heals counted (${h1:-none})" test "${h1:-0}" -ge 1
+# (No read-back of 998: the daemon heals a hand-made change at once.)
 ip link set "$IF" vf "$vf" vlan 998
-check_eq "ip: VF $vf has vlan 998" 998 "$(vlan_of "$vf")"
 more() { healed && [ "$(val vfmgr_daemon_heals_total $F)" -gt "$h1" ]; }
 wait_more() { for _ in $(seq 300); do more && return 0; sleep 0.1; done; return 1; }
 check "daemon: the second heal is counted and the file is current again" wait_more
