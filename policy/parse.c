@@ -714,6 +714,47 @@ static int field_match(struct pctx *c, const struct key_def *k, struct ynode *n,
 	return field_mapping(c, k, n, field, &match_def);
 }
 
+/* hosts: [glob, ...] on a pf or vm: hostname characters plus fnmatch(3)'s * ? [ ] ! ^. */
+static int field_hosts_list(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
+{
+	static const struct key_def entry = {"hosts", NULL, 0, 0, 0, NULL, false};
+	struct policy_hosts *h = field;
+	int r;
+
+	if (n->type != YNODE_SEQUENCE || n->n == 0)
+		return perr_at(c, node_mark(n),
+		               "'%s' must be a non-empty sequence of hostname globs, not %s",
+		               k->name, n->type == YNODE_SEQUENCE ? "an empty one" : node_kind(n));
+	h->globs = arena_alloc_array(c->arena, n->n, sizeof(*h->globs));
+	if (!h->globs)
+		return -ENOMEM;
+	h->mark = node_mark(n);
+	h->set = true;
+	for (size_t j = 0; j < n->n; j++) {
+		struct policy_str *g = &h->globs[h->n];
+
+		g->value = NULL; /* the slot of an entry refused before */
+		r = field_str(c, &entry, n->kids[j], g);
+		if (r < 0)
+			return r;
+		if (!g->value)
+			continue;
+		if (strlen(g->value) > 253 ||
+		    strspn(g->value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                     "0123456789-_.*?[]!^") != strlen(g->value)) {
+			r = perr_at(c, g->mark,
+			            "'%s' entry '%s' is not a hostname glob (letters, digits, '-', "
+			            "'_', '.', and the wildcards * ? [...])",
+			            k->name, g->value);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		h->n++;
+	}
+	return 0;
+}
+
 static const struct key_def pf_keys[] = {
     {"name", field_name, offsetof(struct policy_pf, name), 0, 0, NULL, true},
     {"match", field_match, offsetof(struct policy_pf, match), 0, 0, NULL, true},
@@ -724,6 +765,7 @@ static const struct key_def pf_keys[] = {
     {"rss", field_rss, offsetof(struct policy_pf, rss), 0, 0, NULL, false},
     {"management", field_bool, offsetof(struct policy_pf, management), 0, 0, NULL, false},
     {"host-traffic", field_bool, offsetof(struct policy_pf, host_traffic), 0, 0, NULL, false},
+    {"hosts", field_hosts_list, offsetof(struct policy_pf, hosts), 0, 0, NULL, false},
 };
 static const struct mapping_def pf_def = {"pf", pf_keys, ARRAY_SIZE(pf_keys), NULL};
 
@@ -890,6 +932,7 @@ static const struct key_def vm_keys[] = {
      false},
     {"nics", field_nics, 0, 0, 0, NULL, false},
     {"passthrough", field_passthrough, 0, 0, 0, NULL, false},
+    {"hosts", field_hosts_list, offsetof(struct policy_vm, hosts), 0, 0, NULL, false},
 };
 static const struct mapping_def vm_def = {"vm", vm_keys, ARRAY_SIZE(vm_keys), NULL};
 
@@ -934,13 +977,15 @@ static int field_version(struct pctx *c, const struct key_def *k, struct ynode *
 	return 0;
 }
 
-/* Reserved for a fleet-wide selector ("this part applies to hosts ..."); refused rather than
- * ignored so a version 1 vfmgr never applies a policy meant for other hosts. */
+/* Host selection is per entry (pfs and vms); a top-level hosts: would say nothing about
+ * which entries it selects, so it is refused rather than guessed at. */
 static int field_hosts(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	(void)field;
-	return perr_at(c, node_mark(n), "'%s' is not supported in policy version %d", k->name,
-	               POLICY_VERSION);
+	return perr_at(c, node_mark(n),
+	               "'%s' is not a top-level key; put 'hosts:' on the pfs and vms entries it "
+	               "selects",
+	               k->name);
 }
 
 static const struct key_def policy_keys[] = {
@@ -1096,6 +1141,13 @@ static struct policy *policy_new(const char *name)
 int policy_parse_buffer(const char *name, const char *buf, size_t len, struct policy **ret,
                         struct policy_diags *diags)
 {
+	return policy_parse_buffer_as(name, buf, len, NULL, ret, diags);
+}
+
+int policy_parse_buffer_as(const char *name, const char *buf, size_t len,
+                           const struct policy_select *sel, struct policy **ret,
+                           struct policy_diags *diags)
+{
 	struct pctx c = {.diags = diags};
 	size_t errors_before = diags->n_errors;
 	struct arena *tree;
@@ -1122,7 +1174,10 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len, struct po
 	c.arena = p->arena;
 	r = parse_document(&c, buf, len, tree);
 	arena_free(tree);
-	if (r == 0 && diags->n_errors == errors_before) {
+	/* sel == &policy_select_raw: the fleet check only wants the entries and their globs. */
+	if (r == 0 && diags->n_errors == errors_before && sel != &policy_select_raw)
+		r = policy_select_host(p, sel, diags);
+	if (r == 0 && diags->n_errors == errors_before && sel != &policy_select_raw) {
 		policy_apply_defaults(p);
 		r = policy_validate(p, diags);
 	}
@@ -1154,9 +1209,30 @@ static int diag_error(struct policy_diags *d, const char *fmt, ...)
 
 int policy_parse_file(const char *path, struct policy **ret, struct policy_diags *diags)
 {
+	return policy_parse_file_as(path, NULL, ret, diags);
+}
+
+int policy_file_read(const char *path, struct policy_diags *diags, char **buf, size_t *len)
+{
+	struct stat st;
+	int r;
+
+	r = file_read_regular(path, POLICY_FILE_MAX, 0, buf, len);
+	/* What the file is, not an errno's words: "Exec format error" would mislead. */
+	if (r == -ENOEXEC && stat(path, &st) == 0)
+		return diag_error(diags, "%s, not a regular file: a policy must be a regular file",
+		                  file_kind(st.st_mode));
+	if (r == -EFBIG)
+		return diag_error(diags, "larger than %u MiB, the most a policy may be",
+		                  POLICY_FILE_MAX >> 20);
+	return r;
+}
+
+int policy_parse_file_as(const char *path, const struct policy_select *sel, struct policy **ret,
+                         struct policy_diags *diags)
+{
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
-	struct stat st;
 	int r;
 
 	*ret = NULL;
@@ -1165,15 +1241,8 @@ int policy_parse_file(const char *path, struct policy **ret, struct policy_diags
 		if (!diags->file)
 			return -ENOMEM;
 	}
-	r = file_read_regular(path, POLICY_FILE_MAX, 0, &buf, &len);
-	/* What the file is, not an errno's words: "Exec format error" would mislead. */
-	if (r == -ENOEXEC && stat(path, &st) == 0)
-		return diag_error(diags, "%s, not a regular file: a policy must be a regular file",
-		                  file_kind(st.st_mode));
-	if (r == -EFBIG)
-		return diag_error(diags, "larger than %u MiB, the most a policy may be",
-		                  POLICY_FILE_MAX >> 20);
+	r = policy_file_read(path, diags, &buf, &len);
 	if (r < 0)
 		return r;
-	return policy_parse_buffer(path, buf, len, ret, diags);
+	return policy_parse_buffer_as(path, buf, len, sel, ret, diags);
 }

@@ -8,6 +8,16 @@
  * every problem in d. Returns 0 or -ENOMEM; errors are counted in d->n_errors. */
 int policy_validate(struct policy *p, struct policy_diags *d);
 
+/* Host selection (hosts.c), between reading and validation: drops the pfs and vms entries
+ * sel's host does not select, and pf names they leave dangling in networks' pfs lists, and
+ * marks on-demand VMs. sel NULL: this machine, every on-demand VM kept. 0 or -errno. */
+int policy_select_host(struct policy *p, const struct policy_select *sel, struct policy_diags *d);
+/* Passed as sel: read only (no selection, no validation), for the fleet check. */
+extern const struct policy_select policy_select_raw;
+/* Reads a whole policy file (bounded, regular files only); 0, -EINVAL with the reason in d
+ * (not a regular file, too large), or -errno. */
+int policy_file_read(const char *path, struct policy_diags *d, char **buf, size_t *len);
+
 struct policy_enum_name {
 	const char *name;
 	int value;

@@ -152,6 +152,15 @@ struct policy_rss {
 	struct policy_enum irq_affinity; /* enum policy_irq_affinity */
 };
 
+/* hosts: on a pf or vm entry: hostname globs (fnmatch(3), case-insensitive). Unset selects
+ * every host; set, the entry is in a host's policy only when one glob matches its name. */
+struct policy_hosts {
+	struct policy_mark mark;
+	bool set;
+	struct policy_str *globs;
+	size_t n;
+};
+
 /* All given selectors must match the same device. */
 struct policy_match {
 	struct policy_mark mark;
@@ -174,6 +183,7 @@ struct policy_pf {
 	/* host-traffic: false is the admin saying the port carries no host traffic: vfmgr then
 	 * changes it even though a default route or the SSH session runs over it (a warning). */
 	struct policy_bool host_traffic;
+	struct policy_hosts hosts;
 	/* Filled by validation: */
 	size_t passthrough_vm; /* VM that takes the whole PF, or POLICY_NONE */
 	uint32_t vf_demand;    /* VFs the greedy placement put here (see vfmgr-policy(5)) */
@@ -231,6 +241,12 @@ struct policy_vm {
 	size_t n_nics;
 	struct policy_passthrough *passthrough;
 	size_t n_passthrough;
+	struct policy_hosts hosts;
+	/* Filled by host selection: hosts: names more than one host (several globs, or one with
+	 * a wildcard), so the VM gets its VFs where it starts (vfmgr prepare), not on each. The
+	 * plan leaves it out while it holds nothing in the state; false when the reader's
+	 * keep_vm kept it (it runs here, or is being prepared). */
+	bool on_demand;
 };
 
 struct policy_defaults {
@@ -305,6 +321,31 @@ int policy_parse_file(const char *path, struct policy **ret, struct policy_diags
 int policy_parse_buffer(const char *name, const char *buf, size_t len, struct policy **ret,
                         struct policy_diags *diags);
 void policy_free(struct policy *p);
+
+/* Which host the policy is read for (policy/hosts.c). host NULL: this machine's name. Entries
+ * whose hosts: does not select the host are left out before validation; on-demand VMs are
+ * kept when keep_vm is NULL or says so (commands keep those that hold VFs here, and the one
+ * being prepared). */
+struct policy_select {
+	const char *host;
+	bool (*keep_vm)(const char *vm, void *arg);
+	void *arg;
+};
+int policy_parse_file_as(const char *path, const struct policy_select *sel, struct policy **ret,
+                         struct policy_diags *diags);
+int policy_parse_buffer_as(const char *name, const char *buf, size_t len,
+                           const struct policy_select *sel, struct policy **ret,
+                           struct policy_diags *diags);
+/* True when hosts selects host (an unset hosts: selects every host). */
+bool policy_hosts_select(const struct policy_hosts *h, const char *host);
+/* The machine's hostname, for "evaluate as this host"; 0 or -errno. */
+int policy_this_host(char *buf, size_t size);
+/* vfmgr check without --hostname: the whole fleet file. Validates it once as each host group
+ * it names (one host per glob, built to match it, and a host no glob selects) and merges the
+ * diagnostics, each once. *groups gets the number of evaluations; *ret, when valid, the whole
+ * file's entries (read, not validated: for counting). Returns like policy_parse_file(). */
+int policy_check_fleet_file(const char *path, struct policy **ret, struct policy_diags *diags,
+                            size_t *groups);
 
 /* Names of enum values as the YAML spells them. */
 const char *policy_class_name(enum policy_class c);

@@ -597,7 +597,10 @@ static int place_nic(struct vctx *c, const struct policy_vm *vm, size_t i)
 		return verr(c, nic->network.mark,
 		            "vm '%s' nic %zu: network '%s' has no pf that can give it a VF",
 		            vm->name.value, i + 1, net->name.value);
-	p->pfs[nic->pf[0]].vf_demand++;
+	/* An on-demand VM holds VFs only where it runs: how many run on one host at once is
+	 * known when they start, so prepare, not this count, refuses one that does not fit. */
+	if (!vm->on_demand)
+		p->pfs[nic->pf[0]].vf_demand++;
 	if (nic->redundant.value && !two)
 		return verr(c, nic->redundant.mark,
 		            "vm '%s' nic %zu is redundant, but network '%s' is not on two pfs with "
@@ -605,7 +608,7 @@ static int place_nic(struct vctx *c, const struct policy_vm *vm, size_t i)
 		            vm->name.value, i + 1, net->name.value);
 	if (two) {
 		nic->pf[1] = pick_pf(p, net, p->pfs[nic->pf[0]].switch_name.value);
-		if (nic->pf[1] != POLICY_NONE)
+		if (nic->pf[1] != POLICY_NONE && !vm->on_demand)
 			p->pfs[nic->pf[1]].vf_demand++;
 	}
 	return 0;

@@ -51,6 +51,8 @@ step "libvirt schema" tests/unit/libvirt-schema.sh build/tests/test-launch
 if ls tests/fuzz/fuzz-*.c >/dev/null 2>&1; then
 	step "fuzz (short)" make -s fuzz-short
 fi
+step "ansible collection" tests/ansible.sh
+step "metrics format (promtool)" tests/promtool.sh
 if [ "${VM:-1}" != 0 ]; then
 	for s in tests/vm/scenarios/*.sh; do
 		name=$(basename "$s" .sh)

@@ -11,7 +11,7 @@
 
 static void check_usage(FILE *f)
 {
-	fprintf(f, "usage: vfmgr check POLICY [--json]\n");
+	fprintf(f, "usage: vfmgr check POLICY [--json] [--hostname NAME]\n");
 }
 
 static int print_json(const struct policy_diags *d, const char *path)
@@ -48,11 +48,17 @@ static void print_text(const struct policy_diags *d)
 	}
 }
 
-static void print_summary(const struct policy *p, const struct policy_diags *d, const char *path)
+static void print_summary(const struct policy *p, const struct policy_diags *d, const char *path,
+                          const char *host, size_t groups)
 {
-	if (p)
-		printf("%s: valid (%zu pfs, %zu networks, %zu vms, %zu warnings)\n", path, p->n_pfs,
-		       p->n_networks, p->n_vms, d->n_warnings);
+	if (p && host)
+		printf("%s: valid as host %s (%zu pfs, %zu networks, %zu vms, %zu warnings)\n",
+		       path, host, p->n_pfs, p->n_networks, p->n_vms, d->n_warnings);
+	else if (p)
+		printf("%s: valid (%zu pfs, %zu networks, %zu vms, %zu warnings; %zu host "
+		       "group%s)\n",
+		       path, p->n_pfs, p->n_networks, p->n_vms, d->n_warnings, groups,
+		       groups == 1 ? "" : "s");
 	else
 		fprintf(stderr, "%s: invalid (%zu errors, %zu warnings)\n", path, d->n_errors,
 		        d->n_warnings);
@@ -63,12 +69,14 @@ int cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 	    {"help", no_argument, NULL, 'h'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"hostname", required_argument, NULL, 'H'},
 	    {0},
 	};
 	struct policy_diags diags;
 	struct policy *p = NULL;
 	bool json = false;
-	const char *path;
+	const char *path, *host = NULL;
+	size_t groups = 0;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -78,6 +86,9 @@ int cmd_check(int argc, char **argv)
 			return EXIT_OK;
 		case 'j':
 			json = true;
+			break;
+		case 'H':
+			host = optarg;
 			break;
 		default:
 			check_usage(stderr);
@@ -91,7 +102,11 @@ int cmd_check(int argc, char **argv)
 	path = argv[optind];
 
 	policy_diags_init(&diags);
-	r = policy_parse_file(path, &p, &diags);
+	/* Without --hostname the whole fleet file; with it, the policy that host would get. */
+	if (host)
+		r = policy_parse_file_as(path, &(struct policy_select){.host = host}, &p, &diags);
+	else
+		r = policy_check_fleet_file(path, &p, &diags, &groups);
 	if (r < 0 && r != -EINVAL) {
 		/* I/O and memory failures have no place in the file; report them like a
 		 * diagnostic so --json readers see them too. */
@@ -108,7 +123,7 @@ int cmd_check(int argc, char **argv)
 	} else {
 		print_text(&diags);
 		if (r == 0 || r == -EINVAL)
-			print_summary(p, &diags, path);
+			print_summary(p, &diags, path, host, groups);
 	}
 	policy_diags_free(&diags);
 	policy_free(p);

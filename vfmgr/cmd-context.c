@@ -132,13 +132,40 @@ int lock_take(int *fd)
 	return 0;
 }
 
+static const char *select_host, *select_vm;
+
+void context_select(const char *hostname, const char *prepare_vm)
+{
+	select_host = hostname;
+	select_vm = prepare_vm;
+}
+
+/* An on-demand VM (hosts: for several hosts) is in this host's plan once it started here (it
+ * holds VFs or devices in the state) or while it is being prepared. */
+static bool keep_on_demand(const char *vm, void *arg)
+{
+	const struct state *st = arg;
+
+	if (select_vm && strcmp(select_vm, vm) == 0)
+		return true;
+	for (size_t i = 0; i < st->n; i++)
+		if (strcmp(st->allocs[i].vm, vm) == 0)
+			return true;
+	for (size_t i = 0; i < st->n_pts; i++)
+		if (strcmp(st->pts[i].vm, vm) == 0)
+			return true;
+	return false;
+}
+
 static int load_policy(struct context *c, const char *file)
 {
+	struct policy_select sel = {
+	    .host = select_host, .keep_vm = keep_on_demand, .arg = &c->state};
 	struct policy_diags d;
 	int r;
 
 	policy_diags_init(&d);
-	r = policy_parse_file(file, &c->policy, &d);
+	r = policy_parse_file_as(file, &sel, &c->policy, &d);
 	if (r == -EINVAL || d.n > 0)
 		context_print_diags(&d);
 	if (r < 0 && r != -EINVAL)
@@ -161,14 +188,15 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 		if (r < 0)
 			return r;
 	}
+	/* The state first: which on-demand VMs run here decides what the policy keeps. */
+	r = state_load(c->state_file, &c->state);
+	if (r < 0)
+		return r;
 	if (policy_file) {
 		r = load_policy(c, policy_file);
 		if (r < 0)
 			return r;
 	}
-	r = state_load(c->state_file, &c->state);
-	if (r < 0)
-		return r;
 	/* pci.ids names are for `list`; looking them up costs more than the rest of observe. */
 	observe_pci_set_names(false);
 	r = observe_host(&c->host);

@@ -25,6 +25,9 @@ struct context {
  * lock, takes the exclusive apply lock first so the snapshot cannot go stale under us. */
 int context_load(struct context *c, const char *policy_file, const char *state_file, bool lock);
 void context_free(struct context *c);
+/* Before context_load: evaluate the policy as hostname (NULL: this machine), and keep the
+ * on-demand VM prepare_vm (NULL: none) in it although it holds nothing here yet. */
+void context_select(const char *hostname, const char *prepare_vm);
 /* Diagnostics that point into the loaded policy file (for plan-time errors). */
 void context_diags_init(const struct context *c, struct policy_diags *d);
 /* Prints policy-located diagnostics the way `vfmgr check` does. */

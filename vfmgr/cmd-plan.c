@@ -3,6 +3,7 @@
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
+#include "vfmgr/metrics.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -15,16 +16,15 @@ struct plan_opts {
 	enum sriov_impact allow; /* apply: the most a step may disrupt */
 	const char *state_file;
 	const char *policy;
+	const char *hostname; /* plan: evaluate as this host */
 };
 
 static int parse_opts(int argc, char **argv, const char *usage, bool is_plan, struct plan_opts *o)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"allow", required_argument, NULL, 'a'},
-	    {"state", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+	    {"json", no_argument, NULL, 'j'},        {"allow", required_argument, NULL, 'a'},
+	    {"state", required_argument, NULL, 's'}, {"hostname", required_argument, NULL, 'H'},
+	    {"help", no_argument, NULL, 'h'},        {0},
 	};
 	int c;
 
@@ -52,6 +52,11 @@ static int parse_opts(int argc, char **argv, const char *usage, bool is_plan, st
 		case 's':
 			o->state_file = optarg;
 			break;
+		case 'H':
+			if (!is_plan)
+				goto bad;
+			o->hostname = optarg;
+			break;
 		case 'h':
 			printf("usage: %s\n", usage);
 			return EXIT_OK;
@@ -74,6 +79,7 @@ static int make_plan(const struct plan_opts *o, bool lock, struct context *ctx, 
 	struct policy_diags d;
 	int r;
 
+	context_select(o->hostname, NULL);
 	if (context_load(ctx, o->policy, o->state_file, lock) < 0)
 		return EXIT_FAIL;
 	context_diags_init(ctx, &d);
@@ -93,7 +99,8 @@ int cmd_plan(int argc, char **argv)
 	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
-	int r = parse_opts(argc, argv, "vfmgr plan POLICY [--json] [--state FILE]", true, &o);
+	int r = parse_opts(argc, argv,
+	                   "vfmgr plan POLICY [--json] [--state FILE] [--hostname NAME]", true, &o);
 
 	if (r >= 0)
 		return r;
@@ -138,6 +145,7 @@ int cmd_apply(int argc, char **argv)
 	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
+	size_t steps = 0;
 	int r = parse_opts(argc, argv,
 	                   "vfmgr apply POLICY [--allow none|vf-reset|vf-destroy|pf-reset] "
 	                   "[--state FILE]",
@@ -163,8 +171,12 @@ int cmd_apply(int argc, char **argv)
 			r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL
 			                                                            : EXIT_OK;
 		}
+		steps = pl.n;
 		plan_free(&pl);
 	}
+	/* For vfmgr metrics: a refused step and a plan that failed are failed applies too. */
+	if (ctx.lock_fd >= 0)
+		metrics_record_apply(r == EXIT_OK, steps, false);
 	context_free(&ctx);
 	return r;
 }

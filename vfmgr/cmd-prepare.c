@@ -52,6 +52,7 @@ int cmd_prepare(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	vm = argv[optind];
+	context_select(NULL, vm); /* an on-demand VM gets its VFs here, where it starts */
 	if (context_load(&ctx, policy, state_file, true) < 0) {
 		context_free(&ctx);
 		return EXIT_FAIL;

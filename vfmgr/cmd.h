@@ -25,6 +25,7 @@ int cmd_libvirt_xml(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_rss(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 /* The body of `vfmgr status` for a loaded context (the daemon answers with it too). */
 int status_write(const struct context *ctx, bool json, FILE *f);

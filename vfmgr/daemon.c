@@ -5,6 +5,7 @@
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
 #include "vfmgr/daemon.h"
+#include "vfmgr/metrics.h"
 #include "vfmgr/plan.h"
 #include "util/array.h"
 #include "util/cleanup.h"
@@ -301,6 +302,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	d->n_applies++;
 	struct apply_pending fresh = {0};
 	r = apply_plan_partial(&pl, ctx->nl, ctx->state_file, &ctx->state, &fresh);
+	metrics_record_apply(r == 0, pl.n, true);
 	pending_count_tries(&fresh, &before);
 	apply_pending_free(&before);
 	if (r == 0 && pending_merge(&d->pend, &fresh) < 0)
@@ -338,6 +340,8 @@ int daemon_reconcile(struct daemon *d, FILE *out)
 	}
 	if (r == 0)
 		r = plan_and_apply(d, &ctx, out);
+	if (r != -EWOULDBLOCK && ctx.nl)
+		metrics_daemon_update(d->policy, &ctx.host, &ctx.state); /* --metrics-file */
 	context_free(&ctx);
 	return r;
 }
@@ -535,11 +539,13 @@ static int parse_args(int argc, char **argv, const char **policy, const char **s
 	    {"policy", required_argument, NULL, 'p'},
 	    {"state", required_argument, NULL, 's'},
 	    {"wait-pfs", required_argument, NULL, 'w'},
+	    {"metrics-file", required_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	static const char usage[] =
-	    "usage: vfmgr daemon [--policy FILE] [--state FILE] [--wait-pfs SECONDS]\n";
+	    "usage: vfmgr daemon [--policy FILE] [--state FILE] [--wait-pfs SECONDS] "
+	    "[--metrics-file FILE]\n";
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -558,6 +564,9 @@ static int parse_args(int argc, char **argv, const char **policy, const char **s
 				        optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'm':
+			metrics_daemon_set_file(optarg);
 			break;
 		case 'h':
 			fputs(usage, stdout);

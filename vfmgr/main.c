@@ -35,6 +35,8 @@ static const struct command commands[] = {
      "libvirt-xml VM             <interface>/<hostdev> XML for the VM"},
     {"rss", cmd_rss,
      "rss show|set IFACE ...     channels, RSS table, key, hash function, queue IRQs"},
+    {"metrics", cmd_metrics,
+     "metrics [--policy FILE]    VF state and the last apply, Prometheus text format"},
     {"daemon", cmd_daemon,
      "daemon [--policy FILE]     keep the host as the policy says, on every event"},
 };

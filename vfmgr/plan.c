@@ -293,6 +293,8 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 	size_t *order = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*order));
 	unsigned *numvfs = calloc(p->n_pfs ? p->n_pfs : 1, sizeof(*numvfs));
 	struct by_pf old_by = {0}, next_by = {0};
+	struct policy here;
+	bool filtered = false;
 	int r, bad = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -300,6 +302,11 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		r = -ENOMEM;
 		goto out;
 	}
+	r = plan_policy_here(p, old, &here, &filtered);
+	if (r < 0)
+		goto out;
+	if (filtered)
+		p = &here;
 	for (size_t i = 0; i < p->n_pfs; i++)
 		order[i] = i;
 	r = pfmatch_resolve(p, h, pf_nic, d, absent_ok);
@@ -384,6 +391,7 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 	if (r == 0)
 		plan_impact(out, h, old);
 out:
+	plan_policy_here_free(&here, filtered);
 	free(pf_nic);
 	free(numvfs);
 	free(order);

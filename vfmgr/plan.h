@@ -144,6 +144,12 @@ size_t plan_first_above(const struct plan *pl, enum sriov_impact allow);
  * while every other setting of every VF is put back. A plan error would stop all healing. */
 #define PLAN_DRIVER_WARN 2u
 
+/* The policy as planned on this host (plan-hosts.c): *filtered when on-demand VMs that hold
+ * nothing in old were left out of *here (a shallow copy; plan_policy_here_free()). */
+int plan_policy_here(const struct policy *p, const struct state *old, struct policy *here,
+                     bool *filtered);
+void plan_policy_here_free(struct policy *here, bool filtered);
+
 /* 0 with the plan, -EINVAL with errors in diags (nothing to apply then), -ENOMEM. */
 int plan_build(const struct policy *p, const struct host *h, const struct state *old,
                struct plan *out, struct policy_diags *diags, unsigned flags);

@@ -536,13 +536,15 @@ static void test_version_must_be_1(void **state)
 	    NULL));
 }
 
-static void test_hosts_is_not_supported_in_version_1(void **state)
+static void test_top_level_hosts_is_refused(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "hosts: [ \"rack1-*\" ]\n",
-	                          "t.yaml:2:8: 'hosts' is not supported in policy version 1",
-	                          NULL));
+	assert_null(
+	    policy_expect("version: 1\n"
+	                  "hosts: [ \"rack1-*\" ]\n",
+	                  "t.yaml:2:8: 'hosts' is not a top-level key; put 'hosts:' on the pfs and "
+	                  "vms entries it selects",
+	                  NULL));
 }
 
 static void test_yaml_syntax_error_has_position(void **state)
@@ -641,7 +643,7 @@ int main(void)
 	    cmocka_unit_test(test_rss_indirection_takes_one_form),
 	    cmocka_unit_test(test_rss_key_is_random_or_hex),
 	    cmocka_unit_test(test_version_must_be_1),
-	    cmocka_unit_test(test_hosts_is_not_supported_in_version_1),
+	    cmocka_unit_test(test_top_level_hosts_is_refused),
 	    cmocka_unit_test(test_yaml_syntax_error_has_position),
 	    cmocka_unit_test(test_aliases_are_rejected),
 	    cmocka_unit_test(test_second_document_is_rejected),

@@ -54,7 +54,7 @@ add_backports() {
 BUILD_PKGS=(build-essential clang clang-format llvm libclang-rt-14-dev pkg-config
 	libpci-dev libnl-3-dev libnl-route-3-dev libudev-dev libyaml-dev libjansson-dev libcmocka-dev
 	pciutils iproute2 ethtool kmod udev strace valgrind umockdev xz-utils zstd cpio
-	python3 time jq bc dwarves
+	python3 time jq bc dwarves ansible-core
 	libvirt-clients libxml2-utils libvirt-daemon-system)
 
 missing_pkgs() {
@@ -200,6 +200,15 @@ main() {
 		rm -rf "$bbdir"
 		dpkg-deb -x "$(fetch_deb busybox-static)" "$bbdir"
 		cp "$bbdir/bin/busybox" "$LAB/busybox"
+	fi
+	# promtool (make check's metrics format check) from Debian's prometheus package, fetched
+	# and unpacked, not installed: installing it would start a Prometheus server.
+	if [ ! -x "$LAB/promtool" ]; then
+		local pdir=$LAB/prom
+		rm -rf "$pdir"
+		dpkg-deb -x "$(fetch_deb prometheus)" "$pdir"
+		cp "$pdir/usr/bin/promtool" "$LAB/promtool"
+		rm -rf "$pdir"
 	fi
 	local k1 k2
 	STEP="setting up the stable guest kernel"

@@ -1,0 +1,289 @@
+/* The metrics text and the last-apply record. Values come from the same snapshot `vfmgr
+ * status` reads (live VF settings against the state file) and from the plan. */
+#include "vfmgr/metrics.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum vf_status { VF_CONFIGURED, VF_PENDING, VF_DRIFTED, VF_UNVERIFIED, VF_N };
+static const char *const vf_status_name[VF_N] = {"configured", "pending", "drifted", "unverified"};
+
+struct pf_count {
+	char addr[NIC_ADDR_LEN];
+	char name[STATE_NAME_LEN];
+	unsigned long n[VF_N];
+};
+
+static const char *run_dir(void)
+{
+	return getenv("VFMGR_RUN_DIR") ? getenv("VFMGR_RUN_DIR") : "/run/vfmgr";
+}
+
+static void record_path(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/last-apply.json", run_dir());
+}
+
+int metrics_record_read(struct metrics_record *r)
+{
+	char path[PATH_MAX];
+	json_error_t err;
+	json_t *j;
+	json_int_t t = 0, steps = 0, heals = 0;
+	int ok = 0;
+
+	memset(r, 0, sizeof(*r));
+	record_path(path, sizeof(path));
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	j = json_load_file(path, 0, &err);
+	if (!j || json_unpack(j, "{s:I, s:b, s:I, s:I}", "time", &t, "ok", &ok, "steps", &steps,
+	                      "daemon_applies", &heals) < 0) {
+		if (j)
+			log_error("%s: not a vfmgr apply record (time, ok, steps, daemon_applies); "
+			          "remove it, the next apply writes it again",
+			          path);
+		else
+			log_error("%s:%d:%d: %s; remove it, the next apply writes it again", path,
+			          err.line, err.column, err.text);
+		json_decref(j);
+		return -EINVAL;
+	}
+	json_decref(j);
+	*r = (struct metrics_record){.set = true,
+	                             .time = t,
+	                             .ok = ok,
+	                             .steps = (unsigned long)steps,
+	                             .daemon_applies = (unsigned long)heals};
+	return 0;
+}
+
+int metrics_record_apply(bool ok, unsigned long steps, bool daemon)
+{
+	struct metrics_record old;
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	json_t *j;
+	int r;
+
+	if (mkdir(run_dir(), 0755) < 0 && errno != EEXIST)
+		return -errno;
+	r = metrics_record_read(&old);
+	if (r < 0 && r != -EINVAL)
+		return r;
+	record_path(path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	j = json_pack("{s:I, s:b, s:I, s:I}", "time", (json_int_t)time(NULL), "ok", ok, "steps",
+	              (json_int_t)steps, "daemon_applies",
+	              (json_int_t)(old.daemon_applies + (daemon ? 1 : 0)));
+	if (!j)
+		return -ENOMEM;
+	r = json_dump_file(j, tmp, JSON_COMPACT) < 0 ? -EIO : 0;
+	json_decref(j);
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		log_warn("%s: cannot record the apply: %s", path, strerror(-r));
+	return r;
+}
+
+static struct pf_count *pf_slot(struct pf_count **v, size_t *n, size_t *cap, const char *addr,
+                                const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i].addr, addr) == 0) {
+			if (!(*v)[i].name[0] && name)
+				snprintf((*v)[i].name, sizeof((*v)[i].name), "%s", name);
+			return &(*v)[i];
+		}
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		struct pf_count *nv = realloc(*v, nc * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		*v = nv;
+		*cap = nc;
+	}
+	struct pf_count *c = &(*v)[(*n)++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->addr, sizeof(c->addr), "%s", addr);
+	if (name)
+		snprintf(c->name, sizeof(c->name), "%s", name);
+	return c;
+}
+
+/* How the live VF compares with what vfmgr set (the rules of `vfmgr status`). */
+static enum vf_status alloc_status(const struct host *h, const struct state_alloc *a)
+{
+	size_t i = host_find_nic(h, a->pf_addr);
+	const struct nic *n = i != NO_INDEX ? &h->nics[i] : NULL;
+
+	if (!n || a->vf >= (unsigned)n->numvfs || n->vf_settings_err < 0 ||
+	    a->vf >= n->vf_settings.num_vf || !n->vf_settings.readable[a->vf])
+		return VF_UNVERIFIED;
+	return vf_config_diff(&n->vf_settings.vfs[a->vf], &a->want, VF_ATTR_ALL) ? VF_DRIFTED
+	                                                                         : VF_CONFIGURED;
+}
+
+static int count(const struct host *h, const struct state *st, const struct metrics_plan *mp,
+                 struct pf_count **v, size_t *n)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < st->n; i++) {
+		const struct state_alloc *a = &st->allocs[i];
+		struct pf_count *c = pf_slot(v, n, &cap, a->pf_addr, a->pf);
+		if (!c)
+			return -ENOMEM;
+		c->n[alloc_status(h, a)]++;
+	}
+	for (size_t i = 0; mp->pl && i < mp->pl->n; i++) {
+		const struct plan_action *a = &mp->pl->actions[i];
+		if (a->kind != PLAN_SET_VFS && a->kind != PLAN_SET_NUMVFS)
+			continue;
+		struct pf_count *c = pf_slot(v, n, &cap, a->addr, NULL);
+		if (!c)
+			return -ENOMEM;
+		if (a->kind == PLAN_SET_VFS)
+			c->n[VF_PENDING] += a->n_vfs;
+	}
+	return 0;
+}
+
+static void labels(FILE *f, const struct pf_count *c)
+{
+	fprintf(f, "pf=\"%s\",pf_name=\"%s\"", c->addr, c->name);
+}
+
+int metrics_write(FILE *f, const struct host *h, const struct state *st,
+                  const struct metrics_plan *mp, const struct metrics_record *rec)
+{
+	_cleanup_free_ struct pf_count *v = NULL;
+	size_t n = 0;
+	int r = count(h, st, mp, &v, &n);
+
+	if (r < 0)
+		return r;
+	fputs("# HELP vfmgr_vfs VFs per PF: configured (live settings are what vfmgr set), pending "
+	      "(settings the plan would still write), drifted (live differs), unverified (the "
+	      "kernel did not report the VF).\n# TYPE vfmgr_vfs gauge\n",
+	      f);
+	for (size_t i = 0; i < n; i++)
+		for (int s = 0; s < VF_N; s++) {
+			fputs("vfmgr_vfs{", f);
+			labels(f, &v[i]);
+			fprintf(f, ",status=\"%s\"} %lu\n", vf_status_name[s], v[i].n[s]);
+		}
+	fputs("# HELP vfmgr_pf_numvfs The PF's VF count (sriov_numvfs).\n"
+	      "# TYPE vfmgr_pf_numvfs gauge\n",
+	      f);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = host_find_nic(h, v[i].addr);
+		fputs("vfmgr_pf_numvfs{", f);
+		labels(f, &v[i]);
+		fprintf(f, "} %d\n", k != NO_INDEX ? h->nics[k].numvfs : 0);
+	}
+	if (mp->planned) {
+		fprintf(f,
+		        "# HELP vfmgr_plan_ok 1 when the policy planned on this host, 0 when it "
+		        "failed (vfmgr plan says why).\n# TYPE vfmgr_plan_ok gauge\nvfmgr_plan_ok "
+		        "%d\n",
+		        mp->plan_ok);
+		fprintf(f,
+		        "# HELP vfmgr_pending_steps Steps vfmgr apply would run (0: the host "
+		        "matches the policy).\n# TYPE vfmgr_pending_steps gauge\n"
+		        "vfmgr_pending_steps %zu\n",
+		        mp->pl ? mp->pl->n : 0);
+	}
+	if (rec->set) {
+		fprintf(f,
+		        "# HELP vfmgr_last_apply_success 1 when the last apply succeeded.\n"
+		        "# TYPE vfmgr_last_apply_success gauge\nvfmgr_last_apply_success %d\n"
+		        "# HELP vfmgr_last_apply_timestamp_seconds When the last apply ran.\n"
+		        "# TYPE vfmgr_last_apply_timestamp_seconds gauge\n"
+		        "vfmgr_last_apply_timestamp_seconds %lld\n"
+		        "# HELP vfmgr_last_apply_steps Steps of the last apply.\n"
+		        "# TYPE vfmgr_last_apply_steps gauge\nvfmgr_last_apply_steps %lu\n",
+		        rec->ok, rec->time, rec->steps);
+	}
+	fprintf(f,
+	        "# HELP vfmgr_daemon_heals_total Applies the daemon made to put the host back "
+	        "as the policy says.\n# TYPE vfmgr_daemon_heals_total counter\n"
+	        "vfmgr_daemon_heals_total %lu\n",
+	        rec->daemon_applies);
+	return ferror(f) ? -EIO : 0;
+}
+
+int metrics_write_file(const char *path, const struct host *h, const struct state *st,
+                       const struct metrics_plan *mp, const struct metrics_record *rec)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int fd, r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	/* node-exporter runs as its own user: the file is for it to read. */
+	fchmod(fd, 0644);
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
+	r = metrics_write(f, h, st, mp, rec);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+		r = r < 0 ? r : -errno;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
+static const char *daemon_file;
+
+void metrics_daemon_set_file(const char *path)
+{
+	daemon_file = path;
+}
+
+void metrics_daemon_update(const struct policy *p, const struct host *h, const struct state *st)
+{
+	struct metrics_record rec;
+	struct policy_diags d;
+	struct plan pl;
+	struct metrics_plan mp = {.planned = p != NULL};
+	int r;
+
+	if (!daemon_file)
+		return;
+	if (metrics_record_read(&rec) < 0)
+		memset(&rec, 0, sizeof(rec));
+	policy_diags_init(&d);
+	if (p) {
+		r = plan_build(p, h, st, &pl, &d, PLAN_ALLOW_ABSENT);
+		mp.plan_ok = r == 0;
+		mp.pl = r == 0 ? &pl : NULL;
+	}
+	policy_diags_free(&d);
+	r = metrics_write_file(daemon_file, h, st, &mp, &rec);
+	if (r < 0)
+		log_warn("%s: cannot write the metrics: %s", daemon_file, strerror(-r));
+	if (mp.pl)
+		plan_free(&pl);
+}
