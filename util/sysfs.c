@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,20 +197,32 @@ int sysfs_write_str(const char *value, const char *fmt, ...)
 /* The child does only the write: no descriptor of the caller's (the apply lock, a pipe to a
  * shell waiting for our output) stays open in it, so a child the kernel never lets go of holds
  * nothing but the attribute. Its exit status carries the errno. */
-_Noreturn static void write_child(const char *p, const char *value, size_t len)
+/* The child reports its result through a pipe, not its exit status: a tool wrapped around
+ * vfmgr can change that (valgrind --error-exitcode makes a forked child exit with its own code
+ * for the parent's allocations it still holds). */
+_Noreturn static void write_child(const char *p, const char *value, size_t len, int result_fd)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int err = 0;
 
 	for (int i = 0; i < 3 && null >= 0; i++)
 		dup2(null, i);
-	close_range(3, ~0U, 0);
+	if (dup2(result_fd, 3) < 0)
+		_exit(1);
+	close_range(4, ~0U, 0);
 	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		_exit(errno & 0xff);
-	ssize_t n = write(fd, value, len);
-	if (n < 0)
-		_exit(errno & 0xff);
-	_exit((size_t)n == len ? 0 : EIO);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		ssize_t n = write(fd, value, len);
+		err = n < 0 ? errno : (size_t)n == len ? 0 : EIO;
+	}
+	/* A parent that gave up has closed its end: EPIPE, not SIGPIPE. The exit status only
+	 * echoes the result. */
+	signal(SIGPIPE, SIG_IGN);
+	ssize_t told = write(3, &err, sizeof(err));
+	(void)told; /* nobody left to tell when it fails */
+	_exit(err ? 1 : 0);
 }
 
 /* Children given up on; a long-running caller (the daemon) reaps those that have finished. */
@@ -241,17 +254,28 @@ int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, co
 
 	*stuck = 0;
 	reap_given_up();
-	pid_t pid = fork();
-	if (pid < 0)
+	int result[2];
+	if (pipe2(result, O_CLOEXEC) < 0)
 		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+		close(result[0]);
+		close(result[1]);
+		return e;
+	}
 	if (pid == 0)
-		write_child(p, value, len);
+		write_child(p, value, len, result[1]);
+	close(result[1]);
 	writes++;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w < 0 && errno != EINTR)
-			return -errno;
+		if (w < 0 && errno != EINTR) {
+			int e = -errno;
+			close(result[0]);
+			return e;
+		}
 		if (w == pid)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -262,6 +286,7 @@ int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, co
 			 * that is merely slow must be allowed to finish what the kernel started. */
 			*stuck = pid;
 			remember_given_up(pid);
+			close(result[0]);
 			return -ETIMEDOUT;
 		}
 		/* Most writes take milliseconds; poll fast first, then every 20 ms. */
@@ -269,9 +294,13 @@ int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, co
 		if (step_us < 20000)
 			step_us *= 2;
 	}
-	if (!WIFEXITED(status))
+	int err;
+	ssize_t n = read(result[0], &err, sizeof(err));
+	close(result[0]);
+	/* A child that died before it could say (a signal) reports nothing. */
+	if (n != (ssize_t)sizeof(err) || err < 0 || !WIFEXITED(status))
 		return -EIO;
-	return -WEXITSTATUS(status);
+	return -err;
 }
 
 unsigned long sysfs_write_count(void)

@@ -35,7 +35,7 @@ check "the state file parses after the kill" jq -e .allocations "$VFMGR_STATE"
 # The daemon starts, under valgrind, and converges from there.
 valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
-	--track-fds=no --log-file=/tmp/valgrind.txt \
+	--track-fds=no --child-silent-after-fork=yes --log-file=/tmp/valgrind.txt \
 	"$VFMGR" -v -v daemon --policy "$POL" >$LOG 2>&1 &
 DPID=$!
 db_vf() { jq -r '.allocations[] | select(.vm=="db01") | .vf' "$VFMGR_STATE"; }
