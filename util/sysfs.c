@@ -202,12 +202,14 @@ int sysfs_write_str(const char *value, const char *fmt, ...)
  * for the parent's allocations it still holds). */
 _Noreturn static void write_child(const char *p, const char *value, size_t len, int result_fd)
 {
+	/* Out of the way of 0-2 first: a caller with a closed stdio gets low pipe fds. */
+	int rfd = result_fd >= 3 ? result_fd : fcntl(result_fd, F_DUPFD, 3);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int err = 0;
 
 	for (int i = 0; i < 3 && null >= 0; i++)
 		dup2(null, i);
-	if (dup2(result_fd, 3) < 0)
+	if (rfd < 0 || (rfd != 3 && dup2(rfd, 3) < 0))
 		_exit(1);
 	close_range(4, ~0U, 0);
 	int fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
