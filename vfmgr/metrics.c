@@ -2,6 +2,7 @@
  * status` reads (live VF settings against the state file) and from the plan. */
 #include "vfmgr/metrics.h"
 #include "util/cleanup.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -70,8 +71,10 @@ int metrics_record_read(struct metrics_record *r)
 int metrics_record_apply(bool ok, unsigned long steps, bool daemon)
 {
 	struct metrics_record old;
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char path[PATH_MAX], why[160];
+	_cleanup_close_ int dfd = -1;
 	json_t *j;
+	char *text;
 	int r;
 
 	if (mkdir(run_dir(), 0755) < 0 && errno != EEXIST)
@@ -80,16 +83,22 @@ int metrics_record_apply(bool ok, unsigned long steps, bool daemon)
 	if (r < 0 && r != -EINVAL)
 		return r;
 	record_path(path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* Like the state file: a fresh O_EXCL temp file and a rename, in a directory no other
+	 * user can plant names in. */
+	r = dir_open_trusted(run_dir(), &dfd, why, sizeof(why));
+	if (r < 0) {
+		log_warn("%s: cannot record the apply: %s", path, why[0] ? why : strerror(-r));
+		return r;
+	}
 	j = json_pack("{s:I, s:b, s:I, s:I}", "time", (json_int_t)time(NULL), "ok", ok, "steps",
 	              (json_int_t)steps, "daemon_applies",
 	              (json_int_t)(old.daemon_applies + (daemon ? 1 : 0)));
-	if (!j)
-		return -ENOMEM;
-	r = json_dump_file(j, tmp, JSON_COMPACT) < 0 ? -EIO : 0;
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
+	if (!text)
+		return -ENOMEM;
+	r = file_replace_at(dfd, "last-apply.json", text, strlen(text));
+	free(text);
 	if (r < 0)
 		log_warn("%s: cannot record the apply: %s", path, strerror(-r));
 	return r;
