@@ -18,8 +18,7 @@
 
 static char buf[BUF_SIZE];
 
-static struct rtattr *put(struct nlmsghdr *n, unsigned short type, const void *data,
-                          size_t len)
+static struct rtattr *put(struct nlmsghdr *n, unsigned short type, const void *data, size_t len)
 {
 	struct rtattr *a = (struct rtattr *)((char *)n + NLMSG_ALIGN(n->nlmsg_len));
 
@@ -95,8 +94,9 @@ int main(int argc, char **argv)
 	struct rtattr *list = put(n, IFLA_VFINFO_LIST | NLA_F_NESTED, NULL, 0);
 	for (unsigned i = 0; i < nvfs; i++) {
 		struct rtattr *info = put(n, IFLA_VF_INFO | NLA_F_NESTED, NULL, 0);
-		struct ifla_vf_mac mac = {.vf = i, .mac = {2, 0, 0, 0, (unsigned char)(i / 256),
-		                                           (unsigned char)(i % 256)}};
+		struct ifla_vf_mac mac = {
+		    .vf = i,
+		    .mac = {2, 0, 0, 0, (unsigned char)(i / 256), (unsigned char)(i % 256)}};
 		struct ifla_vf_vlan vl = {.vf = i, .vlan = vlan, .qos = 2};
 		struct ifla_vf_rate rate = {.vf = i, .min_tx_rate = 10, .max_tx_rate = 100 + i};
 		struct ifla_vf_spoofchk sc = {.vf = i, .setting = 1};
