@@ -30,8 +30,8 @@ void pf_vfs_free(struct pf_vfs *p);
 /* Reads every VF of the PF with ifindex. Past the kernel's 64 KiB nest limit the VF list is
  * cut short; the VFs that could not be read are marked unreadable, never guessed. */
 int vfnl_read(struct vfnl *nl, int ifindex, struct pf_vfs *out);
-/* Sends the writes in one RTM_SETLINK per 512 VFs. Returns 0 or the kernel's -errno; the kernel stops at
- * the first failing VF attribute without saying which, so callers read back to find it. */
+/* Sends the writes in one RTM_SETLINK per 512 VFs. Returns 0 or the kernel's -errno; the kernel
+ * stops at the first failing VF attribute without saying which, so callers read back to find it. */
 int vfnl_write(struct vfnl *nl, int ifindex, const struct vf_write *w, size_t n);
 /* RTM_SETLINK messages sent by this process (for "converged means zero writes"). */
 unsigned long vfnl_setlink_count(void);

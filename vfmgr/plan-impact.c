@@ -94,7 +94,9 @@ static void vfio_impact(struct plan_action *a, bool is_vf)
 		    a->impact_why, sizeof(a->impact_why),
 		    whole ? "the whole device leaves the host (driver %s): its interfaces go away"
 		          : "the VF leaves %s for vfio-pci, which resets it when the VM opens it",
-		    a->host_driver[0] ? a->host_driver : whole ? "none" : "its driver");
+		    a->host_driver[0] ? a->host_driver
+		    : whole           ? "none"
+		                      : "its driver");
 	else
 		snprintf(a->impact_why, sizeof(a->impact_why),
 		         whole ? "the whole device comes back to %s: its link comes up again"
