@@ -146,15 +146,7 @@ static bool keep_on_demand(const char *vm, void *arg)
 {
 	const struct state *st = arg;
 
-	if (select_vm && strcmp(select_vm, vm) == 0)
-		return true;
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->allocs[i].vm, vm) == 0)
-			return true;
-	for (size_t i = 0; i < st->n_pts; i++)
-		if (strcmp(st->pts[i].vm, vm) == 0)
-			return true;
-	return false;
+	return (select_vm && strcmp(select_vm, vm) == 0) || state_holds_vm(st, vm);
 }
 
 static int load_policy(struct context *c, const char *file)

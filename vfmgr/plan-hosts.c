@@ -7,17 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool holds_something(const struct state *st, const char *vm)
-{
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->allocs[i].vm, vm) == 0)
-			return true;
-	for (size_t i = 0; i < st->n_pts; i++)
-		if (strcmp(st->pts[i].vm, vm) == 0)
-			return true;
-	return false;
-}
-
 int plan_policy_here(const struct policy *p, const struct state *old, struct policy *here,
                      bool *filtered)
 {
@@ -26,7 +15,7 @@ int plan_policy_here(const struct policy *p, const struct state *old, struct pol
 
 	*filtered = false;
 	for (size_t v = 0; v < p->n_vms && !drop; v++)
-		drop = p->vms[v].on_demand && !holds_something(old, p->vms[v].name.value);
+		drop = p->vms[v].on_demand && !state_holds_vm(old, p->vms[v].name.value);
 	if (!drop)
 		return 0;
 	/* A shallow copy: only the VM list and the PFs' passthrough_vm indices differ. */
@@ -42,7 +31,7 @@ int plan_policy_here(const struct policy *p, const struct state *old, struct pol
 	}
 	for (size_t v = 0; v < p->n_vms; v++) {
 		new_index[v] = POLICY_NONE;
-		if (p->vms[v].on_demand && !holds_something(old, p->vms[v].name.value))
+		if (p->vms[v].on_demand && !state_holds_vm(old, p->vms[v].name.value))
 			continue;
 		new_index[v] = k;
 		here->vms[k++] = p->vms[v];

@@ -722,3 +722,14 @@ int state_save(const char *path, const struct state *s)
 	free(text);
 	return r;
 }
+
+bool state_holds_vm(const struct state *s, const char *vm)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->allocs[i].vm, vm) == 0)
+			return true;
+	for (size_t i = 0; i < s->n_pts; i++)
+		if (strcmp(s->pts[i].vm, vm) == 0)
+			return true;
+	return false;
+}

@@ -81,6 +81,8 @@ void state_sort(struct state *s);
 int state_alloc_cmp(const struct state_alloc *a, const struct state_alloc *b);
 struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg);
 struct state_pt *state_find_pt(const struct state *s, const char *addr);
+/* Whether vm holds any VF or whole device in s. */
+bool state_holds_vm(const struct state *s, const char *vm);
 struct state_rss_key *state_find_rss_key(const struct state *s, const char *addr);
 /* Records key as the one vfmgr generated for addr (replacing an older record); 0 or -ENOMEM. */
 int state_set_rss_key(struct state *s, const char *addr, const uint8_t *key, uint32_t len);
