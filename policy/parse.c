@@ -6,6 +6,7 @@
 #include "util/arena.h"
 #include "util/cleanup.h"
 #include "util/file.h"
+#include "util/parse.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -599,23 +600,12 @@ static int field_rss_indirection(struct pctx *c, const struct key_def *k, struct
 	return r;
 }
 
-static int hexbyte(const char *s, uint8_t *out)
-{
-	unsigned v;
-	int used = 0;
-
-	if (strspn(s, "0123456789abcdefABCDEF") < 2 || sscanf(s, "%2x%n", &v, &used) != 1 ||
-	    used != 2)
-		return -EINVAL;
-	*out = (uint8_t)v;
-	return 0;
-}
-
 /* key: random, or the bytes as ethtool -X hkey takes them ("6d:5a:56:..."). */
 static int field_rss_key(struct pctx *c, const struct key_def *k, struct ynode *n, void *obj)
 {
 	struct policy_rss *rss = obj;
-	size_t len, count;
+	uint8_t bytes[POLICY_RSS_KEY_MAX];
+	size_t count;
 	const char *s;
 	int r;
 
@@ -626,27 +616,17 @@ static int field_rss_key(struct pctx *c, const struct key_def *k, struct ynode *
 		rss->key = (struct policy_enum){POLICY_RSS_KEY_RANDOM, true, node_mark(n)};
 		return 0;
 	}
-	len = strlen(s);
-	count = (len + 1) / 3;
-	if (len < 2 || (len + 1) % 3 != 0 || count > POLICY_RSS_KEY_MAX)
-		goto bad;
+	if (parse_hex_bytes(s, bytes, sizeof(bytes), &count) < 0)
+		return perr_at(c, node_mark(n),
+		               "'%s' must be random or 1-%d hex bytes like 6d:5a:56:da, got '%s'",
+		               k->name, POLICY_RSS_KEY_MAX, s);
 	rss->key_bytes = arena_alloc(c->arena, count);
 	if (!rss->key_bytes)
 		return -ENOMEM;
-	for (size_t i = 0; i < count; i++) {
-		if (hexbyte(s + 3 * i, &rss->key_bytes[i]) < 0)
-			goto bad;
-		if (i + 1 < count && s[3 * i + 2] != ':')
-			goto bad;
-	}
+	memcpy(rss->key_bytes, bytes, count);
 	rss->key_len = count;
 	rss->key = (struct policy_enum){POLICY_RSS_KEY_HEX, true, node_mark(n)};
 	return 0;
-bad:
-	rss->key_bytes = NULL;
-	return perr_at(c, node_mark(n),
-	               "'%s' must be random or 1-%d hex bytes like 6d:5a:56:da, got '%s'", k->name,
-	               POLICY_RSS_KEY_MAX, s);
 }
 
 static int rss_finish(struct pctx *c, struct ynode *n, void *obj, unsigned present)

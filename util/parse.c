@@ -1,6 +1,7 @@
 #include "util/parse.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,48 @@ void format_mac(const uint8_t mac[MAC_LEN], char buf[MAC_STR_LEN])
 {
 	snprintf(buf, MAC_STR_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
 	         mac[4], mac[5]);
+}
+
+void format_hex_bytes(const uint8_t *bytes, size_t len, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < len && off + (i ? 4 : 3) <= size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%02x", i ? ":" : "", bytes[i]);
+}
+
+/* The number of bytes in s, each stored in out when out is not NULL; -EINVAL past max. */
+static int hex_bytes(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	if (!*s)
+		return -EINVAL;
+	while (*s) {
+		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		if (lo < 0 || n == max)
+			return -EINVAL;
+		if (out)
+			out[n] = (uint8_t)(hi << 4 | lo);
+		n++;
+		s += 2;
+		if (*s == ':' && s[1])
+			s++;
+	}
+	return (int)n;
+}
+
+int parse_hex_bytes(const char *s, uint8_t *out, size_t max, size_t *len)
+{
+	int n = s && max <= INT_MAX ? hex_bytes(s, NULL, max) : -EINVAL;
+
+	if (n < 0)
+		return n;
+	hex_bytes(s, out, max);
+	*len = (size_t)n;
+	return 0;
 }
 
 bool mac_is_multicast(const uint8_t mac[MAC_LEN])

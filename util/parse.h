@@ -26,6 +26,13 @@ bool mac_is_multicast(const uint8_t mac[MAC_LEN]);
 bool mac_is_local(const uint8_t mac[MAC_LEN]);
 bool mac_is_zero(const uint8_t mac[MAC_LEN]);
 
+/* Byte strings such as RSS hash keys, as ethtool prints and takes them: "6d:5a:56". The
+ * formatter writes lowercase pairs joined by ':' (size >= 3 * len; a shorter buffer gets the
+ * bytes that fit). The parser takes two hex digits a byte, either case, each pair optionally
+ * followed by one ':' before the next ("6d:5a:56", "6d5a56"); 1 to max bytes into out. */
+void format_hex_bytes(const uint8_t *bytes, size_t len, char *buf, size_t size);
+int parse_hex_bytes(const char *s, uint8_t *out, size_t max, size_t *len);
+
 /* Accepts "dddd:bb:dd.f" (4 to 8 domain digits) and the short "bb:dd.f" (domain 0), as lspci
  * prints them. */
 int parse_pci_addr(const char *s, struct pci_addr *out);

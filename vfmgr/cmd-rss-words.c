@@ -93,32 +93,15 @@ static int parse_numa_local(int n, char *const *words, struct rss_spec *spec)
 	return indir_once(spec, RSS_INDIR_LOCAL, "numa-local");
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* ethtool's "6d:5a:56:..." or the same without colons. */
 static int parse_key_hex(const char *s, struct rss_spec *spec)
 {
-	uint32_t len = 0;
+	size_t len;
+	int r = parse_hex_bytes(s, spec->key_bytes, RSS_KEY_MAX, &len);
 
-	while (*s) {
-		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
-		if (lo < 0 || len == RSS_KEY_MAX)
-			return -EINVAL;
-		spec->key_bytes[len++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-		if (*s == ':' && s[1])
-			s++;
-	}
-	if (len == 0)
-		return -EINVAL;
-	spec->key_len = len;
-	return 0;
+	if (r == 0)
+		spec->key_len = (uint32_t)len;
+	return r;
 }
 
 static int parse_hkey(int n, char *const *words, struct rss_spec *spec)

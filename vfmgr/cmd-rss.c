@@ -7,6 +7,7 @@
 #include "rss/table.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/parse.h"
 #include "util/table.h"
 
 #include <errno.h>
@@ -40,15 +41,6 @@ static int read_view(const char *ifname, struct rss_view *v)
 		return r;
 	}
 	return 0;
-}
-
-static void key_hex(const struct rss_state *st, char *buf, size_t size)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (uint32_t i = 0; i < st->key_size && off + 4 <= size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%02x", i ? ":" : "", st->key[i]);
 }
 
 /* The table entries pointing at queue q. */
@@ -113,7 +105,7 @@ static int show_json(const struct rss_view *v)
 
 	for (uint32_t i = 0; i < st->indir_size; i++)
 		json_array_append_new(table, json_integer(st->indir[i]));
-	key_hex(st, key, sizeof(key));
+	format_hex_bytes(st->key, st->key_size, key, sizeof(key));
 	rss_cpulist_format(&v->irqs.local, local, sizeof(local));
 	o = json_pack(
 	    "{s:s,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "interface", st->ifname, "driver",
@@ -183,7 +175,7 @@ static void show_text(const struct rss_view *v)
 		printf("channels:   not supported by %s\n", st->driver);
 	printf("rx rings:   %u\n", st->rx_rings);
 	printf("hfunc:      %s\n", hf ? hf : st->has_rss ? "unknown" : "-");
-	key_hex(st, key, sizeof(key));
+	format_hex_bytes(st->key, st->key_size, key, sizeof(key));
 	printf("key:        %s%s\n", st->key_size ? key : "not exposed by ",
 	       st->key_size ? "" : st->driver);
 	rss_cpulist_format(&v->irqs.local, local, sizeof(local));

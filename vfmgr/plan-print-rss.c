@@ -1,17 +1,9 @@
 /* How RSS steps read in `vfmgr plan`: "+ 0000:01:00.0 rss channels combined 4 (was 8)". */
 #include "vfmgr/plan.h"
+#include "util/parse.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static void key_hex(const uint8_t *key, uint32_t len, char *buf, size_t size)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (uint32_t i = 0; i < len && off + 4 <= size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%02x", i ? ":" : "", key[i]);
-}
 
 static const char *hfunc_name(uint32_t hfunc)
 {
@@ -40,8 +32,8 @@ static void rss_change(const struct plan_action *a, char *to, size_t tosize, cha
 		if (r->spec.key == RSS_KEY_RANDOM)
 			snprintf(to, tosize, "random");
 		else
-			key_hex(r->spec.key_bytes, r->spec.key_len, to, tosize);
-		key_hex(b->key, b->key_size, from, fromsize);
+			format_hex_bytes(r->spec.key_bytes, r->spec.key_len, to, tosize);
+		format_hex_bytes(b->key, b->key_size, from, fromsize);
 		break;
 	case PLAN_RSS_HFUNC:
 		snprintf(to, tosize, "%s", hfunc_name(r->spec.hfunc));
