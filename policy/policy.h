@@ -8,6 +8,7 @@
 #ifndef VFMGR_POLICY_POLICY_H
 #define VFMGR_POLICY_POLICY_H
 
+#include "util/cleanup.h"
 #include "util/parse.h"
 
 #include <stdarg.h>
@@ -300,6 +301,7 @@ bool policy_name_is_valid(const char *s);
 
 void policy_diags_init(struct policy_diags *d);
 void policy_diags_free(struct policy_diags *d);
+#define _cleanup_diags_ _cleanup_(policy_diags_free) /* after policy_diags_init */
 /* Records a diagnostic (for later stages that point into the policy too); 0 or -ENOMEM. */
 int policy_diag_add(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -321,6 +323,8 @@ int policy_parse_file(const char *path, struct policy **ret, struct policy_diags
 int policy_parse_buffer(const char *name, const char *buf, size_t len, struct policy **ret,
                         struct policy_diags *diags);
 void policy_free(struct policy *p);
+DEFINE_POINTER_CLEANUP(struct policy, policy_free)
+#define _cleanup_policy_ _cleanup_(policy_freep)
 
 /* Which host the policy is read for (policy/hosts.c). host NULL: this machine's name. Entries
  * whose hosts: does not select the host are left out before validation; on-demand VMs are

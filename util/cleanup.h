@@ -36,6 +36,19 @@ static inline void cleanup_closedirp(DIR **d)
 #define _cleanup_fclose_   _cleanup_(cleanup_fclosep)
 #define _cleanup_closedir_ _cleanup_(cleanup_closedirp)
 
+/* Typed cleanups, declared beside each type (systemd's style):
+ * - a heap object freed by func: DEFINE_POINTER_CLEANUP(type, func) declares funcp(type **),
+ *   which does nothing for NULL, so `_cleanup_(funcp) type *x = NULL;` is safe on every path;
+ * - an object on the stack whose func(struct x *) releases what it holds and leaves it zeroed
+ *   (context_free, plan_free, state_free, host_free): `_cleanup_(func) struct x v = {0};`, the
+ *   initializer making an early return before it is filled safe. */
+#define DEFINE_POINTER_CLEANUP(type, func)                                                         \
+	static inline void func##p(type **p)                                                       \
+	{                                                                                          \
+		if (*p)                                                                            \
+			func(*p);                                                                  \
+	}
+
 /* Hand a cleanup-owned pointer over to the caller. */
 static inline void *steal_ptr(void *pp)
 {

@@ -7,6 +7,7 @@
 #include "vfmgr/observe-host.h"
 #include "vfmgr/state.h"
 #include "sriov/vfnl.h"
+#include "util/cleanup.h"
 
 struct apply_pending;
 
@@ -25,6 +26,13 @@ struct context {
  * lock, takes the exclusive apply lock first so the snapshot cannot go stale under us. */
 int context_load(struct context *c, const char *policy_file, const char *state_file, bool lock);
 void context_free(struct context *c);
+/* A context before context_load, safe to context_free: `_cleanup_context_ struct context c =
+ * CONTEXT_INIT;`. */
+#define CONTEXT_INIT                                                                               \
+	{                                                                                          \
+		.lock_fd = -1                                                                      \
+	}
+#define _cleanup_context_ _cleanup_(context_free)
 /* Before context_load: evaluate the policy as hostname (NULL: this machine), and keep the
  * on-demand VM prepare_vm (NULL: none) in it although it holds nothing here yet. */
 void context_select(const char *hostname, const char *prepare_vm);

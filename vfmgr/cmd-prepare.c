@@ -23,8 +23,8 @@ int cmd_prepare(int argc, char **argv)
 	const char *usage = "vfmgr prepare VM [--policy FILE] [--state FILE] [--if-managed]";
 	const char *policy = DEFAULT_POLICY, *state_file = NULL, *vm;
 	struct policy_diags d;
-	struct context ctx;
-	struct plan pl;
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
+	_cleanup_plan_ struct plan pl = {0};
 	bool known = false, if_managed = false;
 	int c, r;
 
@@ -53,10 +53,8 @@ int cmd_prepare(int argc, char **argv)
 	}
 	vm = argv[optind];
 	context_select(NULL, vm); /* an on-demand VM gets its VFs here, where it starts */
-	if (context_load(&ctx, policy, state_file, true) < 0) {
-		context_free(&ctx);
+	if (context_load(&ctx, policy, state_file, true) < 0)
 		return EXIT_FAIL;
-	}
 	for (size_t i = 0; i < ctx.policy->n_vms; i++)
 		known |= strcmp(ctx.policy->vms[i].name.value, vm) == 0;
 	if (!known) {
@@ -64,7 +62,6 @@ int cmd_prepare(int argc, char **argv)
 		 */
 		if (!if_managed)
 			log_error("%s: no vm named %s", policy, vm);
-		context_free(&ctx);
 		return if_managed ? EXIT_OK : EXIT_FAIL;
 	}
 	context_diags_init(&ctx, &d);
@@ -75,14 +72,10 @@ int cmd_prepare(int argc, char **argv)
 		r = plan_restrict_to_vm(&pl, &ctx.state, vm);
 	if (r < 0) {
 		log_error("prepare %s: cannot plan; nothing was changed", vm);
-		context_free(&ctx);
 		return EXIT_FAIL;
 	}
 	plan_print(&pl, stdout);
 	fflush(stdout);
 	apply_catch_signals();
-	r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
-	plan_free(&pl);
-	context_free(&ctx);
-	return r;
+	return apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
 }

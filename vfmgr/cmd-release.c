@@ -18,8 +18,8 @@ int cmd_release(int argc, char **argv)
 	    {0},
 	};
 	const char *state_file = NULL, *vm;
-	struct context ctx;
-	struct plan pl;
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
+	_cleanup_plan_ struct plan pl = {0};
 	bool held = false, if_managed = false;
 	int c, r;
 
@@ -43,10 +43,8 @@ int cmd_release(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	vm = argv[optind];
-	if (context_load(&ctx, NULL, state_file, true) < 0) {
-		context_free(&ctx);
+	if (context_load(&ctx, NULL, state_file, true) < 0)
 		return EXIT_FAIL;
-	}
 	for (size_t i = 0; i < ctx.state.n; i++)
 		held |= strcmp(ctx.state.allocs[i].vm, vm) == 0;
 	for (size_t i = 0; i < ctx.state.n_pts; i++)
@@ -54,20 +52,15 @@ int cmd_release(int argc, char **argv)
 	if (!held) {
 		if (!if_managed)
 			log_error("vm %s holds no VFs or devices (%s)", vm, ctx.state_file);
-		context_free(&ctx);
 		return if_managed ? EXIT_OK : EXIT_FAIL;
 	}
 	r = plan_release(&ctx.host, &ctx.state, vm, &pl);
 	if (r < 0) {
 		log_error("release %s: %s", vm, strerror(-r));
-		context_free(&ctx);
 		return EXIT_FAIL;
 	}
 	plan_print(&pl, stdout);
 	fflush(stdout);
 	apply_catch_signals();
-	r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
-	plan_free(&pl);
-	context_free(&ctx);
-	return r;
+	return apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
 }

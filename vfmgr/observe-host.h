@@ -5,6 +5,7 @@
 
 #include "rss/ethtool.h"
 #include "rss/irq.h"
+#include "util/cleanup.h"
 #include "util/parse.h"
 #include "sriov/numvfs.h"
 #include "sriov/vfnl.h"
@@ -80,6 +81,7 @@ struct host {
 };
 
 void host_free(struct host *h);
+#define _cleanup_host_ _cleanup_(host_free) /* on a host initialized {0} */
 /* The order of host->nics: PCI addresses (fixed-width hex, so strcmp is numeric) before
  * netdevsim names in numeric order. host_find_nic relies on it (binary search). */
 int host_addr_cmp(const char *a, const char *b);

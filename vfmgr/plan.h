@@ -9,6 +9,7 @@
 #include "vfmgr/state.h"
 #include "sriov/drivers.h"
 #include "sriov/vfnl.h"
+#include "util/cleanup.h"
 
 #include <jansson.h>
 
@@ -159,6 +160,7 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
  * state keeps every other VM's entries as they were in old. */
 int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm);
 void plan_free(struct plan *pl);
+#define _cleanup_plan_ _cleanup_(plan_free) /* on a plan initialized {0} */
 
 /* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)". */
 void plan_print(const struct plan *pl, FILE *f);

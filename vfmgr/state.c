@@ -1,7 +1,7 @@
 #include "vfmgr/state.h"
 #include "policy/policy.h"
 #include "util/array.h"
-#include "util/cleanup.h"
+#include "util/cleanup-json.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -34,34 +34,33 @@ void state_free(struct state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* A copy of n elements of size bytes (NULL for none); -ENOMEM. */
+static int copy_array(void *dstp, const void *src, size_t n, size_t size)
+{
+	void **dst = dstp;
+
+	*dst = NULL;
+	if (!n)
+		return 0;
+	*dst = malloc(n * size);
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * size);
+	return 0;
+}
+
 int state_copy(struct state *dst, const struct state *src)
 {
 	memset(dst, 0, sizeof(*dst));
-	if (src->n) {
-		dst->allocs = malloc(src->n * sizeof(*dst->allocs));
-		if (!dst->allocs)
-			return -ENOMEM;
-		memcpy(dst->allocs, src->allocs, src->n * sizeof(*dst->allocs));
-		dst->n = dst->cap = src->n;
+	if (copy_array(&dst->allocs, src->allocs, src->n, sizeof(*src->allocs)) < 0 ||
+	    copy_array(&dst->pts, src->pts, src->n_pts, sizeof(*src->pts)) < 0 ||
+	    copy_array(&dst->keys, src->keys, src->n_keys, sizeof(*src->keys)) < 0) {
+		state_free(dst);
+		return -ENOMEM;
 	}
-	if (src->n_pts) {
-		dst->pts = malloc(src->n_pts * sizeof(*dst->pts));
-		if (!dst->pts) {
-			state_free(dst);
-			return -ENOMEM;
-		}
-		memcpy(dst->pts, src->pts, src->n_pts * sizeof(*dst->pts));
-		dst->n_pts = dst->cap_pts = src->n_pts;
-	}
-	if (src->n_keys) {
-		dst->keys = malloc(src->n_keys * sizeof(*dst->keys));
-		if (!dst->keys) {
-			state_free(dst);
-			return -ENOMEM;
-		}
-		memcpy(dst->keys, src->keys, src->n_keys * sizeof(*dst->keys));
-		dst->n_keys = dst->cap_keys = src->n_keys;
-	}
+	dst->n = dst->cap = src->n;
+	dst->n_pts = dst->cap_pts = src->n_pts;
+	dst->n_keys = dst->cap_keys = src->n_keys;
 	return 0;
 }
 
@@ -183,47 +182,28 @@ static bool driver_name_valid(const char *s)
 }
 
 /* As ethtool -x prints a key: "6d:5a:56:...". buf holds 3 * RSS_KEY_MAX bytes. */
-static void key_to_hex(const uint8_t *key, uint32_t len, char *buf)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (uint32_t i = 0; i < len; i++)
-		off += (size_t)sprintf(buf + off, "%s%02x", i ? ":" : "", key[i]);
-}
-
 static int key_from_hex(const char *s, struct state_rss_key *k)
 {
-	size_t len = strlen(s);
-	unsigned v;
-	int used;
+	size_t len;
+	int r = parse_hex_bytes(s, k->key, RSS_KEY_MAX, &len);
 
-	if (len < 2 || (len + 1) % 3 != 0 || (len + 1) / 3 > RSS_KEY_MAX)
-		return -EINVAL;
-	k->len = (uint32_t)((len + 1) / 3);
-	for (uint32_t i = 0; i < k->len; i++) {
-		if (sscanf(s + 3 * i, "%2x%n", &v, &used) != 1 || used != 2 ||
-		    (i + 1 < k->len && s[3 * i + 2] != ':'))
-			return -EINVAL;
-		k->key[i] = (uint8_t)v;
-	}
-	return 0;
+	if (r == 0)
+		k->len = (uint32_t)len;
+	return r;
 }
 
 static json_t *keys_to_json(const struct state *s)
 {
 	char hex[3 * RSS_KEY_MAX];
-	json_t *a = json_array();
+	_cleanup_json_ json_t *a = json_array();
 
 	for (size_t i = 0; a && i < s->n_keys; i++) {
-		key_to_hex(s->keys[i].key, s->keys[i].len, hex);
+		format_hex_bytes(s->keys[i].key, s->keys[i].len, hex, sizeof(hex));
 		if (json_array_append_new(
-		        a, json_pack("{s:s, s:s}", "address", s->keys[i].addr, "key", hex)) < 0) {
-			json_decref(a);
+		        a, json_pack("{s:s, s:s}", "address", s->keys[i].addr, "key", hex)) < 0)
 			return NULL;
-		}
 	}
-	return a;
+	return TAKE_PTR(a);
 }
 
 static int keys_from_json(json_t *j, struct state *s, char *err, size_t errsize)
@@ -275,56 +255,45 @@ static json_t *vfcfg_to_json(const struct vf_config *c)
 
 bool state_equal(const struct state *a, const struct state *b)
 {
-	json_t *x = state_to_json(a), *y = state_to_json(b);
-	bool eq = x && y && json_equal(x, y);
+	_cleanup_json_ json_t *x = state_to_json(a), *y = state_to_json(b);
 
-	json_decref(x);
-	json_decref(y);
-	return eq;
+	return x && y && json_equal(x, y);
 }
 
 json_t *state_to_json(const struct state *s)
 {
-	json_t *a = json_array();
+	_cleanup_json_ json_t *a = json_array(), *pts = json_array(), *o = NULL;
 
-	for (size_t i = 0; a && i < s->n; i++) {
+	if (!a || !pts)
+		return NULL;
+	for (size_t i = 0; i < s->n; i++) {
 		const struct state_alloc *al = &s->allocs[i];
-		json_t *o = json_pack(
-		    "{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:b, s:b, s:o}", "vm",
-		    al->vm, "nic", al->nic, "leg", al->leg, "network", al->network, "pf", al->pf,
-		    "pf_address", al->pf_addr, "vf", al->vf, "vf_address", al->vf_addr, "saved",
-		    al->saved_known ? vfcfg_to_json(&al->saved) : json_null(), "want",
-		    vfcfg_to_json(&al->want), "vfio", al->vfio, "migratable", al->migratable,
-		    "driver_before", driver_json(al->driver_known, al->driver_before));
-		if (!o || json_array_append_new(a, o) < 0) {
-			json_decref(a);
+		if (json_array_append_new(
+		        a, json_pack(
+		               "{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:b, s:b, s:o}",
+		               "vm", al->vm, "nic", al->nic, "leg", al->leg, "network", al->network,
+		               "pf", al->pf, "pf_address", al->pf_addr, "vf", al->vf, "vf_address",
+		               al->vf_addr, "saved",
+		               al->saved_known ? vfcfg_to_json(&al->saved) : json_null(), "want",
+		               vfcfg_to_json(&al->want), "vfio", al->vfio, "migratable",
+		               al->migratable, "driver_before",
+		               driver_json(al->driver_known, al->driver_before))) < 0)
 			return NULL;
-		}
 	}
-	json_t *pts = json_array();
-	for (size_t i = 0; pts && i < s->n_pts; i++) {
+	for (size_t i = 0; i < s->n_pts; i++) {
 		const struct state_pt *pt = &s->pts[i];
-		json_t *o = json_pack("{s:s, s:i, s:s, s:o}", "vm", pt->vm, "index", pt->index,
-		                      "address", pt->addr, "driver_before",
-		                      driver_json(pt->driver_known, pt->driver_before));
-		if (!o || json_array_append_new(pts, o) < 0) {
-			json_decref(pts);
-			pts = NULL;
-		}
+		if (json_array_append_new(
+		        pts, json_pack("{s:s, s:i, s:s, s:o}", "vm", pt->vm, "index", pt->index,
+		                       "address", pt->addr, "driver_before",
+		                       driver_json(pt->driver_known, pt->driver_before))) < 0)
+			return NULL;
 	}
-	if (!a || !pts) {
-		json_decref(a);
-		json_decref(pts);
-		return NULL;
-	}
-	json_t *o = json_pack("{s:i, s:o, s:o}", "version", STATE_VERSION, "allocations", a,
-	                      "passthrough", pts);
+	o = json_pack("{s:i, s:O, s:O}", "version", STATE_VERSION, "allocations", a, "passthrough",
+	              pts);
 	/* Only written when there is one, so files without random keys stay as they were. */
-	if (o && s->n_keys && json_object_set_new(o, "rss_keys", keys_to_json(s)) < 0) {
-		json_decref(o);
+	if (!o || (s->n_keys && json_object_set_new(o, "rss_keys", keys_to_json(s)) < 0))
 		return NULL;
-	}
-	return o;
+	return TAKE_PTR(o);
 }
 
 static int link_state_from(const char *s)
@@ -499,15 +468,16 @@ static int check_pt_unique(const struct state *s, char *err, size_t errsize)
 	return 0;
 }
 
-int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
+int state_from_json(json_t *j, struct state *out, char *err, size_t errsize)
 {
+	_cleanup_state_ struct state s = {0};
 	json_int_t version;
 	json_t *allocs, *pts, *keys = NULL, *el;
 	json_error_t je;
 	size_t i;
 	int r;
 
-	memset(s, 0, sizeof(*s));
+	memset(out, 0, sizeof(*out));
 	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:I, s:o, s:o, s?o}", "version", &version,
 	                   "allocations", &allocs, "passthrough", &pts, "rss_keys", &keys) < 0) {
 		snprintf(err, errsize, "%s", je.text);
@@ -529,53 +499,45 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 		return -EINVAL;
 	}
 	if (keys) {
-		r = keys_from_json(keys, s, err, errsize);
-		if (r < 0) {
-			state_free(s);
+		r = keys_from_json(keys, &s, err, errsize);
+		if (r < 0)
 			return r;
-		}
 	}
 	json_array_foreach(pts, i, el)
 	{
-		struct state_pt *pt = ARRAY_APPEND(s->pts, s->n_pts, s->cap_pts);
+		struct state_pt *pt = ARRAY_APPEND(s.pts, s.n_pts, s.cap_pts);
 		r = pt ? pt_from_json(el, pt, err, errsize) : -ENOMEM;
-		if (r < 0) {
-			state_free(s);
+		if (r < 0)
 			return r;
-		}
 	}
-	r = check_pt_unique(s, err, errsize);
-	if (r < 0) {
-		state_free(s);
+	r = check_pt_unique(&s, err, errsize);
+	if (r < 0)
 		return r;
-	}
 	json_array_foreach(allocs, i, el)
 	{
-		struct state_alloc *a = ARRAY_APPEND(s->allocs, s->n, s->cap);
-		if (!a) {
-			state_free(s);
+		struct state_alloc *a = ARRAY_APPEND(s.allocs, s.n, s.cap);
+		if (!a)
 			return -ENOMEM;
-		}
 		r = alloc_from_json(el, a, err, errsize);
 		if (r < 0) {
 			char tmp[160];
 			snprintf(tmp, sizeof(tmp), "allocation %zu: %s", i, err);
 			snprintf(err, errsize, "%s", tmp);
-			state_free(s);
 			return r;
 		}
 		a->vm_index = a->pf_index = SIZE_MAX;
 	}
-	state_sort(s);
-	for (i = 1; i < s->n; i++) {
-		const struct state_alloc *a = &s->allocs[i];
+	state_sort(&s);
+	for (i = 1; i < s.n; i++) {
+		const struct state_alloc *a = &s.allocs[i];
 		if (state_alloc_cmp(a, a - 1) == 0) {
 			snprintf(err, errsize, "vm %s nic %u leg %u appears twice", a->vm, a->nic,
 			         a->leg);
-			state_free(s);
 			return -EINVAL;
 		}
 	}
+	*out = s;
+	s = (struct state){0};
 	return 0;
 }
 
@@ -627,7 +589,7 @@ int state_load(const char *path, struct state *s)
 	json_error_t je;
 	struct stat st;
 	size_t len;
-	json_t *j;
+	_cleanup_json_ json_t *j = NULL;
 	char err[200];
 	int r;
 
@@ -666,7 +628,6 @@ int state_load(const char *path, struct state *s)
 		return -EINVAL;
 	}
 	r = state_from_json(j, s, err, sizeof(err));
-	json_decref(j);
 	if (r < 0)
 		log_error("%s: bad state file: %s (see vfmgr(8), STATE FILE, to rebuild it)", path,
 		          err);
@@ -694,8 +655,8 @@ int state_save(const char *path, const struct state *s)
 {
 	char dir[PATH_MAX], base[PATH_MAX], why[160];
 	_cleanup_close_ int dfd = -1;
-	json_t *j;
-	char *text;
+	_cleanup_json_ json_t *j = NULL;
+	_cleanup_free_ char *text = NULL;
 	int r;
 
 	if (str_copy(dir, sizeof(dir), path) < 0 || str_copy(base, sizeof(base), path) < 0)
@@ -712,15 +673,12 @@ int state_save(const char *path, const struct state *s)
 	}
 	j = state_to_json(s);
 	text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
-	json_decref(j);
 	if (!text)
 		return -ENOMEM;
 	/* temp + fsync + rename + fsync(dir): a reader sees the old file or the new one, whole. */
 	size_t len = strlen(text);
 	text[len] = '\n'; /* json_dumps' NUL becomes the final newline */
-	r = file_replace_at(dfd, basename(base), text, len + 1);
-	free(text);
-	return r;
+	return file_replace_at(dfd, basename(base), text, len + 1);
 }
 
 bool state_holds_vm(const struct state *s, const char *vm)

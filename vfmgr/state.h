@@ -7,6 +7,7 @@
 #include "rss/ethtool.h"
 #include "vfmgr/observe-host.h"
 #include "sriov/vfcfg.h"
+#include "util/cleanup.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -62,6 +63,7 @@ struct state {
 };
 
 void state_free(struct state *s);
+#define _cleanup_state_ _cleanup_(state_free) /* on a state initialized {0} */
 int state_copy(struct state *dst, const struct state *src);
 /* A missing file is an empty state. Errors name the file (and line:col for bad JSON). */
 int state_load(const char *path, struct state *s);

@@ -1,0 +1,15 @@
+/* Scope-bound release of libnl messages and sockets. */
+#ifndef VFMGR_UTIL_CLEANUP_NL_H
+#define VFMGR_UTIL_CLEANUP_NL_H
+
+#include "util/cleanup.h"
+
+#include <netlink/msg.h>
+#include <netlink/socket.h>
+
+DEFINE_POINTER_CLEANUP(struct nl_msg, nlmsg_free)
+DEFINE_POINTER_CLEANUP(struct nl_sock, nl_socket_free)
+#define _cleanup_nlmsg_   _cleanup_(nlmsg_freep)
+#define _cleanup_nl_sock_ _cleanup_(nl_socket_freep)
+
+#endif
