@@ -1,4 +1,5 @@
 #include "sriov/vfnl.h"
+#include "util/cleanup-nl.h"
 #include "util/log.h"
 
 #include <arpa/inet.h>
@@ -221,7 +222,7 @@ static int on_link(struct nl_msg *msg, void *arg)
 int vfnl_read(struct vfnl *nl, int ifindex, struct pf_vfs *out)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
-	struct nl_msg *msg;
+	_cleanup_nlmsg_ struct nl_msg *msg = NULL;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -230,12 +231,9 @@ int vfnl_read(struct vfnl *nl, int ifindex, struct pf_vfs *out)
 		return -ENOMEM;
 	/* SKIP_STATS halves each entry: 334 VFs fit the 64 KiB nest instead of 221. */
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS) < 0) {
-		nlmsg_free(msg);
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS) < 0)
 		return -ENOMEM;
-	}
 	r = nl_send_auto(nl->sk, msg);
-	nlmsg_free(msg);
 	if (r < 0)
 		return -EIO;
 	nl->reading = out;
@@ -337,33 +335,27 @@ static int count_built_vfs(struct nl_msg *msg)
 
 static int write_chunk(struct vfnl *nl, int ifindex, const struct vf_write *w, size_t n)
 {
-	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
-	struct nl_msg *msg = NULL;
+	_cleanup_rtnl_link_ struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	_cleanup_nlmsg_ struct nl_msg *msg = NULL;
 	int r = 0;
 
-	if (!orig || !chg) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (!orig || !chg)
+		return -ENOMEM;
 	rtnl_link_set_ifindex(orig, ifindex);
 	/* libnl puts VFs in the message in reverse order of adding: add the last first so the
 	 * kernel applies them by ascending index, which failure analysis relies on. */
 	for (size_t i = n; i-- > 0;) {
 		r = add_vf(chg, &w[i]);
 		if (r < 0)
-			goto out;
+			return r;
 	}
 	/* libnl's default message is one page; ~120 bytes per VF with every attribute. */
 	nlmsg_set_default_size(4096 + n * 160);
-	r = rtnl_link_build_change_request(orig, chg, 0, &msg);
-	if (r < 0) {
-		r = -ENOMEM;
-		goto out;
-	}
+	if (rtnl_link_build_change_request(orig, chg, 0, &msg) < 0)
+		return -ENOMEM;
 	if (count_built_vfs(msg) != (int)n) {
 		log_error("rtnetlink: built a VF list with %d of %zu VFs", count_built_vfs(msg), n);
-		r = -EMSGSIZE;
-		goto out;
+		return -EMSGSIZE;
 	}
 	/* The link exists: RTM_SETLINK, not libnl's RTM_NEWLINK. */
 	nlmsg_hdr(msg)->nlmsg_type = RTM_SETLINK;
@@ -371,21 +363,12 @@ static int write_chunk(struct vfnl *nl, int ifindex, const struct vf_write *w, s
 	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_DEFAULT, NULL, NULL);
 	nl->kernel_err = 1;
 	setlinks++;
-	r = nl_send_auto(nl->sk, msg);
-	if (r < 0) {
-		r = -EIO;
-		goto out;
-	}
+	if (nl_send_auto(nl->sk, msg) < 0)
+		return -EIO;
 	r = nl_recvmsgs_default(nl->sk);
 	if (nl->kernel_err <= 0)
-		r = nl->kernel_err;
-	else
-		r = r < 0 ? -EIO : 0;
-out:
-	nlmsg_free(msg);
-	rtnl_link_put(orig);
-	rtnl_link_put(chg);
-	return r;
+		return nl->kernel_err;
+	return r < 0 ? -EIO : 0;
 }
 
 /* IFLA_VFINFO_LIST is a nest with a 16-bit length: at ~112 bytes per VF with every attribute,

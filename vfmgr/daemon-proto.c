@@ -1,6 +1,6 @@
 /* Control socket requests and replies as JSON; pure functions only. */
 #include "vfmgr/daemon-proto.h"
-#include "util/cleanup.h"
+#include "util/cleanup-json.h"
 #include "util/strcopy.h"
 
 #include <errno.h>
@@ -169,32 +169,28 @@ static int set_string(json_t *o, const char *key, const char *value)
 
 char *ctl_request_format(const struct ctl_request *req)
 {
-	json_t *o = json_pack("{s:s}", "command", ctl_command_name(req->command));
-	char *s = NULL;
+	_cleanup_json_ json_t *o = json_pack("{s:s}", "command", ctl_command_name(req->command));
 
 	if (!o)
 		return NULL;
 	if (commands[req->command].keys & KEY_JSON && req->json)
 		json_object_set_new(o, "json", json_true());
-	if (set_string(o, "policy", req->policy) == 0 && set_string(o, "state", req->state) == 0 &&
-	    set_string(o, "vm", req->vm) == 0)
-		s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s;
+	if (set_string(o, "policy", req->policy) < 0 || set_string(o, "state", req->state) < 0 ||
+	    set_string(o, "vm", req->vm) < 0)
+		return NULL;
+	return json_dumps(o, JSON_COMPACT);
 }
 
 char *ctl_reply_format(const struct ctl_reply *rep)
 {
-	json_t *o = json_pack("{s:b, s:i}", "ok", rep->ok, "exit", rep->exit);
-	char *s = NULL;
+	_cleanup_json_ json_t *o = json_pack("{s:b, s:i}", "ok", rep->ok, "exit", rep->exit);
 
 	if (!o)
 		return NULL;
-	if (set_string(o, "output", rep->output) == 0 && set_string(o, "log", rep->log) == 0 &&
-	    set_string(o, "error", rep->error) == 0)
-		s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s;
+	if (set_string(o, "output", rep->output) < 0 || set_string(o, "log", rep->log) < 0 ||
+	    set_string(o, "error", rep->error) < 0)
+		return NULL;
+	return json_dumps(o, JSON_COMPACT);
 }
 
 static char *opt_string(json_t *o, const char *key)
