@@ -1,5 +1,6 @@
 /* vfmgr check: parse and validate a policy without touching the host. */
 #include "vfmgr/cmd.h"
+#include "vfmgr/cmd-context.h"
 #include "policy/policy.h"
 #include "util/log.h"
 
@@ -36,16 +37,6 @@ static int print_json(const struct policy_diags *d, const char *path)
 	fputc('\n', stdout);
 	json_decref(list);
 	return 0;
-}
-
-static void print_text(const struct policy_diags *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		char buf[1024];
-
-		policy_diag_format(d, &d->items[i], buf, sizeof(buf));
-		fprintf(stderr, "%s\n", buf);
-	}
 }
 
 static void print_summary(const struct policy *p, const struct policy_diags *d, const char *path,
@@ -121,7 +112,7 @@ int cmd_check(int argc, char **argv)
 		if (print_json(&diags, path) < 0)
 			log_error("%s: cannot format diagnostics as JSON", path);
 	} else {
-		print_text(&diags);
+		context_print_diags(&diags);
 		if (r == 0 || r == -EINVAL)
 			print_summary(p, &diags, path, host, groups);
 	}

@@ -16,14 +16,30 @@
 #include <time.h>
 #include <unistd.h>
 
-void context_print_diags(const struct policy_diags *d)
+/* The one place diagnostics are written: bare lines on stderr for a command, or log lines of
+ * the diagnostic's own severity for the daemon (a warning is not an error in the journal). */
+static void emit_diags(const struct policy_diags *d, bool to_log)
 {
 	char buf[1024];
 
 	for (size_t i = 0; i < d->n; i++) {
 		policy_diag_format(d, &d->items[i], buf, sizeof(buf));
-		fprintf(stderr, "%s\n", buf);
+		if (to_log)
+			log_msg(d->items[i].severity == POLICY_ERROR ? LOG_ERR : LOG_WARNING, "%s",
+			        buf);
+		else
+			fprintf(stderr, "%s\n", buf);
 	}
+}
+
+void context_print_diags(const struct policy_diags *d)
+{
+	emit_diags(d, false);
+}
+
+void context_log_diags(const struct policy_diags *d)
+{
+	emit_diags(d, true);
 }
 
 void context_diags_init(const struct context *c, struct policy_diags *d)

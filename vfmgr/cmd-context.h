@@ -40,6 +40,8 @@ void context_select(const char *hostname, const char *prepare_vm);
 void context_diags_init(const struct context *c, struct policy_diags *d);
 /* Prints policy-located diagnostics the way `vfmgr check` does. */
 void context_print_diags(const struct policy_diags *d);
+/* The same as log lines, each at its severity (the daemon). */
+void context_log_diags(const struct policy_diags *d);
 
 /* The one lock that CLI and daemon share (flock on $VFMGR_RUN_DIR/lock, default /run/vfmgr). */
 int lock_take(int *fd);

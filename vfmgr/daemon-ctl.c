@@ -81,11 +81,7 @@ static int handle_plan(struct daemon *d, const struct ctl_request *req, FILE *ou
 	if (r == 0)
 		r = plan_build(d->policy, &ctx.host, &ctx.state, &pl, &diags,
 		               PLAN_ALLOW_ABSENT | PLAN_DRIVER_WARN);
-	for (size_t i = 0; i < diags.n; i++) {
-		char buf[1024];
-		policy_diag_format(&diags, &diags.items[i], buf, sizeof(buf));
-		log_error("%s", buf);
-	}
+	context_log_diags(&diags);
 	policy_diags_free(&diags);
 	if (r == 0 && req->json) {
 		json_t *j = plan_to_json(&pl);

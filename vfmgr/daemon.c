@@ -191,7 +191,7 @@ void daemon_diags_init(const struct daemon *d, struct policy_diags *diags)
 /* Plan errors are logged when they change, so a PF that stays absent is reported once. */
 static void log_plan_failure(struct daemon *d, const struct policy_diags *diags, int r)
 {
-	char first[512] = "", buf[1024];
+	char first[512] = "";
 
 	if (diags->n > 0)
 		policy_diag_format(diags, &diags->items[0], first, sizeof(first));
@@ -202,11 +202,7 @@ static void log_plan_failure(struct daemon *d, const struct policy_diags *diags,
 		return;
 	}
 	str_copy(d->last_error, sizeof(d->last_error), first);
-	for (size_t i = 0; i < diags->n; i++) {
-		policy_diag_format(diags, &diags->items[i], buf, sizeof(buf));
-		log_msg(diags->items[i].severity == POLICY_ERROR ? LOG_ERR : LOG_WARNING, "%s",
-		        buf);
-	}
+	context_log_diags(diags);
 	log_warn("%s: cannot plan; nothing changed, waiting for the next device event",
 	         d->policy_file);
 }
@@ -269,13 +265,8 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	if (diags.n > 0) {
 		char first[512];
 		policy_diag_format(&diags, &diags.items[0], first, sizeof(first));
-		if (strcmp(first, d->last_error) != 0) {
-			char buf[1024];
-			for (size_t i = 0; i < diags.n; i++) {
-				policy_diag_format(&diags, &diags.items[i], buf, sizeof(buf));
-				log_warn("%s", buf);
-			}
-		}
+		if (strcmp(first, d->last_error) != 0)
+			context_log_diags(&diags);
 		str_copy(d->last_error, sizeof(d->last_error), first);
 	} else {
 		d->last_error[0] = '\0';
@@ -350,15 +341,11 @@ int daemon_reload(struct daemon *d)
 {
 	struct policy_diags diags;
 	struct policy *p = NULL;
-	char buf[1024];
 	int r;
 
 	policy_diags_init(&diags);
 	r = policy_parse_file(d->policy_file, &p, &diags);
-	for (size_t i = 0; i < diags.n; i++) {
-		policy_diag_format(&diags, &diags.items[i], buf, sizeof(buf));
-		log_msg(diags.items[i].severity == POLICY_ERROR ? LOG_ERR : LOG_WARNING, "%s", buf);
-	}
+	context_log_diags(&diags);
 	policy_diags_free(&diags);
 	if (r < 0) {
 		if (r != -EINVAL)
