@@ -27,9 +27,9 @@ int cmd_metrics(int argc, char **argv)
 	struct metrics_record rec;
 	struct metrics_plan mp = {0};
 	struct policy_diags d;
-	struct policy *p = NULL;
-	struct context ctx;
-	struct plan pl;
+	_cleanup_policy_ struct policy *p = NULL;
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
+	_cleanup_plan_ struct plan pl = {0};
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -58,10 +58,8 @@ int cmd_metrics(int argc, char **argv)
 		fprintf(stderr, "usage: %s\n", usage);
 		return EXIT_USAGE;
 	}
-	if (context_load(&ctx, NULL, state_file, false) < 0) {
-		context_free(&ctx);
+	if (context_load(&ctx, NULL, state_file, false) < 0)
 		return EXIT_FAIL;
-	}
 	if (metrics_record_read(&rec) < 0)
 		memset(&rec, 0, sizeof(rec));
 	if (policy) {
@@ -80,10 +78,6 @@ int cmd_metrics(int argc, char **argv)
 		mp.pl = r == 0 ? &pl : NULL;
 	}
 	r = metrics_write(stdout, &ctx.host, &ctx.state, &mp, &rec);
-	if (mp.pl)
-		plan_free(&pl);
-	policy_free(p);
-	context_free(&ctx);
 	if (r < 0)
 		log_error("cannot write the metrics: %s", strerror(-r));
 	return r < 0 ? EXIT_FAIL : EXIT_OK;

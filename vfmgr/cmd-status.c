@@ -157,7 +157,7 @@ int cmd_status(int argc, char **argv)
 	    {0},
 	};
 	const char *state_file = NULL;
-	struct context ctx;
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	bool json = false;
 	int c, r;
 
@@ -184,13 +184,9 @@ int cmd_status(int argc, char **argv)
 	                       state_file);
 	if (r >= 0)
 		return r;
-	if (context_load(&ctx, NULL, state_file, false) < 0) {
-		context_free(&ctx);
+	if (context_load(&ctx, NULL, state_file, false) < 0)
 		return EXIT_FAIL;
-	}
-	r = status_write(&ctx, json, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
-	context_free(&ctx);
-	return r;
+	return status_write(&ctx, json, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 int status_write(const struct context *ctx, bool json, FILE *f)

@@ -7,7 +7,7 @@
 #include "vfmgr/cmd-daemon-client.h"
 #include "vfmgr/daemon.h"
 #include "vfmgr/plan.h"
-#include "util/cleanup.h"
+#include "util/cleanup-json.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -60,21 +60,20 @@ typedef int (*ctl_handler)(struct daemon *d, const struct ctl_request *req, FILE
 
 static int handle_status(struct daemon *d, const struct ctl_request *req, FILE *out)
 {
-	struct context ctx;
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	int r = context_load(&ctx, NULL, req->state[0] ? req->state : d->state_file, false);
 
 	ctx.pending = &d->pend;
 	if (r == 0)
 		r = status_write(&ctx, req->json, out);
-	context_free(&ctx);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 static int handle_plan(struct daemon *d, const struct ctl_request *req, FILE *out)
 {
 	struct policy_diags diags;
-	struct context ctx;
-	struct plan pl;
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
+	_cleanup_plan_ struct plan pl = {0};
 	int r = context_load(&ctx, NULL, d->state_file, false);
 
 	daemon_diags_init(d, &diags);
@@ -84,16 +83,12 @@ static int handle_plan(struct daemon *d, const struct ctl_request *req, FILE *ou
 	context_log_diags(&diags);
 	policy_diags_free(&diags);
 	if (r == 0 && req->json) {
-		json_t *j = plan_to_json(&pl);
+		_cleanup_json_ json_t *j = plan_to_json(&pl);
 		json_dumpf(j, out, JSON_INDENT(2));
 		fputc('\n', out);
-		json_decref(j);
 	} else if (r == 0) {
 		plan_print(&pl, out);
 	}
-	if (r == 0)
-		plan_free(&pl);
-	context_free(&ctx);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 

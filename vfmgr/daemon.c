@@ -316,7 +316,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 
 int daemon_reconcile(struct daemon *d, FILE *out)
 {
-	struct context ctx;
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	int r;
 
 	d->n_reconciles++;
@@ -325,7 +325,6 @@ int daemon_reconcile(struct daemon *d, FILE *out)
 	r = context_load(&ctx, NULL, d->state_file, true);
 	log_debug("observed the host in %llu ms", (unsigned long long)((now_ns() - t0) / 1000000));
 	if (r == -EWOULDBLOCK) {
-		context_free(&ctx);
 		daemon_mark_dirty(d, "lock", true, "busy: retrying");
 		return r;
 	}
@@ -333,7 +332,6 @@ int daemon_reconcile(struct daemon *d, FILE *out)
 		r = plan_and_apply(d, &ctx, out);
 	if (r != -EWOULDBLOCK && ctx.nl)
 		metrics_daemon_update(d->policy, &ctx.host, &ctx.state); /* --metrics-file */
-	context_free(&ctx);
 	return r;
 }
 
