@@ -97,9 +97,16 @@ static int lock_wait(int fd, const char *path)
 	return -1;
 }
 
+const char *run_dir(void)
+{
+	const char *dir = getenv("VFMGR_RUN_DIR");
+
+	return dir ? dir : "/run/vfmgr";
+}
+
 int run_file_open(const char *name, int *fd, char *path, size_t size)
 {
-	const char *dir = getenv("VFMGR_RUN_DIR") ? getenv("VFMGR_RUN_DIR") : "/run/vfmgr";
+	const char *dir = run_dir();
 	_cleanup_close_ int dfd = -1;
 	char why[160];
 	int r;

@@ -49,6 +49,8 @@ int lock_take(int *fd);
  * $VFMGR_LOCK_WAIT seconds; 0 (the daemon, which retries after its quiet time) fails at once. */
 #define LOCK_WAIT_DEFAULT_MS 30000
 void lock_set_wait(unsigned ms);
+/* $VFMGR_RUN_DIR, or /run/vfmgr: the lock, the control socket and the apply record. */
+const char *run_dir(void);
 /* Opens (creates) name in $VFMGR_RUN_DIR (/run/vfmgr) for a lock, refusing a run directory or
  * file another user could have planted; path gets its name. Logs why; 0 or -errno. */
 int run_file_open(const char *name, int *fd, char *path, size_t size);

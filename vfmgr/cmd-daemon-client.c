@@ -1,6 +1,7 @@
 /* Talks to a running `vfmgr daemon` over $VFMGR_RUN_DIR/control. */
 #include "vfmgr/cmd-daemon-client.h"
 #include "vfmgr/cmd.h"
+#include "vfmgr/cmd-context.h"
 #include "vfmgr/state.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -19,8 +20,7 @@
 
 int run_path(const char *name, char *buf, size_t size)
 {
-	const char *dir = getenv("VFMGR_RUN_DIR") ? getenv("VFMGR_RUN_DIR") : "/run/vfmgr";
-	int n = snprintf(buf, size, "%s/%s", dir, name);
+	int n = snprintf(buf, size, "%s/%s", run_dir(), name);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DEFAULT_POLICY "/etc/vfmgr/policy.yaml"
 
 int cmd_metrics(int argc, char **argv)
 {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DEFAULT_POLICY "/etc/vfmgr/policy.yaml"
 
 int cmd_prepare(int argc, char **argv)
 {

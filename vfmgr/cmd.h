@@ -7,6 +7,9 @@
 
 struct context;
 
+/* Where the commands and the daemon read the policy when not told otherwise. */
+#define DEFAULT_POLICY "/etc/vfmgr/policy.yaml"
+
 /* Exit statuses shared by every command (documented in vfmgr(8)). */
 enum {
 	EXIT_OK = 0,

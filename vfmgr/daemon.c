@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_POLICY "/etc/vfmgr/policy.yaml"
 
 static uint64_t now_ns(void)
 {

@@ -1,6 +1,7 @@
 /* The metrics text and the last-apply record. Values come from the same snapshot `vfmgr
  * status` reads (live VF settings against the state file) and from the plan. */
 #include "vfmgr/metrics.h"
+#include "vfmgr/cmd-context.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -23,11 +24,6 @@ struct pf_count {
 	char name[STATE_NAME_LEN];
 	unsigned long n[VF_N];
 };
-
-static const char *run_dir(void)
-{
-	return getenv("VFMGR_RUN_DIR") ? getenv("VFMGR_RUN_DIR") : "/run/vfmgr";
-}
 
 static void record_path(char *buf, size_t size)
 {
