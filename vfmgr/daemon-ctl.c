@@ -110,7 +110,6 @@ static int handle_apply(struct daemon *d, const struct ctl_request *req, FILE *o
 	if (daemon_reload(d) < 0)
 		return EXIT_FAIL;
 	d->pending = false;
-	d->n_dirty = 0;
 	return daemon_reconcile(d, out) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 

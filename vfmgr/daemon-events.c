@@ -1,5 +1,5 @@
 /* The daemon's event sources: a libudev monitor (pci and net) and an rtnetlink socket on
- * RTNLGRP_LINK. Both only map an event to the PF it concerns and mark that PF dirty. */
+ * RTNLGRP_LINK. Both only map an event to the PF it concerns and schedule a reconcile naming it. */
 #include "vfmgr/daemon.h"
 #include "util/log.h"
 
@@ -71,7 +71,7 @@ static void handle_device(struct daemon *d, struct udev_device *dev)
 	if (pci)
 		pf = event_pf(d, pci, action, buf, sizeof(buf));
 	else if (strcmp(subsys, "net") == 0) /* netdevsim and other non-PCI PFs */
-		pf = daemon_watched_ifindex(
+		pf = daemon_watched_pf_by_ifindex(
 		    d, atoi(udev_device_get_property_value(dev, "IFINDEX") ?: "0"));
 	if (!pf)
 		return;
@@ -82,7 +82,7 @@ static void handle_device(struct daemon *d, struct udev_device *dev)
 	/* The PF itself came back: what its driver refused before is worth trying again. */
 	if (external && pci && strcmp(udev_device_get_sysname(pci), pf) == 0)
 		pending_forget(&d->pend, pf);
-	daemon_mark_dirty(d, pf, external, why);
+	daemon_schedule_reconcile(d, pf, external, why);
 }
 
 /* The socket's buffer overflowed and events were dropped: anything may have changed, on any
@@ -93,7 +93,7 @@ static void events_lost(struct daemon *d, const char *src)
 	         "host",
 	         src);
 	pending_forget(&d->pend, NULL);
-	daemon_mark_dirty(d, "host", true, "events lost: full re-read");
+	daemon_schedule_reconcile(d, "host", true, "events lost: full re-read");
 }
 
 bool events_udev_busy(struct daemon *d)
@@ -133,7 +133,7 @@ static int on_link_msg(struct nl_msg *msg, void *arg)
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return NL_OK;
 	ifi = nlmsg_data(h);
-	pf = daemon_watched_ifindex(d, ifi->ifi_index);
+	pf = daemon_watched_pf_by_ifindex(d, ifi->ifi_index);
 	if (pf) {
 		snprintf(why, sizeof(why), "link %s ifindex %d",
 		         h->nlmsg_type == RTM_NEWLINK ? "changed" : "removed", ifi->ifi_index);
@@ -142,7 +142,7 @@ static int on_link_msg(struct nl_msg *msg, void *arg)
 		if (h->nlmsg_type == RTM_NEWLINK)
 			daemon_mark_drift(d, pf, why);
 		else
-			daemon_mark_dirty(d, pf, false, why);
+			daemon_schedule_reconcile(d, pf, false, why);
 	}
 	return NL_OK;
 }
@@ -158,7 +158,8 @@ static void on_rtnl(struct daemon *d)
 		log_warn("rtnetlink: %s; checking every PF", nl_geterror(r));
 		for (size_t i = 0; i < d->n_watch; i++)
 			if (strcmp(d->watch[i].addr, d->watch[i].pf) == 0)
-				daemon_mark_dirty(d, d->watch[i].pf, false, "notifications unread");
+				daemon_schedule_reconcile(d, d->watch[i].pf, false,
+				                          "notifications unread");
 	}
 }
 

@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -71,10 +70,10 @@ static void arm_timer(struct daemon *d, uint64_t at_ns)
 		log_error("timerfd: %s", strerror(errno));
 }
 
-void daemon_mark_dirty(struct daemon *d, const char *pf, bool external, const char *why)
+void daemon_schedule_reconcile(struct daemon *d, const char *subject, bool external,
+                               const char *why)
 {
 	uint64_t now = now_ns(), at;
-	bool known = false;
 
 	d->n_events++;
 	d->last_event_ns = now;
@@ -82,15 +81,8 @@ void daemon_mark_dirty(struct daemon *d, const char *pf, bool external, const ch
 		d->streak = 0;
 	else if (d->streak >= DAEMON_MAX_STREAK)
 		return; /* held: see DAEMON_MAX_STREAK */
-	log_info("%s: %s", pf, why);
+	log_info("%s: %s", subject, why);
 	d->immediate = false; /* a burst: coalesce it */
-	for (size_t i = 0; i < d->n_dirty; i++)
-		known |= strcmp(d->dirty[i], pf) == 0;
-	if (!known) {
-		char(*slot)[NIC_ADDR_LEN] = ARRAY_APPEND(d->dirty, d->n_dirty, d->cap_dirty);
-		if (slot)
-			str_copy(*slot, sizeof(*slot), pf);
-	}
 	if (!d->pending) {
 		d->pending = true;
 		d->first_event_ns = now;
@@ -107,7 +99,7 @@ void daemon_mark_drift(struct daemon *d, const char *pf, const char *why)
 	bool quiet = now - d->last_event_ns >= DAEMON_QUIET_MS * 1000000ull;
 
 	if (!(d->immediate || (!d->pending && quiet)) || d->streak >= DAEMON_MAX_STREAK) {
-		daemon_mark_dirty(d, pf, false, why);
+		daemon_schedule_reconcile(d, pf, false, why);
 		return;
 	}
 	/* One hand-made change sends one notification: heal it now, not after the quiet time.
@@ -131,7 +123,7 @@ const char *daemon_watched_pf(const struct daemon *d, const char *addr)
 	return NULL;
 }
 
-const char *daemon_watched_ifindex(const struct daemon *d, int ifindex)
+const char *daemon_watched_pf_by_ifindex(const struct daemon *d, int ifindex)
 {
 	for (size_t i = 0; i < d->n_watch; i++)
 		if (ifindex > 0 && d->watch[i].ifindex == ifindex)
@@ -309,7 +301,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	events_drain_rtnl(d);
 	for (size_t i = 0; i < d->n_watch; i++)
 		if (strcmp(d->watch[i].addr, d->watch[i].pf) == 0)
-			daemon_mark_dirty(d, d->watch[i].pf, false, "verify the apply");
+			daemon_schedule_reconcile(d, d->watch[i].pf, false, "verify the apply");
 	return r;
 }
 
@@ -324,7 +316,7 @@ int daemon_reconcile(struct daemon *d, FILE *out)
 	r = context_load(&ctx, NULL, d->state_file, true);
 	log_debug("observed the host in %llu ms", (unsigned long long)((now_ns() - t0) / 1000000));
 	if (r == -EWOULDBLOCK) {
-		daemon_mark_dirty(d, "lock", true, "busy: retrying");
+		daemon_schedule_reconcile(d, "lock", true, "busy: retrying");
 		return r;
 	}
 	if (r == 0)
@@ -357,7 +349,7 @@ int daemon_reload(struct daemon *d)
 	d->last_error[0] = '\0';
 	pending_forget(&d->pend, NULL); /* a reload (or `vfmgr apply`) tries them all again */
 	log_notice("%s: policy loaded", d->policy_file);
-	daemon_mark_dirty(d, "policy", true, "loaded");
+	daemon_schedule_reconcile(d, "policy", true, "loaded");
 	return 0;
 }
 
@@ -380,7 +372,6 @@ static void on_timer(struct daemon *d)
 		return;
 	d->pending = false;
 	d->immediate = false;
-	d->n_dirty = 0;
 	daemon_reconcile(d, NULL);
 	d->last_event_ns = now_ns();
 	notify_status(d, "");
@@ -476,7 +467,6 @@ static void daemon_close(struct daemon *d)
 	free(d->last_plan);
 	apply_pending_free(&d->pend);
 	free(d->watch);
-	free(d->dirty);
 }
 
 /* Runs the loop until stopped, or with until_ns set, until every policy PF is present (at
@@ -590,7 +580,6 @@ int cmd_daemon(int argc, char **argv)
 	if (r == 0) {
 		log_notice("watching devices; policy %s, state %s", d.policy_file, d.state_file);
 		d.pending = false;
-		d.n_dirty = 0;
 		d.waiting_pfs = wait_pfs > 0;
 		daemon_reconcile(&d, NULL);
 		if (d.n_pfs_absent > 0 && wait_pfs > 0) {

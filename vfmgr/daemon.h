@@ -57,8 +57,6 @@ struct daemon {
 	bool pending; /* the quiet-time timer is armed */
 	bool stop;
 	uint64_t first_event_ns;
-	char (*dirty)[NIC_ADDR_LEN];
-	size_t n_dirty, cap_dirty;
 	unsigned streak;
 	char *last_plan; /* the text of the last applied plan, for streak */
 	unsigned long n_reconciles, n_applies, n_events;
@@ -71,9 +69,12 @@ struct daemon {
 	bool immediate;            /* the timer is armed to fire at once (first drift event) */
 };
 
-/* A device changed: reconcile after the quiet time. external events (hotplug, driver bind)
- * also lift the hold that repeated failed applies put on link events. */
-void daemon_mark_dirty(struct daemon *d, const char *pf, bool external, const char *why);
+/* Something changed: reconcile after the quiet time. The reconcile reads the whole host, so
+ * subject only names the cause in the log line (a PF's address, or "lock", "policy", "host").
+ * external events (hotplug, driver bind) also lift the hold that repeated failed applies put
+ * on link events. */
+void daemon_schedule_reconcile(struct daemon *d, const char *subject, bool external,
+                               const char *why);
 /* Observes, plans and, if the host differs from the policy, applies. Plan lines also go to out
  * (may be NULL). 0 when converged or applied, -errno otherwise. */
 int daemon_reconcile(struct daemon *d, FILE *out);
@@ -81,7 +82,8 @@ int daemon_reconcile(struct daemon *d, FILE *out);
 int daemon_reload(struct daemon *d);
 /* The PF that addr (a PF or VF address) belongs to, or NULL. */
 const char *daemon_watched_pf(const struct daemon *d, const char *addr);
-const char *daemon_watched_ifindex(const struct daemon *d, int ifindex);
+/* The PF that the netdev with ifindex belongs to (its PCI address), or NULL. */
+const char *daemon_watched_pf_by_ifindex(const struct daemon *d, int ifindex);
 
 /* Diagnostics that name the policy file (the planner's own carry no file name). */
 void daemon_diags_init(const struct daemon *d, struct policy_diags *diags);
@@ -98,7 +100,7 @@ int pending_merge(struct apply_pending *into, const struct apply_pending *from);
 void pending_count_tries(struct apply_pending *fresh, const struct apply_pending *before);
 
 /* A link notification for a watched PF: hand-made drift heals at once when it is the first
- * event of a quiet period; what follows is coalesced as daemon_mark_dirty does. */
+ * event of a quiet period; what follows is coalesced as daemon_schedule_reconcile does. */
 void daemon_mark_drift(struct daemon *d, const char *pf, const char *why);
 
 int events_open(struct daemon *d);
