@@ -1159,7 +1159,7 @@ int policy_parse_buffer_as(const char *name, const char *buf, size_t len,
 		r = policy_select_host(p, sel, diags);
 	if (r == 0 && diags->n_errors == errors_before && sel != &policy_select_raw) {
 		policy_apply_defaults(p);
-		r = policy_validate(p, diags);
+		r = policy_check_and_place(p, diags);
 	}
 	policy_diags_sort(diags);
 	if (r == 0 && diags->n_errors > errors_before)

@@ -4,9 +4,10 @@
 
 #include "policy/policy.h"
 
-/* Cross-checks a parsed policy, fills the derived fields (indices, placement) and records
- * every problem in d. Returns 0 or -ENOMEM; errors are counted in d->n_errors. */
-int policy_validate(struct policy *p, struct policy_diags *d);
+/* Cross-checks a parsed policy, fills the derived fields (name indices) and places each VM
+ * NIC on the least loaded PF(s) of its network (nic->pf[], pf->vf_demand), recording every
+ * problem in d. Returns 0 or -ENOMEM; errors are counted in d->n_errors. */
+int policy_check_and_place(struct policy *p, struct policy_diags *d);
 
 /* Host selection (hosts.c), between reading and validation: drops the pfs and vms entries
  * sel's host does not select, and pf names they leave dangling in networks' pfs lists, and

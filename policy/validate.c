@@ -559,8 +559,8 @@ static bool network_has_two_switches(struct vctx *c, size_t ni)
 
 /* The least loaded pf of the network (most VFs left), skipping one switch if asked; the first
  * listed wins ties, so the placement is deterministic. */
-static size_t pick_pf(const struct policy *p, const struct policy_network *net,
-                      const char *avoid_switch)
+static size_t least_loaded_pf(const struct policy *p, const struct policy_network *net,
+                              const char *avoid_switch)
 {
 	size_t best = POLICY_NONE;
 	int64_t best_free = 0;
@@ -592,7 +592,7 @@ static int place_nic(struct vctx *c, const struct policy_vm *vm, size_t i)
 	const struct policy_network *net = &p->networks[nic->network.index];
 	bool two = nic->redundant.value && network_has_two_switches(c, nic->network.index);
 
-	nic->pf[0] = pick_pf(p, net, NULL);
+	nic->pf[0] = least_loaded_pf(p, net, NULL);
 	if (nic->pf[0] == POLICY_NONE)
 		return verr(c, nic->network.mark,
 		            "vm '%s' nic %zu: network '%s' has no pf that can give it a VF",
@@ -607,14 +607,14 @@ static int place_nic(struct vctx *c, const struct policy_vm *vm, size_t i)
 		            "different switches",
 		            vm->name.value, i + 1, net->name.value);
 	if (two) {
-		nic->pf[1] = pick_pf(p, net, p->pfs[nic->pf[0]].switch_name.value);
+		nic->pf[1] = least_loaded_pf(p, net, p->pfs[nic->pf[0]].switch_name.value);
 		if (nic->pf[1] != POLICY_NONE && !vm->on_demand)
 			p->pfs[nic->pf[1]].vf_demand++;
 	}
 	return 0;
 }
 
-static int check_nics(struct vctx *c)
+static int place_nics(struct vctx *c)
 {
 	struct policy *p = c->p;
 	int r;
@@ -656,7 +656,7 @@ static int check_nics(struct vctx *c)
 	return 0;
 }
 
-int policy_validate(struct policy *p, struct policy_diags *d)
+int policy_check_and_place(struct policy *p, struct policy_diags *d)
 {
 	struct name_index pfs = {0}, nets = {0}, vms = {0};
 	struct vctx c = {.p = p, .d = d};
@@ -693,7 +693,7 @@ int policy_validate(struct policy *p, struct policy_diags *d)
 	if (r == 0)
 		r = check_macs(&c);
 	if (r == 0)
-		r = check_nics(&c);
+		r = place_nics(&c);
 out:
 	free(pfs.v);
 	free(nets.v);

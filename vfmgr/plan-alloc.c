@@ -104,8 +104,8 @@ static bool numa_ok(const struct alloc_ctx *c, const struct policy_vm *vm, size_
 /* Best PF for a new allocation: the VM's NUMA node first, then the policy's own placement
  * (which balanced the demand), then the network's PFs in order. The policy's placement is
  * taken at once when it suits, so only VMs it does not suit pay for a scan. */
-static size_t pick_pf(const struct alloc_ctx *c, const struct policy_vm *vm,
-                      const struct policy_nic *nic, unsigned leg, size_t other_pf)
+static size_t numa_first_pf(const struct alloc_ctx *c, const struct policy_vm *vm,
+                            const struct policy_nic *nic, unsigned leg, size_t other_pf)
 {
 	const struct policy_network *net = &c->p->networks[nic->network.index];
 	size_t best = POLICY_NONE;
@@ -219,7 +219,7 @@ static int place_pending(const struct alloc_ctx *c, struct state *next, const st
 		const struct policy_nic *nic = &vm->nics[pd[i].nic];
 		size_t other =
 		    pd[i].leg ? c->leg0_pf[c->nic_base[pd[i].vm] + pd[i].nic] : POLICY_NONE;
-		size_t pf = pick_pf(c, vm, nic, pd[i].leg, other);
+		size_t pf = numa_first_pf(c, vm, nic, pd[i].leg, other);
 
 		if (pf == POLICY_NONE && c->allow_absent && network_has_absent_pf(c, nic)) {
 			policy_diag_add(diags, POLICY_WARNING, nic->mark,
