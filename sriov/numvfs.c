@@ -1,6 +1,5 @@
 #include "sriov/numvfs.h"
 #include "util/fault.h"
-#include "util/log.h"
 #include "util/sysfs.h"
 
 #include <errno.h>
@@ -9,8 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VF_WAIT_SECONDS   30
-#define LINK_WAIT_SECONDS 10
+#define VF_WAIT_SECONDS 30
 /* 4 igb VFs take about a second; large VF counts on real NICs tens of seconds. */
 #define NUMVFS_TIMEOUT_MS 60000
 
@@ -40,7 +38,7 @@ static double now(void)
 
 /* VFs appear as PCI functions (virtfnN links) after the write returns; wait for all of them so
  * the next step finds their devices. netdevsim VFs are bookkeeping only. */
-static int wait_for_vfs(const char *addr, unsigned n)
+static int wait_for_vfs(const char *addr, unsigned n, char *why, size_t whysize)
 {
 	double start = now();
 	bool tty = isatty(2) && n > 8;
@@ -56,8 +54,8 @@ static int wait_for_vfs(const char *addr, unsigned n)
 		if (now() - start > VF_WAIT_SECONDS) {
 			if (tty)
 				fputc('\n', stderr);
-			log_error("%s: only %u of %u VFs appeared within %d s", addr, seen, n,
-			          VF_WAIT_SECONDS);
+			snprintf(why, whysize, "only %u of %u VFs appeared within %d s", seen, n,
+			         VF_WAIT_SECONDS);
 			return -ETIMEDOUT;
 		}
 		usleep(20000);
@@ -69,7 +67,7 @@ static int wait_for_vfs(const char *addr, unsigned n)
 
 /* The write creates or removes the VFs, probing or removing their drivers inside it; a driver
  * that blocks there must not take vfmgr with it. */
-static int write_numvfs(enum nic_bus bus, const char *addr, unsigned n)
+static int write_numvfs(enum nic_bus bus, const char *addr, unsigned n, char *why, size_t whysize)
 {
 	char v[16];
 	pid_t stuck;
@@ -78,11 +76,13 @@ static int write_numvfs(enum nic_bus bus, const char *addr, unsigned n)
 	int r = sysfs_write_bounded(v, NUMVFS_TIMEOUT_MS, &stuck, "%s/%s/sriov_numvfs", devdir(bus),
 	                            addr);
 	if (r == -ETIMEDOUT)
-		log_error("%s: set sriov_numvfs %u did not finish within %d s: the kernel is "
-		          "blocked in a driver (process %d, in D state: cat /proc/%d/stack)",
-		          addr, n, NUMVFS_TIMEOUT_MS / 1000, (int)stuck, (int)stuck);
+		snprintf(
+		    why, whysize,
+		    "set sriov_numvfs %u did not finish within %d s: the kernel is blocked in a "
+		    "driver (process %d, in D state: cat /proc/%d/stack)",
+		    n, NUMVFS_TIMEOUT_MS / 1000, (int)stuck, (int)stuck);
 	else if (r < 0)
-		log_error("%s: set sriov_numvfs %u: %s", addr, n, strerror(-r));
+		snprintf(why, whysize, "set sriov_numvfs %u: %s", n, strerror(-r));
 	return r;
 }
 
@@ -108,79 +108,95 @@ static bool link_down(const char *ifname)
 	       (strcmp(st, "down") == 0 || strcmp(st, "lowerlayerdown") == 0);
 }
 
-static void wait_link(const char *addr, const char *ifname)
+/* 0 once the link is not down, -ETIMEDOUT when it still is after SRIOV_LINK_WAIT_SECONDS. */
+static int wait_link(const char *ifname)
 {
 	double start = now();
 
 	while (link_down(ifname)) {
-		if (now() - start > LINK_WAIT_SECONDS) {
-			log_warn("%s (%s): link still down after %d s; VF rate limits may be "
-			         "refused until it is up",
-			         addr, ifname, LINK_WAIT_SECONDS);
-			return;
-		}
+		if (now() - start > SRIOV_LINK_WAIT_SECONDS)
+			return -ETIMEDOUT;
 		usleep(50000);
 	}
+	return 0;
 }
 
-void sriov_wait_link_if_up(const char *addr, const char *ifname)
+int sriov_wait_link_if_up(const char *ifname)
 {
 	long flags;
 
 	if (!link_down(ifname) || sysfs_read_long(&flags, "/sys/class/net/%s/flags", ifname) < 0 ||
 	    !(flags & 1))
-		return;
-	wait_link(addr, ifname);
+		return 0;
+	return wait_link(ifname);
 }
 
-static int set_and_wait(enum nic_bus bus, const char *addr, unsigned n)
+static int set_and_wait(enum nic_bus bus, const char *addr, unsigned n, char *why, size_t whysize)
 {
-	int r = write_numvfs(bus, addr, n);
+	int r = write_numvfs(bus, addr, n, why, whysize);
 
 	if (r == 0 && bus == NIC_BUS_PCI)
-		r = wait_for_vfs(addr, n);
+		r = wait_for_vfs(addr, n, why, whysize);
 	return r;
 }
 
+/* After the second write of N->0->M failed (why says how): N VFs again, or *dirty. */
+static void back_to(enum nic_bus bus, const char *addr, unsigned from, int r, bool *dirty,
+                    char *why, size_t whysize)
+{
+	char again[160] = "";
+	size_t len = strlen(why);
+
+	if (r == -ETIMEDOUT || set_and_wait(bus, addr, from, again, sizeof(again)) < 0) {
+		*dirty = true;
+		if (again[0] && len < whysize)
+			snprintf(why + len, whysize - len, "; back to %u VFs: %s", from, again);
+	} else if (len < whysize) {
+		snprintf(why + len, whysize - len, "; numvfs back to %u", from);
+	}
+}
+
 int sriov_set_numvfs(enum nic_bus bus, const char *addr, const char *ifname, unsigned from,
-                     unsigned to, bool *dirty)
+                     unsigned to, bool *dirty, char *why, size_t whysize)
 {
 	bool was_up = link_up(ifname);
 	int r;
 
 	*dirty = false;
+	why[0] = '\0';
 	if (from == to)
 		return 0;
 	if (from != 0 && to != 0) {
-		r = write_numvfs(bus, addr, 0);
+		r = write_numvfs(bus, addr, 0, why, whysize);
 		if (r < 0) {
 			*dirty = r == -ETIMEDOUT;
 			return r;
 		}
 		r = fault_at("numvfs-zero");
+		if (r < 0)
+			snprintf(why, whysize, "failing on purpose after numvfs 0 (test build)");
 		if (r == 0)
-			r = write_numvfs(bus, addr, to);
+			r = write_numvfs(bus, addr, to, why, whysize);
 		if (r < 0) {
 			/* Half way, with no VFs: the old count comes back (fresh VFs; the caller
 			 * restores what it had set on them). */
-			if (r == -ETIMEDOUT || set_and_wait(bus, addr, from) < 0)
-				*dirty = true;
-			else
-				log_notice("%s: numvfs back to %u", addr, from);
+			back_to(bus, addr, from, r, dirty, why, whysize);
 			return r;
 		}
 	} else {
-		r = write_numvfs(bus, addr, to);
+		r = write_numvfs(bus, addr, to, why, whysize);
 		if (r < 0) {
 			*dirty = r == -ETIMEDOUT;
 			return r;
 		}
 	}
-	r = bus == NIC_BUS_PCI ? wait_for_vfs(addr, to) : 0;
+	r = bus == NIC_BUS_PCI ? wait_for_vfs(addr, to, why, whysize) : 0;
 	if (r == 0 && was_up) {
-		/* The reset may not have started yet when the write returns. */
+		/* The reset may not have started yet when the write returns. A link that stays
+		 * down is not this step's failure: the rate-limit writes wait for it and say so
+		 * (sriov_wait_link_if_up). */
 		usleep(100000);
-		wait_link(addr, ifname);
+		wait_link(ifname);
 	}
 	return r;
 }

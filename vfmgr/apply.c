@@ -48,6 +48,24 @@ void apply_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* The leaves (sriov/, passthrough/) return -errno and a reason; the failure is logged here,
+ * once, with the device it concerns. Returns r. */
+static int leaf_failed(const char *dev, int r, const char *why)
+{
+	if (r < 0)
+		log_error("%s: %s", dev, why[0] ? why : strerror(-r));
+	return r;
+}
+
+/* igb refuses VF rate limits until the PF's link is back after a reset. */
+static void wait_link_for_rates(const struct plan_action *a)
+{
+	if (sriov_wait_link_if_up(a->ifname) == -ETIMEDOUT)
+		log_warn("%s (%s): link still down after %d s; VF rate limits may be refused until "
+		         "it is up",
+		         a->addr, a->ifname, SRIOV_LINK_WAIT_SECONDS);
+}
+
 static bool operstate_down(const char *st)
 {
 	return strcmp(st, "down") == 0 || strcmp(st, "lowerlayerdown") == 0;
@@ -245,7 +263,7 @@ static int write_partial(const struct plan_action *a, struct vfnl *nl, const str
 		/* As for the CLI: an admin-up PF reset by a VF count change gets its link back in
 		 * a second or two; an admin-down one is not waited for (its rates are pending). */
 		if (m && phases[ph] == VF_ATTR_RATE)
-			sriov_wait_link_if_up(a->addr, a->ifname);
+			wait_link_for_rates(a);
 		while (off < m) {
 			size_t at;
 			unsigned attr, rest;
@@ -314,7 +332,7 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo
 	 * then down for a second; rate limits are refused until it is back. */
 	for (size_t i = 0; i < n && !partial; i++)
 		if (w[i].attrs & VF_ATTR_RATE) {
-			sriov_wait_link_if_up(a->addr, a->ifname);
+			wait_link_for_rates(a);
 			break;
 		}
 	if (partial)
@@ -369,7 +387,7 @@ static bool record_vf_driver(struct state *next, const struct plan_action *a, co
 static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct state *next,
                          bool *state_changed)
 {
-	char why[256];
+	char why[320];
 	int r;
 
 	if (a->dev[0])
@@ -393,9 +411,13 @@ static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct sta
 		log_error("%s: %s", u->dev, why);
 		return -EBUSY;
 	}
-	r = vfio_bind(u->dev, &u->dirty);
+	r = vfio_load_driver(why, sizeof(why));
+	if (r > 0)
+		log_notice("%s: loaded the vfio-pci driver (modprobe vfio-pci)", u->dev);
+	if (r >= 0)
+		r = vfio_bind(u->dev, &u->dirty, why, sizeof(why));
 	if (r < 0)
-		return r;
+		return leaf_failed(u->dev, r, why);
 	u->did = true;
 	log_notice("%s: bound to vfio-pci for vm %s (was %s)", u->dev, a->vm,
 	           u->driver[0] ? u->driver : "driverless");
@@ -404,13 +426,19 @@ static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct sta
 
 static int run_vfio_restore(const struct plan_action *a, struct undo *u)
 {
-	int r = vfio_restore(a->dev, a->host_driver, &u->dirty);
+	char why[320], again[320];
+	int r = vfio_restore(a->dev, a->host_driver, &u->dirty, why, sizeof(why));
 
+	if (r < 0)
+		leaf_failed(a->dev, r, why);
 	/* Off vfio-pci but not on its driver: back to vfio-pci, where the VM can have it. */
 	if (r < 0 && u->dirty && r != -ETIMEDOUT) {
 		bool still;
-		if (vfio_bind(a->dev, &still) == 0 || !still)
+		int e = vfio_bind(a->dev, &still, again, sizeof(again));
+		if (e == 0 || !still)
 			u->dirty = false;
+		if (e < 0)
+			leaf_failed(a->dev, e, again);
 	}
 	if (r < 0)
 		return r;
@@ -421,22 +449,31 @@ static int run_vfio_restore(const struct plan_action *a, struct undo *u)
 	return 0;
 }
 
+static int run_numvfs(const struct plan_action *a, struct undo *u)
+{
+	char why[320];
+	int r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->from, a->to, &u->dirty, why,
+	                         sizeof(why));
+
+	if (r == 0) {
+		log_notice("%s: numvfs %u (was %u)", a->addr, a->to, a->from);
+		return 0;
+	}
+	leaf_failed(a->addr, r, why);
+	/* Half way and back to the old count: the reset rebuilt RSS, put it back too. */
+	if (!u->dirty && a->from && a->to && a->rss &&
+	    apply_rss_restore(a->ifname, &a->rss->before) < 0)
+		u->dirty = true;
+	return r;
+}
+
 static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u,
                     struct state *next, bool *state_changed)
 {
-	int r;
-
 	u->act = a;
 	switch (a->kind) {
 	case PLAN_SET_NUMVFS:
-		r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->from, a->to, &u->dirty);
-		if (r == 0)
-			log_notice("%s: numvfs %u (was %u)", a->addr, a->to, a->from);
-		/* Half way and back to the old count: the reset rebuilt RSS, put it back too. */
-		else if (!u->dirty && a->from && a->to && a->rss &&
-		         apply_rss_restore(a->ifname, &a->rss->before) < 0)
-			u->dirty = true;
-		return r;
+		return run_numvfs(a, u);
 	case PLAN_SET_VFS:
 		return run_set_vfs(a, nl, u, next, state_changed);
 	case PLAN_VFIO_BIND:
@@ -457,10 +494,14 @@ static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u
  * count is back, so is the RSS the snapshot had. */
 static int undo_numvfs(const struct plan_action *a)
 {
+	char why[320];
 	bool dirty;
-	int r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->to, a->from, &dirty);
+	int r =
+	    sriov_set_numvfs(a->bus, a->addr, a->ifname, a->to, a->from, &dirty, why, sizeof(why));
 
-	if (r == 0 && a->rss)
+	if (r < 0)
+		return leaf_failed(a->addr, r, why);
+	if (a->rss)
 		r = apply_rss_restore(a->ifname, &a->rss->before);
 	return r;
 }
@@ -468,6 +509,7 @@ static int undo_numvfs(const struct plan_action *a)
 static int undo_step(const struct undo *u, struct vfnl *nl)
 {
 	const struct plan_action *a = u->act;
+	char why[320];
 	bool dirty;
 
 	switch (a->kind) {
@@ -476,9 +518,15 @@ static int undo_step(const struct undo *u, struct vfnl *nl)
 	case PLAN_SET_VFS:
 		return u->n ? write_vfs(a, nl, u->writes, u->n) : 0;
 	case PLAN_VFIO_BIND:
-		return u->did ? vfio_restore(u->dev, u->driver, &dirty) : 0;
+		return u->did
+		           ? leaf_failed(u->dev,
+		                         vfio_restore(u->dev, u->driver, &dirty, why, sizeof(why)),
+		                         why)
+		           : 0;
 	case PLAN_VFIO_RESTORE:
-		return u->did ? vfio_bind(u->dev, &dirty) : 0;
+		return u->did
+		           ? leaf_failed(u->dev, vfio_bind(u->dev, &dirty, why, sizeof(why)), why)
+		           : 0;
 	case PLAN_RSS_CHANNELS:
 	case PLAN_RSS_TABLE:
 	case PLAN_RSS_KEY:
