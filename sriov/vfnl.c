@@ -1,6 +1,5 @@
 #include "sriov/vfnl.h"
 #include "util/cleanup-nl.h"
-#include "util/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -61,7 +60,6 @@ int vfnl_open(struct vfnl **ret)
 	}
 	r = nl_connect(nl->sk, NETLINK_ROUTE);
 	if (r < 0) {
-		log_error("rtnetlink: %s", nl_geterror(r));
 		vfnl_close(nl);
 		return -EIO;
 	}
@@ -353,10 +351,10 @@ static int write_chunk(struct vfnl *nl, int ifindex, const struct vf_write *w, s
 	nlmsg_set_default_size(4096 + n * 160);
 	if (rtnl_link_build_change_request(orig, chg, 0, &msg) < 0)
 		return -ENOMEM;
-	if (count_built_vfs(msg) != (int)n) {
-		log_error("rtnetlink: built a VF list with %d of %zu VFs", count_built_vfs(msg), n);
+	/* libnl drops what does not fit its message silently: a short list would write only
+	 * some VFs, so it is refused whole (the caller names the PF). */
+	if (count_built_vfs(msg) != (int)n)
 		return -EMSGSIZE;
-	}
 	/* The link exists: RTM_SETLINK, not libnl's RTM_NEWLINK. */
 	nlmsg_hdr(msg)->nlmsg_type = RTM_SETLINK;
 	nlmsg_hdr(msg)->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;

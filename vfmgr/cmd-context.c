@@ -242,8 +242,11 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 	if (r < 0)
 		return r;
 	r = vfnl_open(&c->nl);
-	if (r < 0)
+	if (r < 0) {
+		log_error("rtnetlink: cannot open a socket to read the VF settings: %s",
+		          strerror(-r));
 		return r;
+	}
 	return observe_vf_settings(&c->host, c->nl);
 }
 
