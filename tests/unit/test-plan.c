@@ -145,186 +145,173 @@ static size_t count_vf_writes(const struct plan *pl)
 	return n;
 }
 
+/* What a plan test works on: the policy (and a second one for a change), the fake host, the
+ * state before, the plans and the diagnostics. The setup leaves it all empty and the teardown
+ * frees whatever a test filled, so a test says only what differs: its policy, its host, its
+ * expectations. */
+struct fx {
+	struct policy *p, *p2;
+	struct host h;
+	struct state empty, applied;
+	struct plan pl, again, rel;
+	struct policy_diags d;
+};
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	policy_diags_init(&f->d);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	plan_free(&f->pl);
+	plan_free(&f->again);
+	plan_free(&f->rel);
+	state_free(&f->empty);
+	state_free(&f->applied);
+	policy_diags_free(&f->d);
+	host_free(&f->h);
+	policy_free(f->p);
+	policy_free(f->p2);
+	free(f);
+	return 0;
+}
+
+/* plan_build on the fixture's host, diagnostics into the fixture. */
+static int build(struct fx *f, const struct policy *p, const struct state *old, struct plan *out)
+{
+	return plan_build(p, &f->h, old, out, &f->d, 0);
+}
+
 static void test_plan_creates_vfs_on_empty_pfs(void **state)
 {
-	struct policy *p = parse(lab_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 0);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
+	f->p = parse(lab_policy);
+	fake_host(&f->h, 0);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
 	/* a: numvfs, VF settings; b: numvfs, VF settings; then the 3 VFs to vfio-pci. */
-	assert_int_equal(pl.n, 7);
-	assert_int_equal(count_kind(&pl, PLAN_VFIO_BIND), 3);
-	assert_true(pl.actions[6].is_vf);
-	assert_string_equal(pl.actions[6].dev, "");
-	assert_int_equal(pl.actions[0].kind, PLAN_SET_NUMVFS);
-	assert_string_equal(pl.actions[0].addr, "0000:01:00.0");
-	assert_int_equal(pl.actions[0].to, 4);
-	assert_int_equal(pl.actions[1].kind, PLAN_SET_VFS);
-	assert_int_equal(pl.actions[1].n_vfs, 2);
-	assert_false(pl.actions[1].vfs[0].have_known);
-	assert_int_equal(pl.actions[3].n_vfs, 1);
-	assert_int_equal(pl.next.n, 3);
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	assert_int_equal(f->pl.n, 7);
+	assert_int_equal(count_kind(&f->pl, PLAN_VFIO_BIND), 3);
+	assert_true(f->pl.actions[6].is_vf);
+	assert_string_equal(f->pl.actions[6].dev, "");
+	assert_int_equal(f->pl.actions[0].kind, PLAN_SET_NUMVFS);
+	assert_string_equal(f->pl.actions[0].addr, "0000:01:00.0");
+	assert_int_equal(f->pl.actions[0].to, 4);
+	assert_int_equal(f->pl.actions[1].kind, PLAN_SET_VFS);
+	assert_int_equal(f->pl.actions[1].n_vfs, 2);
+	assert_false(f->pl.actions[1].vfs[0].have_known);
+	assert_int_equal(f->pl.actions[3].n_vfs, 1);
+	assert_int_equal(f->pl.next.n, 3);
 }
 
 static void test_redundant_pair_uses_two_switches(void **state)
 {
-	struct policy *p = parse(lab_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 4);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	const struct state_alloc *l0 = state_find(&pl.next, "web", 0, 0);
-	const struct state_alloc *l1 = state_find(&pl.next, "web", 0, 1);
+	f->p = parse(lab_policy);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	const struct state_alloc *l0 = state_find(&f->pl.next, "web", 0, 0);
+	const struct state_alloc *l1 = state_find(&f->pl.next, "web", 0, 1);
 	assert_non_null(l0);
 	assert_non_null(l1);
 	assert_string_not_equal(l0->pf_addr, l1->pf_addr);
 	assert_string_not_equal(l0->pf, l1->pf);
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
 }
 
 static void test_converged_host_plans_nothing(void **state)
 {
-	struct policy *p = parse(lab_policy);
-	struct host h;
-	struct state empty = {0}, applied;
-	struct plan pl, again;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 4);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_true(pl.n > 0);
-	converge(&h, &pl.next);
-	assert_int_equal(state_copy(&applied, &pl.next), 0);
-	assert_int_equal(plan_build(p, &h, &applied, &again, &d, 0), 0);
-	assert_int_equal(again.n, 0);
-	assert_true(state_equal(&again.next, &applied));
-	plan_free(&pl);
-	plan_free(&again);
-	state_free(&applied);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	f->p = parse(lab_policy);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_true(f->pl.n > 0);
+	converge(&f->h, &f->pl.next);
+	assert_int_equal(state_copy(&f->applied, &f->pl.next), 0);
+	assert_int_equal(build(f, f->p, &f->applied, &f->again), 0);
+	assert_int_equal(f->again.n, 0);
+	assert_true(state_equal(&f->again.next, &f->applied));
 }
 
 static void test_one_vlan_change_plans_one_write(void **state)
 {
-	struct policy *p = parse(lab_policy), *p2;
-	struct host h;
-	struct state empty = {0}, applied;
-	struct plan pl, again;
-	struct policy_diags d;
+	struct fx *f = *state;
 	char *text = strdup(lab_policy);
-	(void)state;
 
+	f->p = parse(lab_policy);
 	memcpy(strstr(text, "vlan: 200"), "vlan: 201", 9);
-	p2 = parse(text);
-	fake_host(&h, 4);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	converge(&h, &pl.next);
-	assert_int_equal(state_copy(&applied, &pl.next), 0);
-	assert_int_equal(plan_build(p2, &h, &applied, &again, &d, 0), 0);
-	assert_int_equal(again.n, 1);
-	assert_int_equal(count_vf_writes(&again), 1);
-	assert_int_equal(again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
-	assert_int_equal(again.actions[0].vfs[0].want.cfg.vlan, 201);
-	assert_int_equal(again.actions[0].vfs[0].have.vlan, 200);
-	plan_free(&pl);
-	plan_free(&again);
-	state_free(&applied);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
-	policy_free(p2);
+	f->p2 = parse(text);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	converge(&f->h, &f->pl.next);
+	assert_int_equal(state_copy(&f->applied, &f->pl.next), 0);
+	assert_int_equal(build(f, f->p2, &f->applied, &f->again), 0);
+	assert_int_equal(f->again.n, 1);
+	assert_int_equal(count_vf_writes(&f->again), 1);
+	assert_int_equal(f->again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
+	assert_int_equal(f->again.actions[0].vfs[0].want.cfg.vlan, 201);
+	assert_int_equal(f->again.actions[0].vfs[0].have.vlan, 200);
 	free(text);
 }
 
 static void test_allocation_is_stable_when_a_vm_is_added_in_front(void **state)
 {
-	struct policy *p = parse(lab_policy), *p2;
-	struct host h;
-	struct state empty = {0};
-	struct plan pl, again;
-	struct policy_diags d;
+	struct fx *f = *state;
 	char text[2048];
 	const char *vms = strstr(lab_policy, "vms:\n") + 5;
-	(void)state;
 
+	f->p = parse(lab_policy);
 	/* A new VM listed first would take VF 0 of PF a if allocation went by order alone. */
 	snprintf(text, sizeof(text), "%.*s  - { name: aaa, nics: [ { network: back } ] }\n%s",
 	         (int)(vms - lab_policy), lab_policy, vms);
-	p2 = parse(text);
-	fake_host(&h, 4);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(plan_build(p2, &h, &pl.next, &again, &d, 0), 0);
-	for (size_t i = 0; i < pl.next.n; i++) {
-		const struct state_alloc *o = &pl.next.allocs[i];
-		const struct state_alloc *n = state_find(&again.next, o->vm, o->nic, o->leg);
+	f->p2 = parse(text);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(build(f, f->p2, &f->pl.next, &f->again), 0);
+	for (size_t i = 0; i < f->pl.next.n; i++) {
+		const struct state_alloc *o = &f->pl.next.allocs[i];
+		const struct state_alloc *n = state_find(&f->again.next, o->vm, o->nic, o->leg);
 		assert_non_null(n);
 		assert_string_equal(n->pf_addr, o->pf_addr);
 		assert_int_equal(n->vf, o->vf);
 	}
-	assert_non_null(state_find(&again.next, "aaa", 0, 0));
-	plan_free(&pl);
-	plan_free(&again);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
-	policy_free(p2);
+	assert_non_null(state_find(&f->again.next, "aaa", 0, 0));
 }
 
 static void test_management_device_is_refused(void **state)
 {
-	struct policy *p = parse(lab_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 0);
-	h.nics[1].management = true;
-	snprintf(h.nics[1].management_why, sizeof(h.nics[1].management_why),
+	f->p = parse(lab_policy);
+	fake_host(&f->h, 0);
+	f->h.nics[1].management = true;
+	snprintf(f->h.nics[1].management_why, sizeof(f->h.nics[1].management_why),
 	         "default route via enp2s0");
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
-	assert_int_equal(d.n_errors, 1);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
 	assert_string_equal(
-	    d.items[0].message,
+	    f->d.items[0].message,
 	    "pf b: 0000:02:00.0 carries the host's management path (default route via "
 	    "enp2s0); vfmgr will not change it (pick another device, or, if this port carries "
 	    "no host traffic, say host-traffic: false on the pf)");
-	assert_int_equal(d.items[0].line, 4);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	assert_int_equal(f->d.items[0].line, 4);
 }
 
 /* An RA-learned default route on an SR-IOV uplink: the admin knows the port carries no host
  * traffic and says so; vfmgr proceeds, with a warning at the key. */
 static void test_management_override_is_explicit_and_logged(void **state)
 {
+	struct fx *f = *state;
 	static const char pol[] =
 	    "version: 1\n"
 	    "pfs:\n"
@@ -336,95 +323,64 @@ static void test_management_override_is_explicit_and_logged(void **state)
 	    "vms:\n"
 	    "  - name: web\n"
 	    "    nics: [ { network: prod, redundant: true } ]\n";
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	struct policy *p;
-	(void)state;
 
-	p = parse(pol);
-	fake_host(&h, 0);
-	h.nics[1].management = true;
-	mgmt_route_why(h.nics[1].management_why, sizeof(h.nics[1].management_why), "enp2s0", 254,
-	               true);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(d.n_errors, 0);
-	assert_int_equal(d.n_warnings, 1);
-	assert_string_equal(d.items[0].message,
+	f->p = parse(pol);
+	fake_host(&f->h, 0);
+	f->h.nics[1].management = true;
+	mgmt_route_why(f->h.nics[1].management_why, sizeof(f->h.nics[1].management_why), "enp2s0",
+	               254, true);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(f->d.n_errors, 0);
+	assert_int_equal(f->d.n_warnings, 1);
+	assert_string_equal(f->d.items[0].message,
 	                    "pf b: 0000:02:00.0 carries the host's management path (default route "
 	                    "via enp2s0, learned from an IPv6 router advertisement; a port that "
 	                    "must carry no host traffic wants sysctl "
 	                    "net.ipv6.conf.enp2s0.accept_ra=0); changing it anyway, as "
 	                    "host-traffic: false says it carries no host traffic");
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
 }
 
 static void test_numvfs_change_refused_while_vms_hold_vfs(void **state)
 {
-	struct policy *p = parse(lab_policy), *p2;
-	struct host h;
-	struct state empty = {0};
-	struct plan pl, again;
-	struct policy_diags d;
+	struct fx *f = *state;
 	char *text = strdup(lab_policy);
-	(void)state;
 
+	f->p = parse(lab_policy);
 	memcpy(strstr(text, "numvfs: 4"), "numvfs: 5", 9);
-	p2 = parse(text);
-	fake_host(&h, 4);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(plan_build(p2, &h, &pl.next, &again, &d, 0), -EINVAL);
-	assert_int_equal(d.n_errors, 1);
-	assert_non_null(strstr(d.items[0].message, "VMs hold VFs there: db, web"));
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
-	policy_free(p2);
+	f->p2 = parse(text);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(build(f, f->p2, &f->pl.next, &f->again), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
+	assert_non_null(strstr(f->d.items[0].message, "VMs hold VFs there: db, web"));
 	free(text);
 }
 
 static void test_release_restores_saved_settings(void **state)
 {
-	struct policy *p = parse(lab_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl, rel;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 4);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	const struct state_alloc *db = state_find(&pl.next, "db", 0, 0);
-	struct vf_config before = h.nics[0].vf_settings.vfs[db->vf];
+	f->p = parse(lab_policy);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	const struct state_alloc *db = state_find(&f->pl.next, "db", 0, 0);
+	struct vf_config before = f->h.nics[0].vf_settings.vfs[db->vf];
 	assert_true(db->saved_known);
 	assert_memory_equal(db->saved.mac, before.mac, MAC_LEN);
-	converge(&h, &pl.next);
-	assert_int_equal(plan_release(&h, &pl.next, "db", &rel), 0);
+	converge(&f->h, &f->pl.next);
+	assert_int_equal(plan_release(&f->h, &f->pl.next, "db", &f->rel), 0);
 	/* The VF leaves vfio-pci for the driver it had, then gets its settings back. */
-	assert_int_equal(rel.n, 2);
-	assert_int_equal(rel.actions[0].kind, PLAN_VFIO_RESTORE);
-	assert_string_equal(rel.actions[0].host_driver, "igbvf");
-	assert_int_equal(rel.actions[1].n_vfs, 1);
-	const struct plan_vf *v = &rel.actions[1].vfs[0];
+	assert_int_equal(f->rel.n, 2);
+	assert_int_equal(f->rel.actions[0].kind, PLAN_VFIO_RESTORE);
+	assert_string_equal(f->rel.actions[0].host_driver, "igbvf");
+	assert_int_equal(f->rel.actions[1].n_vfs, 1);
+	const struct plan_vf *v = &f->rel.actions[1].vfs[0];
 	assert_int_equal(v->want.cfg.index, db->vf);
 	assert_memory_equal(v->want.cfg.mac, before.mac, MAC_LEN);
 	assert_int_equal(v->want.cfg.vlan, 0);
 	assert_int_equal(v->want.attrs, VF_ATTR_MAC | VF_ATTR_VLAN);
-	assert_null(state_find(&rel.next, "db", 0, 0));
-	assert_non_null(state_find(&rel.next, "web", 0, 0));
-	plan_free(&pl);
-	plan_free(&rel);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	assert_null(state_find(&f->rel.next, "db", 0, 0));
+	assert_non_null(state_find(&f->rel.next, "web", 0, 0));
 }
 
 static void test_generated_mac_is_stable_local_unicast(void **state)
@@ -443,6 +399,7 @@ static void test_generated_mac_is_stable_local_unicast(void **state)
 
 static void test_vm_numa_node_prefers_local_pf(void **state)
 {
+	struct fx *f = *state;
 	static const char *const text =
 	    "version: 1\n"
 	    "pfs:\n"
@@ -453,47 +410,30 @@ static void test_vm_numa_node_prefers_local_pf(void **state)
 	    "vms:\n"
 	    "  - { name: n1, numa-node: 1, nics: [ { network: prod } ] }\n"
 	    "  - { name: n0, numa-node: 0, nics: [ { network: prod } ] }\n";
-	struct policy *p = parse(text);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
 
-	fake_host(&h, 4);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_string_equal(state_find(&pl.next, "n1", 0, 0)->pf_addr, "0000:02:00.0");
-	assert_string_equal(state_find(&pl.next, "n0", 0, 0)->pf_addr, "0000:01:00.0");
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	f->p = parse(text);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_string_equal(state_find(&f->pl.next, "n1", 0, 0)->pf_addr, "0000:02:00.0");
+	assert_string_equal(state_find(&f->pl.next, "n0", 0, 0)->pf_addr, "0000:01:00.0");
 }
 
 static void test_no_iommu_refuses_passthrough(void **state)
 {
-	struct policy *p = parse(lab_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 4);
-	h.iommu = false;
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
-	assert_int_equal(d.n_errors, 1);
-	assert_non_null(
-	    strstr(d.items[0].message, "boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)"));
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	f->p = parse(lab_policy);
+	fake_host(&f->h, 4);
+	f->h.iommu = false;
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
+	assert_non_null(strstr(f->d.items[0].message,
+	                       "boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)"));
 }
 
 static void test_kernel_vf_driver_needs_no_iommu(void **state)
 {
+	struct fx *f = *state;
 	static const char *const text =
 	    "version: 1\n"
 	    "defaults: { vf-driver: kernel }\n"
@@ -503,22 +443,12 @@ static void test_kernel_vf_driver_needs_no_iommu(void **state)
 	    "  - { name: prod, vlan: 100, class: vm, pfs: [a] }\n"
 	    "vms:\n"
 	    "  - { name: k, nics: [ { network: prod } ] }\n";
-	struct policy *p = parse(text);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
 
-	fake_host(&h, 2);
-	h.iommu = false;
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(count_kind(&pl, PLAN_VFIO_BIND), 0);
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	f->p = parse(text);
+	fake_host(&f->h, 2);
+	f->h.iommu = false;
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(count_kind(&f->pl, PLAN_VFIO_BIND), 0);
 }
 
 static const char *const pt_policy =
@@ -534,116 +464,81 @@ static const char *const pt_policy =
 
 static void test_whole_pf_passthrough_destroys_its_vfs_first(void **state)
 {
-	struct policy *p = parse(pt_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 2);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
+	f->p = parse(pt_policy);
+	fake_host(&f->h, 2);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
 	/* b: numvfs 2 -> 0, then the PF to vfio-pci. */
-	const struct plan_action *last = &pl.actions[pl.n - 1];
+	const struct plan_action *last = &f->pl.actions[f->pl.n - 1];
 	assert_int_equal(last->kind, PLAN_VFIO_BIND);
 	assert_string_equal(last->dev, "0000:02:00.0");
 	assert_string_equal(last->host_driver, "igb");
 	assert_string_equal(last->vm, "vm2");
 	int zero = -1;
-	for (size_t i = 0; i < pl.n; i++)
-		if (pl.actions[i].kind == PLAN_SET_NUMVFS &&
-		    !strcmp(pl.actions[i].addr, "0000:02:00.0"))
-			zero = (int)pl.actions[i].to;
+	for (size_t i = 0; i < f->pl.n; i++)
+		if (f->pl.actions[i].kind == PLAN_SET_NUMVFS &&
+		    !strcmp(f->pl.actions[i].addr, "0000:02:00.0"))
+			zero = (int)f->pl.actions[i].to;
 	assert_int_equal(zero, 0);
-	assert_int_equal(pl.next.n_pts, 1);
-	assert_string_equal(pl.next.pts[0].driver_before, "igb");
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	assert_int_equal(f->pl.next.n_pts, 1);
+	assert_string_equal(f->pl.next.pts[0].driver_before, "igb");
 }
 
 static void test_group_shared_with_host_driver_is_refused(void **state)
 {
-	struct policy *p = parse(pt_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 0);
-	h.nics[1].iommu_group = 8;
-	h.nics[1].n_group_peers = h.nics[1].cap_group_peers = 1;
-	h.nics[1].group_peers = calloc(1, sizeof(struct group_peer));
-	strcpy(h.nics[1].group_peers[0].addr, "0000:02:00.1");
-	strcpy(h.nics[1].group_peers[0].driver, "ahci");
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
-	assert_int_equal(d.n_errors, 1);
+	f->p = parse(pt_policy);
+	fake_host(&f->h, 0);
+	f->h.nics[1].iommu_group = 8;
+	f->h.nics[1].n_group_peers = f->h.nics[1].cap_group_peers = 1;
+	f->h.nics[1].group_peers = calloc(1, sizeof(struct group_peer));
+	strcpy(f->h.nics[1].group_peers[0].addr, "0000:02:00.1");
+	strcpy(f->h.nics[1].group_peers[0].driver, "ahci");
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
 	assert_string_equal(
-	    d.items[0].message,
+	    f->d.items[0].message,
 	    "vm vm2: 0000:02:00.0 shares IOMMU group 8 with 0000:02:00.1, which stays "
 	    "bound to ahci on the host; a group goes to a VM whole or not at all");
 	/* A bridge in the group, or a driverless member, is fine. */
-	h.nics[1].group_peers[0].bridge = true;
-	policy_diags_free(&d);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	f->h.nics[1].group_peers[0].bridge = true;
+	policy_diags_free(&f->d);
+	policy_diags_init(&f->d);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
 }
 
 static void test_management_device_is_never_passed_through(void **state)
 {
-	struct policy *p = parse(pt_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 0);
-	h.nics[1].management = true;
-	strcpy(h.nics[1].management_why, "ssh session to 192.0.2.10 on enp2s0");
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
-	assert_non_null(strstr(d.items[0].message,
+	f->p = parse(pt_policy);
+	fake_host(&f->h, 0);
+	f->h.nics[1].management = true;
+	strcpy(f->h.nics[1].management_why, "ssh session to 192.0.2.10 on enp2s0");
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_non_null(strstr(f->d.items[0].message,
 	                       "vm vm2: 0000:02:00.0 carries the host's management "
 	                       "path (ssh session to 192.0.2.10 on enp2s0); it is "
 	                       "never passed through"));
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
 }
 
 static void test_prepare_keeps_only_one_vms_steps(void **state)
 {
-	struct policy *p = parse(lab_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 4);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(plan_restrict_to_vm(&pl, &empty, "db"), 0);
+	f->p = parse(lab_policy);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(plan_restrict_to_vm(&f->pl, &f->empty, "db"), 0);
 	/* db's VF settings and its bind; nothing of web. */
-	assert_int_equal(pl.n, 2);
-	assert_int_equal(pl.actions[0].n_vfs, 1);
-	assert_string_equal(pl.actions[0].vfs[0].vm, "db");
-	assert_string_equal(pl.actions[1].vm, "db");
-	assert_int_equal(pl.next.n, 1);
-	assert_string_equal(pl.next.allocs[0].vm, "db");
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	assert_int_equal(f->pl.n, 2);
+	assert_int_equal(f->pl.actions[0].n_vfs, 1);
+	assert_string_equal(f->pl.actions[0].vfs[0].vm, "db");
+	assert_string_equal(f->pl.actions[1].vm, "db");
+	assert_int_equal(f->pl.next.n, 1);
+	assert_string_equal(f->pl.next.allocs[0].vm, "db");
 }
 
 /* ---- RSS ---- */
@@ -705,30 +600,25 @@ static char *plan_text(const struct plan *pl)
 
 static void test_rss_plan_sets_channels_before_table(void **state)
 {
-	struct policy *p = rss_policy("{ channels: 4, indirection: { weights: [1, 2, 1, 0] } }");
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
+	struct fx *f = *state;
 	uint32_t counts[4];
-	(void)state;
 
-	fake_host(&h, 0);
-	fake_rss(&h);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(pl.n, 2);
-	assert_int_equal(pl.actions[0].kind, PLAN_RSS_CHANNELS);
-	assert_int_equal(pl.actions[0].rss->spec.channels, 4);
-	assert_int_equal(pl.actions[1].kind, PLAN_RSS_TABLE);
-	rss_table_count(pl.actions[1].rss->table, 128, counts, 4);
+	f->p = rss_policy("{ channels: 4, indirection: { weights: [1, 2, 1, 0] } }");
+	fake_host(&f->h, 0);
+	fake_rss(&f->h);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(f->pl.n, 2);
+	assert_int_equal(f->pl.actions[0].kind, PLAN_RSS_CHANNELS);
+	assert_int_equal(f->pl.actions[0].rss->spec.channels, 4);
+	assert_int_equal(f->pl.actions[1].kind, PLAN_RSS_TABLE);
+	rss_table_count(f->pl.actions[1].rss->table, 128, counts, 4);
 	assert_int_equal(counts[0], 32);
 	assert_int_equal(counts[1], 64);
 	assert_int_equal(counts[2], 32);
 	assert_int_equal(counts[3], 0);
 	/* The undo's snapshot. */
-	assert_int_equal(pl.actions[0].rss->before.cur.combined, 8);
-	char *text = plan_text(&pl);
+	assert_int_equal(f->pl.actions[0].rss->before.cur.combined, 8);
+	char *text = plan_text(&f->pl);
 	assert_string_equal(text,
 	                    "+ 0000:01:00.0 rss channels combined 4 (was 8)  impact: pf-reset "
 	                    "(igb rebuilds its queues for a channel change: enp1s0's link "
@@ -736,43 +626,35 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	                    "+ 0000:01:00.0 rss table weights 1 2 1 0 (was equal 8)  impact: "
 	                    "none\n");
 	free(text);
-	json_t *j = plan_to_json(&pl);
+	json_t *j = plan_to_json(&f->pl);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "action")),
 	                    "rss-channels");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "from")),
 	                    "equal 8");
 	json_decref(j);
-	plan_free(&pl);
+	plan_free(&f->pl);
 	/* igb's own default table runs in contiguous blocks: what weight 1 1 ... gives. */
 	for (unsigned i = 0; i < 128; i++)
-		h.nics[0].rss->st.indir[i] = i * 8 / 128;
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_string_equal(pl.actions[1].rss->was, "weights 1 1 1 1 1 1 1 1");
-	plan_free(&pl);
+		f->h.nics[0].rss->st.indir[i] = i * 8 / 128;
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_string_equal(f->pl.actions[1].rss->was, "weights 1 1 1 1 1 1 1 1");
+	plan_free(&f->pl);
 	/* Anything else: the entries of each queue. */
-	h.nics[0].rss->st.indir[0] = 7;
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_string_equal(pl.actions[1].rss->was, "entries 15 16 16 16 16 16 16 17");
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	f->h.nics[0].rss->st.indir[0] = 7;
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_string_equal(f->pl.actions[1].rss->was, "entries 15 16 16 16 16 16 16 17");
 }
 
 static void test_rss_converged_plans_nothing(void **state)
 {
+	struct fx *f = *state;
 	static const uint32_t w[] = {1, 2, 1, 0};
-	struct policy *p = rss_policy("{ channels: 4, indirection: { weights: [1, 2, 1, 0] }, "
-	                              "hfunc: toeplitz, irq-affinity: local }");
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
 
-	fake_host(&h, 0);
-	fake_rss(&h);
-	struct nic_rss *r = h.nics[0].rss;
+	f->p = rss_policy("{ channels: 4, indirection: { weights: [1, 2, 1, 0] }, "
+	                  "hfunc: toeplitz, irq-affinity: local }");
+	fake_host(&f->h, 0);
+	fake_rss(&f->h);
+	struct nic_rss *r = f->h.nics[0].rss;
 	r->st.cur.combined = r->st.rx_rings = 4;
 	rss_table_weights(r->st.indir, 128, 0, w, 4);
 	/* Queue q on the (q mod 2)-th local CPU. */
@@ -781,133 +663,96 @@ static void test_rss_converged_plans_nothing(void **state)
 		CPU_ZERO(&r->irqs.irq[q].cpus);
 		CPU_SET(q % 2, &r->irqs.irq[q].cpus);
 	}
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(pl.n, 0);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(f->pl.n, 0);
 	/* One IRQ elsewhere: one step, for the IRQs only. */
 	CPU_SET(1, &r->irqs.irq[0].cpus);
-	plan_free(&pl);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(pl.n, 1);
-	assert_int_equal(pl.actions[0].kind, PLAN_RSS_IRQ);
-	assert_int_equal(pl.actions[0].rss->irqs_moving, 1);
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	plan_free(&f->pl);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(f->pl.n, 1);
+	assert_int_equal(f->pl.actions[0].kind, PLAN_RSS_IRQ);
+	assert_int_equal(f->pl.actions[0].rss->irqs_moving, 1);
 }
 
 static void test_rss_channels_over_driver_maximum_refused(void **state)
 {
-	struct policy *p = rss_policy("{ channels: 9, indirection: equal }");
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 0);
-	fake_rss(&h);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
-	assert_int_equal(d.n_errors, 1);
+	f->p = rss_policy("{ channels: 9, indirection: equal }");
+	fake_host(&f->h, 0);
+	fake_rss(&f->h);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
 	assert_string_equal(
-	    d.items[0].message,
+	    f->d.items[0].message,
 	    "pf a: rss: igb on enp1s0 allows at most 8 combined channels, asked for 9");
-	assert_int_equal(d.items[0].line, 5);
-	assert_int_equal(d.items[0].col, 22); /* the 9 */
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	assert_int_equal(f->d.items[0].line, 5);
+	assert_int_equal(f->d.items[0].col, 22); /* the 9 */
 }
 
 static void test_rss_key_refused_when_driver_hides_it(void **state)
 {
-	struct policy *p = rss_policy("{ channels: 4, key: random }");
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 0);
-	fake_rss(&h);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
-	assert_int_equal(d.n_errors, 1);
-	assert_string_equal(d.items[0].message,
+	f->p = rss_policy("{ channels: 4, key: random }");
+	fake_host(&f->h, 0);
+	fake_rss(&f->h);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
+	assert_string_equal(f->d.items[0].message,
 	                    "pf a: rss: hash key not supported by igb on enp1s0 "
 	                    "(the driver does not expose it)");
-	assert_int_equal(d.items[0].line, 5);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	assert_int_equal(f->d.items[0].line, 5);
 }
 
 static void test_rss_random_key_is_kept_while_the_pf_has_it(void **state)
 {
-	struct policy *p = rss_policy("{ key: random }");
-	struct host h;
+	struct fx *f = *state;
 	struct state old = {0};
-	struct plan pl;
-	struct policy_diags d;
 	uint8_t key[40];
-	(void)state;
 
-	fake_host(&h, 0);
-	fake_rss(&h);
-	h.nics[0].rss->st.key_size = 40;
+	f->p = rss_policy("{ key: random }");
+	fake_host(&f->h, 0);
+	fake_rss(&f->h);
+	f->h.nics[0].rss->st.key_size = 40;
 	for (int i = 0; i < 40; i++)
-		key[i] = h.nics[0].rss->st.key[i] = (uint8_t)(i * 7);
-	policy_diags_init(&d);
+		key[i] = f->h.nics[0].rss->st.key[i] = (uint8_t)(i * 7);
 	/* Not generated by vfmgr: replaced. */
-	assert_int_equal(plan_build(p, &h, &old, &pl, &d, 0), 0);
-	assert_int_equal(pl.n, 1);
-	assert_int_equal(pl.actions[0].kind, PLAN_RSS_KEY);
-	plan_free(&pl);
+	assert_int_equal(build(f, f->p, &old, &f->pl), 0);
+	assert_int_equal(f->pl.n, 1);
+	assert_int_equal(f->pl.actions[0].kind, PLAN_RSS_KEY);
+	plan_free(&f->pl);
 	/* The key vfmgr generated and recorded: nothing to do, and the record stays. */
 	assert_int_equal(state_set_rss_key(&old, "0000:01:00.0", key, 40), 0);
-	assert_int_equal(plan_build(p, &h, &old, &pl, &d, 0), 0);
-	assert_int_equal(pl.n, 0);
-	assert_true(state_equal(&pl.next, &old));
-	plan_free(&pl);
+	assert_int_equal(build(f, f->p, &old, &f->pl), 0);
+	assert_int_equal(f->pl.n, 0);
+	assert_true(state_equal(&f->pl.next, &old));
+	plan_free(&f->pl);
 	/* Reset by the driver since: a new one. */
-	h.nics[0].rss->st.key[0] ^= 1;
-	assert_int_equal(plan_build(p, &h, &old, &pl, &d, 0), 0);
-	assert_int_equal(pl.n, 1);
-	plan_free(&pl);
+	f->h.nics[0].rss->st.key[0] ^= 1;
+	assert_int_equal(build(f, f->p, &old, &f->pl), 0);
+	assert_int_equal(f->pl.n, 1);
+	plan_free(&f->pl);
 	state_free(&old);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
 }
 
 static void test_rss_on_management_device_refused_unless_converged(void **state)
 {
-	struct policy *p = rss_policy("{ channels: 4 }");
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
 
-	fake_host(&h, 0);
-	fake_rss(&h);
-	h.nics[0].management = true;
-	strcpy(h.nics[0].management_why, "default route via enp1s0");
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), -EINVAL);
-	assert_int_equal(d.n_errors, 1);
-	assert_non_null(strstr(d.items[0].message,
+	f->p = rss_policy("{ channels: 4 }");
+	fake_host(&f->h, 0);
+	fake_rss(&f->h);
+	f->h.nics[0].management = true;
+	strcpy(f->h.nics[0].management_why, "default route via enp1s0");
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
+	assert_non_null(strstr(f->d.items[0].message,
 	                       "carries the host's management path (default "
 	                       "route via enp1s0); vfmgr will not change its RSS"));
-	h.nics[0].rss->st.cur.combined = 4;
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(pl.n, 0);
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	f->h.nics[0].rss->st.cur.combined = 4;
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(f->pl.n, 0);
 }
 
 /* igb allows 8 combined channels without VFs and 2 with: after a numvfs change the observed
@@ -915,114 +760,121 @@ static void test_rss_on_management_device_refused_unless_converged(void **state)
  * whose undo puts RSS back as the snapshot had it. */
 static void test_rss_after_numvfs_change_is_rechecked_at_apply(void **state)
 {
+	struct fx *f = *state;
 	static const char *const text = "version: 1\n"
 	                                "pfs:\n"
 	                                "  - name: a\n"
 	                                "    match: { pci: \"0000:01:00.0\" }\n"
 	                                "    numvfs: 2\n"
 	                                "    rss: { channels: 4, indirection: equal }\n";
-	struct policy *p = parse(text);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl;
-	struct policy_diags d;
-	(void)state;
 
-	fake_host(&h, 0);
-	fake_rss(&h);
-	h.nics[0].rss->st.cur.combined = 4;
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	assert_int_equal(pl.n, 3);
-	assert_int_equal(pl.actions[0].kind, PLAN_SET_NUMVFS);
-	assert_non_null(pl.actions[0].rss);
-	assert_int_equal(pl.actions[0].rss->before.cur.combined, 4);
-	assert_int_equal(pl.actions[1].kind, PLAN_RSS_CHANNELS);
-	assert_true(pl.actions[1].rss->recheck);
-	assert_int_equal(pl.actions[2].kind, PLAN_RSS_TABLE);
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
+	f->p = parse(text);
+	fake_host(&f->h, 0);
+	fake_rss(&f->h);
+	f->h.nics[0].rss->st.cur.combined = 4;
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	assert_int_equal(f->pl.n, 3);
+	assert_int_equal(f->pl.actions[0].kind, PLAN_SET_NUMVFS);
+	assert_non_null(f->pl.actions[0].rss);
+	assert_int_equal(f->pl.actions[0].rss->before.cur.combined, 4);
+	assert_int_equal(f->pl.actions[1].kind, PLAN_RSS_CHANNELS);
+	assert_true(f->pl.actions[1].rss->recheck);
+	assert_int_equal(f->pl.actions[2].kind, PLAN_RSS_TABLE);
 }
 
 static void test_absent_pf_blocks_cli_but_not_daemon_plans(void **state)
 {
-	struct policy *p = parse(lab_policy);
-	struct host h;
-	struct state empty = {0};
-	struct plan pl, part;
-	struct policy_diags d;
-	(void)state;
+	struct fx *f = *state;
+	struct plan part;
 
-	fake_host(&h, 4);
-	policy_diags_init(&d);
-	assert_int_equal(plan_build(p, &h, &empty, &pl, &d, 0), 0);
-	converge(&h, &pl.next);
+	f->p = parse(lab_policy);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	converge(&f->h, &f->pl.next);
 	/* PF b dies: drop it and its VFs from the snapshot. */
 	size_t k = 0;
-	for (size_t i = 0; i < h.n_nics; i++) {
-		if (strncmp(h.nics[i].addr, "0000:02:", 8) == 0) {
-			free(h.nics[i].netdevs);
-			free(h.nics[i].vfs);
-			free(h.nics[i].group_peers);
-			pf_vfs_free(&h.nics[i].vf_settings);
+	for (size_t i = 0; i < f->h.n_nics; i++) {
+		if (strncmp(f->h.nics[i].addr, "0000:02:", 8) == 0) {
+			free(f->h.nics[i].netdevs);
+			free(f->h.nics[i].vfs);
+			free(f->h.nics[i].group_peers);
+			pf_vfs_free(&f->h.nics[i].vf_settings);
 			continue;
 		}
-		h.nics[k++] = h.nics[i];
+		f->h.nics[k++] = f->h.nics[i];
 	}
-	h.n_nics = k;
-	host_link_vfs(&h);
+	f->h.n_nics = k;
+	host_link_vfs(&f->h);
 	/* Strict (CLI): an error. */
-	assert_int_equal(plan_build(p, &h, &pl.next, &part, &d, 0), -EINVAL);
-	policy_diags_free(&d);
-	policy_diags_init(&d);
+	assert_int_equal(build(f, f->p, &f->pl.next, &part), -EINVAL);
+	policy_diags_free(&f->d);
+	policy_diags_init(&f->d);
 	/* Daemon: PF a is still managed, PF b's allocation stays on record. */
-	h.nics[0].vf_settings.vfs[state_find(&pl.next, "db", 0, 0)->vf].vlan = 999;
-	assert_int_equal(plan_build(p, &h, &pl.next, &part, &d, PLAN_ALLOW_ABSENT), 0);
-	assert_int_equal(d.n_errors, 0);
-	assert_int_equal(d.n_warnings, 1);
+	f->h.nics[0].vf_settings.vfs[state_find(&f->pl.next, "db", 0, 0)->vf].vlan = 999;
+	assert_int_equal(plan_build(f->p, &f->h, &f->pl.next, &part, &f->d, PLAN_ALLOW_ABSENT), 0);
+	assert_int_equal(f->d.n_errors, 0);
+	assert_int_equal(f->d.n_warnings, 1);
 	assert_int_equal(count_vf_writes(&part), 1);
 	assert_int_equal(part.actions[0].vfs[0].want.cfg.vlan, 200);
 	const struct state_alloc *kept = state_find(&part.next, "web", 0, 1);
 	assert_non_null(kept);
 	assert_string_equal(kept->pf_addr, "0000:02:00.0");
-	assert_int_equal(part.next.n, pl.next.n);
+	assert_int_equal(part.next.n, f->pl.next.n);
 	plan_free(&part);
-	plan_free(&pl);
-	policy_diags_free(&d);
-	host_free(&h);
-	policy_free(p);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_plan_creates_vfs_on_empty_pfs),
-	    cmocka_unit_test(test_redundant_pair_uses_two_switches),
-	    cmocka_unit_test(test_converged_host_plans_nothing),
-	    cmocka_unit_test(test_one_vlan_change_plans_one_write),
-	    cmocka_unit_test(test_allocation_is_stable_when_a_vm_is_added_in_front),
-	    cmocka_unit_test(test_management_device_is_refused),
-	    cmocka_unit_test(test_management_override_is_explicit_and_logged),
-	    cmocka_unit_test(test_numvfs_change_refused_while_vms_hold_vfs),
-	    cmocka_unit_test(test_release_restores_saved_settings),
+	    cmocka_unit_test_setup_teardown(test_plan_creates_vfs_on_empty_pfs, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_redundant_pair_uses_two_switches, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_converged_host_plans_nothing, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_one_vlan_change_plans_one_write, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_allocation_is_stable_when_a_vm_is_added_in_front,
+	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_management_device_is_refused, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_management_override_is_explicit_and_logged,
+	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_numvfs_change_refused_while_vms_hold_vfs, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_release_restores_saved_settings, fx_setup,
+	                                    fx_teardown),
 	    cmocka_unit_test(test_generated_mac_is_stable_local_unicast),
-	    cmocka_unit_test(test_vm_numa_node_prefers_local_pf),
-	    cmocka_unit_test(test_no_iommu_refuses_passthrough),
-	    cmocka_unit_test(test_kernel_vf_driver_needs_no_iommu),
-	    cmocka_unit_test(test_whole_pf_passthrough_destroys_its_vfs_first),
-	    cmocka_unit_test(test_group_shared_with_host_driver_is_refused),
-	    cmocka_unit_test(test_management_device_is_never_passed_through),
-	    cmocka_unit_test(test_prepare_keeps_only_one_vms_steps),
-	    cmocka_unit_test(test_absent_pf_blocks_cli_but_not_daemon_plans),
-	    cmocka_unit_test(test_rss_plan_sets_channels_before_table),
-	    cmocka_unit_test(test_rss_converged_plans_nothing),
-	    cmocka_unit_test(test_rss_channels_over_driver_maximum_refused),
-	    cmocka_unit_test(test_rss_key_refused_when_driver_hides_it),
-	    cmocka_unit_test(test_rss_random_key_is_kept_while_the_pf_has_it),
-	    cmocka_unit_test(test_rss_on_management_device_refused_unless_converged),
-	    cmocka_unit_test(test_rss_after_numvfs_change_is_rechecked_at_apply),
+	    cmocka_unit_test_setup_teardown(test_vm_numa_node_prefers_local_pf, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_no_iommu_refuses_passthrough, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_kernel_vf_driver_needs_no_iommu, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_whole_pf_passthrough_destroys_its_vfs_first,
+	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_group_shared_with_host_driver_is_refused, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_management_device_is_never_passed_through,
+	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_prepare_keeps_only_one_vms_steps, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_absent_pf_blocks_cli_but_not_daemon_plans,
+	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rss_plan_sets_channels_before_table, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rss_converged_plans_nothing, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rss_channels_over_driver_maximum_refused, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rss_key_refused_when_driver_hides_it, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rss_random_key_is_kept_while_the_pf_has_it,
+	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rss_on_management_device_refused_unless_converged,
+	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rss_after_numvfs_change_is_rechecked_at_apply,
+	                                    fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
