@@ -269,18 +269,34 @@ static int write_table(int fd, const char *ifname, const uint32_t *table, uint32
 	return ethtool_write(fd, ifname, rx, n ? "SRSSH table" : "SRSSH table default");
 }
 
-int rss_apply_channels(const char *ifname, const struct rss_channels *want, bool *changed)
+/* What every rss_apply_* starts from: *changed false, an ethtool socket in *fd, the state now. */
+static int apply_begin(const char *ifname, int *fd, struct rss_state *st, bool *changed)
 {
-	_cleanup_close_ int fd = ethtool_socket();
-	struct rss_state st;
-	char why[160];
-	int r;
-
 	if (changed)
 		*changed = false;
-	if (fd < 0)
-		return fd;
-	r = read_state_fd(fd, ifname, &st);
+	*fd = ethtool_socket();
+	if (*fd < 0)
+		return *fd;
+	return read_state_fd(*fd, ifname, st);
+}
+
+/* A write that changes the device: *changed once it is done. */
+static int apply_write(int fd, const char *ifname, void *cmd, const char *what, bool *changed)
+{
+	int r = ethtool_write(fd, ifname, cmd, what);
+
+	if (r == 0 && changed)
+		*changed = true;
+	return r;
+}
+
+int rss_apply_channels(const char *ifname, const struct rss_channels *want, bool *changed)
+{
+	_cleanup_close_ int fd = -1;
+	struct rss_state st;
+	char why[160];
+	int r = apply_begin(ifname, &fd, &st, changed);
+
 	if (r < 0)
 		return r;
 	r = rss_check_channels(&st, want, why, sizeof(why));
@@ -307,26 +323,16 @@ int rss_apply_channels(const char *ifname, const struct rss_channels *want, bool
 				*changed = true;
 			break;
 		}
-	r = ethtool_write(fd, ifname, &ch, "SCHANNELS");
-	if (r < 0)
-		return r;
-	if (changed)
-		*changed = true;
-	return 0;
+	return apply_write(fd, ifname, &ch, "SCHANNELS", changed);
 }
 
 int rss_apply_table(const char *ifname, const uint32_t *table, uint32_t n, bool *changed)
 {
-	_cleanup_close_ int fd = ethtool_socket();
+	_cleanup_close_ int fd = -1;
 	struct rss_state st;
 	char why[160];
-	int r;
+	int r = apply_begin(ifname, &fd, &st, changed);
 
-	if (changed)
-		*changed = false;
-	if (fd < 0)
-		return fd;
-	r = read_state_fd(fd, ifname, &st);
 	if (r < 0)
 		return r;
 	r = rss_check_table(&st, st.rx_rings, table, n, why, sizeof(why));
@@ -335,26 +341,19 @@ int rss_apply_table(const char *ifname, const uint32_t *table, uint32_t n, bool 
 	if (memcmp(st.indir, table, n * sizeof(uint32_t)) == 0)
 		return 0;
 	r = write_table(fd, ifname, table, n);
-	if (r < 0)
-		return r;
-	if (changed)
+	if (r == 0 && changed)
 		*changed = true;
-	return 0;
+	return r;
 }
 
 int rss_apply_key(const char *ifname, const uint8_t *key, uint32_t n, bool *changed)
 {
-	_cleanup_close_ int fd = ethtool_socket();
+	_cleanup_close_ int fd = -1;
 	_cleanup_free_ struct ethtool_rxfh *rx = NULL;
 	struct rss_state st;
 	char why[160];
-	int r;
+	int r = apply_begin(ifname, &fd, &st, changed);
 
-	if (changed)
-		*changed = false;
-	if (fd < 0)
-		return fd;
-	r = read_state_fd(fd, ifname, &st);
 	if (r < 0)
 		return r;
 	r = rss_check_key(&st, n, why, sizeof(why));
@@ -371,25 +370,15 @@ int rss_apply_key(const char *ifname, const uint8_t *key, uint32_t n, bool *chan
 	rx->key_size = n;
 	rx->hfunc = ETH_RSS_HASH_NO_CHANGE;
 	memcpy(rx->rss_config, key, n);
-	r = ethtool_write(fd, ifname, rx, "SRSSH key");
-	if (r < 0)
-		return r;
-	if (changed)
-		*changed = true;
-	return 0;
+	return apply_write(fd, ifname, rx, "SRSSH key", changed);
 }
 
 int rss_apply_hfunc(const char *ifname, uint32_t hfunc, bool *changed)
 {
-	_cleanup_close_ int fd = ethtool_socket();
+	_cleanup_close_ int fd = -1;
 	struct rss_state st;
-	int r;
+	int r = apply_begin(ifname, &fd, &st, changed);
 
-	if (changed)
-		*changed = false;
-	if (fd < 0)
-		return fd;
-	r = read_state_fd(fd, ifname, &st);
 	if (r < 0)
 		return r;
 	if (!st.has_rss)
@@ -401,10 +390,5 @@ int rss_apply_hfunc(const char *ifname, uint32_t hfunc, bool *changed)
 	    .indir_size = ETH_RXFH_INDIR_NO_CHANGE,
 	    .hfunc = hfunc,
 	};
-	r = ethtool_write(fd, ifname, &rx, "SRSSH hfunc");
-	if (r < 0)
-		return r;
-	if (changed)
-		*changed = true;
-	return 0;
+	return apply_write(fd, ifname, &rx, "SRSSH hfunc", changed);
 }
