@@ -69,11 +69,9 @@ int file_read_regular(const char *path, size_t max, unsigned flags, char **ret, 
 				return -ENOMEM;
 			buf = nb;
 		}
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = file_read_some(fd, buf + len, cap - 1 - len);
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (n == 0)
 			break;
 		len += (size_t)n;
@@ -155,6 +153,15 @@ int lockfile_open(int dfd, const char *name, int *fd, char *why, size_t whysize)
 	*fd = f;
 	f = -1;
 	return 0;
+}
+
+ssize_t file_read_some(int fd, void *buf, size_t n)
+{
+	for (;;) {
+		ssize_t r = read(fd, buf, n);
+		if (r >= 0 || errno != EINTR)
+			return r < 0 ? -errno : r;
+	}
 }
 
 static int write_all(int fd, const char *data, size_t len)

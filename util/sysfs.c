@@ -1,5 +1,6 @@
 #include "util/sysfs.h"
 #include "util/cleanup.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,11 +106,9 @@ static int read_file(const char *p, char *buf, size_t size)
 	if (fd < 0)
 		return -errno;
 	while (len < size - 1) {
-		n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = file_read_some(fd, buf + len, size - 1 - len);
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (n == 0)
 			break;
 		len += (size_t)n;
@@ -119,9 +118,7 @@ static int read_file(const char *p, char *buf, size_t size)
 		char extra[2];
 		size_t got = 0;
 		while (got < sizeof(extra)) {
-			n = read(fd, extra + got, sizeof(extra) - got);
-			if (n < 0 && errno == EINTR)
-				continue;
+			n = file_read_some(fd, extra + got, sizeof(extra) - got);
 			if (n <= 0)
 				break;
 			got += (size_t)n;
