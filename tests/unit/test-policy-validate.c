@@ -9,6 +9,11 @@
 	"  - { name: a, match: { pci: \"0000:01:00.0\" }, switch: s1, numvfs: 2 }\n"               \
 	"  - { name: b, match: { pci: \"0000:02:00.0\" }, switch: s2, numvfs: 2 }\n"               \
 	"  - { name: m, match: { interface: eno1 }, management: true }\n"
+/* ... and a vm network n on a and b; the vms follow. */
+#define TWO_PFS_ON_N                                                                               \
+	TWO_PFS "networks:\n"                                                                      \
+	        "  - { name: n, class: vm, pfs: [a, b] }\n"                                        \
+	        "vms:\n"
 
 /* ---- names and references ---- */
 
@@ -208,10 +213,7 @@ static void test_redundant_pair_uses_two_switches(void **state)
 	struct policy *p;
 
 	(void)state;
-	p = policy_expect_valid(TWO_PFS
-	                        "networks:\n"
-	                        "  - { name: n, class: vm, pfs: [a, b] }\n"
-	                        "vms:\n"
+	p = policy_expect_valid(TWO_PFS_ON_N
 	                        "  - { name: v, nics: [ { network: n, redundant: true } ] }\n");
 	assert_int_equal(p->vms[0].nics[0].pf[0], 0);
 	assert_int_equal(p->vms[0].nics[0].pf[1], 1);
@@ -224,14 +226,11 @@ static void test_vf_demand_must_fit_numvfs(void **state)
 {
 	(void)state;
 	/* 2 redundant NICs take 2 VFs on each pf; the third NIC has no room left. */
-	assert_null(policy_expect(TWO_PFS "networks:\n"
-	                                  "  - { name: n, class: vm, pfs: [a, b] }\n"
-	                                  "vms:\n"
-	                                  "  - name: v\n"
-	                                  "    nics:\n"
-	                                  "      - { network: n, redundant: true }\n"
-	                                  "      - { network: n, redundant: true }\n"
-	                                  "      - { network: n }\n",
+	assert_null(policy_expect(TWO_PFS_ON_N "  - name: v\n"
+	                                       "    nics:\n"
+	                                       "      - { network: n, redundant: true }\n"
+	                                       "      - { network: n, redundant: true }\n"
+	                                       "      - { network: n }\n",
 	                          "t.yaml:3:68: pf 'a' needs 3 VFs for VM NICs but numvfs is 2",
 	                          NULL));
 }
@@ -256,10 +255,7 @@ static void test_plain_nics_spread_over_the_least_loaded_pf(void **state)
 
 	(void)state;
 	/* 4 plain NICs on a network of two 2-VF pfs fit only if they alternate. */
-	p = policy_expect_valid(TWO_PFS
-	                        "networks:\n"
-	                        "  - { name: n, class: vm, pfs: [a, b] }\n"
-	                        "vms:\n"
+	p = policy_expect_valid(TWO_PFS_ON_N
 	                        "  - name: v\n"
 	                        "    nics: [ { network: n }, { network: n }, { network: n }, "
 	                        "{ network: n } ]\n");
@@ -287,11 +283,8 @@ static void test_two_vms_cannot_share_a_mac(void **state)
 {
 	(void)state;
 	assert_null(policy_expect(
-	    TWO_PFS "networks:\n"
-	            "  - { name: n, class: vm, pfs: [a, b] }\n"
-	            "vms:\n"
-	            "  - { name: v1, nics: [ { network: n, mac: \"52:54:00:00:00:01\" } ] }\n"
-	            "  - { name: v2, nics: [ { network: n, mac: \"52:54:00:00:00:01\" } ] }\n",
+	    TWO_PFS_ON_N "  - { name: v1, nics: [ { network: n, mac: \"52:54:00:00:00:01\" } ] }\n"
+	                 "  - { name: v2, nics: [ { network: n, mac: \"52:54:00:00:00:01\" } ] }\n",
 	    "t.yaml:10:44: vm 'v2' uses mac 52:54:00:00:00:01, which vm 'v1' already "
 	    "uses (at 9:44)",
 	    NULL));
