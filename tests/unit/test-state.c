@@ -150,34 +150,36 @@ static void fake_host(struct host *h, struct nic *nics, struct vf_ref *vfs)
 	h->n_nics = 3;
 }
 
+/* Loads one allocation of vm1 on PF 0000:01:00.0 naming vf and checks it against h. */
+static int check_vf(const struct host *h, const char *vf, char *err, size_t size)
+{
+	struct state s;
+	int r;
+
+	assert_int_equal(load_one("vm1", "0000:01:00.0", vf, "igbvf", &s, err, size), 0);
+	r = state_check_host(&s, h, err, size);
+	state_free(&s);
+	return r;
+}
+
 static void test_vf_address_must_be_a_virtfn_of_its_pf(void **state)
 {
 	struct nic nics[3];
 	struct vf_ref vfs[1];
 	struct host h;
-	struct state s;
 	char err[300];
 	(void)state;
 
 	fake_host(&h, nics, vfs);
-	assert_int_equal(
-	    load_one("vm1", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)), 0);
-	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), 0);
-	state_free(&s);
+	assert_int_equal(check_vf(&h, "0000:01:10.0", err, sizeof(err)), 0);
 	/* A tampered entry naming the host's own NIC: apply would unbind it to vfio-pci. */
-	assert_int_equal(
-	    load_one("vm1", "0000:01:00.0", "0000:02:00.0", "igbvf", &s, err, sizeof(err)), 0);
-	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), -EINVAL);
+	assert_int_equal(check_vf(&h, "0000:02:00.0", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "vm vm1 nic 0: vf_address 0000:02:00.0 is not VF 0 of "
 	                         "0000:01:00.0 on this host (it is not a VF)");
-	state_free(&s);
 	/* An address the host does not have, where the PF's VF 0 is another. */
-	assert_int_equal(
-	    load_one("vm1", "0000:01:00.0", "0000:01:10.2", "igbvf", &s, err, sizeof(err)), 0);
-	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), -EINVAL);
+	assert_int_equal(check_vf(&h, "0000:01:10.2", err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "vm vm1 nic 0: VF 0 of 0000:01:00.0 is 0000:01:10.0 on this "
 	                         "host, not 0000:01:10.2");
-	state_free(&s);
 }
 
 int main(void)
