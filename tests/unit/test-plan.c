@@ -191,6 +191,22 @@ static int build(struct fx *f, const struct policy *p, const struct state *old, 
 	return plan_build(p, &f->h, old, out, &f->d, 0);
 }
 
+/* The lab policy as f->p and, as f->p2, the same with from replaced by to (as long); PFs with 4
+ * VFs each; f->pl the plan from nothing. */
+static void lab_then(struct fx *f, const char *from, const char *to)
+{
+	char *text = strdup(lab_policy);
+
+	assert_non_null(text);
+	assert_int_equal(strlen(from), strlen(to));
+	memcpy(strstr(text, from), to, strlen(to));
+	f->p = parse(lab_policy);
+	f->p2 = parse(text);
+	free(text);
+	fake_host(&f->h, 4);
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+}
+
 static void test_plan_creates_vfs_on_empty_pfs(void **state)
 {
 	struct fx *f = *state;
@@ -246,13 +262,8 @@ static void test_converged_host_plans_nothing(void **state)
 static void test_one_vlan_change_plans_one_write(void **state)
 {
 	struct fx *f = *state;
-	char *text = strdup(lab_policy);
 
-	f->p = parse(lab_policy);
-	memcpy(strstr(text, "vlan: 200"), "vlan: 201", 9);
-	f->p2 = parse(text);
-	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	lab_then(f, "vlan: 200", "vlan: 201");
 	converge(&f->h, &f->pl.next);
 	assert_int_equal(state_copy(&f->applied, &f->pl.next), 0);
 	assert_int_equal(build(f, f->p2, &f->applied, &f->again), 0);
@@ -261,7 +272,6 @@ static void test_one_vlan_change_plans_one_write(void **state)
 	assert_int_equal(f->again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
 	assert_int_equal(f->again.actions[0].vfs[0].want.cfg.vlan, 201);
 	assert_int_equal(f->again.actions[0].vfs[0].have.vlan, 200);
-	free(text);
 }
 
 static void test_allocation_is_stable_when_a_vm_is_added_in_front(void **state)
@@ -343,17 +353,11 @@ static void test_management_override_is_explicit_and_logged(void **state)
 static void test_numvfs_change_refused_while_vms_hold_vfs(void **state)
 {
 	struct fx *f = *state;
-	char *text = strdup(lab_policy);
 
-	f->p = parse(lab_policy);
-	memcpy(strstr(text, "numvfs: 4"), "numvfs: 5", 9);
-	f->p2 = parse(text);
-	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	lab_then(f, "numvfs: 4", "numvfs: 5");
 	assert_int_equal(build(f, f->p2, &f->pl.next, &f->again), -EINVAL);
 	assert_int_equal(f->d.n_errors, 1);
 	assert_non_null(strstr(f->d.items[0].message, "VMs hold VFs there: db, web"));
-	free(text);
 }
 
 static void test_release_restores_saved_settings(void **state)
