@@ -93,19 +93,10 @@ static int parse_numa_local(int n, char *const *words, struct rss_spec *spec)
 	return indir_once(spec, RSS_INDIR_LOCAL, "numa-local");
 }
 
-/* ethtool's "6d:5a:56:..." or the same without colons. */
-static int parse_key_hex(const char *s, struct rss_spec *spec)
-{
-	size_t len;
-	int r = parse_hex_bytes(s, spec->key_bytes, RSS_KEY_MAX, &len);
-
-	if (r == 0)
-		spec->key_len = (uint32_t)len;
-	return r;
-}
-
 static int parse_hkey(int n, char *const *words, struct rss_spec *spec)
 {
+	size_t len;
+
 	if (n < 1) {
 		log_error("rss set: 'hkey' needs HEX (like 6d:5a:56:da:...) or random");
 		return -EINVAL;
@@ -114,12 +105,14 @@ static int parse_hkey(int n, char *const *words, struct rss_spec *spec)
 		spec->key = RSS_KEY_RANDOM;
 		return 1;
 	}
-	if (parse_key_hex(words[0], spec) < 0) {
+	/* ethtool's "6d:5a:56:..." or the same without colons. */
+	if (parse_hex_bytes(words[0], spec->key_bytes, RSS_KEY_MAX, &len) < 0) {
 		log_error("rss set: hkey '%s': expected hex bytes like 6d:5a:56:da (at most %d) or "
 		          "random",
 		          words[0], RSS_KEY_MAX);
 		return -EINVAL;
 	}
+	spec->key_len = (uint32_t)len;
 	spec->key = RSS_KEY_BYTES;
 	return 1;
 }

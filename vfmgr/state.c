@@ -182,16 +182,6 @@ static bool driver_name_valid(const char *s)
 }
 
 /* As ethtool -x prints a key: "6d:5a:56:...". buf holds 3 * RSS_KEY_MAX bytes. */
-static int key_from_hex(const char *s, struct state_rss_key *k)
-{
-	size_t len;
-	int r = parse_hex_bytes(s, k->key, RSS_KEY_MAX, &len);
-
-	if (r == 0)
-		k->len = (uint32_t)len;
-	return r;
-}
-
 static json_t *keys_to_json(const struct state *s)
 {
 	char hex[3 * RSS_KEY_MAX];
@@ -211,7 +201,7 @@ static int keys_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 	const char *addr, *hex;
 	json_error_t je;
 	json_t *el;
-	size_t i;
+	size_t i, len;
 
 	if (!json_is_array(j)) {
 		snprintf(err, errsize, "rss_keys is not a list");
@@ -228,10 +218,11 @@ static int keys_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 			return -EINVAL;
 		}
 		if (str_copy(k->addr, sizeof(k->addr), addr) < 0 || !dev_addr_valid(k->addr) ||
-		    key_from_hex(hex, k) < 0) {
+		    parse_hex_bytes(hex, k->key, RSS_KEY_MAX, &len) < 0) {
 			snprintf(err, errsize, "rss_keys %zu: bad address or key", i);
 			return -EINVAL;
 		}
+		k->len = (uint32_t)len;
 	}
 	return 0;
 }
