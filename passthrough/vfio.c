@@ -96,15 +96,13 @@ static int driver_write(const char *what, const char *value, const char *path, c
 	pid_t stuck;
 	int r = sysfs_write_bounded(value, BIND_TIMEOUT_MS, &stuck, "%s", path);
 
-	if (r == -ETIMEDOUT)
-		snprintf(
-		    why, whysize,
-		    "%s did not finish within %d s: the kernel is blocked in the driver "
-		    "(process %d, in D state: cat /proc/%d/stack); the device is in an unknown "
-		    "state until it returns",
-		    what, BIND_TIMEOUT_MS / 1000, (int)stuck, (int)stuck);
-	else if (r < 0)
-		snprintf(why, whysize, "%s: %s", what, strerror(-r));
+	if (r < 0)
+		sysfs_bounded_why(why, whysize, what, r, BIND_TIMEOUT_MS, stuck);
+	if (r == -ETIMEDOUT) {
+		size_t len = strlen(why);
+		snprintf(why + len, whysize - len,
+		         "; the device is in an unknown state until it returns");
+	}
 	return r;
 }
 

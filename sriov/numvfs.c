@@ -69,20 +69,16 @@ static int wait_for_vfs(const char *addr, unsigned n, char *why, size_t whysize)
  * that blocks there must not take vfmgr with it. */
 static int write_numvfs(enum nic_bus bus, const char *addr, unsigned n, char *why, size_t whysize)
 {
-	char v[16];
+	char v[16], what[48];
 	pid_t stuck;
 
 	snprintf(v, sizeof(v), "%u", n);
 	int r = sysfs_write_bounded(v, NUMVFS_TIMEOUT_MS, &stuck, "%s/%s/sriov_numvfs", devdir(bus),
 	                            addr);
-	if (r == -ETIMEDOUT)
-		snprintf(
-		    why, whysize,
-		    "set sriov_numvfs %u did not finish within %d s: the kernel is blocked in a "
-		    "driver (process %d, in D state: cat /proc/%d/stack)",
-		    n, NUMVFS_TIMEOUT_MS / 1000, (int)stuck, (int)stuck);
-	else if (r < 0)
-		snprintf(why, whysize, "set sriov_numvfs %u: %s", n, strerror(-r));
+	if (r < 0) {
+		snprintf(what, sizeof(what), "set sriov_numvfs %u", n);
+		sysfs_bounded_why(why, whysize, what, r, NUMVFS_TIMEOUT_MS, stuck);
+	}
 	return r;
 }
 

@@ -243,6 +243,18 @@ static void remember_given_up(pid_t pid)
 		}
 }
 
+void sysfs_bounded_why(char *why, size_t whysize, const char *what, int r, unsigned timeout_ms,
+                       pid_t stuck)
+{
+	if (r == -ETIMEDOUT)
+		snprintf(why, whysize,
+		         "%s did not finish within %u s: the kernel is blocked in the driver "
+		         "(process %d, in D state: cat /proc/%d/stack)",
+		         what, timeout_ms / 1000, (int)stuck, (int)stuck);
+	else
+		snprintf(why, whysize, "%s: %s", what, strerror(-r));
+}
+
 int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, const char *fmt, ...)
 {
 	size_t len = strlen(value);

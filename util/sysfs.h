@@ -33,6 +33,10 @@ int sysfs_write_str(const char *value, const char *fmt, ...) SYSFS_FMT(2);
  * (left running: a task in uninterruptible sleep cannot be killed). 0 or -errno otherwise. */
 int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, const char *fmt, ...)
     SYSFS_FMT(4);
+/* What a failed bounded write of what ("unbind from igbvf") says: the errno, or for
+ * -ETIMEDOUT the blocked process and how to see where the kernel waits. */
+void sysfs_bounded_why(char *why, size_t whysize, const char *what, int r, unsigned timeout_ms,
+                       pid_t stuck);
 unsigned long sysfs_write_count(void);
 
 #endif
