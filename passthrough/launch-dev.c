@@ -1,9 +1,9 @@
 /* Checks shared by the QEMU and libvirt emitters: what they print must be what it claims to
  * be, whatever a state file held. */
 #include "passthrough/launch.h"
-#include "util/log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #define ID_ALPHA "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -16,20 +16,21 @@ bool launch_id_valid(const char *id)
 	return len > 0 && strchr(ID_ALPHA, id[0]) && strspn(id, ID_ALPHA "0123456789-._") == len;
 }
 
-int launch_dev_check(const struct launch_dev *d)
+int launch_dev_check(const struct launch_dev *d, char *why, size_t whysize)
 {
 	struct pci_addr a;
 
 	if (!launch_id_valid(d->id)) {
-		log_error(
-		    "device id '%s' is not a QEMU or libvirt identifier (a letter, then "
-		    "letters, digits, '-', '.' or '_'): check the VM's name in the state file",
-		    d->id);
+		snprintf(why, whysize,
+		         "device id '%s' is not a QEMU or libvirt identifier (a letter, then "
+		         "letters, digits, '-', '.' or '_'): check the VM's name in the state file",
+		         d->id);
 		return -EINVAL;
 	}
 	if (parse_pci_addr(d->addr, &a) < 0) {
-		log_error("%s: '%s' is not a PCI address (dddd:bb:dd.f): check the state file",
-		          d->id, d->addr);
+		snprintf(why, whysize,
+		         "%s: '%s' is not a PCI address (dddd:bb:dd.f): check the state file",
+		         d->id, d->addr);
 		return -EINVAL;
 	}
 	return 0;

@@ -4,7 +4,6 @@
  * undo the policy's QoS and 802.1ad and set libvirt and vfmgr's daemon against each other.
  * For a <hostdev> it only binds and assigns the device. */
 #include "passthrough/launch.h"
-#include "util/log.h"
 #include "util/strcopy.h"
 
 #include <errno.h>
@@ -13,7 +12,7 @@
 /* libvirt's deviceName pattern, which <source network=…> and <source bridge=…> must match. */
 #define SOURCE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-\\:/"
 
-int launch_standby_parse(const char *s, struct launch_standby *out)
+int launch_standby_parse(const char *s, struct launch_standby *out, char *why, size_t whysize)
 {
 	static const struct {
 		const char *word;
@@ -40,9 +39,10 @@ int launch_standby_parse(const char *s, struct launch_standby *out)
 		out->type = types[i].type;
 		return 0;
 	}
-	log_error("--standby '%s': expected network=NAME, bridge=NAME or user (NAME: up to %zu "
-	          "letters, digits, '_', '.', '-', ':', '/' or '\\')",
-	          s, sizeof(out->source) - 1);
+	snprintf(why, whysize,
+	         "--standby '%s': expected network=NAME, bridge=NAME or user (NAME: up to %zu "
+	         "letters, digits, '_', '.', '-', ':', '/' or '\\')",
+	         s, sizeof(out->source) - 1);
 	return -EINVAL;
 }
 
@@ -53,12 +53,13 @@ static const char *const xml_escapes[256] = {
 
 /* An attribute value between single quotes, escaped. XML 1.0 has no form at all for most
  * control characters, so those are refused. */
-int launch_xml_print_attr(const char *s, FILE *f)
+int launch_xml_print_attr(const char *s, FILE *f, char *why, size_t whysize)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p < ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-			log_error("refusing to put a control character (0x%02x) into XML: '%s'", *p,
-			          s);
+			snprintf(why, whysize,
+			         "refusing to put a control character (0x%02x) into XML: '%s'", *p,
+			         s);
 			return -EINVAL;
 		}
 	}
@@ -74,10 +75,10 @@ int launch_xml_print_attr(const char *s, FILE *f)
 
 /* <tag attr='value'/> with value escaped. */
 static int print_elem(FILE *f, const char *indent, const char *tag, const char *attr,
-                      const char *prefix, const char *value)
+                      const char *prefix, const char *value, char *why, size_t whysize)
 {
 	fprintf(f, "%s<%s %s='%s", indent, tag, attr, prefix);
-	if (launch_xml_print_attr(value, f) < 0)
+	if (launch_xml_print_attr(value, f, why, whysize) < 0)
 		return -EINVAL;
 	fputs("'/>\n", f);
 	return 0;
@@ -93,7 +94,8 @@ static void print_source(const struct pci_addr *a, FILE *f)
 	        a->domain, a->bus, a->dev, a->func);
 }
 
-static int print_standby(const struct launch_dev *d, const struct launch_standby *sb, FILE *f)
+static int print_standby(const struct launch_dev *d, const struct launch_standby *sb, FILE *f,
+                         char *why, size_t whysize)
 {
 	static const char *const type_name[] = {
 	    [LAUNCH_STANDBY_NETWORK] = "network",
@@ -104,14 +106,16 @@ static int print_standby(const struct launch_dev *d, const struct launch_standby
 	int r = 0;
 
 	if (!sb) {
-		log_error("%s is migratable: say where its virtio standby connects", d->id);
+		snprintf(why, whysize, "%s is migratable: say where its virtio standby connects",
+		         d->id);
 		return -EINVAL;
 	}
 	format_mac(d->mac, mac);
 	snprintf(alias, sizeof(alias), "%s-standby", d->id);
 	fprintf(f, "<interface type='%s'>\n", type_name[sb->type]);
 	if (sb->type != LAUNCH_STANDBY_USER)
-		r = print_elem(f, "  ", "source", type_name[sb->type], "", sb->source);
+		r = print_elem(f, "  ", "source", type_name[sb->type], "", sb->source, why,
+		               whysize);
 	if (r < 0)
 		return r;
 	fprintf(f,
@@ -119,19 +123,20 @@ static int print_standby(const struct launch_dev *d, const struct launch_standby
 	        "  <model type='virtio'/>\n"
 	        "  <teaming type='persistent'/>\n",
 	        mac);
-	if (print_elem(f, "  ", "alias", "name", "ua-", alias) < 0)
+	if (print_elem(f, "  ", "alias", "name", "ua-", alias, why, whysize) < 0)
 		return -EINVAL;
 	fputs("</interface>\n", f);
 	return 0;
 }
 
-static int print_hostdev(const struct launch_dev *d, const struct launch_standby *sb, FILE *f)
+static int print_hostdev(const struct launch_dev *d, const struct launch_standby *sb, FILE *f,
+                         char *why, size_t whysize)
 {
 	struct pci_addr a;
 	char mac[MAC_STR_LEN], standby[128];
 	int r;
 
-	r = launch_dev_check(d);
+	r = launch_dev_check(d, why, whysize);
 	if (r < 0)
 		return r;
 	parse_pci_addr(d->addr, &a);
@@ -141,7 +146,7 @@ static int print_hostdev(const struct launch_dev *d, const struct launch_standby
 		if (d->vlan)
 			fprintf(f, " vlan %u", d->vlan);
 		fputs(": vfmgr sets these on the PF side -->\n", f);
-		if (d->migratable && (r = print_standby(d, sb, f)) < 0)
+		if (d->migratable && (r = print_standby(d, sb, f, why, whysize)) < 0)
 			return r;
 	}
 	/* driver vfio: what libvirt would pick on a host with VFIO, said outright so that
@@ -153,21 +158,21 @@ static int print_hostdev(const struct launch_dev *d, const struct launch_standby
 	if (d->kind == LAUNCH_NIC && d->migratable) {
 		snprintf(standby, sizeof(standby), "%s-standby", d->id);
 		fputs("  <teaming type='transient' persistent='ua-", f);
-		if (launch_xml_print_attr(standby, f) < 0)
+		if (launch_xml_print_attr(standby, f, why, whysize) < 0)
 			return -EINVAL;
 		fputs("'/>\n", f);
 	}
-	if (print_elem(f, "  ", "alias", "name", "ua-", d->id) < 0)
+	if (print_elem(f, "  ", "alias", "name", "ua-", d->id, why, whysize) < 0)
 		return -EINVAL;
 	fputs("</hostdev>\n", f);
 	return 0;
 }
 
 int launch_print_libvirt(const struct launch_dev *d, size_t n, const struct launch_standby *sb,
-                         FILE *f)
+                         FILE *f, char *why, size_t whysize)
 {
 	for (size_t i = 0; i < n; i++) {
-		int r = print_hostdev(&d[i], sb, f);
+		int r = print_hostdev(&d[i], sb, f, why, whysize);
 		if (r < 0)
 			return r;
 	}

@@ -1,19 +1,20 @@
 #include "passthrough/launch.h"
-#include "util/log.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 /* `$(vfmgr qemu-args VM)` splits its output into words, so a value with whitespace (or any
  * control character) would become extra arguments: such values are refused, not printed. */
-static int value_check(const char *key, const char *s)
+static int value_check(const char *key, const char *s, char *why, size_t whysize)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p <= ' ' || *p == 0x7f) {
-			log_error("-device %s='%s': refusing a value with whitespace or control "
-			          "characters",
-			          key, s);
+			snprintf(why, whysize,
+			         "-device %s='%s': refusing a value with whitespace or control "
+			         "characters",
+			         key, s);
 			return -EINVAL;
 		}
 	}
@@ -65,7 +66,7 @@ static int print_json(json_t *dev, FILE *f)
 }
 
 /* Prints dev (its "driver" first, as both forms want) and drops the reference. */
-static int print_device(json_t *dev, bool json, FILE *f)
+static int print_device(json_t *dev, bool json, FILE *f, char *why, size_t whysize)
 {
 	const char *k;
 	json_t *v;
@@ -75,7 +76,8 @@ static int print_device(json_t *dev, bool json, FILE *f)
 		return -ENOMEM;
 	json_object_foreach(dev, k, v)
 	{
-		if (json_is_string(v) && (r = value_check(k, json_string_value(v))) < 0)
+		if (json_is_string(v) &&
+		    (r = value_check(k, json_string_value(v), why, whysize)) < 0)
 			break;
 	}
 	if (r == 0)
@@ -90,15 +92,16 @@ static int print_device(json_t *dev, bool json, FILE *f)
 #define FAILOVER_CHASSIS_BASE 200
 #define FAILOVER_CHASSIS_MAX  255
 
-static int print_netdev(const struct launch_dev *d, const char *spec, FILE *f)
+static int print_netdev(const struct launch_dev *d, const char *spec, FILE *f, char *why,
+                        size_t whysize)
 {
 	char id[128];
 
 	launch_standby_netdev(d, id, sizeof(id));
-	if (value_check("netdev", spec) < 0)
+	if (value_check("netdev", spec, why, whysize) < 0)
 		return -EINVAL;
 	if (strncmp(spec, "id=", 3) == 0 || strstr(spec, ",id=")) {
-		log_error("--netdev '%s': leave out id=, vfmgr names it %s", spec, id);
+		snprintf(why, whysize, "--netdev '%s': leave out id=, vfmgr names it %s", spec, id);
 		return -EINVAL;
 	}
 	fprintf(f, "-netdev %s,id=%s\n", spec, id);
@@ -106,15 +109,16 @@ static int print_netdev(const struct launch_dev *d, const char *spec, FILE *f)
 }
 
 static int print_failover(const struct launch_dev *d, const char *host, unsigned chassis,
-                          const struct launch_qemu_opts *o, FILE *f)
+                          const struct launch_qemu_opts *o, FILE *f, char *why, size_t whysize)
 {
 	char standby[128], netdev[128], port[128], mac[MAC_STR_LEN];
 	int r;
 
 	if (chassis > FAILOVER_CHASSIS_MAX) {
-		log_error("%s: no pcie-root-port chassis left (%d..%d are taken by the VM's other "
-		          "migratable NICs)",
-		          d->id, FAILOVER_CHASSIS_BASE, FAILOVER_CHASSIS_MAX);
+		snprintf(why, whysize,
+		         "%s: no pcie-root-port chassis left (%d..%d are taken by the VM's other "
+		         "migratable NICs)",
+		         d->id, FAILOVER_CHASSIS_BASE, FAILOVER_CHASSIS_MAX);
 		return -ERANGE;
 	}
 	snprintf(standby, sizeof(standby), "%s-standby", d->id);
@@ -123,24 +127,24 @@ static int print_failover(const struct launch_dev *d, const char *host, unsigned
 	format_mac(d->mac, mac);
 	r = print_device(json_pack("{s:s, s:s, s:i}", "driver", "pcie-root-port", "id", port,
 	                           "chassis", (int)chassis),
-	                 o->json, f);
+	                 o->json, f, why, whysize);
 	if (r == 0 && o->netdev)
-		r = print_netdev(d, o->netdev, f);
+		r = print_netdev(d, o->netdev, f, why, whysize);
 	if (r == 0)
 		r = print_device(json_pack("{s:s, s:s, s:s, s:b, s:s}", "driver", "virtio-net-pci",
 		                           "netdev", netdev, "mac", mac, "failover", 1, "id",
 		                           standby),
-		                 o->json, f);
+		                 o->json, f, why, whysize);
 	if (r == 0)
 		r = print_device(json_pack("{s:s, s:s, s:s, s:s, s:s}", "driver", "vfio-pci",
 		                           "host", host, "bus", port, "id", d->id,
 		                           "failover_pair_id", standby),
-		                 o->json, f);
+		                 o->json, f, why, whysize);
 	return r;
 }
 
 int launch_print_qemu(const struct launch_dev *d, size_t n, const struct launch_qemu_opts *o,
-                      FILE *f)
+                      FILE *f, char *why, size_t whysize)
 {
 	unsigned chassis = FAILOVER_CHASSIS_BASE;
 
@@ -149,18 +153,18 @@ int launch_print_qemu(const struct launch_dev *d, size_t n, const struct launch_
 		struct pci_addr a;
 		int r;
 
-		r = launch_dev_check(&d[i]);
+		r = launch_dev_check(&d[i], why, whysize);
 		if (r < 0)
 			return r;
 		/* What QEMU gets is the address re-formatted from its parsed form. */
 		parse_pci_addr(d[i].addr, &a);
 		format_pci_addr(&a, host);
 		if (d[i].kind == LAUNCH_NIC && d[i].migratable)
-			r = print_failover(&d[i], host, chassis++, o, f);
+			r = print_failover(&d[i], host, chassis++, o, f, why, whysize);
 		else
 			r = print_device(json_pack("{s:s, s:s, s:s}", "driver", "vfio-pci", "host",
 			                           host, "id", d[i].id),
-			                 o->json, f);
+			                 o->json, f, why, whysize);
 		if (r < 0)
 			return r;
 	}

@@ -29,14 +29,17 @@ struct launch_dev {
 
 /* An id QEMU and libvirt both take: a letter, then letters, digits, '-', '.' or '_'. */
 bool launch_id_valid(const char *id);
-/* 0, or -EINVAL with a message naming the device when its address or id cannot be printed. */
-int launch_dev_check(const struct launch_dev *d);
+/* Every function taking why, whysize fills it on a failure with what was refused and why,
+ * naming the device or option; the caller logs it. */
+
+/* 0, or -EINVAL (why names the device) when its address or id cannot be printed. */
+int launch_dev_check(const struct launch_dev *d, char *why, size_t whysize);
 
 /* s as a QEMU key=value option value: each ',' doubled, so it cannot end the value. */
 void launch_qemu_print_value(const char *s, FILE *f);
 /* s as an XML attribute value (between either quote): &, <, >, ' and " escaped; -EINVAL
  * (nothing printed) for control characters, which XML 1.0 cannot carry. */
-int launch_xml_print_attr(const char *s, FILE *f);
+int launch_xml_print_attr(const char *s, FILE *f, char *why, size_t whysize);
 
 /* The netdev a failover standby uses: "<id>-net". */
 void launch_standby_netdev(const struct launch_dev *d, char *buf, size_t size);
@@ -50,7 +53,7 @@ struct launch_qemu_opts {
 
 /* One "-device ..." per line, ready for `qemu-system-x86_64 ... $(vfmgr qemu-args VM)`. */
 int launch_print_qemu(const struct launch_dev *d, size_t n, const struct launch_qemu_opts *o,
-                      FILE *f);
+                      FILE *f, char *why, size_t whysize);
 
 /* Where the virtio standby of a migratable NIC connects in libvirt: <interface type=...>. */
 enum launch_standby_type {
@@ -64,14 +67,14 @@ struct launch_standby {
 	char source[64];
 };
 
-/* "network=NAME", "bridge=NAME" or "user"; 0 or -EINVAL with a message. */
-int launch_standby_parse(const char *s, struct launch_standby *out);
+/* "network=NAME", "bridge=NAME" or "user"; 0 or -EINVAL. */
+int launch_standby_parse(const char *s, struct launch_standby *out, char *why, size_t whysize);
 
 /* <hostdev mode='subsystem' type='pci' managed='no'> per VF and per whole device (vfmgr has
  * already bound them and set the VFs' MAC, VLAN, QoS and spoof check on the PF side, which
  * libvirt leaves alone for a plain <hostdev>). A migratable NIC's VF gets <teaming
  * type='transient'> and a virtio <interface> with <teaming type='persistent'/> on standby. */
 int launch_print_libvirt(const struct launch_dev *d, size_t n, const struct launch_standby *sb,
-                         FILE *f);
+                         FILE *f, char *why, size_t whysize);
 
 #endif

@@ -89,14 +89,21 @@ static void note_standbys(const char *vm, const struct launch_dev *d, size_t n,
 static int print_all(const struct launch_dev *d, size_t n, const struct launch_opts *o, FILE *f)
 {
 	struct launch_standby sb;
+	char why[320] = "";
 	int r;
 
 	if (o->qemu) {
 		struct launch_qemu_opts q = {.json = o->json, .netdev = o->netdev};
-		return launch_print_qemu(d, n, &q, f);
+		r = launch_print_qemu(d, n, &q, f, why, sizeof(why));
+	} else {
+		r = launch_standby_parse(o->standby ? o->standby : "network=default", &sb, why,
+		                         sizeof(why));
+		if (r == 0)
+			r = launch_print_libvirt(d, n, &sb, f, why, sizeof(why));
 	}
-	r = launch_standby_parse(o->standby ? o->standby : "network=default", &sb);
-	return r < 0 ? r : launch_print_libvirt(d, n, &sb, f);
+	if (r < 0)
+		log_error("%s", why[0] ? why : strerror(-r));
+	return r;
 }
 
 int launch_write(const char *state_file, const char *vm, const struct launch_opts *o, FILE *f)

@@ -38,6 +38,9 @@ struct out {
 	FILE *f;
 };
 
+/* The reason the last refused call gave. */
+static char why[320];
+
 static void out_open(struct out *o)
 {
 	o->buf = NULL;
@@ -57,7 +60,7 @@ static char *qemu(const struct launch_dev *d, size_t n, bool json, const char *n
 	struct out o;
 
 	out_open(&o);
-	*r = launch_print_qemu(d, n, &opts, o.f);
+	*r = launch_print_qemu(d, n, &opts, o.f, why, sizeof(why));
 	return out_close(&o);
 }
 
@@ -88,7 +91,7 @@ static char *libvirt(const char *name, const struct launch_dev *d, size_t n,
 	char *s;
 
 	out_open(&o);
-	*r = launch_print_libvirt(d, n, sb, o.f);
+	*r = launch_print_libvirt(d, n, sb, o.f, why, sizeof(why));
 	s = out_close(&o);
 	if (*r == 0)
 		save_domain(name, s);
@@ -241,12 +244,13 @@ static void test_xml_attr_is_escaped(void **state)
 	(void)state;
 
 	out_open(&o);
-	assert_int_equal(launch_xml_print_attr("'/><x a='&\"", o.f), 0);
+	assert_int_equal(launch_xml_print_attr("'/><x a='&\"", o.f, why, sizeof(why)), 0);
 	char *s = out_close(&o);
 	assert_string_equal(s, "&apos;/&gt;&lt;x a=&apos;&amp;&quot;");
 	free(s);
 	out_open(&o);
-	assert_int_equal(launch_xml_print_attr("a\x01", o.f), -EINVAL);
+	assert_int_equal(launch_xml_print_attr("a\x01", o.f, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "control character (0x01)"));
 	s = out_close(&o);
 	assert_string_equal(s, "");
 	free(s);
@@ -289,7 +293,7 @@ static void test_libvirt_migratable_vf_gets_a_teaming_pair(void **state)
 	int r;
 	(void)state;
 
-	assert_int_equal(launch_standby_parse("network=default", &sb), 0);
+	assert_int_equal(launch_standby_parse("network=default", &sb, why, sizeof(why)), 0);
 	char *s = libvirt("migratable-network", &migratable_vf, 1, &sb, &r);
 	assert_int_equal(r, 0);
 	assert_string_equal(
@@ -326,13 +330,13 @@ static void test_libvirt_standby_kinds(void **state)
 
 	snprintf(d[1].id, sizeof(d[1].id), "vfmgr-web01-nic0b");
 	d[1].addr[3] = '1';
-	assert_int_equal(launch_standby_parse("bridge=br0", &sb), 0);
+	assert_int_equal(launch_standby_parse("bridge=br0", &sb, why, sizeof(why)), 0);
 	char *s = libvirt("redundant-bridge", d, 4, &sb, &r);
 	assert_int_equal(r, 0);
 	assert_non_null(strstr(s, "<interface type='bridge'>\n  <source bridge='br0'/>\n"));
 	assert_non_null(strstr(s, "persistent='ua-vfmgr-web01-nic0b-standby'/>"));
 	free(s);
-	assert_int_equal(launch_standby_parse("user", &sb), 0);
+	assert_int_equal(launch_standby_parse("user", &sb, why, sizeof(why)), 0);
 	s = libvirt("migratable-user", d, 1, &sb, &r);
 	assert_int_equal(r, 0);
 	assert_non_null(strstr(s, "<interface type='user'>\n  <mac "));
@@ -346,8 +350,10 @@ static void test_libvirt_standby_words_are_checked(void **state)
 	struct launch_standby sb;
 	(void)state;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(launch_standby_parse(bad[i], &sb), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(launch_standby_parse(bad[i], &sb, why, sizeof(why)), -EINVAL);
+		assert_non_null(strstr(why, "expected network=NAME, bridge=NAME or user"));
+	}
 }
 
 /* An unchecked source name still cannot close the attribute. */
