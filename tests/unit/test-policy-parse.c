@@ -5,6 +5,14 @@
 
 /* ---- the model ---- */
 
+/* A pf a whose rss: mapping follows, indented by 6 (lines 1-5). */
+#define RSS_OF_A                                                                                   \
+	"version: 1\n"                                                                             \
+	"pfs:\n"                                                                                   \
+	"  - name: a\n"                                                                            \
+	"    match: { driver: igb }\n"                                                             \
+	"    rss:\n"
+
 static void test_full_example_parses_to_model(void **state)
 {
 	struct policy_diags d;
@@ -458,13 +466,8 @@ static void test_rss_channels_is_count_or_numa_local(void **state)
 static void test_rss_weights_must_fit_channels(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "pfs:\n"
-	                          "  - name: a\n"
-	                          "    match: { driver: igb }\n"
-	                          "    rss:\n"
-	                          "      channels: 2\n"
-	                          "      indirection: { weights: [1, 1, 1] }\n",
+	assert_null(policy_expect(RSS_OF_A "      channels: 2\n"
+	                                   "      indirection: { weights: [1, 1, 1] }\n",
 	                          "t.yaml:7:20: 'weights' lists 3 channels but 'channels' is 2",
 	                          NULL));
 }
@@ -483,13 +486,8 @@ static void test_rss_weights_not_all_zero(void **state)
 static void test_rss_queue_range_must_fit_channels(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "pfs:\n"
-	                          "  - name: a\n"
-	                          "    match: { driver: igb }\n"
-	                          "    rss:\n"
-	                          "      channels: 4\n"
-	                          "      indirection: { start: 2, queues: 4 }\n",
+	assert_null(policy_expect(RSS_OF_A "      channels: 4\n"
+	                                   "      indirection: { start: 2, queues: 4 }\n",
 	                          "t.yaml:7:20: 'start' + 'queues' is 6 but 'channels' is only 4",
 	                          NULL));
 }
@@ -498,15 +496,10 @@ static void test_rss_indirection_takes_one_form(void **state)
 {
 	(void)state;
 	assert_null(
-	    policy_expect("version: 1\n"
-	                  "pfs:\n"
-	                  "  - name: a\n"
-	                  "    match: { driver: igb }\n"
-	                  "    rss:\n"
-	                  "      indirection: { weights: [1], queues: 2 }\n"
-	                  "  - name: b\n"
-	                  "    match: { driver: igb }\n"
-	                  "    rss: { indirection: spread }\n",
+	    policy_expect(RSS_OF_A "      indirection: { weights: [1], queues: 2 }\n"
+	                           "  - name: b\n"
+	                           "    match: { driver: igb }\n"
+	                           "    rss: { indirection: spread }\n",
 	                  "t.yaml:6:20: 'indirection' takes either weights or start and queues, "
 	                  "not both",
 	                  "t.yaml:9:25: 'indirection' must be equal or a mapping with weights or "
