@@ -1,4 +1,5 @@
 #include "passthrough/launch.h"
+#include "util/cleanup-json.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -66,8 +67,9 @@ static int print_json(json_t *dev, FILE *f)
 }
 
 /* Prints dev (its "driver" first, as both forms want) and drops the reference. */
-static int print_device(json_t *dev, bool json, FILE *f, char *why, size_t whysize)
+static int print_device(json_t *owned, bool json, FILE *f, char *why, size_t whysize)
 {
+	_cleanup_json_ json_t *dev = owned;
 	const char *k;
 	json_t *v;
 	int r = 0;
@@ -82,7 +84,6 @@ static int print_device(json_t *dev, bool json, FILE *f, char *why, size_t whysi
 	}
 	if (r == 0)
 		r = json ? print_json(dev, f) : print_text(dev, f);
-	json_decref(dev);
 	return r;
 }
 

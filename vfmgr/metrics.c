@@ -2,7 +2,7 @@
  * status` reads (live VF settings against the state file) and from the plan. */
 #include "vfmgr/metrics.h"
 #include "vfmgr/cmd-context.h"
-#include "util/cleanup.h"
+#include "util/cleanup-json.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -34,7 +34,7 @@ int metrics_record_read(struct metrics_record *r)
 {
 	char path[PATH_MAX];
 	json_error_t err;
-	json_t *j;
+	_cleanup_json_ json_t *j = NULL;
 	json_int_t t = 0, steps = 0, heals = 0;
 	int ok = 0;
 
@@ -52,10 +52,8 @@ int metrics_record_read(struct metrics_record *r)
 		else
 			log_error("%s:%d:%d: %s; remove it, the next apply writes it again", path,
 			          err.line, err.column, err.text);
-		json_decref(j);
 		return -EINVAL;
 	}
-	json_decref(j);
 	*r = (struct metrics_record){.set = true,
 	                             .time = t,
 	                             .ok = ok,
@@ -69,8 +67,8 @@ int metrics_record_apply(bool ok, unsigned long steps, bool daemon)
 	struct metrics_record old;
 	char path[PATH_MAX], why[160];
 	_cleanup_close_ int dfd = -1;
-	json_t *j;
-	char *text;
+	_cleanup_json_ json_t *j = NULL;
+	_cleanup_free_ char *text = NULL;
 	int r;
 
 	if (mkdir(run_dir(), 0755) < 0 && errno != EEXIST)
@@ -90,11 +88,9 @@ int metrics_record_apply(bool ok, unsigned long steps, bool daemon)
 	              (json_int_t)steps, "daemon_applies",
 	              (json_int_t)(old.daemon_applies + (daemon ? 1 : 0)));
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
 	if (!text)
 		return -ENOMEM;
 	r = file_replace_at(dfd, "last-apply.json", text, strlen(text));
-	free(text);
 	if (r < 0)
 		log_warn("%s: cannot record the apply: %s", path, strerror(-r));
 	return r;
