@@ -236,7 +236,7 @@ static void count_streak(struct daemon *d, char *text)
 static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 {
 	struct policy_diags diags;
-	struct plan pl;
+	_cleanup_plan_ struct plan pl = {0};
 	uint64_t t0 = now_ns();
 	int r;
 
@@ -272,7 +272,6 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		d->streak = 0;
 		free(d->last_plan);
 		d->last_plan = NULL;
-		plan_free(&pl);
 		apply_pending_free(&before);
 		return 0;
 	}
@@ -295,7 +294,6 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		           (unsigned long long)((now_ns() - d->first_event_ns) / 1000000),
 		           fresh.n ? "; some VF settings pending (vfmgr status)" : "");
 	apply_pending_free(&fresh);
-	plan_free(&pl);
 	/* The link notifications of our own writes are queued now: drop them, and check the
 	 * result once more after the quiet time instead (that pass is read-only if it held). */
 	events_drain_rtnl(d);
