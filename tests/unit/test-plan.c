@@ -602,14 +602,20 @@ static char *plan_text(const struct plan *pl)
 	return buf;
 }
 
+/* f->p: the RSS policy for pf a (rss_policy), on a host of two PFs without VFs and with RSS. */
+static void rss_lab(struct fx *f, const char *rss)
+{
+	f->p = rss_policy(rss);
+	fake_host(&f->h, 0);
+	fake_rss(&f->h);
+}
+
 static void test_rss_plan_sets_channels_before_table(void **state)
 {
 	struct fx *f = *state;
 	uint32_t counts[4];
 
-	f->p = rss_policy("{ channels: 4, indirection: { weights: [1, 2, 1, 0] } }");
-	fake_host(&f->h, 0);
-	fake_rss(&f->h);
+	rss_lab(f, "{ channels: 4, indirection: { weights: [1, 2, 1, 0] } }");
 	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
 	assert_int_equal(f->pl.n, 2);
 	assert_int_equal(f->pl.actions[0].kind, PLAN_RSS_CHANNELS);
@@ -654,10 +660,8 @@ static void test_rss_converged_plans_nothing(void **state)
 	struct fx *f = *state;
 	static const uint32_t w[] = {1, 2, 1, 0};
 
-	f->p = rss_policy("{ channels: 4, indirection: { weights: [1, 2, 1, 0] }, "
-	                  "hfunc: toeplitz, irq-affinity: local }");
-	fake_host(&f->h, 0);
-	fake_rss(&f->h);
+	rss_lab(f, "{ channels: 4, indirection: { weights: [1, 2, 1, 0] }, "
+	           "hfunc: toeplitz, irq-affinity: local }");
 	struct nic_rss *r = f->h.nics[0].rss;
 	r->st.cur.combined = r->st.rx_rings = 4;
 	rss_table_weights(r->st.indir, 128, 0, w, 4);
@@ -682,9 +686,7 @@ static void test_rss_channels_over_driver_maximum_refused(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = rss_policy("{ channels: 9, indirection: equal }");
-	fake_host(&f->h, 0);
-	fake_rss(&f->h);
+	rss_lab(f, "{ channels: 9, indirection: equal }");
 	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
 	assert_int_equal(f->d.n_errors, 1);
 	assert_string_equal(
@@ -698,9 +700,7 @@ static void test_rss_key_refused_when_driver_hides_it(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = rss_policy("{ channels: 4, key: random }");
-	fake_host(&f->h, 0);
-	fake_rss(&f->h);
+	rss_lab(f, "{ channels: 4, key: random }");
 	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
 	assert_int_equal(f->d.n_errors, 1);
 	assert_string_equal(f->d.items[0].message,
@@ -715,9 +715,7 @@ static void test_rss_random_key_is_kept_while_the_pf_has_it(void **state)
 	struct state old = {0};
 	uint8_t key[40];
 
-	f->p = rss_policy("{ key: random }");
-	fake_host(&f->h, 0);
-	fake_rss(&f->h);
+	rss_lab(f, "{ key: random }");
 	f->h.nics[0].rss->st.key_size = 40;
 	for (int i = 0; i < 40; i++)
 		key[i] = f->h.nics[0].rss->st.key[i] = (uint8_t)(i * 7);
@@ -744,9 +742,7 @@ static void test_rss_on_management_device_refused_unless_converged(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = rss_policy("{ channels: 4 }");
-	fake_host(&f->h, 0);
-	fake_rss(&f->h);
+	rss_lab(f, "{ channels: 4 }");
 	f->h.nics[0].management = true;
 	strcpy(f->h.nics[0].management_why, "default route via enp1s0");
 	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
