@@ -207,6 +207,14 @@ static void lab_then(struct fx *f, const char *from, const char *to)
 	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
 }
 
+/* The plan of f->p from nothing is refused with exactly one error, message. */
+static void refused_with(struct fx *f, const char *message)
+{
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
+	assert_string_equal(f->d.items[0].message, message);
+}
+
 static void test_plan_creates_vfs_on_empty_pfs(void **state)
 {
 	struct fx *f = *state;
@@ -687,11 +695,7 @@ static void test_rss_channels_over_driver_maximum_refused(void **state)
 	struct fx *f = *state;
 
 	rss_lab(f, "{ channels: 9, indirection: equal }");
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
-	assert_int_equal(f->d.n_errors, 1);
-	assert_string_equal(
-	    f->d.items[0].message,
-	    "pf a: rss: igb on enp1s0 allows at most 8 combined channels, asked for 9");
+	refused_with(f, "pf a: rss: igb on enp1s0 allows at most 8 combined channels, asked for 9");
 	assert_int_equal(f->d.items[0].line, 5);
 	assert_int_equal(f->d.items[0].col, 22); /* the 9 */
 }
@@ -701,11 +705,8 @@ static void test_rss_key_refused_when_driver_hides_it(void **state)
 	struct fx *f = *state;
 
 	rss_lab(f, "{ channels: 4, key: random }");
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
-	assert_int_equal(f->d.n_errors, 1);
-	assert_string_equal(f->d.items[0].message,
-	                    "pf a: rss: hash key not supported by igb on enp1s0 "
-	                    "(the driver does not expose it)");
+	refused_with(f, "pf a: rss: hash key not supported by igb on enp1s0 "
+	                "(the driver does not expose it)");
 	assert_int_equal(f->d.items[0].line, 5);
 }
 
