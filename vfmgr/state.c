@@ -6,6 +6,7 @@
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/strcopy.h"
+#include "util/sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -579,8 +580,52 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 	return 0;
 }
 
+/* A passthrough entry's device must still be a network PCI function (a device that became
+ * something else would be unbound from its driver or rebound to driver_before), and
+ * driver_before a PCI driver this host has, or releasing the device strands it on vfio-pci. */
+static int check_pt_host(const struct state_pt *pt, const struct host *h, char *err,
+                         size_t errsize)
+{
+	char mod[DRIVER_LEN];
+	long cls;
+
+	if (host_find_nic(h, pt->addr) == NO_INDEX) {
+		if (!sysfs_exists("/sys/bus/pci/devices/%s", pt->addr))
+			return 0; /* unplugged: kept until it comes back */
+		if (sysfs_read_long(&cls, "/sys/bus/pci/devices/%s/class", pt->addr) < 0)
+			cls = -1;
+		snprintf(err, errsize,
+		         "passthrough entry of vm %s: %s is no longer a network PCI function on "
+		         "this host (PCI class 0x%06lx)",
+		         pt->vm, pt->addr, (unsigned long)cls & 0xffffff);
+		return -EINVAL;
+	}
+	if (!pt->driver_known || !pt->driver_before[0])
+		return 0;
+	/* A driver built as a module and not loaded has a /sys/module entry only once loaded:
+	 * either directory proves the name is a driver of this kernel. */
+	snprintf(mod, sizeof(mod), "%s", pt->driver_before);
+	for (char *c = mod; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	if (!sysfs_exists("/sys/bus/pci/drivers/%s", pt->driver_before) &&
+	    !sysfs_exists("/sys/module/%s", mod)) {
+		snprintf(err, errsize,
+		         "passthrough entry of vm %s: driver_before %s of %s is not a PCI driver on "
+		         "this host (load it with modprobe %s, or correct the entry)",
+		         pt->vm, pt->driver_before, pt->addr, pt->driver_before);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int state_check_host(const struct state *s, const struct host *h, char *err, size_t errsize)
 {
+	for (size_t i = 0; i < s->n_pts; i++) {
+		int r = check_pt_host(&s->pts[i], h, err, errsize);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		const struct state_alloc *a = &s->allocs[i];
 		size_t vi, pi;
