@@ -583,8 +583,7 @@ int state_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 /* A passthrough entry's device must still be a network PCI function (a device that became
  * something else would be unbound from its driver or rebound to driver_before), and
  * driver_before a PCI driver this host has, or releasing the device strands it on vfio-pci. */
-static int check_pt_host(const struct state_pt *pt, const struct host *h, char *err,
-                         size_t errsize)
+static int check_pt_host(const struct state_pt *pt, const struct host *h, char *err, size_t errsize)
 {
 	char mod[DRIVER_LEN];
 	long cls;
@@ -610,10 +609,11 @@ static int check_pt_host(const struct state_pt *pt, const struct host *h, char *
 			*c = '_';
 	if (!sysfs_exists("/sys/bus/pci/drivers/%s", pt->driver_before) &&
 	    !sysfs_exists("/sys/module/%s", mod)) {
-		snprintf(err, errsize,
-		         "passthrough entry of vm %s: driver_before %s of %s is not a PCI driver on "
-		         "this host (load it with modprobe %s, or correct the entry)",
-		         pt->vm, pt->driver_before, pt->addr, pt->driver_before);
+		snprintf(
+		    err, errsize,
+		    "passthrough entry of vm %s: driver_before %s of %s is not a PCI driver on "
+		    "this host (load it with modprobe %s, or correct the entry)",
+		    pt->vm, pt->driver_before, pt->addr, pt->driver_before);
 		return -EINVAL;
 	}
 	return 0;
