@@ -3,6 +3,7 @@
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/file.h"
+#include "util/json-fast.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/strcopy.h"
@@ -702,7 +703,7 @@ int state_load(const char *path, struct state *s)
 		log_error("%s: cannot read the state file: %s", path, strerror(-r));
 		return r;
 	}
-	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	j = json_fast_load(text, len, &je);
 	if (!j) {
 		log_error(
 		    "%s:%d:%d: state file is not valid JSON: %s (see vfmgr(8), STATE FILE, to "
