@@ -467,3 +467,178 @@ json_t *json_fast_load(const char *text, size_t len, json_error_t *err)
 	free(j.buf);
 	return v;
 }
+
+struct out {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void grow(struct out *o, size_t more)
+{
+	if (o->oom || o->n + more + 1 <= o->cap)
+		return;
+	size_t cap = o->cap ? o->cap : 4096;
+	while (cap < o->n + more + 1)
+		cap *= 2;
+	char *p = realloc(o->p, cap);
+	if (!p) {
+		o->oom = true;
+		return;
+	}
+	o->p = p;
+	o->cap = cap;
+}
+
+static void emit(struct out *o, const char *s, size_t n)
+{
+	grow(o, n);
+	if (o->oom)
+		return;
+	memcpy(o->p + o->n, s, n);
+	o->n += n;
+}
+
+static void newline(struct out *o, unsigned depth)
+{
+	grow(o, 1 + 2 * (size_t)depth);
+	if (o->oom)
+		return;
+	o->p[o->n++] = '\n';
+	memset(o->p + o->n, ' ', 2 * (size_t)depth);
+	o->n += 2 * (size_t)depth;
+}
+
+/* As jansson escapes without JSON_ENSURE_ASCII or JSON_ESCAPE_SLASH. */
+static void emit_string(struct out *o, const char *s, size_t n)
+{
+	emit(o, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		size_t k = i;
+		while (k < n && (unsigned char)s[k] >= 0x20 && s[k] != '"' && s[k] != '\\')
+			k++;
+		emit(o, s + i, k - i);
+		if (k == n)
+			break;
+		unsigned char c = (unsigned char)s[k];
+		char esc[8];
+		switch (c) {
+		case '"':
+			emit(o, "\\\"", 2);
+			break;
+		case '\\':
+			emit(o, "\\\\", 2);
+			break;
+		case '\b':
+			emit(o, "\\b", 2);
+			break;
+		case '\f':
+			emit(o, "\\f", 2);
+			break;
+		case '\n':
+			emit(o, "\\n", 2);
+			break;
+		case '\r':
+			emit(o, "\\r", 2);
+			break;
+		case '\t':
+			emit(o, "\\t", 2);
+			break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04X", c);
+			emit(o, esc, 6);
+		}
+		i = k + 1;
+	}
+	emit(o, "\"", 1);
+}
+
+static void emit_value(struct out *o, const json_t *v, unsigned depth)
+{
+	char num[32];
+	const char *key;
+	json_t *e;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (json_object_size(v) == 0) {
+			emit(o, "{}", 2);
+			return;
+		}
+		emit(o, "{", 1);
+		i = 0;
+		json_object_foreach((json_t *)v, key, e)
+		{
+			if (i++)
+				emit(o, ",", 1);
+			newline(o, depth + 1);
+			emit_string(o, key, strlen(key));
+			emit(o, ": ", 2);
+			emit_value(o, e, depth + 1);
+		}
+		newline(o, depth);
+		emit(o, "}", 1);
+		return;
+	case JSON_ARRAY:
+		if (json_array_size(v) == 0) {
+			emit(o, "[]", 2);
+			return;
+		}
+		emit(o, "[", 1);
+		json_array_foreach(v, i, e)
+		{
+			if (i)
+				emit(o, ",", 1);
+			newline(o, depth + 1);
+			emit_value(o, e, depth + 1);
+		}
+		newline(o, depth);
+		emit(o, "]", 1);
+		return;
+	case JSON_STRING:
+		emit_string(o, json_string_value(v), json_string_length(v));
+		return;
+	case JSON_INTEGER:
+		emit(o, num,
+		     (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		                      json_integer_value(v)));
+		return;
+	case JSON_REAL: {
+		/* Rare here (the state has none): jansson's own formatting, exactly. */
+		char *s = json_dumps(v, JSON_ENCODE_ANY);
+		if (!s) {
+			o->oom = true;
+			return;
+		}
+		emit(o, s, strlen(s));
+		free(s);
+		return;
+	}
+	case JSON_TRUE:
+		emit(o, "true", 4);
+		return;
+	case JSON_FALSE:
+		emit(o, "false", 5);
+		return;
+	case JSON_NULL:
+		emit(o, "null", 4);
+		return;
+	}
+}
+
+char *json_fast_dump(const json_t *j, size_t *len)
+{
+	struct out o = {0};
+
+	emit_value(&o, j, 0);
+	grow(&o, 0);
+	if (o.oom) {
+		free(o.p);
+		return NULL;
+	}
+	o.p[o.n] = '\0';
+	if (len)
+		*len = o.n;
+	return o.p;
+}

@@ -757,13 +757,13 @@ int state_save(const char *path, const struct state *s)
 		return r;
 	}
 	j = state_to_json(s);
-	text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+	size_t len = 0;
+	text = j ? json_fast_dump(j, &len) : NULL;
 	json_decref(j);
 	if (!text)
 		return -ENOMEM;
 	/* temp + fsync + rename + fsync(dir): a reader sees the old file or the new one, whole. */
-	size_t len = strlen(text);
-	text[len] = '\n'; /* json_dumps' NUL becomes the final newline */
+	text[len] = '\n'; /* the NUL becomes the final newline */
 	r = file_replace_at(dfd, basename(base), text, len + 1);
 	free(text);
 	return r;

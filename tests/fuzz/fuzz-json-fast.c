@@ -1,10 +1,12 @@
 /* libFuzzer target: json_fast_load against jansson's json_loadb(JSON_REJECT_DUPLICATES) on the
- * same bytes. They must accept and reject the same texts and build equal values. */
+ * same bytes (the same verdicts, equal values), and json_fast_dump against json_dumps. */
 #include "util/json-fast.h"
 
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,6 +20,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (a && !json_equal(a, b))
 		__builtin_trap();
+	if (a) {
+		/* The writer: what json_dumps(JSON_INDENT(2)) makes, byte for byte. */
+		char *d1 = json_dumps(a, JSON_INDENT(2)), *d2 = json_fast_dump(a, NULL);
+		if (d1 && d2 && strcmp(d1, d2) != 0)
+			__builtin_trap();
+		free(d1);
+		free(d2);
+	}
 	json_decref(a);
 	json_decref(b);
 	return 0;

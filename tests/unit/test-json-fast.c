@@ -23,6 +23,14 @@ static void same(const char *text, size_t len)
 		         a ? "accepts" : "rejects", b ? "accepts" : "rejects", b ? "" : e2.text);
 	if (a && !json_equal(a, b))
 		fail_msg("%.*s: different values", (int)len, text);
+	if (a) {
+		char *d1 = json_dumps(a, JSON_INDENT(2)), *d2 = json_fast_dump(a, NULL);
+		assert_non_null(d1);
+		assert_non_null(d2);
+		assert_string_equal(d2, d1);
+		free(d1);
+		free(d2);
+	}
 	json_decref(a);
 	json_decref(b);
 }
@@ -96,6 +104,9 @@ static void test_same_verdict_as_jansson(void **state)
 	    "{}\n",
 	    "\xef\xbb\xbf{}",
 	    "[1,[2,[3,{\"k\":[4]}]]]",
+	    "{\"e\":{},\"a\":[],\"n\":[{}, [], [[]]],\"r\":[1.5, -0.0, 1e300, 3.0]}",
+	    "[\"\\u0001\\u001f\\u007f/\\u2028\"]",
+	    "{\"k\\n\\\"\":\"v\\\\\"}",
 	    "{\"\":0}",
 	    "[\"a\\u0000b\"]",
 	};
