@@ -275,14 +275,59 @@ static json_t *vfcfg_to_json(const struct vf_config *c)
 	                 "trust", c->trust, "link_state", vf_link_state_name(c->link_state));
 }
 
+/* Field by field what state_to_json writes, in the same order: equal here exactly when the
+ * two files would be equal. Building both JSON trees to compare them cost more than reading
+ * the state file, in every apply that had nothing to do. */
+static bool vfcfg_equal(const struct vf_config *x, const struct vf_config *y)
+{
+	const char *lx = vf_link_state_name(x->link_state), *ly = vf_link_state_name(y->link_state);
+
+	return memcmp(x->mac, y->mac, sizeof(x->mac)) == 0 && x->vlan == y->vlan &&
+	       x->qos == y->qos && (x->proto == VF_PROTO_8021AD) == (y->proto == VF_PROTO_8021AD) &&
+	       x->min_rate == y->min_rate && x->max_rate == y->max_rate &&
+	       x->spoofchk == y->spoofchk && x->trust == y->trust && lx && ly &&
+	       strcmp(lx, ly) == 0;
+}
+
+static bool driver_equal(bool kx, const char *x, bool ky, const char *y)
+{
+	return kx == ky && (!kx || strcmp(x, y) == 0);
+}
+
+static bool alloc_equal(const struct state_alloc *x, const struct state_alloc *y)
+{
+	return strcmp(x->vm, y->vm) == 0 && x->nic == y->nic && x->leg == y->leg &&
+	       strcmp(x->network, y->network) == 0 && strcmp(x->pf, y->pf) == 0 &&
+	       strcmp(x->pf_addr, y->pf_addr) == 0 && x->vf == y->vf &&
+	       strcmp(x->vf_addr, y->vf_addr) == 0 && x->saved_known == y->saved_known &&
+	       (!x->saved_known || vfcfg_equal(&x->saved, &y->saved)) &&
+	       vfcfg_equal(&x->want, &y->want) && x->vfio == y->vfio &&
+	       x->migratable == y->migratable &&
+	       driver_equal(x->driver_known, x->driver_before, y->driver_known, y->driver_before);
+}
+
 bool state_equal(const struct state *a, const struct state *b)
 {
-	json_t *x = state_to_json(a), *y = state_to_json(b);
-	bool eq = x && y && json_equal(x, y);
-
-	json_decref(x);
-	json_decref(y);
-	return eq;
+	if (a->n != b->n || a->n_pts != b->n_pts || a->n_keys != b->n_keys)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!alloc_equal(&a->allocs[i], &b->allocs[i]))
+			return false;
+	for (size_t i = 0; i < a->n_pts; i++) {
+		const struct state_pt *x = &a->pts[i], *y = &b->pts[i];
+		if (strcmp(x->vm, y->vm) != 0 || x->index != y->index ||
+		    strcmp(x->addr, y->addr) != 0 ||
+		    !driver_equal(x->driver_known, x->driver_before, y->driver_known,
+		                  y->driver_before))
+			return false;
+	}
+	for (size_t i = 0; i < a->n_keys; i++) {
+		const struct state_rss_key *x = &a->keys[i], *y = &b->keys[i];
+		if (strcmp(x->addr, y->addr) != 0 || x->len != y->len ||
+		    memcmp(x->key, y->key, x->len) != 0)
+			return false;
+	}
+	return true;
 }
 
 json_t *state_to_json(const struct state *s)

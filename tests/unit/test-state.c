@@ -261,6 +261,86 @@ static void test_passthrough_entry_checked_against_host(void **state)
 	assert_int_equal(system(p), 0);
 }
 
+/* The seed state (one VF allocation, one passthrough device), without state_load's owner
+ * check, so the test runs as any user. */
+static void load_seed(struct state *s)
+{
+	json_error_t je;
+	json_t *j = json_load_file(TOP_SRCDIR "/tests/fuzz/seeds/state/lab.json", 0, &je);
+	char err[200];
+
+	assert_non_null(j);
+	assert_int_equal(state_from_json(j, s, err, sizeof(err)), 0);
+	json_decref(j);
+}
+
+/* state_equal compares the structs; it must say what comparing the two files would say. */
+static void test_state_equal_agrees_with_the_file(void **state)
+{
+	struct state a, b;
+	(void)state;
+
+	load_seed(&a);
+	for (int m = 0; m <= 14; m++) {
+		load_seed(&b);
+		struct state_alloc *x = &b.allocs[0];
+		switch (m) {
+		case 1:
+			x->nic++;
+			break;
+		case 2:
+			x->vm[0] = 'X';
+			break;
+		case 3:
+			x->want.vlan++;
+			break;
+		case 4:
+			x->saved.mac[5] ^= 1;
+			break;
+		case 5:
+			x->saved_known = false;
+			break;
+		case 6:
+			x->want.proto = 0x88a8;
+			break;
+		case 7:
+			x->want.link_state = 9;
+			break;
+		case 8:
+			x->driver_known = false;
+			break;
+		case 9:
+			x->vfio = !x->vfio;
+			break;
+		case 10:
+			b.pts[0].index++;
+			break;
+		case 11:
+			b.n_pts = 0;
+			break;
+		case 12:
+			x->vm_index = 7;
+			break; /* planning only, not in the file */
+		case 13:
+			x->saved.vlan++, x->saved_known = false;
+			break;
+		case 14:
+			x->want.trust = -1;
+			break;
+		}
+		json_t *ja = state_to_json(&a), *jb = state_to_json(&b);
+		assert_non_null(ja);
+		assert_non_null(jb);
+		if (state_equal(&a, &b) != json_equal(ja, jb))
+			fail_msg("mutation %d: state_equal %d, the files equal %d", m,
+			         state_equal(&a, &b), json_equal(ja, jb));
+		json_decref(ja);
+		json_decref(jb);
+		state_free(&b);
+	}
+	state_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +350,7 @@ int main(void)
 	    cmocka_unit_test(test_state_strings_follow_the_policy_rules),
 	    cmocka_unit_test(test_vf_address_must_be_a_virtfn_of_its_pf),
 	    cmocka_unit_test(test_passthrough_entry_checked_against_host),
+	    cmocka_unit_test(test_state_equal_agrees_with_the_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
