@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define RUNS 5
 
@@ -26,9 +27,10 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-enum { P_POLICY, P_STATE, P_PCI, P_NSIM, P_NETDEVS, P_MGMT, P_VFNL, P_OLDLINKS, P_N };
+enum { P_POLICY, P_STATE, P_SAVE, P_PCI, P_NSIM, P_NETDEVS, P_MGMT, P_VFNL, P_OLDLINKS, P_N };
 static const char *names[P_N] = {"policy parse",
                                  "state load",
+                                 "state save (to $TMPDIR, fsync)",
                                  "PCI scan (libpci, no names)",
                                  "netdevsim devices",
                                  "netdevs (sysfs)",
@@ -89,6 +91,16 @@ static int run_once(const char *policy, const char *state_file)
 		if (state_load(state_file, &s) < 0)
 			return -1;
 		record(P_STATE, t0);
+		char out[4096];
+		snprintf(out, sizeof(out), "%s/observe-phases-state.json",
+		         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		t0 = now();
+		if (state_save(out, &s) < 0) {
+			state_free(&s);
+			return -1;
+		}
+		record(P_SAVE, t0);
+		unlink(out);
 		state_free(&s);
 	}
 	t0 = now();
