@@ -16,8 +16,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *a = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &e1);
 	json_t *b = json_fast_load((const char *)data, size, &e2);
 
-	if (!a != !b)
+	/* jansson 2.14 drops a NUL byte that follows a number or literal ("[0\0]" reads as [0]):
+	 * its lexer cannot push a NUL back. json_fast_load rejects a NUL byte anywhere, so
+	 * with one in the input only "json_fast_load accepts => jansson accepts" holds. */
+	if (b && !a)
 		__builtin_trap();
+	if (a && !b && !memchr(data, 0, size))
+		__builtin_trap();
+	if (a && !b) {
+		json_decref(a);
+		return 0;
+	}
 	if (a && !json_equal(a, b))
 		__builtin_trap();
 	if (a) {

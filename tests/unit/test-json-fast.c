@@ -119,6 +119,18 @@ static void test_same_verdict_as_jansson(void **state)
 	same("[1]\0", 4);
 }
 
+/* jansson 2.14 reads "[0\0]" as [0] (it cannot push back the NUL after a token); a NUL byte
+ * is never valid JSON, and json_fast_load rejects it. */
+static void test_nul_after_a_token_is_rejected(void **state)
+{
+	json_error_t e;
+	(void)state;
+
+	assert_null(json_fast_load("[0\0]", 4, &e));
+	assert_null(json_fast_load("[true\0]", 7, &e));
+	assert_null(json_fast_load("{\"a\":1\0}", 8, &e));
+}
+
 static void test_depth_limit_as_jansson(void **state)
 {
 	size_t n = 2049;
@@ -172,6 +184,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_same_verdict_as_jansson),
+	    cmocka_unit_test(test_nul_after_a_token_is_rejected),
 	    cmocka_unit_test(test_depth_limit_as_jansson),
 	    cmocka_unit_test(test_error_position),
 	    cmocka_unit_test(test_state_file_text),
