@@ -3,7 +3,6 @@
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/file.h"
-#include "util/json-fast.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/strcopy.h"
@@ -748,7 +747,7 @@ int state_load(const char *path, struct state *s)
 		log_error("%s: cannot read the state file: %s", path, strerror(-r));
 		return r;
 	}
-	j = json_fast_load(text, len, &je);
+	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
 		log_error(
 		    "%s:%d:%d: state file is not valid JSON: %s (see vfmgr(8), STATE FILE, to "
@@ -802,13 +801,13 @@ int state_save(const char *path, const struct state *s)
 		return r;
 	}
 	j = state_to_json(s);
-	size_t len = 0;
-	text = j ? json_fast_dump(j, &len) : NULL;
+	text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
 	json_decref(j);
 	if (!text)
 		return -ENOMEM;
 	/* temp + fsync + rename + fsync(dir): a reader sees the old file or the new one, whole. */
-	text[len] = '\n'; /* the NUL becomes the final newline */
+	size_t len = strlen(text);
+	text[len] = '\n'; /* json_dumps' NUL becomes the final newline */
 	r = file_replace_at(dfd, basename(base), text, len + 1);
 	free(text);
 	return r;
