@@ -6,6 +6,7 @@
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/strcopy.h"
+#include "util/sysfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -244,11 +245,59 @@ static json_t *vfcfg_to_json(const struct vf_config *c)
 	                 "trust", c->trust, "link_state", vf_link_state_name(c->link_state));
 }
 
+/* Field by field what state_to_json writes, in the same order: equal here exactly when the
+ * two files would be equal. Building both JSON trees to compare them cost more than reading
+ * the state file, in every apply that had nothing to do. */
+static bool vfcfg_equal(const struct vf_config *x, const struct vf_config *y)
+{
+	const char *lx = vf_link_state_name(x->link_state), *ly = vf_link_state_name(y->link_state);
+
+	return memcmp(x->mac, y->mac, sizeof(x->mac)) == 0 && x->vlan == y->vlan &&
+	       x->qos == y->qos && (x->proto == VF_PROTO_8021AD) == (y->proto == VF_PROTO_8021AD) &&
+	       x->min_rate == y->min_rate && x->max_rate == y->max_rate &&
+	       x->spoofchk == y->spoofchk && x->trust == y->trust && lx && ly &&
+	       strcmp(lx, ly) == 0;
+}
+
+static bool driver_equal(bool kx, const char *x, bool ky, const char *y)
+{
+	return kx == ky && (!kx || strcmp(x, y) == 0);
+}
+
+static bool alloc_equal(const struct state_alloc *x, const struct state_alloc *y)
+{
+	return strcmp(x->vm, y->vm) == 0 && x->nic == y->nic && x->leg == y->leg &&
+	       strcmp(x->network, y->network) == 0 && strcmp(x->pf, y->pf) == 0 &&
+	       strcmp(x->pf_addr, y->pf_addr) == 0 && x->vf == y->vf &&
+	       strcmp(x->vf_addr, y->vf_addr) == 0 && x->saved_known == y->saved_known &&
+	       (!x->saved_known || vfcfg_equal(&x->saved, &y->saved)) &&
+	       vfcfg_equal(&x->want, &y->want) && x->vfio == y->vfio &&
+	       x->migratable == y->migratable &&
+	       driver_equal(x->driver_known, x->driver_before, y->driver_known, y->driver_before);
+}
+
 bool state_equal(const struct state *a, const struct state *b)
 {
-	_cleanup_json_ json_t *x = state_to_json(a), *y = state_to_json(b);
-
-	return x && y && json_equal(x, y);
+	if (a->n != b->n || a->n_pts != b->n_pts || a->n_keys != b->n_keys)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!alloc_equal(&a->allocs[i], &b->allocs[i]))
+			return false;
+	for (size_t i = 0; i < a->n_pts; i++) {
+		const struct state_pt *x = &a->pts[i], *y = &b->pts[i];
+		if (strcmp(x->vm, y->vm) != 0 || x->index != y->index ||
+		    strcmp(x->addr, y->addr) != 0 ||
+		    !driver_equal(x->driver_known, x->driver_before, y->driver_known,
+		                  y->driver_before))
+			return false;
+	}
+	for (size_t i = 0; i < a->n_keys; i++) {
+		const struct state_rss_key *x = &a->keys[i], *y = &b->keys[i];
+		if (strcmp(x->addr, y->addr) != 0 || x->len != y->len ||
+		    memcmp(x->key, y->key, x->len) != 0)
+			return false;
+	}
+	return true;
 }
 
 json_t *state_to_json(const struct state *s)
@@ -532,8 +581,52 @@ int state_from_json(json_t *j, struct state *out, char *err, size_t errsize)
 	return 0;
 }
 
+/* A passthrough entry's device must still be a network PCI function (a device that became
+ * something else would be unbound from its driver or rebound to driver_before), and
+ * driver_before a PCI driver this host has, or releasing the device strands it on vfio-pci. */
+static int check_pt_host(const struct state_pt *pt, const struct host *h, char *err, size_t errsize)
+{
+	char mod[DRIVER_LEN];
+	long cls;
+
+	if (host_find_nic(h, pt->addr) == NO_INDEX) {
+		if (!sysfs_exists("/sys/bus/pci/devices/%s", pt->addr))
+			return 0; /* unplugged: kept until it comes back */
+		if (sysfs_read_long(&cls, "/sys/bus/pci/devices/%s/class", pt->addr) < 0)
+			cls = -1;
+		snprintf(err, errsize,
+		         "passthrough entry of vm %s: %s is no longer a network PCI function on "
+		         "this host (PCI class 0x%06lx)",
+		         pt->vm, pt->addr, (unsigned long)cls & 0xffffff);
+		return -EINVAL;
+	}
+	if (!pt->driver_known || !pt->driver_before[0])
+		return 0;
+	/* A driver built as a module and not loaded has a /sys/module entry only once loaded:
+	 * either directory proves the name is a driver of this kernel. */
+	snprintf(mod, sizeof(mod), "%s", pt->driver_before);
+	for (char *c = mod; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	if (!sysfs_exists("/sys/bus/pci/drivers/%s", pt->driver_before) &&
+	    !sysfs_exists("/sys/module/%s", mod)) {
+		snprintf(
+		    err, errsize,
+		    "passthrough entry of vm %s: driver_before %s of %s is not a PCI driver on "
+		    "this host (load it with modprobe %s, or correct the entry)",
+		    pt->vm, pt->driver_before, pt->addr, pt->driver_before);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int state_check_host(const struct state *s, const struct host *h, char *err, size_t errsize)
 {
+	for (size_t i = 0; i < s->n_pts; i++) {
+		int r = check_pt_host(&s->pts[i], h, err, errsize);
+		if (r < 0)
+			return r;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		const struct state_alloc *a = &s->allocs[i];
 		size_t vi, pi;

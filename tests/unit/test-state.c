@@ -8,7 +8,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "util/sysfs.h"
 
 static void test_rss_key_round_trips(void **state)
 {
@@ -182,6 +187,162 @@ static void test_vf_address_must_be_a_virtfn_of_its_pf(void **state)
 	                         "host, not 0000:01:10.2");
 }
 
+static int load_pt(const char *addr, const char *drv, struct state *s, char *err, size_t errsize)
+{
+	json_t *j = json_pack("{s:i, s:[], s:[{s:s, s:i, s:s, s:s}]}", "version", 1, "allocations",
+	                      "passthrough", "vm", "vm1", "index", 0, "address", addr,
+	                      "driver_before", drv);
+	int r = state_from_json(j, s, err, errsize);
+
+	json_decref(j);
+	return r;
+}
+
+static void mkdirs(const char *root, const char *rel)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s%s", root, rel);
+	for (char *c = p + strlen(root) + 1; *c; c++)
+		if (*c == '/') {
+			*c = '\0';
+			mkdir(p, 0755);
+			*c = '/';
+		}
+	mkdir(p, 0755);
+}
+
+/* A passthrough entry names a device that must still be a network function, and a driver the
+ * host has: a tampered or stale one would unbind a disk or strand the NIC on vfio-pci. */
+static void test_passthrough_entry_checked_against_host(void **state)
+{
+	char root[] = "/tmp/vfmgr-test-state-XXXXXX", p[600], err[300];
+	struct nic nics[3];
+	struct vf_ref vfs[1];
+	struct host h;
+	struct state s;
+	FILE *f;
+	(void)state;
+
+	assert_non_null(mkdtemp(root));
+	mkdirs(root, "/sys/bus/pci/drivers/igb");
+	mkdirs(root, "/sys/module/vfio_pci");
+	mkdirs(root, "/sys/bus/pci/devices/0000:03:00.0");
+	snprintf(p, sizeof(p), "%s/sys/bus/pci/devices/0000:03:00.0/class", root);
+	assert_non_null(f = fopen(p, "w"));
+	fputs("0x010802\n", f);
+	fclose(f);
+	sysfs_set_root(root);
+	fake_host(&h, nics, vfs);
+
+	assert_int_equal(load_pt("0000:02:00.0", "igb", &s, err, sizeof(err)), 0);
+	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), 0);
+	state_free(&s);
+	/* Not loaded as a PCI driver, but a module of this kernel (dash vs underscore). */
+	assert_int_equal(load_pt("0000:02:00.0", "vfio-pci", &s, err, sizeof(err)), 0);
+	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), 0);
+	state_free(&s);
+	/* Unplugged: kept, nothing to check. */
+	assert_int_equal(load_pt("0000:09:00.0", "nosuchdrv", &s, err, sizeof(err)), 0);
+	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), 0);
+	state_free(&s);
+	assert_int_equal(load_pt("0000:02:00.0", "nosuchdrv", &s, err, sizeof(err)), 0);
+	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "passthrough entry of vm vm1: driver_before nosuchdrv of "
+	                         "0000:02:00.0 is not a PCI driver on this host (load it with "
+	                         "modprobe nosuchdrv, or correct the entry)");
+	state_free(&s);
+	/* An NVMe controller now sits at the address. */
+	assert_int_equal(load_pt("0000:03:00.0", "igb", &s, err, sizeof(err)), 0);
+	assert_int_equal(state_check_host(&s, &h, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "passthrough entry of vm vm1: 0000:03:00.0 is no longer a network "
+	                         "PCI function on this host (PCI class 0x010802)");
+	state_free(&s);
+	sysfs_set_root(NULL);
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	assert_int_equal(system(p), 0);
+}
+
+/* The seed state (one VF allocation, one passthrough device), without state_load's owner
+ * check, so the test runs as any user. */
+static void load_seed(struct state *s)
+{
+	json_error_t je;
+	json_t *j = json_load_file(TOP_SRCDIR "/tests/fuzz/seeds/state/lab.json", 0, &je);
+	char err[200];
+
+	assert_non_null(j);
+	assert_int_equal(state_from_json(j, s, err, sizeof(err)), 0);
+	json_decref(j);
+}
+
+/* state_equal compares the structs; it must say what comparing the two files would say. */
+static void test_state_equal_agrees_with_the_file(void **state)
+{
+	struct state a, b;
+	(void)state;
+
+	load_seed(&a);
+	for (int m = 0; m <= 14; m++) {
+		load_seed(&b);
+		struct state_alloc *x = &b.allocs[0];
+		switch (m) {
+		case 1:
+			x->nic++;
+			break;
+		case 2:
+			x->vm[0] = 'X';
+			break;
+		case 3:
+			x->want.vlan++;
+			break;
+		case 4:
+			x->saved.mac[5] ^= 1;
+			break;
+		case 5:
+			x->saved_known = false;
+			break;
+		case 6:
+			x->want.proto = 0x88a8;
+			break;
+		case 7:
+			x->want.link_state = 9;
+			break;
+		case 8:
+			x->driver_known = false;
+			break;
+		case 9:
+			x->vfio = !x->vfio;
+			break;
+		case 10:
+			b.pts[0].index++;
+			break;
+		case 11:
+			b.n_pts = 0;
+			break;
+		case 12:
+			x->vm_index = 7;
+			break; /* planning only, not in the file */
+		case 13:
+			x->saved.vlan++, x->saved_known = false;
+			break;
+		case 14:
+			x->want.trust = -1;
+			break;
+		}
+		json_t *ja = state_to_json(&a), *jb = state_to_json(&b);
+		assert_non_null(ja);
+		assert_non_null(jb);
+		if (state_equal(&a, &b) != json_equal(ja, jb))
+			fail_msg("mutation %d: state_equal %d, the files equal %d", m,
+			         state_equal(&a, &b), json_equal(ja, jb));
+		json_decref(ja);
+		json_decref(jb);
+		state_free(&b);
+	}
+	state_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +351,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_rss_key_is_refused),
 	    cmocka_unit_test(test_state_strings_follow_the_policy_rules),
 	    cmocka_unit_test(test_vf_address_must_be_a_virtfn_of_its_pf),
+	    cmocka_unit_test(test_passthrough_entry_checked_against_host),
+	    cmocka_unit_test(test_state_equal_agrees_with_the_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,6 +84,39 @@ done
 check_eq "management reason names the route" "default route via $MGMT_IF" \
 	"$(jqd "$PF2" .management_reason)"
 
+# The management path through a VRF and through a nexthop object, on the first PF: a default
+# route via the VRF device reaches its member; with nexthop_compat_mode=0 a route names only
+# its nexthop object (RTA_NH_ID), which libnl does not decode.
+IF1=$(ls /sys/bus/pci/devices/$PF1/net)
+ip link set "$IF1" up
+modprobe vrf
+ip link add blue type vrf table 1001
+ip link set blue up
+ip link set "$IF1" master blue
+ip route add default dev blue table 1001
+check_eq "VRF route read back" "default dev blue" "$(ip route show table 1001 default | cut -d' ' -f1-3)"
+"$VFMGR" list --json >"$J"
+check_eq "VRF member PF is management" "true default route (table 1001) via blue ($IF1 is in VRF blue)" \
+	"$(jqd $PF1 '(.management | tostring) + " " + .management_reason')"
+ip link del blue
+for _ in $(seq 50); do
+	[ "$(cat /sys/class/net/$IF1/operstate)" = up ] && break
+	sleep 0.1
+done
+sysctl -qw net.ipv4.nexthop_compat_mode=0
+ip addr add 198.51.100.10/24 dev "$IF1"
+ip nexthop add id 42 via 198.51.100.1 dev "$IF1"
+ip route add default nhid 42 table 100
+ip route show table 100
+check_eq "nexthop route read back" 42 "$(ip -j route show table 100 | jq -r '.[0].nhid')"
+check_eq "nexthop object read back" "$IF1" "$(ip -j nexthop show id 42 | jq -r '.[0].dev')"
+"$VFMGR" list --json >"$J"
+check_eq "nexthop-object route marks the PF" "true default route (table 100) via $IF1" \
+	"$(jqd $PF1 '(.management | tostring) + " " + .management_reason')"
+ip route flush table 100
+ip nexthop del id 42
+sysctl -qw net.ipv4.nexthop_compat_mode=1
+
 # netdevsim devices are listed as PFs so scale tests can use them.
 modprobe netdevsim
 echo "7 1 4" >/sys/bus/netdevsim/new_device
