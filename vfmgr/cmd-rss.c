@@ -115,7 +115,7 @@ static int show_json(const struct rss_view *v)
 	key_hex(st, key, sizeof(key));
 	rss_cpulist_format(&v->irqs.local, local, sizeof(local));
 	o = json_pack(
-	    "{s:s,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "interface", st->ifname, "driver",
+	    "{s:s,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "ifname", st->ifname, "driver",
 	    st->driver, "channels", st->has_channels ? channels_json(st) : json_null(), "rx_rings",
 	    (json_int_t)st->rx_rings, "hfunc",
 	    rss_hfunc_name(st->hfunc) ? json_string(rss_hfunc_name(st->hfunc)) : json_null(), "key",
