@@ -30,12 +30,7 @@ static int print_json(const struct policy_diags *d, const char *path, bool valid
 	}
 	top = json_pack("{s:b, s:I, s:I, s:o}", "valid", valid, "errors", (json_int_t)d->n_errors,
 	                "warnings", (json_int_t)d->n_warnings, "diagnostics", list);
-	if (!top)
-		return -ENOMEM;
-	json_dumpf(top, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
-	json_decref(top);
-	return 0;
+	return cmd_json_print(top, stdout);
 }
 
 static void print_text(const struct policy_diags *d)

@@ -114,12 +114,7 @@ static int print_args_json(const char *text, size_t len, FILE *f)
 		p += n + (p + n < end);
 	}
 	o = args ? json_pack("{s:o}", "args", args) : NULL;
-	if (!o)
-		return -ENOMEM;
-	json_dumpf(o, f, JSON_INDENT(2));
-	fputc('\n', f);
-	json_decref(o);
-	return 0;
+	return cmd_json_print(o, f);
 }
 
 int launch_write(const char *state_file, const char *vm, const struct launch_opts *o, FILE *f)

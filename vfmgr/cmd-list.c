@@ -98,17 +98,10 @@ int cmd_list(const struct cmd_args *a)
 	if (r < 0)
 		log_warn("cannot tell which device carries the management path: %s; none is marked",
 		         strerror(-r));
-	if (a->json) {
-		json_t *j = list_json(&h);
-		r = j ? json_dumpf(j, stdout, JSON_INDENT(2)) : -ENOMEM;
-		json_decref(j);
-		putchar('\n');
-	} else {
-		r = print_table(&h);
-	}
+	r = a->json ? cmd_json_print(list_json(&h), stdout) : print_table(&h);
 	host_free(&h);
 	if (r < 0) {
-		log_error("list: %s", strerror(-r < 0 ? ENOMEM : -r));
+		log_error("list: %s", strerror(-r));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

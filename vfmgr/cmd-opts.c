@@ -3,6 +3,7 @@
  * output and exits 0 everywhere, and a wrong command line says "vfmgr: ..." and exits 2. */
 #include "vfmgr/cmd.h"
 #include "vfmgr/plan.h"
+#include "vfmgr/state.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/parse.h"
@@ -22,7 +23,7 @@ static const struct cmd_option {
     {OPT_JSON, "json", NULL, "print JSON (keys in vfmgr(8))"},
     {OPT_POLICY, "policy", "FILE", "the policy (default " DEFAULT_POLICY ")"},
     {OPT_NO_POLICY, "no-policy", NULL, "read no policy"},
-    {OPT_STATE, "state", "FILE", "the state file (default $VFMGR_STATE or /var/lib/vfmgr)"},
+    {OPT_STATE, "state", "FILE", "the state file (default $VFMGR_STATE or " STATE_DEFAULT_PATH ")"},
     {OPT_HOSTNAME, "hostname", "NAME", "evaluate the policy as host NAME"},
     {OPT_ALLOW, "allow", "IMPACT",
      "the most a step may disrupt: none, vf-reset, vf-destroy, "

@@ -123,12 +123,7 @@ static int show_json(const struct rss_view *v)
 	    queues_json(v), "numa_node",
 	    v->irqs.numa_node >= 0 ? json_integer(v->irqs.numa_node) : json_null(), "local_cpus",
 	    local, "irqbalance", rss_irqbalance_running());
-	if (!o)
-		return -ENOMEM;
-	json_dumpf(o, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(o);
-	return 0;
+	return cmd_json_print(o, stdout);
 }
 
 static void show_queues(const struct rss_view *v)

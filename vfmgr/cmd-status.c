@@ -337,12 +337,7 @@ static int print_json(const struct status_model *m, FILE *f)
 	for (size_t i = 0; devs && i < m->n_devs; i++)
 		json_array_append_new(devs, dev_json(&m->devs[i]));
 	o = json_pack("{s:o, s:o}", "vfs", vfs, "devices", devs);
-	if (!o)
-		return -ENOMEM;
-	json_dumpf(o, f, JSON_INDENT(2));
-	fputc('\n', f);
-	json_decref(o);
-	return 0;
+	return cmd_json_print(o, f);
 }
 
 int status_write(const struct context *ctx, bool json, FILE *f)

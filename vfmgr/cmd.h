@@ -5,6 +5,7 @@
 
 #include "sriov/drivers.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +93,9 @@ int cmd_rss_set(const struct cmd_args *a);
 int cmd_daemon(const struct cmd_args *a);
 int cmd_metrics(const struct cmd_args *a);
 int cmd_complete_vms(const struct cmd_args *a);
+
+/* Prints o (NULL: out of memory) as indented JSON and a newline, and drops it; 0 or -errno. */
+int cmd_json_print(json_t *o, FILE *f);
 
 /* The body of `vfmgr status` for a loaded context (the daemon answers with it too). */
 int status_write(const struct context *ctx, bool json, FILE *f);
