@@ -39,6 +39,15 @@ done
 check_eq "$PF3 driver is vfio-pci" vfio-pci "$(drv $PF3)"
 check_fails "$PF3 has no netdev on the host any more" ls /sys/bus/pci/devices/$PF3/net
 check "$PF3 group is viable (VFIO_GROUP_GET_STATUS)" "$VMPROGS/vfio-group-status" "$(grp $PF3)"
+# status shows the whole device too, its driver as sysfs has it.
+"$VFMGR" status
+"$VFMGR" status --json >/tmp/status.json
+check_eq "status --json: nfv01's whole device, its driver as sysfs says" \
+	"nfv01 $PF3 $(drv $PF3) ok" "$(jq -r '.devices[] | "\(.vm) \(.address) \(.driver) \(.status)"' /tmp/status.json)"
+check "status (table) lists nfv01's whole device" grep -qE "^nfv01 +pt0 +$PF3 +vfio-pci +ok$" \
+	<<<"$("$VFMGR" status)"
+check "status --json with a whole device matches doc/schema/status.schema.json" \
+	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/status.schema.json" /tmp/status.json
 ip -d link show "$(ls /sys/bus/pci/devices/$PF1/net)" | grep 'vf '
 check "MAC and VLAN were set on the PF side before the VF went to vfio-pci" \
 	sh -c "ip -d link show $(ls /sys/bus/pci/devices/$PF1/net) | grep -q 'link/ether 52:54:00:00:01:01 .*vlan 100, qos 3'"
