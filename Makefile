@@ -7,6 +7,8 @@ UDEVDIR  ?= /usr/lib/udev/rules.d
 UNITDIR  ?= /usr/lib/systemd/system
 # libvirt (>= 6.5) runs every executable in its hooks/qemu.d, whatever PREFIX vfmgr has.
 LIBVIRT_HOOKDIR ?= /etc/libvirt/hooks/qemu.d
+# Where bash-completion loads completions on demand (its pkg-config file says; else Debian's).
+BASHCOMPDIR ?= $(or $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null),/usr/share/bash-completion/completions)
 BUILD    ?= build
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
@@ -148,6 +150,7 @@ install: $(BUILD)/vfmgr
 		sed 's|@SBINDIR@|$(SBINDIR)|g' $$f >$(DESTDIR)$(UDEVDIR)/$${f##*/}; done
 	for f in $(wildcard systemd/*.service); do mkdir -p $(DESTDIR)$(UNITDIR); \
 		sed 's|@SBINDIR@|$(SBINDIR)|g' $$f >$(DESTDIR)$(UNITDIR)/$${f##*/}; done
+	install -D -m 644 contrib/bash-completion/vfmgr $(DESTDIR)$(BASHCOMPDIR)/vfmgr
 	mkdir -p $(DESTDIR)$(LIBVIRT_HOOKDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/libvirt-hook >$(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr
 	chmod 755 $(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr

@@ -75,6 +75,9 @@ if ls tests/fuzz/fuzz-*.c >/dev/null 2>&1; then
 fi
 step "ansible collection" tests/ansible.sh
 step "metrics format (promtool)" tests/promtool.sh
+step "JSON schemas (doc/schema)" tests/json-schema.sh
+step "man pages (mandoc, groff)" tests/man-lint.sh
+step "bash completion" tests/completion.sh
 if [ "${VM:-1}" != 0 ]; then
 	for s in tests/vm/scenarios/*.sh; do
 		name=$(basename "$s" .sh)

@@ -5,19 +5,15 @@
 #include "util/log.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
-static void check_usage(FILE *f)
+/* {"valid", "errors", "warnings", "diagnostics": [...]}: the same diagnostics and counts the
+ * text form prints. */
+static int print_json(const struct policy_diags *d, const char *path, bool valid)
 {
-	fprintf(f, "usage: vfmgr check POLICY [--json] [--hostname NAME]\n");
-}
-
-static int print_json(const struct policy_diags *d, const char *path)
-{
-	json_t *list = json_array();
+	json_t *list = json_array(), *top;
 
 	if (!list)
 		return -ENOMEM;
@@ -33,10 +29,9 @@ static int print_json(const struct policy_diags *d, const char *path)
 			return -ENOMEM;
 		}
 	}
-	json_dumpf(list, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
-	json_decref(list);
-	return 0;
+	top = json_pack("{s:b, s:I, s:I, s:o}", "valid", valid, "errors", (json_int_t)d->n_errors,
+	                "warnings", (json_int_t)d->n_warnings, "diagnostics", list);
+	return cmd_json_print(top, stdout);
 }
 
 static void print_summary(const struct policy *p, const struct policy_diags *d, const char *path,
@@ -55,42 +50,13 @@ static void print_summary(const struct policy *p, const struct policy_diags *d, 
 		        d->n_warnings);
 }
 
-int cmd_check(int argc, char **argv)
+int cmd_check(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"hostname", required_argument, NULL, 'H'},
-	    {0},
-	};
+	const char *path = a->argv[0], *host = a->hostname;
 	struct policy_diags diags;
 	struct policy *p = NULL;
-	bool json = false;
-	const char *path, *host = NULL;
 	size_t groups = 0;
-	int c, r;
-
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			check_usage(stdout);
-			return EXIT_OK;
-		case 'j':
-			json = true;
-			break;
-		case 'H':
-			host = optarg;
-			break;
-		default:
-			check_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1) {
-		check_usage(stderr);
-		return EXIT_USAGE;
-	}
-	path = argv[optind];
+	int r;
 
 	policy_diags_init(&diags);
 	/* Without --hostname the whole fleet file; with it, the policy that host would get. */
@@ -108,8 +74,8 @@ int cmd_check(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 	}
-	if (json) {
-		if (print_json(&diags, path) < 0)
+	if (a->json) {
+		if (print_json(&diags, path, r == 0) < 0)
 			log_error("%s: cannot format diagnostics as JSON", path);
 	} else {
 		context_print_diags(&diags);
@@ -119,4 +85,19 @@ int cmd_check(int argc, char **argv)
 	policy_diags_free(&diags);
 	policy_free(p);
 	return r == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+int cmd_complete_vms(const struct cmd_args *a)
+{
+	struct policy_diags diags;
+	struct policy *p = NULL;
+
+	/* Quiet: a completion has nowhere to show diagnostics. */
+	policy_diags_init(&diags);
+	if (policy_parse_file_as(a->policy, &(struct policy_select){0}, &p, &diags) == 0)
+		for (size_t i = 0; i < p->n_vms; i++)
+			printf("%s\n", p->vms[i].name.value);
+	policy_diags_free(&diags);
+	policy_free(p);
+	return EXIT_OK;
 }

@@ -9,7 +9,7 @@
 #include "util/strcopy.h"
 
 #include <errno.h>
-#include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +106,24 @@ static int print_all(const struct launch_dev *d, size_t n, const struct launch_o
 	return r;
 }
 
+/* qemu-args --json: {"args": [...]}, the words of the text form (-device values in QEMU's JSON
+ * form); launch_print_qemu refuses whitespace in values, so its lines split into words at
+ * the blanks exactly as $(vfmgr qemu-args VM) would split them. */
+static int print_args_json(const char *text, size_t len, FILE *f)
+{
+	json_t *args = json_array(), *o;
+	const char *p = text, *end = text + len;
+
+	while (args && p < end) {
+		size_t n = strcspn(p, " \n");
+		if (n > 0 && json_array_append_new(args, json_stringn(p, n)) < 0)
+			break;
+		p += n + (p + n < end);
+	}
+	o = args ? json_pack("{s:o}", "args", args) : NULL;
+	return cmd_json_print(o, f);
+}
+
 int launch_write(const char *state_file, const char *vm, const struct launch_opts *o, FILE *f)
 {
 	_cleanup_free_ struct launch_dev *devs = NULL;
@@ -140,79 +158,27 @@ int launch_write(const char *state_file, const char *vm, const struct launch_opt
 	if (r < 0)
 		return r;
 	note_standbys(vm, devs, n, o);
+	if (o->qemu && o->json)
+		return print_args_json(buf, len, f);
 	fwrite(buf, 1, len, f);
 	return 0;
 }
 
-static const char qemu_help[] =
-    "usage: vfmgr qemu-args VM [--json] [--netdev SPEC] [--state FILE]\n"
-    "One -device per line for qemu-system-x86_64 ... $(vfmgr qemu-args VM).\n"
-    "A migratable NIC gets QEMU's failover pair on a q35 machine: a pcie-root-port, a\n"
-    "virtio-net-pci standby on netdev vfmgr-VM-nicN-net, and the VF as its primary. That\n"
-    "netdev is yours to define (-netdev tap,id=vfmgr-VM-nicN-net,...), or --netdev SPEC\n"
-    "prints -netdev SPEC,id=vfmgr-VM-nicN-net for each standby (e.g. --netdev bridge,br=br0).\n"
-    "  --json        the -device values in QEMU's JSON form\n";
-static const char libvirt_help[] =
-    "usage: vfmgr libvirt-xml VM [--standby network=NAME|bridge=NAME|user] [--state FILE]\n"
-    "A <hostdev managed='no'> per VF and whole device, for the domain's <devices>.\n"
-    "A migratable NIC's VF gets <teaming type='transient'> and a virtio <interface> with\n"
-    "<teaming type='persistent'/> on standby, connected as --standby says (default: libvirt\n"
-    "network 'default'). contrib/libvirt-hook runs vfmgr prepare and release from libvirt.\n";
-
-static int run(int argc, char **argv, bool qemu)
+static int run(const struct cmd_args *a, bool qemu)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},          {"netdev", required_argument, NULL, 'n'},
-	    {"standby", required_argument, NULL, 'b'}, {"state", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},          {0},
-	};
-	const char *help = qemu ? qemu_help : libvirt_help;
-	struct launch_opts o = {.qemu = qemu};
-	const char *state_file = NULL;
-	int c;
+	struct launch_opts o = {
+	    .qemu = qemu, .json = a->json, .netdev = a->netdev, .standby = a->standby};
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			if (!qemu)
-				goto usage;
-			o.json = true;
-			break;
-		case 'n':
-			if (!qemu)
-				goto usage;
-			o.netdev = optarg;
-			break;
-		case 'b':
-			if (qemu)
-				goto usage;
-			o.standby = optarg;
-			break;
-		case 's':
-			state_file = optarg;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return EXIT_OK;
-		default:
-			goto usage;
-		}
-	}
-	if (optind + 1 != argc)
-		goto usage;
-	return launch_write(state_path(state_file), argv[optind], &o, stdout) < 0 ? EXIT_FAIL
-	                                                                          : EXIT_OK;
-usage:
-	fprintf(stderr, "%.*s", (int)(strchr(help, '\n') - help + 1), help);
-	return EXIT_USAGE;
+	return launch_write(state_path(a->state_file), a->argv[0], &o, stdout) < 0 ? EXIT_FAIL
+	                                                                           : EXIT_OK;
 }
 
-int cmd_qemu_args(int argc, char **argv)
+int cmd_qemu_args(const struct cmd_args *a)
 {
-	return run(argc, argv, true);
+	return run(a, true);
 }
 
-int cmd_libvirt_xml(int argc, char **argv)
+int cmd_libvirt_xml(const struct cmd_args *a)
 {
-	return run(argc, argv, false);
+	return run(a, false);
 }

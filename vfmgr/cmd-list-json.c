@@ -2,6 +2,11 @@
 
 #include <stdio.h>
 
+const char *list_role(const struct nic *n)
+{
+	return n->pf != NO_INDEX ? "vf" : n->sriov_capable ? "pf" : "nic";
+}
+
 static json_t *str_or_null(const char *s)
 {
 	return s && s[0] ? json_string(s) : json_null();
@@ -18,9 +23,9 @@ static json_t *netdevs_json(const struct nic *n)
 
 	for (size_t i = 0; a && i < n->n_netdevs; i++) {
 		const struct netdev *nd = &n->netdevs[i];
-		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o}", "name", nd->name, "mac",
-		                                   str_or_null(nd->mac), "operstate", nd->operstate,
-		                                   "speed", int_or_null(nd->speed)));
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o}", "ifname", nd->name,
+		                                   "mac", str_or_null(nd->mac), "operstate",
+		                                   nd->operstate, "speed", int_or_null(nd->speed)));
 	}
 	return a;
 }
@@ -29,9 +34,9 @@ static json_t *vf_json(const struct host *h, const struct vf_ref *vf)
 {
 	const struct nic *v = vf->nic != NO_INDEX ? &h->nics[vf->nic] : NULL;
 
-	return json_pack("{s:i, s:o, s:o, s:o}", "index", (int)vf->index, "address",
+	return json_pack("{s:i, s:o, s:o, s:o}", "vf_index", (int)vf->index, "vf_address",
 	                 str_or_null(vf->addr), "driver", str_or_null(v ? v->driver : NULL),
-	                 "netdev", str_or_null(v && v->n_netdevs ? v->netdevs[0].name : NULL));
+	                 "ifname", str_or_null(v && v->n_netdevs ? v->netdevs[0].name : NULL));
 }
 
 static json_t *sriov_json(const struct host *h, const struct nic *n)
@@ -47,11 +52,12 @@ static json_t *sriov_json(const struct host *h, const struct nic *n)
 	                 n->numvfs, "vfs", vfs ? vfs : json_null());
 }
 
-static json_t *pf_json(const struct host *h, const struct nic *n)
+/* A VF's PF: its address and first interface. */
+static json_t *pf_ifname(const struct host *h, const struct nic *n)
 {
-	if (n->pf == NO_INDEX)
-		return json_null();
-	return json_pack("{s:s, s:i}", "address", h->nics[n->pf].addr, "vf_index", n->vf_index);
+	const struct nic *pf = n->pf != NO_INDEX ? &h->nics[n->pf] : NULL;
+
+	return str_or_null(pf && pf->n_netdevs ? pf->netdevs[0].name : NULL);
 }
 
 static json_t *peers_json(const struct nic *n)
@@ -71,16 +77,19 @@ static json_t *nic_json(const struct host *h, const struct nic *n)
 		snprintf(vid, sizeof(vid), "%04x", n->vendor_id);
 		snprintf(did, sizeof(did), "%04x", n->device_id);
 	}
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
-	                 "s:o}",
-	                 "address", n->addr, "bus", n->bus == NIC_BUS_PCI ? "pci" : "netdevsim",
-	                 "vendor_id", str_or_null(vid), "device_id", str_or_null(did), "vendor",
-	                 str_or_null(n->vendor), "device", str_or_null(n->device), "driver",
-	                 str_or_null(n->driver), "numa_node", int_or_null(n->numa_node),
-	                 "iommu_group", int_or_null(n->iommu_group), "iommu_group_peers",
-	                 n->iommu_group >= 0 ? peers_json(n) : json_null(), "netdevs",
-	                 netdevs_json(n), "sriov", sriov_json(h, n), "pf", pf_json(h, n),
-	                 "management", n->management, "management_reason",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	                 "s:o, s:o, s:b, s:o}",
+	                 "address", n->addr, "role", list_role(n), "bus",
+	                 n->bus == NIC_BUS_PCI ? "pci" : "netdevsim", "vendor_id", str_or_null(vid),
+	                 "device_id", str_or_null(did), "vendor", str_or_null(n->vendor), "device",
+	                 str_or_null(n->device), "driver", str_or_null(n->driver), "numa_node",
+	                 int_or_null(n->numa_node), "iommu_group", int_or_null(n->iommu_group),
+	                 "iommu_group_peers", n->iommu_group >= 0 ? peers_json(n) : json_null(),
+	                 "netdevs", netdevs_json(n), "sriov", sriov_json(h, n), "pf_address",
+	                 n->pf != NO_INDEX ? json_string(h->nics[n->pf].addr) : json_null(),
+	                 "pf_ifname", pf_ifname(h, n), "vf_index",
+	                 n->pf != NO_INDEX ? json_integer(n->vf_index) : json_null(), "management",
+	                 n->management, "management_reason",
 	                 str_or_null(n->management ? n->management_why : NULL));
 }
 

@@ -7,5 +7,7 @@
 #include <jansson.h>
 
 json_t *list_json(const struct host *h);
+/* "pf", "vf" or "nic": the ROLE column and the "role" key. */
+const char *list_role(const struct nic *n);
 
 #endif

@@ -8,7 +8,6 @@
 #include "util/table.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,10 +38,8 @@ static void role_text(const struct host *h, const struct nic *n, char *buf, size
 
 	if (n->pf != NO_INDEX)
 		off = snprintf(buf, size, "vf %d of %s", n->vf_index, h->nics[n->pf].addr);
-	else if (n->sriov_capable)
-		off = snprintf(buf, size, "pf");
 	else
-		off = snprintf(buf, size, "nic");
+		off = snprintf(buf, size, "%s", list_role(n));
 	if (n->management && off >= 0 && (size_t)off < size)
 		snprintf(buf + off, size - (size_t)off, ",management");
 }
@@ -87,33 +84,11 @@ static int print_table(const struct host *h)
 	return r;
 }
 
-int cmd_list(int argc, char **argv)
+int cmd_list(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
 	struct host h;
-	bool json = false;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("usage: vfmgr list [--json]\n");
-			return EXIT_OK;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		log_error("list: unexpected argument '%s'", argv[optind]);
-		return EXIT_USAGE;
-	}
 	r = observe_host(&h);
 	if (r < 0) {
 		log_error("cannot read the host's devices: %s", strerror(-r));
@@ -123,17 +98,10 @@ int cmd_list(int argc, char **argv)
 	if (r < 0)
 		log_warn("cannot tell which device carries the management path: %s; none is marked",
 		         strerror(-r));
-	if (json) {
-		json_t *j = list_json(&h);
-		r = j ? json_dumpf(j, stdout, JSON_INDENT(2)) : -ENOMEM;
-		json_decref(j);
-		putchar('\n');
-	} else {
-		r = print_table(&h);
-	}
+	r = a->json ? cmd_json_print(list_json(&h), stdout) : print_table(&h);
 	host_free(&h);
 	if (r < 0) {
-		log_error("list: %s", strerror(-r < 0 ? ENOMEM : -r));
+		log_error("list: %s", strerror(-r));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

@@ -8,55 +8,20 @@
 #include "util/log.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-
-int cmd_metrics(int argc, char **argv)
+int cmd_metrics(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-	    {"policy", required_argument, NULL, 'p'}, {"no-policy", no_argument, NULL, 'n'},
-	    {"state", required_argument, NULL, 's'},  {"hostname", required_argument, NULL, 'H'},
-	    {"help", no_argument, NULL, 'h'},         {0},
-	};
-	const char *usage = "vfmgr metrics [--policy FILE | --no-policy] [--state FILE] "
-	                    "[--hostname NAME]";
-	const char *policy = DEFAULT_POLICY, *state_file = NULL, *host = NULL;
+	const char *policy = a->policy, *state_file = a->state_file, *host = a->hostname;
 	struct metrics_record rec;
 	struct metrics_plan mp = {0};
 	struct policy_diags d;
 	_cleanup_policy_ struct policy *p = NULL;
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	_cleanup_plan_ struct plan pl = {0};
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			policy = optarg;
-			break;
-		case 'n':
-			policy = NULL;
-			break;
-		case 's':
-			state_file = optarg;
-			break;
-		case 'H':
-			host = optarg;
-			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return EXIT_OK;
-		default:
-			fprintf(stderr, "usage: %s\n", usage);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "usage: %s\n", usage);
-		return EXIT_USAGE;
-	}
 	if (context_load(&ctx, NULL, state_file, false) < 0)
 		return EXIT_FAIL;
 	if (metrics_record_read(&rec) < 0)

@@ -7,7 +7,6 @@
 #include "util/log.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,58 +18,14 @@ struct plan_opts {
 	const char *hostname; /* plan: evaluate as this host */
 };
 
-static int parse_opts(int argc, char **argv, const char *usage, bool is_plan, struct plan_opts *o)
+/* The options the one parser (cmd-opts.c) read, as plan and apply use them. */
+static void plan_opts_from(const struct cmd_args *a, struct plan_opts *o)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},        {"allow", required_argument, NULL, 'a'},
-	    {"state", required_argument, NULL, 's'}, {"hostname", required_argument, NULL, 'H'},
-	    {"help", no_argument, NULL, 'h'},        {0},
-	};
-	int c;
-
-	memset(o, 0, sizeof(*o));
-	o->allow = PLAN_ALLOW_DEFAULT;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			if (!is_plan)
-				goto bad;
-			o->json = true;
-			break;
-		case 'a':
-			if (is_plan)
-				goto bad;
-			if (sriov_impact_parse(optarg, &o->allow) < 0) {
-				fprintf(
-				    stderr,
-				    "vfmgr: --allow %s: not an impact (none, vf-reset, vf-destroy, "
-				    "pf-reset)\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 's':
-			o->state_file = optarg;
-			break;
-		case 'H':
-			if (!is_plan)
-				goto bad;
-			o->hostname = optarg;
-			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return EXIT_OK;
-		default:
-			goto bad;
-		}
-	}
-	if (optind + 1 != argc)
-		goto bad;
-	o->policy = argv[optind];
-	return -1;
-bad:
-	fprintf(stderr, "usage: %s\n", usage);
-	return EXIT_USAGE;
+	*o = (struct plan_opts){.json = a->json,
+	                        .allow = a->allow,
+	                        .state_file = a->state_file,
+	                        .policy = a->argv[0],
+	                        .hostname = a->hostname};
 }
 
 /* Loads, plans, prints diagnostics; returns an exit status or -1 to go on with *pl. */
@@ -94,16 +49,14 @@ static int make_plan(const struct plan_opts *o, bool lock, struct context *ctx, 
 	return -1;
 }
 
-int cmd_plan(int argc, char **argv)
+int cmd_plan(const struct cmd_args *a)
 {
 	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
-	int r = parse_opts(argc, argv,
-	                   "vfmgr plan POLICY [--json] [--state FILE] [--hostname NAME]", true, &o);
+	int r;
 
-	if (r >= 0)
-		return r;
+	plan_opts_from(a, &o);
 	r = make_plan(&o, false, &ctx, &pl);
 	if (r < 0) {
 		if (o.json) {
@@ -140,19 +93,15 @@ static int check_impact(const struct plan_opts *o, const struct plan *pl)
 	return -EPERM;
 }
 
-int cmd_apply(int argc, char **argv)
+int cmd_apply(const struct cmd_args *a)
 {
 	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
 	size_t steps = 0;
-	int r = parse_opts(argc, argv,
-	                   "vfmgr apply POLICY [--allow none|vf-reset|vf-destroy|pf-reset] "
-	                   "[--state FILE]",
-	                   false, &o);
+	int r;
 
-	if (r >= 0)
-		return r;
+	plan_opts_from(a, &o);
 	/* With a daemon running, it applies (it holds the lock and would undo our changes). */
 	struct ctl_request req = {.command = CTL_APPLY};
 	if (abs_path(o.policy, req.policy, sizeof(req.policy)) < 0)

@@ -5,54 +5,20 @@
 #include "vfmgr/cmd-context.h"
 #include "util/log.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-
-int cmd_prepare(int argc, char **argv)
+int cmd_prepare(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-	    {"policy", required_argument, NULL, 'p'},
-	    {"if-managed", no_argument, NULL, 'm'},
-	    {"state", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	const char *usage = "vfmgr prepare VM [--policy FILE] [--state FILE] [--if-managed]";
-	const char *policy = DEFAULT_POLICY, *state_file = NULL, *vm;
+	const char *policy = a->policy, *vm = a->argv[0];
+	bool known = false, if_managed = a->if_managed;
 	struct policy_diags d;
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	_cleanup_plan_ struct plan pl = {0};
-	bool known = false, if_managed = false;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			policy = optarg;
-			break;
-		case 's':
-			state_file = optarg;
-			break;
-		case 'm':
-			if_managed = true;
-			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return EXIT_OK;
-		default:
-			fprintf(stderr, "usage: %s\n", usage);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: %s\n", usage);
-		return EXIT_USAGE;
-	}
-	vm = argv[optind];
 	context_select(NULL, vm); /* an on-demand VM gets its VFs here, where it starts */
-	if (context_load(&ctx, policy, state_file, true) < 0)
+	if (context_load(&ctx, policy, a->state_file, true) < 0)
 		return EXIT_FAIL;
 	for (size_t i = 0; i < ctx.policy->n_vms; i++)
 		known |= strcmp(ctx.policy->vms[i].name.value, vm) == 0;

@@ -5,45 +5,18 @@
 #include "vfmgr/cmd-context.h"
 #include "util/log.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-int cmd_release(int argc, char **argv)
+int cmd_release(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-	    {"state", required_argument, NULL, 's'},
-	    {"if-managed", no_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	const char *state_file = NULL, *vm;
+	const char *vm = a->argv[0];
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	_cleanup_plan_ struct plan pl = {0};
-	bool held = false, if_managed = false;
-	int c, r;
+	bool held = false, if_managed = a->if_managed;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			state_file = optarg;
-			break;
-		case 'm':
-			if_managed = true;
-			break;
-		case 'h':
-			printf("usage: vfmgr release VM [--state FILE] [--if-managed]\n");
-			return EXIT_OK;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: vfmgr release VM [--state FILE] [--if-managed]\n");
-		return EXIT_USAGE;
-	}
-	vm = argv[optind];
-	if (context_load(&ctx, NULL, state_file, true) < 0)
+	if (context_load(&ctx, NULL, a->state_file, true) < 0)
 		return EXIT_FAIL;
 	for (size_t i = 0; i < ctx.state.n; i++)
 		held |= strcmp(ctx.state.allocs[i].vm, vm) == 0;

@@ -11,7 +11,6 @@
 #include "util/table.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +107,7 @@ static int show_json(const struct rss_view *v)
 	format_hex_bytes(st->key, st->key_size, key, sizeof(key));
 	rss_cpulist_format(&v->irqs.local, local, sizeof(local));
 	o = json_pack(
-	    "{s:s,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "interface", st->ifname, "driver",
+	    "{s:s,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "ifname", st->ifname, "driver",
 	    st->driver, "channels", st->has_channels ? channels_json(st) : json_null(), "rx_rings",
 	    (json_int_t)st->rx_rings, "hfunc",
 	    rss_hfunc_name(st->hfunc) ? json_string(rss_hfunc_name(st->hfunc)) : json_null(), "key",
@@ -116,12 +115,7 @@ static int show_json(const struct rss_view *v)
 	    queues_json(v), "numa_node",
 	    v->irqs.numa_node >= 0 ? json_integer(v->irqs.numa_node) : json_null(), "local_cpus",
 	    local, "irqbalance", rss_irqbalance_running());
-	if (!o)
-		return -ENOMEM;
-	json_dumpf(o, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(o);
-	return 0;
+	return cmd_json_print(o, stdout);
 }
 
 static void show_queues(const struct rss_view *v)
@@ -199,39 +193,16 @@ static void show_text(const struct rss_view *v)
 	show_queues(v);
 }
 
-static int rss_show(int argc, char **argv)
+int cmd_rss_show(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
 	_cleanup_free_ struct rss_view *v = NULL;
-	bool json = false;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("usage: vfmgr rss show IFACE [--json]\n");
-			return EXIT_OK;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
-		log_error("usage: vfmgr rss show IFACE [--json]");
-		return EXIT_USAGE;
-	}
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return EXIT_FAIL;
-	if (read_view(argv[optind], v) < 0)
+	if (read_view(a->argv[0], v) < 0)
 		return EXIT_FAIL;
-	if (json)
+	if (a->json)
 		return show_json(v) < 0 ? EXIT_FAIL : EXIT_OK;
 	show_text(v);
 	return EXIT_OK;
@@ -432,25 +403,18 @@ static int rollback(const struct rss_view *v, unsigned done)
 	return r;
 }
 
-static int rss_set(int argc, char **argv)
+int cmd_rss_set(const struct cmd_args *a)
 {
 	_cleanup_free_ struct rss_view *v = NULL;
 	_cleanup_free_ struct rss_change *c = NULL;
 	unsigned done = 0;
 
-	if (argc < 3 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		printf("usage: vfmgr rss set IFACE [channels N] [equal N | weight W0 W1 ... | "
-		       "numa-local] [start S]\n"
-		       "                          [hkey HEX|random] [hfunc NAME] [irq-affinity "
-		       "local]\n");
-		return argc < 3 ? EXIT_USAGE : EXIT_OK;
-	}
 	v = calloc(1, sizeof(*v));
 	c = calloc(1, sizeof(*c));
 	if (!v || !c)
 		return EXIT_FAIL;
-	c->ifname = argv[1];
-	if (rss_words_parse(argc - 2, argv + 2, &c->spec) < 0)
+	c->ifname = a->argv[0];
+	if (rss_words_parse(a->argc - 1, a->argv + 1, &c->spec) < 0)
 		return EXIT_USAGE;
 	if (read_view(c->ifname, v) < 0)
 		return EXIT_FAIL;
@@ -478,14 +442,4 @@ static int rss_set(int argc, char **argv)
 		         "stop it or ban these IRQs",
 		         c->ifname);
 	return EXIT_OK;
-}
-
-int cmd_rss(int argc, char **argv)
-{
-	if (argc >= 2 && strcmp(argv[1], "show") == 0)
-		return rss_show(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "set") == 0)
-		return rss_set(argc - 1, argv + 1);
-	log_error("usage: vfmgr rss show IFACE [--json] | rss set IFACE WORDS...");
-	return EXIT_USAGE;
 }

@@ -1,5 +1,7 @@
-/* vfmgr status: each VM's VFs as the state file records them, with their live settings and
- * how they drifted from what vfmgr set. */
+/* vfmgr status: what vfmgr holds, from the state file: each VM NIC's VF with its live settings
+ * and how they drifted from what vfmgr set, and each whole device passed through. The rows are
+ * built once (struct status_model) and printed as a table or as JSON from them, so the two
+ * forms cannot say different things. */
 #include "vfmgr/apply.h"
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
@@ -9,98 +11,138 @@
 #include "util/table.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* The live settings of an allocation's VF, or NULL (VF gone, or lost to a truncated list). */
-static const struct vf_config *live_vf(const struct host *h, const struct state_alloc *a,
-                                       const char **why)
+struct status_vf {
+	const struct state_alloc *a;
+	const struct vf_config *live; /* NULL: the VF is gone or the kernel did not report it */
+	const char *pf_ifname;        /* NULL when the PF has no interface */
+	const char *status;           /* ok, drift, pending, pf-missing, vf-missing, unverified */
+	unsigned drift;               /* groups that differ from what vfmgr set, pending ones not */
+};
+
+struct status_dev {
+	const struct state_pt *t;
+	const char *driver; /* bound now; NULL for none */
+	const char *status; /* ok (on vfio-pci), not-on-vfio, missing */
+};
+
+struct status_model {
+	struct status_vf *vfs;
+	size_t n_vfs;
+	struct status_dev *devs;
+	size_t n_devs;
+	const struct apply_pending *pending;
+};
+
+static void model_free(struct status_model *m)
+{
+	free(m->vfs);
+	free(m->devs);
+}
+
+static void build_vf(const struct host *h, const struct state_alloc *a,
+                     const struct apply_pending *pend, struct status_vf *v)
 {
 	size_t i = host_find_nic(h, a->pf_addr);
 	const struct nic *n = i != NO_INDEX ? &h->nics[i] : NULL;
+	const struct vf_pending *p;
+	unsigned held = 0;
+	size_t from = 0;
 
+	v->a = a;
+	v->pf_ifname = n && n->n_netdevs ? n->netdevs[0].name : NULL;
 	if (!n) {
-		*why = "PF missing";
-		return NULL;
+		v->status = "pf-missing";
+		return;
 	}
 	if (a->vf >= (unsigned)n->numvfs) {
-		*why = "VF missing";
-		return NULL;
+		v->status = "vf-missing";
+		return;
 	}
 	if (n->vf_settings_err < 0 || a->vf >= n->vf_settings.num_vf ||
 	    !n->vf_settings.readable[a->vf]) {
-		*why = "unverified";
-		return NULL;
+		v->status = "unverified";
+		return;
 	}
-	return &n->vf_settings.vfs[a->vf];
+	v->live = &n->vf_settings.vfs[a->vf];
+	while ((p = apply_pending_find(pend, a->pf_addr, a->vf, &from)))
+		held |= p->attr;
+	/* What the daemon holds back is pending, not drift. */
+	v->drift = vf_config_diff(v->live, &a->want, VF_ATTR_ALL) & ~held;
+	v->status = held ? "pending" : v->drift ? "drift" : "ok";
 }
 
-/* The daemon's refused settings of this VF: "pending: max_tx_rate 300 waits for enp1s0's
- * link" appended to buf; returns their groups, which are then not shown as drift. */
-static unsigned pending_text(const struct apply_pending *pend, const struct state_alloc *a,
-                             char *buf, size_t size)
+static void build_dev(const struct host *h, const struct state_pt *t, struct status_dev *d)
+{
+	size_t i = host_find_nic(h, t->addr);
+	const struct nic *n = i != NO_INDEX ? &h->nics[i] : NULL;
+
+	d->t = t;
+	d->driver = n && n->driver[0] ? n->driver : NULL;
+	d->status = !n                                                ? "missing"
+	            : d->driver && strcmp(d->driver, "vfio-pci") == 0 ? "ok"
+	                                                              : "not-on-vfio";
+}
+
+static int model_build(const struct context *ctx, struct status_model *m)
+{
+	const struct state *s = &ctx->state;
+
+	memset(m, 0, sizeof(*m));
+	m->pending = ctx->pending;
+	m->vfs = calloc(s->n ? s->n : 1, sizeof(*m->vfs));
+	m->devs = calloc(s->n_pts ? s->n_pts : 1, sizeof(*m->devs));
+	if (!m->vfs || !m->devs) {
+		model_free(m);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		build_vf(&ctx->host, &s->allocs[i], m->pending, &m->vfs[m->n_vfs++]);
+	for (size_t i = 0; i < s->n_pts; i++)
+		build_dev(&ctx->host, &s->pts[i], &m->devs[m->n_devs++]);
+	return 0;
+}
+
+/* The STATUS column: "ok", the pending reasons, then each drifted group as "got (want exp)". */
+static void status_text(const struct status_model *m, const struct status_vf *v, char *buf,
+                        size_t size)
 {
 	const struct vf_pending *p;
-	unsigned groups = 0;
-	size_t from = 0, off = strlen(buf);
-
-	while ((p = apply_pending_find(pend, a->pf_addr, a->vf, &from)) && off < size) {
-		groups |= p->attr;
-		off += (size_t)snprintf(buf + off, size - off, "%spending: %s", off ? "; " : "",
-		                        p->reason);
-	}
-	return groups;
-}
-
-static void drift_text(const struct vf_config *live, const struct vf_config *want,
-                       const struct apply_pending *pend, const struct state_alloc *a, char *buf,
-                       size_t size)
-{
-	size_t off = 0;
-	unsigned skip;
+	size_t from = 0, off = 0;
 
 	buf[0] = '\0';
-	skip = pending_text(pend, a, buf, size);
-	off = strlen(buf);
-	for (unsigned m = vf_config_diff(live, want, VF_ATTR_ALL) & ~skip; m && off < size;
-	     m &= m - 1) {
+	if (!v->live) {
+		snprintf(buf, size, "%s",
+		         strcmp(v->status, "pf-missing") == 0   ? "PF missing"
+		         : strcmp(v->status, "vf-missing") == 0 ? "VF missing"
+		                                                : v->status);
+		return;
+	}
+	while ((p = apply_pending_find(m->pending, v->a->pf_addr, v->a->vf, &from)) && off < size)
+		off += (size_t)snprintf(buf + off, size - off, "%spending: %s", off ? "; " : "",
+		                        p->reason);
+	for (unsigned g = v->drift; g && off < size; g &= g - 1) {
 		char got[96], exp[96];
-		unsigned attr = vf_attr_first(m);
-		vf_attr_format(attr, live, got, sizeof(got));
-		vf_attr_format(attr, want, exp, sizeof(exp));
+		unsigned attr = vf_attr_first(g);
+
+		vf_attr_format(attr, v->live, got, sizeof(got));
+		vf_attr_format(attr, &v->a->want, exp, sizeof(exp));
 		off += (size_t)snprintf(buf + off, size - off, "%s%s (want %s)", off ? "; " : "",
 		                        got, exp);
 	}
+	if (!buf[0])
+		snprintf(buf, size, "ok");
 }
 
-static json_t *alloc_json(const struct host *h, const struct state_alloc *a,
-                          const struct apply_pending *pend)
+static const char *onoff(int8_t v)
 {
-	const char *why = NULL;
-	const struct vf_config *live = live_vf(h, a, &why);
-	char mac[MAC_STR_LEN], drift[512] = "";
-
-	if (live)
-		drift_text(live, &a->want, pend, a, drift, sizeof(drift));
-	format_mac(live ? live->mac : a->want.mac, mac);
-	return json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o, s:o, s:o, s:o}",
-	                 "vm", a->vm, "nic", a->nic, "leg", a->leg, "network", a->network, "pf",
-	                 a->pf, "pf_address", a->pf_addr, "vf", a->vf, "vf_address",
-	                 a->vf_addr[0] ? json_string(a->vf_addr) : json_null(), "status",
-	                 why                                 ? why
-	                 : strncmp(drift, "pending", 7) == 0 ? "pending"
-	                 : drift[0]                          ? "drift"
-	                                                     : "ok",
-	                 "mac", live ? json_string(mac) : json_null(), "vlan",
-	                 live ? json_integer(live->vlan) : json_null(), "max_tx_rate",
-	                 live ? json_integer(live->max_rate) : json_null(), "min_tx_rate",
-	                 live ? json_integer(live->min_rate) : json_null(), "drift",
-	                 drift[0] ? json_string(drift) : json_null());
+	return v < 0 ? NULL : v ? "on" : "off";
 }
 
-static int print_text(const struct host *h, const struct state *s, const struct apply_pending *pend,
-                      FILE *f)
+static int print_vfs(const struct status_model *m, FILE *f)
 {
 	static const char *const head[] = {"VM",  "NIC",  "NETWORK", "PF",    "VF",    "VF-ADDR",
 	                                   "MAC", "VLAN", "RATE",    "SPOOF", "TRUST", "STATUS"};
@@ -110,10 +152,10 @@ static int print_text(const struct host *h, const struct state *s, const struct 
 	if (!t)
 		return -ENOMEM;
 	r = table_add_row(t, head);
-	for (size_t i = 0; i < s->n && r == 0; i++) {
-		const struct state_alloc *a = &s->allocs[i];
-		const char *why = NULL;
-		const struct vf_config *live = live_vf(h, a, &why);
+	for (size_t i = 0; i < m->n_vfs && r == 0; i++) {
+		const struct status_vf *v = &m->vfs[i];
+		const struct state_alloc *a = v->a;
+		const struct vf_config *live = v->live;
 		char nic[16], vf[16], mac[MAC_STR_LEN] = "", vlan[32] = "", rate[32] = "", st[512];
 
 		snprintf(nic, sizeof(nic), "%u%s", a->nic, a->leg ? "b" : "");
@@ -122,12 +164,8 @@ static int print_text(const struct host *h, const struct state *s, const struct 
 			format_mac(live->mac, mac);
 			snprintf(vlan, sizeof(vlan), "%u", live->vlan);
 			snprintf(rate, sizeof(rate), "%u/%u", live->min_rate, live->max_rate);
-			drift_text(live, &a->want, pend, a, st, sizeof(st));
-			if (!st[0])
-				snprintf(st, sizeof(st), "ok");
-		} else {
-			snprintf(st, sizeof(st), "%s", why);
 		}
+		status_text(m, v, st, sizeof(st));
 		const char *row[] = {a->vm,
 		                     nic,
 		                     a->network,
@@ -137,8 +175,8 @@ static int print_text(const struct host *h, const struct state *s, const struct 
 		                     mac,
 		                     vlan,
 		                     rate,
-		                     live ? (live->spoofchk > 0 ? "on" : "off") : NULL,
-		                     live ? (live->trust > 0 ? "on" : "off") : NULL,
+		                     live ? onoff(live->spoofchk) : NULL,
+		                     live ? onoff(live->trust) : NULL,
 		                     st};
 		r = table_add_row(t, row);
 	}
@@ -148,61 +186,185 @@ static int print_text(const struct host *h, const struct state *s, const struct 
 	return r;
 }
 
-int cmd_status(int argc, char **argv)
+/* Whole devices, as a second table when there are any. */
+static int print_devs(const struct status_model *m, FILE *f)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"state", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	const char *state_file = NULL;
-	_cleanup_context_ struct context ctx = CONTEXT_INIT;
-	bool json = false;
-	int c, r;
+	static const char *const head[] = {"VM", "DEVICE", "ADDRESS", "DRIVER", "STATUS"};
+	struct table *t;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 's':
-			state_file = optarg;
-			break;
-		case 'h':
-			printf("usage: vfmgr status [--json] [--state FILE]\n");
-			return EXIT_OK;
-		default:
-			return EXIT_USAGE;
+	if (m->n_devs == 0)
+		return 0;
+	t = table_new(ARRAY_SIZE(head));
+	if (!t)
+		return -ENOMEM;
+	r = table_add_row(t, head);
+	for (size_t i = 0; i < m->n_devs && r == 0; i++) {
+		const struct status_dev *d = &m->devs[i];
+		char idx[24];
+
+		snprintf(idx, sizeof(idx), "pt%u", d->t->index);
+		const char *row[] = {d->t->vm, idx, d->t->addr, d->driver, d->status};
+		r = table_add_row(t, row);
+	}
+	if (r == 0) {
+		fputc('\n', f);
+		table_print(t, f);
+	}
+	table_free(t);
+	return r;
+}
+
+/* The JSON value of one VF setting by its kernel name (the keys of vfmgr(8)). */
+static json_t *setting_json(const struct vf_config *c, const char *key)
+{
+	char mac[MAC_STR_LEN];
+
+	if (strcmp(key, "mac") == 0) {
+		format_mac(c->mac, mac);
+		return json_string(mac);
+	}
+	if (strcmp(key, "vlan") == 0)
+		return json_integer(c->vlan);
+	if (strcmp(key, "qos") == 0)
+		return json_integer(c->qos);
+	if (strcmp(key, "vlan_protocol") == 0)
+		return json_string(c->proto == VF_PROTO_8021AD ? "802.1ad" : "802.1Q");
+	if (strcmp(key, "min_tx_rate") == 0)
+		return json_integer(c->min_rate);
+	if (strcmp(key, "max_tx_rate") == 0)
+		return json_integer(c->max_rate);
+	if (strcmp(key, "spoofchk") == 0)
+		return c->spoofchk < 0 ? json_null() : json_boolean(c->spoofchk);
+	if (strcmp(key, "trust") == 0)
+		return c->trust < 0 ? json_null() : json_boolean(c->trust);
+	return json_string(vf_link_state_name(c->link_state));
+}
+
+/* The settings each group of enum vf_attr carries, in kernel order. */
+static const struct {
+	unsigned attr;
+	const char *keys[3];
+} groups[] = {
+    {VF_ATTR_MAC, {"mac"}},
+    {VF_ATTR_VLAN, {"vlan", "qos", "vlan_protocol"}},
+    {VF_ATTR_RATE, {"min_tx_rate", "max_tx_rate"}},
+    {VF_ATTR_SPOOFCHK, {"spoofchk"}},
+    {VF_ATTR_LINK_STATE, {"link_state"}},
+    {VF_ATTR_TRUST, {"trust"}},
+};
+
+/* Adds the live settings to o, or null for each when the VF cannot be read. */
+static void live_json(json_t *o, const struct vf_config *live)
+{
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
+		for (size_t k = 0; k < 3 && groups[g].keys[k]; k++)
+			json_object_set_new(o, groups[g].keys[k],
+			                    live ? setting_json(live, groups[g].keys[k])
+			                         : json_null());
+}
+
+/* {"vlan": {"from": 0, "to": 100}, ...} for each setting in attrs that differs. */
+static json_t *changes_json(unsigned attrs, const struct vf_config *from,
+                            const struct vf_config *to)
+{
+	json_t *o = json_object();
+
+	for (size_t g = 0; o && g < ARRAY_SIZE(groups); g++) {
+		if (!(attrs & groups[g].attr))
+			continue;
+		for (size_t k = 0; k < 3 && groups[g].keys[k]; k++) {
+			json_t *x = setting_json(from, groups[g].keys[k]);
+			json_t *y = setting_json(to, groups[g].keys[k]);
+			if (!json_equal(x, y))
+				json_object_set_new(o, groups[g].keys[k],
+				                    json_pack("{s:O, s:O}", "from", x, "to", y));
+			json_decref(x);
+			json_decref(y);
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "usage: vfmgr status [--json] [--state FILE]\n");
-		return EXIT_USAGE;
+	return o;
+}
+
+static json_t *pending_json(const struct status_model *m, const struct status_vf *v)
+{
+	const struct vf_pending *p;
+	json_t *a = json_array();
+	size_t from = 0;
+
+	while (a && (p = apply_pending_find(m->pending, v->a->pf_addr, v->a->vf, &from))) {
+		json_t *o = changes_json(p->attr, v->live, &p->want);
+		json_array_append_new(a,
+		                      json_pack("{s:o, s:s}", "changes", o, "reason", p->reason));
 	}
-	r = ctl_client_forward(&(struct ctl_request){.command = CTL_STATUS, .json = json},
-	                       state_file);
-	if (r >= 0)
-		return r;
-	if (context_load(&ctx, NULL, state_file, false) < 0)
-		return EXIT_FAIL;
-	return status_write(&ctx, json, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
+	return a;
+}
+
+static json_t *vf_json(const struct status_model *m, const struct status_vf *v)
+{
+	const struct state_alloc *a = v->a;
+	json_t *o = json_pack(
+	    "{s:s, s:i, s:i, s:s, s:s, s:s, s:o, s:i, s:o, s:b, s:s}", "vm", a->vm, "nic", a->nic,
+	    "leg", a->leg, "network", a->network, "pf", a->pf, "pf_address", a->pf_addr,
+	    "pf_ifname", v->pf_ifname ? json_string(v->pf_ifname) : json_null(), "vf_index", a->vf,
+	    "vf_address", a->vf_addr[0] ? json_string(a->vf_addr) : json_null(), "vfio", a->vfio,
+	    "status", v->status);
+
+	if (!o)
+		return NULL;
+	live_json(o, v->live);
+	json_object_set_new(o, "drift",
+	                    v->live ? changes_json(v->drift, v->live, &a->want) : json_object());
+	json_object_set_new(o, "pending", v->live ? pending_json(m, v) : json_array());
+	return o;
+}
+
+static json_t *dev_json(const struct status_dev *d)
+{
+	return json_pack("{s:s, s:i, s:s, s:o, s:o, s:s}", "vm", d->t->vm, "index", d->t->index,
+	                 "address", d->t->addr, "driver",
+	                 d->driver ? json_string(d->driver) : json_null(), "driver_before",
+	                 d->t->driver_known ? json_string(d->t->driver_before) : json_null(),
+	                 "status", d->status);
+}
+
+static int print_json(const struct status_model *m, FILE *f)
+{
+	json_t *vfs = json_array(), *devs = json_array(), *o;
+
+	for (size_t i = 0; vfs && i < m->n_vfs; i++)
+		json_array_append_new(vfs, vf_json(m, &m->vfs[i]));
+	for (size_t i = 0; devs && i < m->n_devs; i++)
+		json_array_append_new(devs, dev_json(&m->devs[i]));
+	o = json_pack("{s:o, s:o}", "vfs", vfs, "devices", devs);
+	return cmd_json_print(o, f);
 }
 
 int status_write(const struct context *ctx, bool json, FILE *f)
 {
-	if (json) {
-		json_t *a = json_array();
-		for (size_t i = 0; a && i < ctx->state.n; i++)
-			json_array_append_new(
-			    a, alloc_json(&ctx->host, &ctx->state.allocs[i], ctx->pending));
-		json_t *o = json_pack("{s:o}", "allocations", a);
-		if (!o)
-			return -ENOMEM;
-		json_dumpf(o, f, JSON_INDENT(2));
-		fputc('\n', f);
-		json_decref(o);
-		return 0;
-	}
-	return print_text(&ctx->host, &ctx->state, ctx->pending, f);
+	struct status_model m;
+	int r = model_build(ctx, &m);
+
+	if (r < 0)
+		return r;
+	if (json)
+		r = print_json(&m, f);
+	else if ((r = print_vfs(&m, f)) == 0)
+		r = print_devs(&m, f);
+	model_free(&m);
+	return r;
+}
+
+int cmd_status(const struct cmd_args *a)
+{
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
+	int r;
+
+	r = ctl_client_forward(&(struct ctl_request){.command = CTL_STATUS, .json = a->json},
+	                       a->state_file);
+	if (r >= 0)
+		return r;
+	if (context_load(&ctx, NULL, a->state_file, false) < 0)
+		return EXIT_FAIL;
+	return status_write(&ctx, a->json, stdout) < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,66 +503,15 @@ static int run_loop(struct daemon *d, uint64_t until_ns)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, const char **policy, const char **state,
-                      uint32_t *wait_pfs)
+int cmd_daemon(const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-	    {"policy", required_argument, NULL, 'p'},
-	    {"state", required_argument, NULL, 's'},
-	    {"wait-pfs", required_argument, NULL, 'w'},
-	    {"metrics-file", required_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	static const char usage[] =
-	    "usage: vfmgr daemon [--policy FILE] [--state FILE] [--wait-pfs SECONDS] "
-	    "[--metrics-file FILE]\n";
-	int c;
-
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			*policy = optarg;
-			break;
-		case 's':
-			*state = optarg;
-			break;
-		case 'w':
-			if (parse_u32(optarg, 3600, wait_pfs) < 0) {
-				fprintf(stderr,
-				        "vfmgr daemon: --wait-pfs %s: not a number of "
-				        "seconds from 0 to 3600\n",
-				        optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'm':
-			metrics_daemon_set_file(optarg);
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return EXIT_OK;
-		default:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fputs(usage, stderr);
-		return EXIT_USAGE;
-	}
-	return -1;
-}
-
-int cmd_daemon(int argc, char **argv)
-{
-	const char *policy = DEFAULT_POLICY, *state = NULL;
+	const char *policy = a->policy, *state = a->state_file;
 	struct daemon d = {.epfd = -1, .lock_fd = -1};
-	uint32_t wait_pfs = 0;
-	int r = parse_args(argc, argv, &policy, &state, &wait_pfs);
+	uint32_t wait_pfs = a->wait_pfs;
+	int r;
 
-	if (r >= 0)
-		return r;
+	if (a->metrics_file)
+		metrics_daemon_set_file(a->metrics_file);
 	d.sig.fd = d.timer.fd = d.udev.fd = d.rtnl.fd = d.ctl.fd = -1;
 	if (abs_path(policy, d.policy_file, sizeof(d.policy_file)) < 0 ||
 	    abs_path(state_path(state), d.state_file, sizeof(d.state_file)) < 0) {

@@ -49,12 +49,14 @@ add_backports() {
 	APT_UPDATED=
 }
 
+# python3-jsonschema: tests/json-schema.sh checks the --json outputs against doc/schema/;
+# mandoc, groff-base: tests/man-lint.sh;
 # libvirt-clients and libxml2-utils: virt-xml-validate over the emitter's XML in make check;
 # libvirt-daemon-system: libvirtd for tests/vm/scenarios/libvirt.sh (run in the guest).
 BUILD_PKGS=(build-essential clang clang-format llvm libclang-rt-14-dev pkg-config
 	libpci-dev libnl-3-dev libnl-route-3-dev libudev-dev libyaml-dev libjansson-dev libcmocka-dev
 	pciutils iproute2 ethtool kmod udev strace valgrind umockdev xz-utils zstd cpio
-	python3 time jq bc dwarves ansible-core
+	python3 python3-jsonschema mandoc groff-base time jq bc dwarves ansible-core
 	libvirt-clients libxml2-utils libvirt-daemon-system)
 
 missing_pkgs() {

@@ -141,6 +141,12 @@ echo "$out"
 check "status: web02 pending, with the reason" \
 	grep -qE "^web02 .*pending: min_tx_rate 100 max_tx_rate 300: igb has no minimum TX rate" <<<"$out"
 check "status: web01 ok" grep -qE "^web01 .* ok$" <<<"$out"
+# The same through the daemon as JSON: the refused rate as a typed change with its reason.
+"$VFMGR" status --json >/tmp/status.json
+check_eq "status --json: web02 pending, max_tx_rate 0 -> 300 held back, with the reason" \
+	"pending 0 300 true" "$(jq -r '.vfs[] | select(.vm=="web02") | "\(.status) \(.pending[0].changes.max_tx_rate.from) \(.pending[0].changes.max_tx_rate.to) \(.pending[0].reason | test("igb has no minimum TX rate"))"' /tmp/status.json)"
+check "status --json with pending settings matches doc/schema/status.schema.json" \
+	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/status.schema.json" /tmp/status.json
 check "the refusal is logged with the VF" grep -q "$PF1 ($if1) vf 1: min_tx_rate 100" $LOG
 sleep 1
 n=$(grep -c "applied .* step" $LOG)

@@ -22,6 +22,8 @@ done
 J=$(mktemp)
 check "list --json runs" sh -c "$VFMGR list --json >$J"
 check "list (table) runs" "$VFMGR" list
+check "list --json (igb PF and VFs) matches doc/schema/list.schema.json" \
+	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/list.schema.json" "$J"
 "$VFMGR" list
 
 jqd() { jq -r --arg a "$1" ".devices[] | select(.address == \$a) | $2" "$J"; }
@@ -41,12 +43,12 @@ for dev in $want; do
 	drv=$(lspci -Dks "$dev" | sed -n 's/.*Kernel driver in use: //p')
 	check_eq "$dev driver" "$(or_null "$drv")" "$(jqd "$dev" .driver)"
 	nds=$(ls "$d/net" 2>/dev/null | tr '\n' ' ')
-	check_eq "$dev netdevs" "$nds" "$(jqd "$dev" '[.netdevs[].name] | join(" ")')${nds:+ }"
+	check_eq "$dev netdevs" "$nds" "$(jqd "$dev" '[.netdevs[].ifname] | join(" ")')${nds:+ }"
 	for nd in $nds; do
 		check_eq "$dev $nd mac" "$(cat /sys/class/net/$nd/address)" \
-			"$(jqd "$dev" ".netdevs[] | select(.name == \"$nd\") | .mac")"
+			"$(jqd "$dev" ".netdevs[] | select(.ifname == \"$nd\") | .mac")"
 		check_eq "$dev $nd operstate" "$(cat /sys/class/net/$nd/operstate)" \
-			"$(jqd "$dev" ".netdevs[] | select(.name == \"$nd\") | .operstate")"
+			"$(jqd "$dev" ".netdevs[] | select(.ifname == \"$nd\") | .operstate")"
 	done
 	numa=$(cat "$d/numa_node")
 	[ "$numa" = -1 ] && numa=null
@@ -62,20 +64,21 @@ for dev in $want; do
 		check_eq "$dev VF count" "$n" "$(jqd "$dev" '.sriov.vfs | length')"
 		for i in $(seq 0 $((n - 1))); do
 			vf=$(basename "$(readlink "$d/virtfn$i")")
-			check_eq "$dev vf $i address" "$vf" "$(jqd "$dev" ".sriov.vfs[$i].address")"
+			check_eq "$dev vf $i address" "$vf" "$(jqd "$dev" ".sriov.vfs[$i].vf_address")"
 			vdrv=$(basename "$(readlink /sys/bus/pci/devices/$vf/driver)")
 			check_eq "$dev vf $i driver" "$vdrv" "$(jqd "$dev" ".sriov.vfs[$i].driver")"
 			check_eq "$dev vf $i netdev" "$(or_null "$(ls /sys/bus/pci/devices/$vf/net 2>/dev/null)")" \
-				"$(jqd "$dev" ".sriov.vfs[$i].netdev")"
+				"$(jqd "$dev" ".sriov.vfs[$i].ifname")"
 		done
 	else
 		check_eq "$dev not SR-IOV capable" null "$(jqd "$dev" .sriov)"
 	fi
 	if [ -e "$d/physfn" ]; then
 		pf=$(basename "$(readlink "$d/physfn")")
-		check_eq "$dev pf" "$pf" "$(jqd "$dev" .pf.address)"
+		check_eq "$dev pf" "$pf" "$(jqd "$dev" .pf_address)"
+		check_eq "$dev role" vf "$(jqd "$dev" .role)"
 	else
-		check_eq "$dev has no pf" null "$(jqd "$dev" .pf)"
+		check_eq "$dev has no pf" null "$(jqd "$dev" .pf_address)"
 	fi
 	want_mgmt=false
 	[ "$dev" = "$PF2" ] && want_mgmt=true
@@ -127,6 +130,6 @@ echo 5 >/sys/bus/netdevsim/devices/netdevsim7/sriov_numvfs 2>/dev/null ||
 check_eq "netdevsim7 listed as a netdevsim PF" "netdevsim 5" \
 	"$(jqd netdevsim7 '.bus + " " + (.sriov.numvfs | tostring)')"
 check_eq "netdevsim7 netdev" "$(ls /sys/bus/netdevsim/devices/netdevsim7/net | head -n1)" \
-	"$(jqd netdevsim7 '.netdevs[0].name')"
-check_eq "netdevsim7 VF indexes" "0 1 2 3 4" "$(jqd netdevsim7 '[.sriov.vfs[].index | tostring] | join(" ")')"
+	"$(jqd netdevsim7 '.netdevs[0].ifname')"
+check_eq "netdevsim7 VF indexes" "0 1 2 3 4" "$(jqd netdevsim7 '[.sriov.vfs[].vf_index | tostring] | join(" ")')"
 finish

@@ -39,6 +39,15 @@ done
 check_eq "$PF3 driver is vfio-pci" vfio-pci "$(drv $PF3)"
 check_fails "$PF3 has no netdev on the host any more" ls /sys/bus/pci/devices/$PF3/net
 check "$PF3 group is viable (VFIO_GROUP_GET_STATUS)" "$VMPROGS/vfio-group-status" "$(grp $PF3)"
+# status shows the whole device too, its driver as sysfs has it.
+"$VFMGR" status
+"$VFMGR" status --json >/tmp/status.json
+check_eq "status --json: nfv01's whole device, its driver as sysfs says" \
+	"nfv01 $PF3 $(drv $PF3) ok" "$(jq -r '.devices[] | "\(.vm) \(.address) \(.driver) \(.status)"' /tmp/status.json)"
+check "status (table) lists nfv01's whole device" grep -qE "^nfv01 +pt0 +$PF3 +vfio-pci +ok$" \
+	<<<"$("$VFMGR" status)"
+check "status --json with a whole device matches doc/schema/status.schema.json" \
+	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/status.schema.json" /tmp/status.json
 ip -d link show "$(ls /sys/bus/pci/devices/$PF1/net)" | grep 'vf '
 check "MAC and VLAN were set on the PF side before the VF went to vfio-pci" \
 	sh -c "ip -d link show $(ls /sys/bus/pci/devices/$PF1/net) | grep -q 'link/ether 52:54:00:00:01:01 .*vlan 100, qos 3'"
@@ -81,17 +90,26 @@ check_eq "web01 QEMU (failover) has two standbys" 2 "$(grep -o '6900:4096' <<<"$
 check "qemu-args web01 without --netdev names the netdevs the caller must define" \
 	grep -q 'uses netdev vfmgr-web01-nic0b-net, which these arguments do not define' \
 	<<<"$("$VFMGR" qemu-args web01 2>&1 >/dev/null)"
+# qemu-args, or with --json its {"args": [...]} as the same words, one a line.
+qargs() {
+	if [ "$1" = --json ]; then
+		shift
+		"$VFMGR" qemu-args --json "$@" | jq -r '.args[]'
+	else
+		"$VFMGR" qemu-args "$@"
+	fi
+}
 # Both forms with vfmgr printing the netdevs (--netdev).
 for form in --json ""; do
 	# shellcheck disable=SC2046,SC2086
-	run_qemu "web01$form" "6900:4096 6966:12" $("$VFMGR" qemu-args $form --netdev user web01)
+	run_qemu "web01$form" "6900:4096 6966:12" $(qargs $form --netdev user web01)
 	check_eq "web01 QEMU (qemu-args $form --netdev user) has two standbys" 2 \
 		"$(grep -o '6900:4096' <<<"$got" | wc -l)"
 	check_eq "web01 QEMU (qemu-args $form --netdev user) has two root ports" 2 \
 		"$(grep -o '6966:12' <<<"$got" | wc -l)"
 done
 check "qemu-args --json: chassis is a JSON number" grep -q '"chassis":200}' \
-	<<<"$("$VFMGR" qemu-args --json web01 2>/dev/null)"
+	<<<"$(qargs --json web01 2>/dev/null)"
 # The same VFs without failover: QEMU opens them through VFIO and shows them.
 # 32902:4298 = 8086:10ca (82576 VF)
 # shellcheck disable=SC2046
@@ -100,7 +118,7 @@ run_qemu web01-plain "32902:4298" $("$VFMGR" qemu-args web01 | grep '^-device vf
 check_eq "web01 QEMU (plain vfio-pci) shows both 82576 VFs" 2 "$(grep -o '32902:4298' <<<"$got" | wc -l)"
 for form in "" --json; do
 	# shellcheck disable=SC2046,SC2086
-	run_qemu "db01$form" "32902:4298" $("$VFMGR" qemu-args $form db01)
+	run_qemu "db01$form" "32902:4298" $(qargs $form db01)
 	check_eq "db01 QEMU (qemu-args $form) shows its one 82576 VF" 1 \
 		"$(grep -o '32902:4298' <<<"$got" | wc -l)"
 done
@@ -110,8 +128,11 @@ args=$("$VFMGR" qemu-args nfv01)
 echo "$args"
 check_eq "qemu-args nfv01" "-device vfio-pci,host=$PF3,id=vfmgr-nfv01-pt0" "$args"
 # shellcheck disable=SC2046
-run_qemu nfv01 "32902:4297" $("$VFMGR" qemu-args --json nfv01)
-check "qemu-args --json is QEMU's JSON -device form" grep -q '^-device {"driver":"vfio-pci","host":"0000:03:00.0","id":"vfmgr-nfv01-pt0"}$' <<<"$("$VFMGR" qemu-args --json nfv01)"
+run_qemu nfv01 "32902:4297" $(qargs --json nfv01)
+check "qemu-args --json: args with QEMU's JSON -device form" grep -q '^-device {"driver":"vfio-pci","host":"0000:03:00.0","id":"vfmgr-nfv01-pt0"}$' <<<"$("$VFMGR" qemu-args --json nfv01 | jq -r '.args | join(" ")')"
+"$VFMGR" qemu-args --json web01 >/tmp/qemu-args.json 2>/dev/null
+check "qemu-args --json matches doc/schema/qemu-args.schema.json" \
+	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/qemu-args.schema.json" /tmp/qemu-args.json
 xml=$("$VFMGR" libvirt-xml web01)
 echo "$xml"
 check_eq "libvirt-xml: a plain hostdev per VF" 2 "$(grep -c "<hostdev mode='subsystem' type='pci' managed='no'>" <<<"$xml")"

@@ -125,8 +125,18 @@ check "ip: db01's VF trust off again" vf_field "$if1" "$vf_db" "trust off"
 check_eq "state: db01 gone" 0 "$(st '[.allocations[] | select(.vm=="db01")] | length')"
 check "ip: web01 untouched by the release" vf_field "$if1" "$vf_web_a" "vlan 100,"
 "$VFMGR" status
+"$VFMGR" status --json >/tmp/status.json
+check "status --json (live igb VFs) matches doc/schema/status.schema.json" \
+	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/status.schema.json" /tmp/status.json
+check_eq "status --json: web01's VFs have spoofchk and trust as booleans" "true false true false" \
+	"$(jq -r '[.vfs[] | select(.vm=="web01") | .spoofchk, .trust | tostring] | join(" ")' /tmp/status.json)"
+if [ -f "$VFMGR_TOP/doc/schema/plan.schema.json" ]; then
+	"$VFMGR" plan --json /tmp/vlan.yaml >/tmp/plan.json
+	check "plan --json matches doc/schema/plan.schema.json" \
+		"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/plan.schema.json" /tmp/plan.json
+fi
 check_eq "status: web01 ok on both legs" "ok ok" \
-	"$("$VFMGR" status --json | jq -r '[.allocations[] | select(.vm=="web01") | .status] | join(" ")')"
+	"$("$VFMGR" status --json | jq -r '[.vfs[] | select(.vm=="web01") | .status] | join(" ")')"
 
 # Stable allocation: apply again, db01 gets the same VF back.
 check "apply again after release" "$VFMGR" apply --allow pf-reset /tmp/vlan.yaml

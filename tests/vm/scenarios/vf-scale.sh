@@ -57,9 +57,9 @@ for n in 256 400; do
 	check_eq "$n VFs: sriov_numvfs" "$n" "$(cat /sys/bus/netdevsim/devices/netdevsim1/sriov_numvfs)"
 	check_readback $n
 	"$VFMGR" status --json >/tmp/status.json
-	ok=$(jq '[.allocations[] | select(.status == "ok")] | length' /tmp/status.json)
-	unv=$(jq '[.allocations[] | select(.status == "unverified")] | length' /tmp/status.json)
-	other=$(jq '[.allocations[] | select(.status != "ok" and .status != "unverified")] | length' /tmp/status.json)
+	ok=$(jq '[.vfs[] | select(.status == "ok")] | length' /tmp/status.json)
+	unv=$(jq '[.vfs[] | select(.status == "unverified")] | length' /tmp/status.json)
+	other=$(jq '[.vfs[] | select(.status != "ok" and .status != "unverified")] | length' /tmp/status.json)
 	echo "status: $ok ok, $unv unverified, $other other"
 	check_eq "$n VFs: no VF reported wrong or missing" 0 "$other"
 	check_eq "$n VFs: ok + unverified = all" "$n" "$((ok + unv))"

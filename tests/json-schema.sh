@@ -1,0 +1,101 @@
+#!/bin/bash
+# Validates vfmgr's JSON outputs against their schemas (doc/schema/*.schema.json, Draft 2020-12)
+# with python3-jsonschema.
+#   tests/json-schema.sh SCHEMA FILE...   each FILE against SCHEMA (the lab scenarios use this)
+#   tests/json-schema.sh                  the real outputs this host can give: check --json on
+#                                         every example, qemu-args and status --json from a
+#                                         recorded state file, list --json; and one broken
+#                                         document that must be refused. TAP lines.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+SCHEMAS=$TOP/doc/schema
+B=${VFMGR:-$TOP/build/vfmgr}
+
+# The first python3 that has jsonschema: the Debian one (make deps), or one on PATH.
+PY=
+for p in /usr/bin/python3 python3; do
+	if "$p" -c 'import jsonschema' 2>/dev/null; then
+		PY=$p
+		break
+	fi
+done
+if [ -z "$PY" ]; then
+	echo "not ok - no python3 with the jsonschema module (install python3-jsonschema: sudo make deps)"
+	exit 1
+fi
+
+# validate SCHEMA FILE...: one line per file, exit 1 when any is refused.
+validate() {
+	"$PY" - "$@" <<'PY'
+import json, sys
+from jsonschema import Draft202012Validator
+schema = json.load(open(sys.argv[1]))
+Draft202012Validator.check_schema(schema)
+v = Draft202012Validator(schema)
+bad = 0
+for f in sys.argv[2:]:
+    try:
+        doc = json.load(open(f))
+    except ValueError as e:
+        print("%s: not JSON: %s" % (f, e)); bad += 1; continue
+    errs = sorted(v.iter_errors(doc), key=lambda e: list(e.path))
+    for e in errs[:5]:
+        print("%s: %s: %s" % (f, "/".join(map(str, e.path)) or "(top)", e.message))
+    bad += bool(errs)
+sys.exit(1 if bad else 0)
+PY
+}
+
+if [ $# -ge 2 ]; then
+	validate "$@"
+	exit
+fi
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+mkdir -m 700 "$T/run"
+export VFMGR_RUN_DIR=$T/run # no daemon answers for us
+n=0
+fails=0
+# run NAME SCHEMA FILE...: a TAP line.
+run() {
+	local name=$1 out
+	shift
+	n=$((n + 1))
+	if out=$(validate "$@" 2>&1); then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		echo "$out" | tail -n 8 | sed "s/^/# /"
+		fails=$((fails + 1))
+	fi
+}
+
+for p in "$TOP"/examples/*.yaml; do
+	f=$T/check-$(basename "$p" .yaml).json
+	"$B" check --json "$p" >"$f" 2>/dev/null
+	run "check --json $(basename "$p")" "$SCHEMAS/check.schema.json" "$f"
+done
+STATE=$TOP/tests/fuzz/seeds/state/lab.json
+for vm in web01 nfv01; do
+	"$B" qemu-args --json --state "$STATE" "$vm" >"$T/qemu-$vm.json" 2>/dev/null
+	run "qemu-args --json $vm" "$SCHEMAS/qemu-args.schema.json" "$T/qemu-$vm.json"
+done
+"$B" status --json --state "$STATE" >"$T/status.json"
+run "status --json (recorded state)" "$SCHEMAS/status.schema.json" "$T/status.json"
+"$B" list --json >"$T/list.json"
+run "list --json (this host)" "$SCHEMAS/list.schema.json" "$T/list.json"
+# The schemas must be able to refuse: a check output whose line is a string.
+sed 's/"line": \([0-9]*\)/"line": "\1"/' "$T/check-isolation-mistakes.json" >"$T/bad.json"
+n=$((n + 1))
+if ! grep -q '"line": "' "$T/bad.json"; then
+	echo "not ok $n - the broken document has no string line (isolation-mistakes has no diagnostics?)"
+	fails=$((fails + 1))
+elif validate "$SCHEMAS/check.schema.json" "$T/bad.json" >/dev/null; then
+	echo "not ok $n - a check output with \"line\": \"17\" is refused"
+	fails=$((fails + 1))
+else
+	echo "ok $n - a check output with \"line\": \"17\" is refused"
+fi
+echo "1..$n"
+[ "$fails" = 0 ]
