@@ -1,6 +1,6 @@
 /* RSS steps against the device: each re-reads the interface, keeps what it found as its undo,
  * and writes through the rss_apply_* setters, which write only what differs. */
-#include "vfmgr/apply-rss.h"
+#include "vfmgr/apply-steps.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -73,7 +73,7 @@ static int run_key(const struct plan_action *a, struct rss_undo *u, struct state
                    bool *state_changed)
 {
 	const struct rss_spec *s = &a->rss->spec;
-	const struct state_rss_key *rec = state_find_rss_key(next, a->addr);
+	const struct state_rss_key *rec = next ? state_find_rss_key(next, a->addr) : NULL;
 	uint8_t key[RSS_KEY_MAX];
 	uint32_t len = s->key == RSS_KEY_BYTES ? s->key_len : u->now.key_size;
 	char why[256];
@@ -89,7 +89,7 @@ static int run_key(const struct plan_action *a, struct rss_undo *u, struct state
 		return refused(a, -EIO, "cannot get random bytes for the key");
 	}
 	r = rss_apply_key(a->ifname, key, len, &u->did);
-	if (r == 0 && s->key == RSS_KEY_RANDOM) {
+	if (r == 0 && s->key == RSS_KEY_RANDOM && next) {
 		r = state_set_rss_key(next, a->addr, key, len);
 		*state_changed = true;
 	}
@@ -135,13 +135,16 @@ static int run_irqs(const struct plan_action *a, struct rss_undo *u)
 	return r;
 }
 
-int apply_rss_step(const struct plan_action *a, struct rss_undo **up, struct state *next,
-                   bool *state_changed)
+/* Every RSS step: the interface as it is now is the undo; a step that fails puts back what it
+ * changed (lowering channels may have reset the table before the failing write). */
+static int rss_step(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *au,
+                    int (*run)(const struct plan_action *a, struct rss_undo *u,
+                               struct apply_ctx *c))
 {
 	struct rss_undo *u = calloc(1, sizeof(*u));
 	int r;
 
-	*up = u;
+	au->rss = u;
 	if (!u)
 		return -ENOMEM;
 	r = rss_read_state(a->ifname, &u->now);
@@ -149,49 +152,113 @@ int apply_rss_step(const struct plan_action *a, struct rss_undo **up, struct sta
 		log_error("%s (%s): cannot read RSS state: %s", a->addr, a->ifname, strerror(-r));
 		return r;
 	}
-	switch (a->kind) {
-	case PLAN_RSS_CHANNELS:
-		r = run_channels(a, u);
-		break;
-	case PLAN_RSS_TABLE:
-		r = run_table(a, u);
-		break;
-	case PLAN_RSS_KEY:
-		r = run_key(a, u, next, state_changed);
-		break;
-	case PLAN_RSS_HFUNC:
-		r = run_hfunc(a, u);
-		break;
-	case PLAN_RSS_IRQ:
-		r = run_irqs(a, u);
-		break;
-	default:
-		return -EINVAL;
-	}
-	/* Lowering channels may have reset the table before the failing write. */
-	if (r < 0 && u->did && apply_rss_undo(a, u) < 0)
+	r = run(a, u, c);
+	if (r < 0 && u->did && plan_step_kind(a)->undo(a, c, au) < 0)
 		log_error("%s (%s): cannot put back RSS after the failed step", a->addr, a->ifname);
 	return r;
 }
 
-int apply_rss_undo(const struct plan_action *a, const struct rss_undo *u)
+static int channels(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	(void)c;
+	return run_channels(a, u);
+}
+
+static int table(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	(void)c;
+	return run_table(a, u);
+}
+
+static int key(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	return run_key(a, u, c->next, &c->state_changed);
+}
+
+static int hfunc(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	(void)c;
+	return run_hfunc(a, u);
+}
+
+static int irqs(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	(void)c;
+	return run_irqs(a, u);
+}
+
+int apply_run_rss_channels(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, channels);
+}
+
+int apply_run_rss_table(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, table);
+}
+
+int apply_run_rss_key(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, key);
+}
+
+int apply_run_rss_hfunc(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, hfunc);
+}
+
+int apply_run_rss_irq(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, irqs);
+}
+
+/* Each undo puts back what its step found, when it changed anything. */
+static const struct rss_undo *done(const struct apply_undo *u)
+{
+	return u->rss && u->rss->did ? u->rss : NULL;
+}
+
+int apply_undo_rss_channels(const struct plan_action *a, struct apply_ctx *c,
+                            const struct apply_undo *u)
+{
+	(void)c;
+	return done(u) ? apply_rss_restore(a->ifname, &u->rss->now) : 0;
+}
+
+int apply_undo_rss_table(const struct plan_action *a, struct apply_ctx *c,
+                         const struct apply_undo *u)
 {
 	bool changed;
 
-	if (!u || !u->did)
-		return 0;
-	switch (a->kind) {
-	case PLAN_RSS_CHANNELS:
-		return apply_rss_restore(a->ifname, &u->now);
-	case PLAN_RSS_TABLE:
-		return rss_apply_table(a->ifname, u->now.indir, u->now.indir_size, &changed);
-	case PLAN_RSS_KEY:
-		return rss_apply_key(a->ifname, u->now.key, u->now.key_size, &changed);
-	case PLAN_RSS_HFUNC:
-		return rss_apply_hfunc(a->ifname, u->now.hfunc, &changed);
-	case PLAN_RSS_IRQ:
-		return rss_irq_apply(&u->irqs, &changed);
-	default:
-		return -EINVAL;
-	}
+	(void)c;
+	return done(u)
+	           ? rss_apply_table(a->ifname, u->rss->now.indir, u->rss->now.indir_size, &changed)
+	           : 0;
+}
+
+int apply_undo_rss_key(const struct plan_action *a, struct apply_ctx *c, const struct apply_undo *u)
+{
+	bool changed;
+
+	(void)c;
+	return done(u) ? rss_apply_key(a->ifname, u->rss->now.key, u->rss->now.key_size, &changed)
+	               : 0;
+}
+
+int apply_undo_rss_hfunc(const struct plan_action *a, struct apply_ctx *c,
+                         const struct apply_undo *u)
+{
+	bool changed;
+
+	(void)c;
+	return done(u) ? rss_apply_hfunc(a->ifname, u->rss->now.hfunc, &changed) : 0;
+}
+
+int apply_undo_rss_irq(const struct plan_action *a, struct apply_ctx *c, const struct apply_undo *u)
+{
+	bool changed;
+
+	(void)a;
+	(void)c;
+	return done(u) ? rss_irq_apply(&u->rss->irqs, &changed) : 0;
 }

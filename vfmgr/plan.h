@@ -23,6 +23,7 @@ enum plan_kind {
 	PLAN_RSS_KEY,      /* hash key */
 	PLAN_RSS_HFUNC,    /* hash function */
 	PLAN_RSS_IRQ,      /* queue IRQs over the NIC's local CPUs */
+	PLAN_KIND_COUNT,
 };
 
 /* PLAN_RSS_*: what one step sets, and what the snapshot had. */
@@ -47,8 +48,9 @@ struct plan_vf {
 	struct vf_config have;
 	bool have_known; /* false: made by an earlier step (apply reads it then) */
 	bool unverified; /* the kernel's VF list was cut short: written unconditionally */
-	char owner[STATE_NAME_LEN + 16]; /* "web01 nic 0" or "released from web01" */
 	char vm[STATE_NAME_LEN];
+	bool released;            /* back to its saved settings: vm gives it up */
+	unsigned nic, leg;        /* else: the policy's NIC index of vm, and the bond leg */
 	enum sriov_impact impact; /* of writing want.attrs (plan_impact) */
 };
 
@@ -160,19 +162,13 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
 int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm);
 void plan_free(struct plan *pl);
 
-/* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)". */
+/* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)",
+ * printed from the same records as plan_to_json's. */
 void plan_print(const struct plan *pl, FILE *f);
+/* {"steps": [one record per step]} (doc/schema/plan.schema.json); NULL when out of memory. */
 json_t *plan_to_json(const struct plan *pl);
+/* The records of steps [from, to) as a JSON array. */
+json_t *plan_steps_json(const struct plan *pl, size_t from, size_t to);
 /* A step in a few words for messages: "0000:01:00.0 numvfs 0 -> 2". */
 void plan_step_name(const struct plan_action *a, char *buf, size_t size);
-/* One RSS step: "+ 0000:01:00.0 rss table equal 4 (was equal 8)" (no newline: plan_print ends
- * the line with the impact), and as JSON. */
-void plan_print_rss(const struct plan_action *a, FILE *f);
-json_t *plan_rss_to_json(const struct plan_action *a);
-/* True for PLAN_RSS_*. */
-static inline bool plan_kind_is_rss(enum plan_kind k)
-{
-	return k >= PLAN_RSS_CHANNELS && k <= PLAN_RSS_IRQ;
-}
-
 #endif

@@ -226,6 +226,8 @@ static void test_converged_host_plans_nothing(void **state)
 	policy_free(p);
 }
 
+static char *plan_text(const struct plan *pl);
+
 static void test_one_vlan_change_plans_one_write(void **state)
 {
 	struct policy *p = parse(lab_policy), *p2;
@@ -249,6 +251,23 @@ static void test_one_vlan_change_plans_one_write(void **state)
 	assert_int_equal(again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
 	assert_int_equal(again.actions[0].vfs[0].want.cfg.vlan, 201);
 	assert_int_equal(again.actions[0].vfs[0].have.vlan, 200);
+	/* Text and JSON from the one record: typed settings, the owner as vm and nic. */
+	json_t *j = plan_to_json(&again);
+	json_t *vf = json_array_get(json_object_get(json_array_get(json_object_get(j, "steps"), 0),
+	                                            "vfs"),
+	                            0);
+	json_t *vlan = json_object_get(json_object_get(vf, "changes"), "vlan");
+	assert_int_equal(json_integer_value(json_object_get(vlan, "from")), 200);
+	assert_int_equal(json_integer_value(json_object_get(vlan, "to")), 201);
+	assert_true(json_is_integer(json_object_get(vf, "nic")));
+	char *line = plan_text(&again), want[160];
+	snprintf(want, sizeof(want), "vf %lld vlan 201 qos 0 (was vlan 200 qos 0)  [%s nic %lld]",
+	         json_integer_value(json_object_get(vf, "vf_index")),
+	         json_string_value(json_object_get(vf, "vm")),
+	         json_integer_value(json_object_get(vf, "nic")));
+	assert_non_null(strstr(line, want));
+	free(line);
+	json_decref(j);
 	plan_free(&pl);
 	plan_free(&again);
 	state_free(&applied);
@@ -737,9 +756,19 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	                    "none\n");
 	free(text);
 	json_t *j = plan_to_json(&pl);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "action")),
+	json_t *steps = json_object_get(j, "steps");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(steps, 0), "action")),
 	                    "rss-channels");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "from")),
+	/* Typed: the channel count is a number. */
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(json_object_get(json_array_get(steps, 0), "changes"),
+	                                     "combined_channels"),
+	                     "to")),
+	                 4);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(json_object_get(json_array_get(steps, 1), "changes"),
+	                                        "table"),
+	                        "from")),
 	                    "equal 8");
 	json_decref(j);
 	plan_free(&pl);
