@@ -4,6 +4,7 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -47,15 +48,49 @@ static int run_channels(const struct plan_action *a, struct rss_undo *u)
 	return r;
 }
 
+static int table_numa_local(const struct plan_action *a, const struct rss_state *now,
+                            uint32_t *table, char *why, size_t size)
+{
+	struct rss_irqs *irqs = malloc(sizeof(*irqs));
+	uint32_t local[RSS_IRQS_MAX];
+	size_t n, k = 0;
+	int r;
+
+	if (!irqs)
+		return -ENOMEM;
+	r = rss_irq_read(a->ifname, irqs);
+	if (r < 0) {
+		snprintf(why, size, "numa-local: cannot read the queue IRQs: %s", strerror(-r));
+		free(irqs);
+		return r;
+	}
+	n = rss_irq_local_queues(irqs, local, RSS_IRQS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (local[i] < now->rx_rings)
+			local[k++] = local[i];
+	r = rss_spec_table(&a->rss->spec, now->indir_size, now->rx_rings, local, k, table, why,
+	                   size);
+	free(irqs);
+	return r;
+}
+
 static int run_table(const struct plan_action *a, struct rss_undo *u)
 {
 	uint32_t *table = a->rss->table, fresh[RSS_INDIR_MAX];
 	char why[256];
 	int r;
 
+	/* numa-local: the queues whose IRQs sit on local CPUs, as they are after the channel
+	 * change. */
+	if (a->rss->numa_local) {
+		r = table_numa_local(a, &u->now, fresh, why, sizeof(why));
+		if (r < 0)
+			return refused(a, r, why);
+		table = fresh;
+	}
 	/* After a numvfs change the queues are what the driver made them; the request is the
 	 * same, the table follows the queues there are now. */
-	if (a->rss->recheck) {
+	else if (a->rss->recheck) {
 		r = plan_rss_table(&a->rss->spec, &u->now, u->now.rx_rings, fresh, why,
 		                   sizeof(why));
 		if (r < 0)
@@ -127,6 +162,9 @@ static int run_irqs(const struct plan_action *a, struct rss_undo *u)
 		r = rss_irq_apply(want, &u->did);
 	if (r == 0 && u->did)
 		log_notice("%s (%s): rss queue IRQs spread over local CPUs", a->addr, a->ifname);
+	if (r == 0 && u->irqs.n == 0)
+		log_warn("%s (%s): rss: no queue IRQs found (is the interface up?)", a->addr,
+		         a->ifname);
 	if (r == 0 && rss_irqbalance_running())
 		log_warn("%s (%s): irqbalance is running and will move the queue IRQs again; stop "
 		         "it or ban these IRQs",

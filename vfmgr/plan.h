@@ -32,7 +32,8 @@ struct plan_rss {
 	 * other maxima (igb: 8 combined channels without VFs, 2 with), so apply re-reads the
 	 * interface, re-checks the request and recomputes the table before writing. */
 	bool recheck;
-	struct rss_spec spec;          /* the request; spec.channels is the resolved count */
+	bool numa_local;      /* TABLE: over the queues whose IRQs are local, worked out at apply */
+	struct rss_spec spec; /* the request; spec.channels is the resolved count */
 	uint32_t table[RSS_INDIR_MAX]; /* TABLE: for the queues there will be */
 	char want[96], was[96];        /* TABLE: "equal 4", "weights 1 2 1 0" */
 	uint32_t key_len;              /* KEY: bytes in spec.key_bytes, or the driver's size */
@@ -118,6 +119,10 @@ int plan_passthrough_state(const struct policy *p, const struct host *h, const s
  * checks. The management device is refused like any other change to it. */
 int plan_rss_pf(const struct policy_pf *pf, const struct nic *n, bool numvfs_changes,
                 const struct state *old, struct plan *pl, struct policy_diags *d);
+/* `vfmgr rss set`: the steps a request for one interface needs (n: the device with its RSS
+ * state read; none when it is met), checked first; -EINVAL with the reason in why. */
+int plan_rss_request(const struct rss_spec *s, const struct nic *n, struct plan *pl, char *why,
+                     size_t size);
 /* The table a request gives for a device that will have nqueues receive queues: the same
  * function at plan time and, for a rechecked step, at apply time. why gets the reason. */
 int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_t nqueues,
