@@ -511,7 +511,7 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
 	int r = 0, rb = 0;
 
 	if (rep)
-		*rep = (struct apply_report){0};
+		*rep = (struct apply_report){.failed = pl->n};
 	if (!undos)
 		return -ENOMEM;
 	/* Converged: not even the state file is rewritten. */

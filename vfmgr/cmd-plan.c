@@ -16,15 +16,23 @@ struct plan_opts {
 	enum sriov_impact allow; /* apply: the most a step may disrupt */
 	const char *state_file;
 	const char *policy;
-	const char *hostname; /* plan: evaluate as this host */
+	const char *hostname;   /* plan: evaluate as this host */
+	bool detailed_exitcode; /* plan: PLAN_EXIT_CHANGES when there is something to do */
 };
+
+/* plan --detailed-exitcode: changes pending. Not 2, which is a usage error for every command. */
+#define PLAN_EXIT_CHANGES 3
 
 static int parse_opts(int argc, char **argv, const char *usage, bool is_plan, struct plan_opts *o)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},        {"allow", required_argument, NULL, 'a'},
-	    {"state", required_argument, NULL, 's'}, {"hostname", required_argument, NULL, 'H'},
-	    {"help", no_argument, NULL, 'h'},        {0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"allow", required_argument, NULL, 'a'},
+	    {"state", required_argument, NULL, 's'},
+	    {"hostname", required_argument, NULL, 'H'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"detailed-exitcode", no_argument, NULL, 'e'},
+	    {0},
 	};
 	int c;
 
@@ -33,9 +41,12 @@ static int parse_opts(int argc, char **argv, const char *usage, bool is_plan, st
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
+			o->json = true;
+			break;
+		case 'e':
 			if (!is_plan)
 				goto bad;
-			o->json = true;
+			o->detailed_exitcode = true;
 			break;
 		case 'a':
 			if (is_plan)
@@ -94,28 +105,39 @@ static int make_plan(const struct plan_opts *o, bool lock, struct context *ctx, 
 	return -1;
 }
 
+/* Prints and frees j (NULL: out of memory). */
+static int print_json(json_t *j)
+{
+	if (!j) {
+		log_error("out of memory writing JSON");
+		return -ENOMEM;
+	}
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(j);
+	return 0;
+}
+
 int cmd_plan(int argc, char **argv)
 {
 	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
 	int r = parse_opts(argc, argv,
-	                   "vfmgr plan POLICY [--json] [--state FILE] [--hostname NAME]", true, &o);
+	                   "vfmgr plan POLICY [--json] [--detailed-exitcode] [--state FILE] "
+	                   "[--hostname NAME]",
+	                   true, &o);
 
 	if (r >= 0)
 		return r;
 	r = make_plan(&o, false, &ctx, &pl);
 	if (r < 0) {
-		if (o.json) {
-			json_t *j = plan_to_json(&pl);
-			json_dumpf(j, stdout, JSON_INDENT(2));
-			putchar('\n');
-			json_decref(j);
-		} else {
+		r = o.detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
+		if (o.json && print_json(plan_to_json(&pl)) < 0)
+			r = EXIT_FAIL;
+		else if (!o.json)
 			plan_print(&pl, stdout);
-		}
 		plan_free(&pl);
-		r = EXIT_OK;
 	}
 	context_free(&ctx);
 	return r;
@@ -123,11 +145,12 @@ int cmd_plan(int argc, char **argv)
 
 /* A routine apply never drops a host link by surprise: a step above the allowed impact stops
  * the apply before its first write. */
-static int check_impact(const struct plan_opts *o, const struct plan *pl)
+static int check_impact(const struct plan_opts *o, const struct plan *pl, size_t *refused)
 {
 	size_t k = plan_first_above(pl, o->allow);
 	char step[160];
 
+	*refused = k;
 	if (k == pl->n)
 		return 0;
 	const struct plan_action *a = &pl->actions[k];
@@ -140,6 +163,31 @@ static int check_impact(const struct plan_opts *o, const struct plan *pl)
 	return -EPERM;
 }
 
+/* apply --json (doc/schema/apply.schema.json): the steps carried out and the ones that were
+ * not, as plan --json's records. A failed apply is rolled back, so then nothing counts as
+ * carried out. */
+static json_t *apply_summary(const struct plan_opts *o, const struct plan *pl, bool ok,
+                             size_t refused, const struct apply_report *rep)
+{
+	bool refusal = refused < pl->n;
+	bool done = ok && !refusal;
+	json_t *steps = plan_steps_json(pl, 0, done ? pl->n : 0);
+	json_t *pending = plan_steps_json(pl, done ? pl->n : 0, pl->n);
+
+	if (!steps || !pending) {
+		json_decref(steps);
+		json_decref(pending);
+		return NULL;
+	}
+	return json_pack(
+	    "{s:o, s:o, s:b, s:s, s:o, s:o, s:b}", "steps", steps, "pending", pending, "ok", ok,
+	    "allow", sriov_impact_name(o->allow), "refused_step",
+	    refusal ? json_integer((json_int_t)refused + 1) : json_null(), "failed_step",
+	    !ok && !refusal && rep->failed < pl->n ? json_integer((json_int_t)rep->failed + 1)
+	                                           : json_null(),
+	    "rolled_back", !ok && !refusal && rep->rolled_back);
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	struct plan_opts o;
@@ -148,13 +196,13 @@ int cmd_apply(int argc, char **argv)
 	size_t steps = 0;
 	int r = parse_opts(argc, argv,
 	                   "vfmgr apply POLICY [--allow none|vf-reset|vf-destroy|pf-reset] "
-	                   "[--state FILE]",
+	                   "[--json] [--state FILE]",
 	                   false, &o);
 
 	if (r >= 0)
 		return r;
 	/* With a daemon running, it applies (it holds the lock and would undo our changes). */
-	struct ctl_request req = {.command = CTL_APPLY};
+	struct ctl_request req = {.command = CTL_APPLY, .json = o.json};
 	if (abs_path(o.policy, req.policy, sizeof(req.policy)) < 0)
 		return EXIT_USAGE;
 	r = ctl_client_forward(&req, o.state_file);
@@ -162,15 +210,21 @@ int cmd_apply(int argc, char **argv)
 		return r;
 	r = make_plan(&o, true, &ctx, &pl);
 	if (r < 0) {
-		plan_print(&pl, stdout);
+		struct apply_report rep = {.failed = pl.n};
+		size_t refused = pl.n;
+		if (!o.json)
+			plan_print(&pl, stdout);
 		fflush(stdout);
-		if (check_impact(&o, &pl) < 0) {
+		if (check_impact(&o, &pl, &refused) < 0) {
 			r = EXIT_FAIL;
 		} else {
 			apply_catch_signals();
-			r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL
-			                                                            : EXIT_OK;
+			r = apply_plan_report(&pl, ctx.nl, ctx.state_file, &ctx.state, &rep) < 0
+			        ? EXIT_FAIL
+			        : EXIT_OK;
 		}
+		if (o.json && print_json(apply_summary(&o, &pl, r == EXIT_OK, refused, &rep)) < 0)
+			r = EXIT_FAIL;
 		steps = pl.n;
 		plan_free(&pl);
 	}

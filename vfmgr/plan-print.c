@@ -320,10 +320,11 @@ void plan_text_vfio(const json_t *rec, FILE *f)
 json_t *plan_step_record(const struct plan_action *a)
 {
 	const struct plan_step_kind *k = plan_step_kind(a);
-	json_t *o = k->record(a), *vms = json_array();
+	json_t *o = json_pack("{s:s}", "action", k->name), *vms = json_array();
 	char names[sizeof(a->vms)];
 
-	if (!o || !vms) {
+	/* The action first, for people reading it. */
+	if (!o || !vms || json_object_update_new(o, k->record(a)) < 0) {
 		json_decref(o);
 		json_decref(vms);
 		return NULL;
@@ -332,7 +333,6 @@ json_t *plan_step_record(const struct plan_action *a)
 	for (char *save = NULL, *t = strtok_r(names, ", ", &save); t;
 	     t = strtok_r(NULL, ", ", &save))
 		json_array_append_new(vms, json_string(t));
-	json_object_set_new(o, "action", json_string(k->name));
 	json_object_set_new(o, "impact", json_string(sriov_impact_name(a->impact)));
 	json_object_set_new(o, "impact_reason", json_string(a->impact_why));
 	json_object_set_new(o, "driver_known", json_boolean(a->driver_known));

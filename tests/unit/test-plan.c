@@ -45,6 +45,23 @@ static struct policy *parse(const char *text)
 }
 
 /* Two igb-like PFs; numvfs VFs each with fresh settings (no VLAN, spoofchk on, trust off). */
+/* With VFMGR_JSON_OUT=DIR, a plan's JSON is kept as DIR/NAME.json for tests/plan-schema.sh,
+ * which validates these real outputs against doc/schema/plan.schema.json. */
+static void keep_json(const struct plan *pl, const char *name)
+{
+	const char *dir = getenv("VFMGR_JSON_OUT");
+	char path[4096];
+	json_t *j;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
+	j = plan_to_json(pl);
+	assert_non_null(j);
+	assert_int_equal(json_dump_file(j, path, JSON_INDENT(2)), 0);
+	json_decref(j);
+}
+
 static void fake_host(struct host *h, int numvfs)
 {
 	memset(h, 0, sizeof(*h));
@@ -170,6 +187,7 @@ static void test_plan_creates_vfs_on_empty_pfs(void **state)
 	assert_false(pl.actions[1].vfs[0].have_known);
 	assert_int_equal(pl.actions[3].n_vfs, 1);
 	assert_int_equal(pl.next.n, 3);
+	keep_json(&pl, "create");
 	plan_free(&pl);
 	policy_diags_free(&d);
 	host_free(&h);
@@ -251,11 +269,11 @@ static void test_one_vlan_change_plans_one_write(void **state)
 	assert_int_equal(again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
 	assert_int_equal(again.actions[0].vfs[0].want.cfg.vlan, 201);
 	assert_int_equal(again.actions[0].vfs[0].have.vlan, 200);
+	keep_json(&again, "vlan");
 	/* Text and JSON from the one record: typed settings, the owner as vm and nic. */
 	json_t *j = plan_to_json(&again);
-	json_t *vf = json_array_get(json_object_get(json_array_get(json_object_get(j, "steps"), 0),
-	                                            "vfs"),
-	                            0);
+	json_t *vf = json_array_get(
+	    json_object_get(json_array_get(json_object_get(j, "steps"), 0), "vfs"), 0);
 	json_t *vlan = json_object_get(json_object_get(vf, "changes"), "vlan");
 	assert_int_equal(json_integer_value(json_object_get(vlan, "from")), 200);
 	assert_int_equal(json_integer_value(json_object_get(vlan, "to")), 201);
@@ -439,6 +457,7 @@ static void test_release_restores_saved_settings(void **state)
 	assert_int_equal(v->want.attrs, VF_ATTR_MAC | VF_ATTR_VLAN);
 	assert_null(state_find(&rel.next, "db", 0, 0));
 	assert_non_null(state_find(&rel.next, "web", 0, 0));
+	keep_json(&rel, "release");
 	plan_free(&pl);
 	plan_free(&rel);
 	policy_diags_free(&d);
@@ -577,6 +596,7 @@ static void test_whole_pf_passthrough_destroys_its_vfs_first(void **state)
 	assert_int_equal(zero, 0);
 	assert_int_equal(pl.next.n_pts, 1);
 	assert_string_equal(pl.next.pts[0].driver_before, "igb");
+	keep_json(&pl, "whole-pf");
 	plan_free(&pl);
 	policy_diags_free(&d);
 	host_free(&h);
@@ -747,6 +767,7 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	assert_int_equal(counts[3], 0);
 	/* The undo's snapshot. */
 	assert_int_equal(pl.actions[0].rss->before.cur.combined, 8);
+	keep_json(&pl, "rss");
 	char *text = plan_text(&pl);
 	assert_string_equal(text,
 	                    "+ 0000:01:00.0 rss channels combined 4 (was 8)  impact: pf-reset "
@@ -765,11 +786,11 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	                                     "combined_channels"),
 	                     "to")),
 	                 4);
-	assert_string_equal(json_string_value(json_object_get(
-	                        json_object_get(json_object_get(json_array_get(steps, 1), "changes"),
-	                                        "table"),
-	                        "from")),
-	                    "equal 8");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_object_get(json_array_get(steps, 1), "changes"), "table"),
+	        "from")),
+	    "equal 8");
 	json_decref(j);
 	plan_free(&pl);
 	/* igb's own default table runs in contiguous blocks: what weight 1 1 ... gives. */
@@ -969,6 +990,7 @@ static void test_rss_after_numvfs_change_is_rechecked_at_apply(void **state)
 	assert_int_equal(pl.actions[1].kind, PLAN_RSS_CHANNELS);
 	assert_true(pl.actions[1].rss->recheck);
 	assert_int_equal(pl.actions[2].kind, PLAN_RSS_TABLE);
+	keep_json(&pl, "rss-after-numvfs");
 	plan_free(&pl);
 	policy_diags_free(&d);
 	host_free(&h);

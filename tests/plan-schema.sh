@@ -1,0 +1,63 @@
+#!/bin/bash
+# plan --json against doc/schema/plan.schema.json: the unit tests' real plans (made by
+# plan_to_json from the fixtures: new VFs, a VLAN change, a release, a whole PF to vfio-pci,
+# RSS steps) are valid, and outputs in the old shapes are not (so the check can fail).
+#   usage: tests/plan-schema.sh [BUILD]
+set -u
+B=${1:-build}
+TOP=$(dirname "$(realpath "$0")")/..
+CHECK=$TOP/tests/schema-check.py
+SCHEMA=$TOP/doc/schema/plan.schema.json
+out=$(mktemp -d "${TMPDIR:-/tmp}/plan-schema.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+rc=0
+if ! VFMGR_JSON_OUT=$out "$B/tests/test-plan" >/dev/null 2>&1; then
+	echo "not ok - plan schema: $B/tests/test-plan failed"
+	exit 1
+fi
+n=$(ls "$out"/*.json 2>/dev/null | wc -l)
+if [ "$n" -ge 6 ] && err=$("$CHECK" "$SCHEMA" "$out"/*.json); then
+	echo "ok - plan schema: $n real plans valid ($(cd "$out" && ls | tr '\n' ' '))"
+else
+	echo "not ok - plan schema: $n plans; $err"
+	rc=1
+fi
+# Every step kind the fixtures make is covered.
+kinds=$(cat "$out"/*.json | python3 -c 'import json,sys
+d=json.JSONDecoder(); t=sys.stdin.read(); i=0; k=set()
+while i < len(t):
+    t2=t[i:].lstrip(); 
+    if not t2: break
+    o,n=d.raw_decode(t2); i=len(t)-len(t2)+n; k|={s["action"] for s in o["steps"]}
+print(" ".join(sorted(k)))')
+want="rss-channels rss-table set-numvfs set-vfs vfio-bind vfio-restore"
+if [ "$kinds" = "$want" ]; then
+	echo "ok - plan schema: the plans cover $want"
+else
+	echo "not ok - plan schema: kinds '$kinds', want '$want'"
+	rc=1
+fi
+# The shapes issue 16 replaced must be refused.
+bad() {
+	if echo "$2" | "$CHECK" "$SCHEMA" - >/dev/null; then
+		echo "not ok - plan schema: $1 was accepted"
+		rc=1
+	else
+		echo "ok - plan schema: $1 is refused"
+	fi
+}
+first=$(ls "$out"/vlan.json)
+bad "a bare array" '[]'
+bad "a display string for a rate" "$(python3 -c 'import json,sys
+o=json.load(open(sys.argv[1])); v=o["steps"][0]["vfs"][0]
+v["changes"]["max_tx_rate"]={"from":"min_tx_rate 0 max_tx_rate 0","to":"min_tx_rate 0 max_tx_rate 1000"}
+print(json.dumps(o))' "$first")"
+bad "an owner as words (\"for\")" "$(python3 -c 'import json,sys
+o=json.load(open(sys.argv[1])); v=o["steps"][0]["vfs"][0]
+for k in ("vm","nic","leg"): v.pop(k)
+v["for"]="db01 nic 0"
+print(json.dumps(o))' "$first")"
+bad "a step without its impact" "$(python3 -c 'import json,sys
+o=json.load(open(sys.argv[1])); o["steps"][0].pop("impact")
+print(json.dumps(o))' "$first")"
+exit $rc
