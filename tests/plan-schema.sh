@@ -57,6 +57,28 @@ o=json.load(open(sys.argv[1])); v=o["steps"][0]["vfs"][0]
 for k in ("vm","nic","leg"): v.pop(k)
 v["for"]="db01 nic 0"
 print(json.dumps(o))' "$first")"
+# apply --json's summary carries the same records (doc/schema/apply.schema.json).
+apply_doc() {
+	python3 -c 'import json,sys
+p=json.load(open(sys.argv[1])); ok=sys.argv[2]=="ok"
+print(json.dumps({"steps":p["steps"] if ok else [],"pending":[] if ok else p["steps"],"ok":ok,
+  "allow":"vf-destroy","refused_step":None if ok else 1,"failed_step":None,"rolled_back":False}))' "$@"
+}
+if err=$(for f in "$out"/*.json; do apply_doc "$f" ok; apply_doc "$f" refused; done |
+	while read -r doc; do echo "$doc" | "$CHECK" "$TOP/doc/schema/apply.schema.json" - || exit 1; done); then
+	echo "ok - apply schema: summaries of the $n plans valid (carried out, and refused)"
+else
+	echo "not ok - apply schema: $err"
+	rc=1
+fi
+if apply_doc "$first" ok | python3 -c 'import json,sys
+d=json.load(sys.stdin); d["pending"]=d["steps"]; print(json.dumps(d))' |
+	"$CHECK" "$TOP/doc/schema/apply.schema.json" - >/dev/null; then
+	echo "not ok - apply schema: ok with steps pending was accepted"
+	rc=1
+else
+	echo "ok - apply schema: ok with steps pending is refused"
+fi
 bad "a step without its impact" "$(python3 -c 'import json,sys
 o=json.load(open(sys.argv[1])); o["steps"][0].pop("impact")
 print(json.dumps(o))' "$first")"
