@@ -1,6 +1,7 @@
 /* plan_build and plan_release as pure functions: fake hosts declared as data, policies from
  * strings, no kernel. */
 #include "rss/table.h"
+#include "vfmgr/cmd-rss-words.h"
 #include "vfmgr/plan-macgen.h"
 #include "vfmgr/observe-mgmt.h"
 #include "vfmgr/plan.h"
@@ -963,6 +964,63 @@ static void test_rss_on_management_device_refused_unless_converged(void **state)
 /* igb allows 8 combined channels without VFs and 2 with: after a numvfs change the observed
  * maximum does not hold, so the steps are planned for apply to check, after the numvfs step,
  * whose undo puts RSS back as the snapshot had it. */
+/* rss set's words, planned: only what differs, in the table's order, refusals in words. */
+static size_t plan_words(const struct nic *n, const char *words, struct plan *pl, int *r, char *why,
+                         size_t size)
+{
+	char buf[256], *argv[16];
+	int argc = 0;
+	struct rss_spec s;
+
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && argc < 16;
+	     t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	assert_int_equal(rss_words_parse(argc, argv, &s), 0);
+	memset(pl, 0, sizeof(*pl));
+	*r = plan_rss_request(&s, n, pl, why, size);
+	return pl->n;
+}
+
+static void test_rss_set_plans_only_what_differs(void **state)
+{
+	struct host h;
+	struct plan pl;
+	char why[256] = "";
+	int r;
+	(void)state;
+
+	fake_host(&h, 0);
+	fake_rss(&h);
+	const struct nic *n = &h.nics[0];
+	/* Met: nothing to do. */
+	assert_int_equal(
+	    plan_words(n, "channels 8 equal 8 hfunc toeplitz", &pl, &r, why, sizeof(why)), 0);
+	assert_int_equal(r, 0);
+	plan_free(&pl);
+	/* Channels, then the table; the steps describe themselves from the table. */
+	assert_int_equal(plan_words(n, "channels 4 equal 4", &pl, &r, why, sizeof(why)), 2);
+	assert_int_equal(pl.actions[0].kind, PLAN_RSS_CHANNELS);
+	assert_int_equal(pl.actions[1].kind, PLAN_RSS_TABLE);
+	plan_step_name(&pl.actions[1], why, sizeof(why));
+	assert_string_equal(why, "0000:01:00.0 (enp1s0) rss table");
+	plan_free(&pl);
+	/* numa-local: the table follows the IRQs after the channel change, worked out at apply. */
+	assert_int_equal(plan_words(n, "numa-local", &pl, &r, why, sizeof(why)), 1);
+	assert_true(pl.actions[0].rss->numa_local);
+	plan_free(&pl);
+	/* Refused before anything is planned, with the driver's maximum. */
+	assert_int_equal(plan_words(n, "channels 9", &pl, &r, why, sizeof(why)), 0);
+	assert_int_equal(r, -EINVAL);
+	assert_non_null(strstr(why, "at most 8 combined channels"));
+	plan_free(&pl);
+	assert_int_equal(plan_words(n, "hkey random", &pl, &r, why, sizeof(why)), 0);
+	assert_int_equal(r, -EINVAL);
+	assert_non_null(strstr(why, "hash key not supported by igb"));
+	plan_free(&pl);
+	host_free(&h);
+}
+
 static void test_rss_after_numvfs_change_is_rechecked_at_apply(void **state)
 {
 	static const char *const text = "version: 1\n"
@@ -1074,6 +1132,7 @@ int main(void)
 	    cmocka_unit_test(test_rss_random_key_is_kept_while_the_pf_has_it),
 	    cmocka_unit_test(test_rss_on_management_device_refused_unless_converged),
 	    cmocka_unit_test(test_rss_after_numvfs_change_is_rechecked_at_apply),
+	    cmocka_unit_test(test_rss_set_plans_only_what_differs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
