@@ -58,7 +58,7 @@ case \$1 in
 check) echo "\$2: valid (1 pfs, 1 networks, 1 vms, 0 warnings; 1 host group)" ;;
 plan)
 	case "\$*" in
-	*--json*) if [ -s "$T/plan" ]; then echo '[{"kind": "numvfs"}]'; else echo '[]'; fi ;;
+	*--json*) if [ -s "$T/plan" ]; then echo '{"steps": [{"action": "set-numvfs"}]}'; else echo '{"steps": []}'; fi ;;
 	*) if [ -s "$T/plan" ]; then cat "$T/plan"; else echo "no changes: the host matches the policy"; fi ;;
 	esac ;;
 apply)

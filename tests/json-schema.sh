@@ -1,7 +1,8 @@
 #!/bin/bash
 # Validates vfmgr's JSON outputs against their schemas (doc/schema/*.schema.json, Draft 2020-12)
 # with python3-jsonschema.
-#   tests/json-schema.sh SCHEMA FILE...   each FILE against SCHEMA (the lab scenarios use this)
+#   tests/json-schema.sh SCHEMA FILE...   each FILE ("-": stdin) against SCHEMA (the lab
+#                                         scenarios and tests/plan-schema.sh use this)
 #   tests/json-schema.sh                  the real outputs this host can give: check --json on
 #                                         every example, qemu-args and status --json from a
 #                                         recorded state file, list --json; and one broken
@@ -24,26 +25,10 @@ if [ -z "$PY" ]; then
 	exit 1
 fi
 
-# validate SCHEMA FILE...: one line per file, exit 1 when any is refused.
+# validate SCHEMA FILE...: one line per refused file, exit 1 when any is refused. The one
+# validator (tests/schema-check.py) also resolves $refs between the schemas (apply -> plan).
 validate() {
-	"$PY" - "$@" <<'PY'
-import json, sys
-from jsonschema import Draft202012Validator
-schema = json.load(open(sys.argv[1]))
-Draft202012Validator.check_schema(schema)
-v = Draft202012Validator(schema)
-bad = 0
-for f in sys.argv[2:]:
-    try:
-        doc = json.load(open(f))
-    except ValueError as e:
-        print("%s: not JSON: %s" % (f, e)); bad += 1; continue
-    errs = sorted(v.iter_errors(doc), key=lambda e: list(e.path))
-    for e in errs[:5]:
-        print("%s: %s: %s" % (f, "/".join(map(str, e.path)) or "(top)", e.message))
-    bad += bool(errs)
-sys.exit(1 if bad else 0)
-PY
+	"$PY" "$TOP/tests/schema-check.py" "$@"
 }
 
 if [ $# -ge 2 ]; then

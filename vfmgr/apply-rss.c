@@ -1,9 +1,10 @@
 /* RSS steps against the device: each re-reads the interface, keeps what it found as its undo,
  * and writes through the rss_apply_* setters, which write only what differs. */
-#include "vfmgr/apply-rss.h"
+#include "vfmgr/apply-steps.h"
 #include "util/log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -47,15 +48,49 @@ static int run_channels(const struct plan_action *a, struct rss_undo *u)
 	return r;
 }
 
+static int table_numa_local(const struct plan_action *a, const struct rss_state *now,
+                            uint32_t *table, char *why, size_t size)
+{
+	struct rss_irqs *irqs = malloc(sizeof(*irqs));
+	uint32_t local[RSS_IRQS_MAX];
+	size_t n, k = 0;
+	int r;
+
+	if (!irqs)
+		return -ENOMEM;
+	r = rss_irq_read(a->ifname, irqs);
+	if (r < 0) {
+		snprintf(why, size, "numa-local: cannot read the queue IRQs: %s", strerror(-r));
+		free(irqs);
+		return r;
+	}
+	n = rss_irq_local_queues(irqs, local, RSS_IRQS_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (local[i] < now->rx_rings)
+			local[k++] = local[i];
+	r = rss_spec_table(&a->rss->spec, now->indir_size, now->rx_rings, local, k, table, why,
+	                   size);
+	free(irqs);
+	return r;
+}
+
 static int run_table(const struct plan_action *a, struct rss_undo *u)
 {
 	uint32_t *table = a->rss->table, fresh[RSS_INDIR_MAX];
 	char why[256];
 	int r;
 
+	/* numa-local: the queues whose IRQs sit on local CPUs, as they are after the channel
+	 * change. */
+	if (a->rss->numa_local) {
+		r = table_numa_local(a, &u->now, fresh, why, sizeof(why));
+		if (r < 0)
+			return refused(a, r, why);
+		table = fresh;
+	}
 	/* After a numvfs change the queues are what the driver made them; the request is the
 	 * same, the table follows the queues there are now. */
-	if (a->rss->recheck) {
+	else if (a->rss->recheck) {
 		r = plan_rss_table(&a->rss->spec, &u->now, u->now.rx_rings, fresh, why,
 		                   sizeof(why));
 		if (r < 0)
@@ -73,7 +108,7 @@ static int run_key(const struct plan_action *a, struct rss_undo *u, struct state
                    bool *state_changed)
 {
 	const struct rss_spec *s = &a->rss->spec;
-	const struct state_rss_key *rec = state_find_rss_key(next, a->addr);
+	const struct state_rss_key *rec = next ? state_find_rss_key(next, a->addr) : NULL;
 	uint8_t key[RSS_KEY_MAX];
 	uint32_t len = s->key == RSS_KEY_BYTES ? s->key_len : u->now.key_size;
 	char why[256];
@@ -89,7 +124,7 @@ static int run_key(const struct plan_action *a, struct rss_undo *u, struct state
 		return refused(a, -EIO, "cannot get random bytes for the key");
 	}
 	r = rss_apply_key(a->ifname, key, len, &u->did);
-	if (r == 0 && s->key == RSS_KEY_RANDOM) {
+	if (r == 0 && s->key == RSS_KEY_RANDOM && next) {
 		r = state_set_rss_key(next, a->addr, key, len);
 		*state_changed = true;
 	}
@@ -127,6 +162,9 @@ static int run_irqs(const struct plan_action *a, struct rss_undo *u)
 		r = rss_irq_apply(want, &u->did);
 	if (r == 0 && u->did)
 		log_notice("%s (%s): rss queue IRQs spread over local CPUs", a->addr, a->ifname);
+	if (r == 0 && u->irqs.n == 0)
+		log_warn("%s (%s): rss: no queue IRQs found (is the interface up?)", a->addr,
+		         a->ifname);
 	if (r == 0 && rss_irqbalance_running())
 		log_warn("%s (%s): irqbalance is running and will move the queue IRQs again; stop "
 		         "it or ban these IRQs",
@@ -135,13 +173,16 @@ static int run_irqs(const struct plan_action *a, struct rss_undo *u)
 	return r;
 }
 
-int apply_rss_step(const struct plan_action *a, struct rss_undo **up, struct state *next,
-                   bool *state_changed)
+/* Every RSS step: the interface as it is now is the undo; a step that fails puts back what it
+ * changed (lowering channels may have reset the table before the failing write). */
+static int rss_step(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *au,
+                    int (*run)(const struct plan_action *a, struct rss_undo *u,
+                               struct apply_ctx *c))
 {
 	struct rss_undo *u = calloc(1, sizeof(*u));
 	int r;
 
-	*up = u;
+	au->rss = u;
 	if (!u)
 		return -ENOMEM;
 	r = rss_read_state(a->ifname, &u->now);
@@ -149,49 +190,113 @@ int apply_rss_step(const struct plan_action *a, struct rss_undo **up, struct sta
 		log_error("%s (%s): cannot read RSS state: %s", a->addr, a->ifname, strerror(-r));
 		return r;
 	}
-	switch (a->kind) {
-	case PLAN_RSS_CHANNELS:
-		r = run_channels(a, u);
-		break;
-	case PLAN_RSS_TABLE:
-		r = run_table(a, u);
-		break;
-	case PLAN_RSS_KEY:
-		r = run_key(a, u, next, state_changed);
-		break;
-	case PLAN_RSS_HFUNC:
-		r = run_hfunc(a, u);
-		break;
-	case PLAN_RSS_IRQ:
-		r = run_irqs(a, u);
-		break;
-	default:
-		return -EINVAL;
-	}
-	/* Lowering channels may have reset the table before the failing write. */
-	if (r < 0 && u->did && apply_rss_undo(a, u) < 0)
+	r = run(a, u, c);
+	if (r < 0 && u->did && plan_step_kind(a)->undo(a, c, au) < 0)
 		log_error("%s (%s): cannot put back RSS after the failed step", a->addr, a->ifname);
 	return r;
 }
 
-int apply_rss_undo(const struct plan_action *a, const struct rss_undo *u)
+static int channels(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	(void)c;
+	return run_channels(a, u);
+}
+
+static int table(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	(void)c;
+	return run_table(a, u);
+}
+
+static int key(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	return run_key(a, u, c->next, &c->state_changed);
+}
+
+static int hfunc(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	(void)c;
+	return run_hfunc(a, u);
+}
+
+static int irqs(const struct plan_action *a, struct rss_undo *u, struct apply_ctx *c)
+{
+	(void)c;
+	return run_irqs(a, u);
+}
+
+int apply_run_rss_channels(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, channels);
+}
+
+int apply_run_rss_table(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, table);
+}
+
+int apply_run_rss_key(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, key);
+}
+
+int apply_run_rss_hfunc(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, hfunc);
+}
+
+int apply_run_rss_irq(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return rss_step(a, c, u, irqs);
+}
+
+/* Each undo puts back what its step found, when it changed anything. */
+static const struct rss_undo *done(const struct apply_undo *u)
+{
+	return u->rss && u->rss->did ? u->rss : NULL;
+}
+
+int apply_undo_rss_channels(const struct plan_action *a, struct apply_ctx *c,
+                            const struct apply_undo *u)
+{
+	(void)c;
+	return done(u) ? apply_rss_restore(a->ifname, &u->rss->now) : 0;
+}
+
+int apply_undo_rss_table(const struct plan_action *a, struct apply_ctx *c,
+                         const struct apply_undo *u)
 {
 	bool changed;
 
-	if (!u || !u->did)
-		return 0;
-	switch (a->kind) {
-	case PLAN_RSS_CHANNELS:
-		return apply_rss_restore(a->ifname, &u->now);
-	case PLAN_RSS_TABLE:
-		return rss_apply_table(a->ifname, u->now.indir, u->now.indir_size, &changed);
-	case PLAN_RSS_KEY:
-		return rss_apply_key(a->ifname, u->now.key, u->now.key_size, &changed);
-	case PLAN_RSS_HFUNC:
-		return rss_apply_hfunc(a->ifname, u->now.hfunc, &changed);
-	case PLAN_RSS_IRQ:
-		return rss_irq_apply(&u->irqs, &changed);
-	default:
-		return -EINVAL;
-	}
+	(void)c;
+	return done(u)
+	           ? rss_apply_table(a->ifname, u->rss->now.indir, u->rss->now.indir_size, &changed)
+	           : 0;
+}
+
+int apply_undo_rss_key(const struct plan_action *a, struct apply_ctx *c, const struct apply_undo *u)
+{
+	bool changed;
+
+	(void)c;
+	return done(u) ? rss_apply_key(a->ifname, u->rss->now.key, u->rss->now.key_size, &changed)
+	               : 0;
+}
+
+int apply_undo_rss_hfunc(const struct plan_action *a, struct apply_ctx *c,
+                         const struct apply_undo *u)
+{
+	bool changed;
+
+	(void)c;
+	return done(u) ? rss_apply_hfunc(a->ifname, u->rss->now.hfunc, &changed) : 0;
+}
+
+int apply_undo_rss_irq(const struct plan_action *a, struct apply_ctx *c, const struct apply_undo *u)
+{
+	bool changed;
+
+	(void)a;
+	(void)c;
+	return done(u) ? rss_irq_apply(&u->rss->irqs, &changed) : 0;
 }

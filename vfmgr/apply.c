@@ -1,5 +1,5 @@
 #include "vfmgr/apply.h"
-#include "vfmgr/apply-rss.h"
+#include "vfmgr/apply-steps.h"
 #include "sriov/numvfs.h"
 #include "passthrough/iommu.h"
 #include "passthrough/vfio.h"
@@ -16,17 +16,6 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct undo {
-	const struct plan_action *act;
-	struct vf_write *writes; /* PLAN_SET_VFS: previous values of what was written */
-	size_t n;
-	bool did; /* PLAN_VFIO_*: the driver was changed */
-	char dev[NIC_ADDR_LEN];
-	char driver[DRIVER_LEN]; /* PLAN_VFIO_BIND: the driver before */
-	struct rss_undo *rss;    /* PLAN_RSS_* */
-	bool dirty; /* this step failed half way and could not put back what it had changed */
-};
 
 /* The daemon's apply (apply_plan_partial) collects refused VF settings here; NULL for the
  * CLI, whose apply is all or nothing. */
@@ -157,6 +146,8 @@ static bool save_fresh(struct state *next, const char *addr, const struct pf_vfs
 {
 	bool changed = false;
 
+	if (!next)
+		return false;
 	for (size_t i = 0; i < next->n; i++) {
 		struct state_alloc *al = &next->allocs[i];
 		if (al->saved_known || strcmp(al->pf_addr, addr) != 0 || al->vf >= now->num_vf ||
@@ -289,7 +280,7 @@ static int write_partial(const struct plan_action *a, struct vfnl *nl, const str
 	return r;
 }
 
-static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct undo *u,
+static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct apply_undo *u,
                        struct state *next, bool *state_changed)
 {
 	struct pf_vfs now, back;
@@ -367,6 +358,8 @@ static bool record_vf_driver(struct state *next, const struct plan_action *a, co
 {
 	bool changed = false;
 
+	if (!next)
+		return false;
 	for (size_t i = 0; i < next->n; i++) {
 		struct state_alloc *al = &next->allocs[i];
 		if (strcmp(al->pf_addr, a->addr) != 0 || al->vf != a->vf)
@@ -384,7 +377,7 @@ static bool record_vf_driver(struct state *next, const struct plan_action *a, co
 	return changed;
 }
 
-static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct state *next,
+static int run_vfio_bind(const struct plan_action *a, struct apply_undo *u, struct state *next,
                          bool *state_changed)
 {
 	char why[320];
@@ -424,7 +417,7 @@ static int run_vfio_bind(const struct plan_action *a, struct undo *u, struct sta
 	return 0;
 }
 
-static int run_vfio_restore(const struct plan_action *a, struct undo *u)
+static int run_vfio_restore(const struct plan_action *a, struct apply_undo *u)
 {
 	char why[320], again[320];
 	int r = vfio_restore(a->dev, a->host_driver, &u->dirty, why, sizeof(why));
@@ -449,12 +442,13 @@ static int run_vfio_restore(const struct plan_action *a, struct undo *u)
 	return 0;
 }
 
-static int run_numvfs(const struct plan_action *a, struct undo *u)
+int apply_run_numvfs(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
 {
 	char why[320];
 	int r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->from, a->to, &u->dirty, why,
 	                         sizeof(why));
 
+	(void)c;
 	if (r == 0) {
 		log_notice("%s: numvfs %u (was %u)", a->addr, a->to, a->from);
 		return 0;
@@ -467,38 +461,17 @@ static int run_numvfs(const struct plan_action *a, struct undo *u)
 	return r;
 }
 
-static int run_step(const struct plan_action *a, struct vfnl *nl, struct undo *u,
-                    struct state *next, bool *state_changed)
-{
-	u->act = a;
-	switch (a->kind) {
-	case PLAN_SET_NUMVFS:
-		return run_numvfs(a, u);
-	case PLAN_SET_VFS:
-		return run_set_vfs(a, nl, u, next, state_changed);
-	case PLAN_VFIO_BIND:
-		return run_vfio_bind(a, u, next, state_changed);
-	case PLAN_VFIO_RESTORE:
-		return run_vfio_restore(a, u);
-	case PLAN_RSS_CHANNELS:
-	case PLAN_RSS_TABLE:
-	case PLAN_RSS_KEY:
-	case PLAN_RSS_HFUNC:
-	case PLAN_RSS_IRQ:
-		return apply_rss_step(a, &u->rss, next, state_changed);
-	}
-	return -EINVAL;
-}
-
 /* Drivers rebuild RSS when VFs come and go (igb resets channels and table): after the VF
  * count is back, so is the RSS the snapshot had. */
-static int undo_numvfs(const struct plan_action *a)
+int apply_undo_numvfs(const struct plan_action *a, struct apply_ctx *c, const struct apply_undo *u)
 {
 	char why[320];
 	bool dirty;
 	int r =
 	    sriov_set_numvfs(a->bus, a->addr, a->ifname, a->to, a->from, &dirty, why, sizeof(why));
 
+	(void)c;
+	(void)u;
 	if (r < 0)
 		return leaf_failed(a->addr, r, why);
 	if (a->rss)
@@ -506,76 +479,92 @@ static int undo_numvfs(const struct plan_action *a)
 	return r;
 }
 
-static int undo_step(const struct undo *u, struct vfnl *nl)
+int apply_run_vfs(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
 {
-	const struct plan_action *a = u->act;
+	return run_set_vfs(a, c->nl, u, c->next, &c->state_changed);
+}
+
+int apply_undo_vfs(const struct plan_action *a, struct apply_ctx *c, const struct apply_undo *u)
+{
+	return u->n ? write_vfs(a, c->nl, u->writes, u->n) : 0;
+}
+
+int apply_run_vfio_bind(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	return run_vfio_bind(a, u, c->next, &c->state_changed);
+}
+
+int apply_undo_vfio_bind(const struct plan_action *a, struct apply_ctx *c,
+                         const struct apply_undo *u)
+{
 	char why[320];
 	bool dirty;
 
-	switch (a->kind) {
-	case PLAN_SET_NUMVFS:
-		return undo_numvfs(a);
-	case PLAN_SET_VFS:
-		return u->n ? write_vfs(a, nl, u->writes, u->n) : 0;
-	case PLAN_VFIO_BIND:
-		return u->did
-		           ? leaf_failed(u->dev,
-		                         vfio_restore(u->dev, u->driver, &dirty, why, sizeof(why)),
-		                         why)
-		           : 0;
-	case PLAN_VFIO_RESTORE:
-		return u->did
-		           ? leaf_failed(u->dev, vfio_bind(u->dev, &dirty, why, sizeof(why)), why)
-		           : 0;
-	case PLAN_RSS_CHANNELS:
-	case PLAN_RSS_TABLE:
-	case PLAN_RSS_KEY:
-	case PLAN_RSS_HFUNC:
-	case PLAN_RSS_IRQ:
-		return apply_rss_undo(a, u->rss);
-	}
-	return -EINVAL;
+	(void)a;
+	(void)c;
+	return u->did ? leaf_failed(u->dev,
+	                            vfio_restore(u->dev, u->driver, &dirty, why, sizeof(why)), why)
+	              : 0;
 }
 
-static const char *const rss_step_name[] = {"channels", "table", "key", "hfunc", "irq-affinity"};
+int apply_run_vfio_restore(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
+{
+	(void)c;
+	return run_vfio_restore(a, u);
+}
+
+int apply_undo_vfio_restore(const struct plan_action *a, struct apply_ctx *c,
+                            const struct apply_undo *u)
+{
+	char why[320];
+	bool dirty;
+
+	(void)a;
+	(void)c;
+	return u->did ? leaf_failed(u->dev, vfio_bind(u->dev, &dirty, why, sizeof(why)), why) : 0;
+}
 
 static void describe_step(const struct plan_action *a, size_t k, const char *what)
 {
-	if (a->kind == PLAN_SET_NUMVFS)
-		log_error("step %zu (%s numvfs %u -> %u) %s", k + 1, a->addr, a->from, a->to, what);
-	else if (a->kind == PLAN_VFIO_BIND && a->dev[0])
-		log_error("step %zu (%s to vfio-pci for vm %s) %s", k + 1, a->dev, a->vm, what);
-	else if (a->kind == PLAN_VFIO_BIND)
-		log_error("step %zu (%s vf %u to vfio-pci for vm %s) %s", k + 1, a->addr, a->vf,
-		          a->vm, what);
-	else if (a->kind == PLAN_VFIO_RESTORE)
-		log_error("step %zu (%s back to %s) %s", k + 1, a->dev,
-		          a->host_driver[0] ? a->host_driver : "no driver", what);
-	else if (plan_kind_is_rss(a->kind))
-		log_error("step %zu (%s (%s) rss %s) %s", k + 1, a->addr, a->ifname,
-		          rss_step_name[a->kind - PLAN_RSS_CHANNELS], what);
-	else
-		log_error("step %zu (%s: settings of %zu VF%s) %s", k + 1, a->addr, a->n_vfs,
-		          a->n_vfs == 1 ? "" : "s", what);
+	char step[160];
+
+	plan_step_name(a, step, sizeof(step));
+	log_error("step %zu (%s) %s", k + 1, step, what);
 }
 
-int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const struct state *old)
+/* The state file: put back as it was (had: there was one), or rewritten with the plan's. */
+static int state_put_back(const char *state_file, bool had, const struct state *old)
 {
-	struct undo *undos = calloc(pl->n ? pl->n : 1, sizeof(*undos));
+	int e = had ? state_save(state_file, old) : (unlink(state_file) < 0 ? -errno : 0);
+
+	if (e < 0)
+		log_error("%s: cannot put back the state file: %s", state_file, strerror(-e));
+	return e;
+}
+
+int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
+                      const struct state *old, struct apply_report *rep)
+{
+	struct apply_undo *undos = calloc(pl->n ? pl->n : 1, sizeof(*undos));
+	struct apply_ctx c = {.nl = nl, .next = state_file ? &pl->next : NULL};
 	size_t done = 0;
-	bool state_changed = false;
+	bool had_state = false;
 	int r = 0, rb = 0;
 
+	if (rep)
+		*rep = (struct apply_report){.failed = pl->n};
 	if (!undos)
 		return -ENOMEM;
 	/* Converged: not even the state file is rewritten. */
-	if (pl->n == 0 && state_equal(&pl->next, old)) {
+	if (pl->n == 0 && (!state_file || state_equal(&pl->next, old))) {
 		free(undos);
 		return 0;
 	}
 	/* A rollback puts back exactly what was there, including no file at all. */
-	bool had_state = access(state_file, F_OK) == 0;
-	r = state_save(state_file, &pl->next);
+	if (state_file) {
+		had_state = access(state_file, F_OK) == 0;
+		r = state_save(state_file, &pl->next);
+	}
 	if (r < 0) {
 		log_error("%s: cannot write the state file: %s; nothing was changed", state_file,
 		          strerror(-r));
@@ -583,12 +572,12 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 		return r;
 	}
 	for (; done < pl->n; done++) {
+		const struct plan_action *a = &pl->actions[done];
 		r = fault_before_step(done);
 		if (r == 0)
-			r = run_step(&pl->actions[done], nl, &undos[done], &pl->next,
-			             &state_changed);
+			r = plan_step_kind(a)->run(a, &c, &undos[done]);
 		if (r < 0) {
-			describe_step(&pl->actions[done], done,
+			describe_step(a, done,
 			              undos[done].dirty ? "failed half way and could not put back "
 			                                  "what it had changed"
 			                                : "failed");
@@ -604,26 +593,27 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 			break;
 		}
 	}
+	if (rep)
+		rep->failed = r < 0 ? done : pl->n;
 	if (r < 0) {
 		/* Reverse order: settings before the VF counts they depend on. */
 		for (size_t k = done; k-- > 0;) {
-			int e = undo_step(&undos[k], nl);
+			const struct plan_action *a = &pl->actions[k];
+			int e = plan_step_kind(a)->undo(a, &c, &undos[k]);
 			if (e < 0) {
-				describe_step(undos[k].act, k, "could not be undone");
+				describe_step(a, k, "could not be undone");
 				rb = e;
 			} else if (r == -EINTR) {
-				describe_step(undos[k].act, k, "undone");
+				describe_step(a, k, "undone");
 			}
 		}
-		int e =
-		    had_state ? state_save(state_file, old) : (unlink(state_file) < 0 ? -errno : 0);
-		if (e < 0)
-			log_error("%s: cannot put back the state file: %s", state_file,
-			          strerror(-e));
+		int e = state_file ? state_put_back(state_file, had_state, old) : 0;
 		/* Each step puts back its own partial changes before it returns its error;
 		 * dirty says it could not. After a signal every step ran whole (and done may be
 		 * pl->n). */
 		bool dirty = r != -EINTR && undos[done].dirty;
+		if (rep)
+			rep->rolled_back = rb == 0 && e == 0 && !dirty;
 		if (rb == 0 && e == 0 && r == -EINTR)
 			log_error("rolled back: %zu step%s undone; the host is as it was before",
 			          done, done == 1 ? "" : "s");
@@ -635,7 +625,7 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 		else
 			log_error("rollback incomplete: compare `vfmgr status` with the policy");
 	}
-	if (r == 0 && state_changed) {
+	if (r == 0 && c.state_changed && state_file) {
 		r = state_save(state_file, &pl->next);
 		if (r < 0)
 			log_error("%s: cannot record the new VFs' first settings: %s", state_file,
@@ -647,6 +637,11 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 	}
 	free(undos);
 	return r;
+}
+
+int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const struct state *old)
+{
+	return apply_plan_report(pl, nl, state_file, old, NULL);
 }
 
 int apply_plan_partial(struct plan *pl, struct vfnl *nl, const char *state_file,

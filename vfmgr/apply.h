@@ -11,6 +11,17 @@
  * back. Test-only: VFMGR_TEST_FAIL_STEP=k makes step k (1-based) fail with EIO before it runs. */
 int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const struct state *old);
 
+/* How an apply ended, for `apply --json`. */
+struct apply_report {
+	size_t failed;    /* the step that failed (index), pl->n when none did */
+	bool rolled_back; /* after a failure: every step undone, the host as it was */
+};
+
+/* apply_plan, and *rep (may be NULL) says how it ended. state_file NULL: no state is kept (rss
+ * set, one interface outside any policy; old is unused then). */
+int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
+                      const struct state *old, struct apply_report *rep);
+
 /* A VF setting the driver refused in the device's current state. */
 struct vf_pending {
 	char pf_addr[NIC_ADDR_LEN];

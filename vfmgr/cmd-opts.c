@@ -33,6 +33,7 @@ static const struct cmd_option {
     {OPT_STANDBY, "standby", "SPEC", "network=NAME, bridge=NAME or user"},
     {OPT_WAIT_PFS, "wait-pfs", "SECONDS", "wait up to SECONDS for the policy's PFs at start"},
     {OPT_METRICS_FILE, "metrics-file", "FILE", "write the metrics to FILE after each apply"},
+    {OPT_DETAILED_EXIT, "detailed-exitcode", NULL, "exit 3 when changes are pending, 0 when none"},
     {OPT_HELP, "help", NULL, "print this help and exit"},
 };
 
@@ -125,6 +126,9 @@ static int set_option(const char *path, const struct command *c, const struct cm
 		break;
 	case OPT_METRICS_FILE:
 		a->metrics_file = val;
+		break;
+	case OPT_DETAILED_EXIT:
+		a->detailed_exitcode = true;
 		break;
 	}
 	return -1;

@@ -15,8 +15,12 @@ struct plan_opts {
 	enum sriov_impact allow; /* apply: the most a step may disrupt */
 	const char *state_file;
 	const char *policy;
-	const char *hostname; /* plan: evaluate as this host */
+	const char *hostname;   /* plan: evaluate as this host */
+	bool detailed_exitcode; /* plan: PLAN_EXIT_CHANGES when there is something to do */
 };
+
+/* plan --detailed-exitcode: changes pending. Not 2, which is a usage error for every command. */
+#define PLAN_EXIT_CHANGES 3
 
 /* The options the one parser (cmd-opts.c) read, as plan and apply use them. */
 static void plan_opts_from(const struct cmd_args *a, struct plan_opts *o)
@@ -25,7 +29,8 @@ static void plan_opts_from(const struct cmd_args *a, struct plan_opts *o)
 	                        .allow = a->allow,
 	                        .state_file = a->state_file,
 	                        .policy = a->argv[0],
-	                        .hostname = a->hostname};
+	                        .hostname = a->hostname,
+	                        .detailed_exitcode = a->detailed_exitcode};
 }
 
 /* Loads, plans, prints diagnostics; returns an exit status or -1 to go on with *pl. */
@@ -59,16 +64,12 @@ int cmd_plan(const struct cmd_args *a)
 	plan_opts_from(a, &o);
 	r = make_plan(&o, false, &ctx, &pl);
 	if (r < 0) {
-		if (o.json) {
-			json_t *j = plan_to_json(&pl);
-			json_dumpf(j, stdout, JSON_INDENT(2));
-			putchar('\n');
-			json_decref(j);
-		} else {
+		r = o.detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
+		if (o.json && cmd_json_print(plan_to_json(&pl), stdout) < 0)
+			r = EXIT_FAIL;
+		else if (!o.json)
 			plan_print(&pl, stdout);
-		}
 		plan_free(&pl);
-		r = EXIT_OK;
 	}
 	context_free(&ctx);
 	return r;
@@ -76,11 +77,12 @@ int cmd_plan(const struct cmd_args *a)
 
 /* A routine apply never drops a host link by surprise: a step above the allowed impact stops
  * the apply before its first write. */
-static int check_impact(const struct plan_opts *o, const struct plan *pl)
+static int check_impact(const struct plan_opts *o, const struct plan *pl, size_t *refused)
 {
 	size_t k = plan_first_above(pl, o->allow);
 	char step[160];
 
+	*refused = k;
 	if (k == pl->n)
 		return 0;
 	const struct plan_action *a = &pl->actions[k];
@@ -93,6 +95,31 @@ static int check_impact(const struct plan_opts *o, const struct plan *pl)
 	return -EPERM;
 }
 
+/* apply --json (doc/schema/apply.schema.json): the steps carried out and the ones that were
+ * not, as plan --json's records. A failed apply is rolled back, so then nothing counts as
+ * carried out. */
+static json_t *apply_summary(const struct plan_opts *o, const struct plan *pl, bool ok,
+                             size_t refused, const struct apply_report *rep)
+{
+	bool refusal = refused < pl->n;
+	bool done = ok && !refusal;
+	json_t *steps = plan_steps_json(pl, 0, done ? pl->n : 0);
+	json_t *pending = plan_steps_json(pl, done ? pl->n : 0, pl->n);
+
+	if (!steps || !pending) {
+		json_decref(steps);
+		json_decref(pending);
+		return NULL;
+	}
+	return json_pack(
+	    "{s:o, s:o, s:b, s:s, s:o, s:o, s:b}", "steps", steps, "pending", pending, "ok", ok,
+	    "allow", sriov_impact_name(o->allow), "refused_step",
+	    refusal ? json_integer((json_int_t)refused + 1) : json_null(), "failed_step",
+	    !ok && !refusal && rep->failed < pl->n ? json_integer((json_int_t)rep->failed + 1)
+	                                           : json_null(),
+	    "rolled_back", !ok && !refusal && rep->rolled_back);
+}
+
 int cmd_apply(const struct cmd_args *a)
 {
 	struct plan_opts o;
@@ -103,7 +130,7 @@ int cmd_apply(const struct cmd_args *a)
 
 	plan_opts_from(a, &o);
 	/* With a daemon running, it applies (it holds the lock and would undo our changes). */
-	struct ctl_request req = {.command = CTL_APPLY};
+	struct ctl_request req = {.command = CTL_APPLY, .json = o.json};
 	if (abs_path(o.policy, req.policy, sizeof(req.policy)) < 0)
 		return EXIT_USAGE;
 	r = ctl_client_forward(&req, o.state_file);
@@ -111,15 +138,22 @@ int cmd_apply(const struct cmd_args *a)
 		return r;
 	r = make_plan(&o, true, &ctx, &pl);
 	if (r < 0) {
-		plan_print(&pl, stdout);
+		struct apply_report rep = {.failed = pl.n};
+		size_t refused = pl.n;
+		if (!o.json)
+			plan_print(&pl, stdout);
 		fflush(stdout);
-		if (check_impact(&o, &pl) < 0) {
+		if (check_impact(&o, &pl, &refused) < 0) {
 			r = EXIT_FAIL;
 		} else {
 			apply_catch_signals();
-			r = apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL
-			                                                            : EXIT_OK;
+			r = apply_plan_report(&pl, ctx.nl, ctx.state_file, &ctx.state, &rep) < 0
+			        ? EXIT_FAIL
+			        : EXIT_OK;
 		}
+		if (o.json &&
+		    cmd_json_print(apply_summary(&o, &pl, r == EXIT_OK, refused, &rep), stdout) < 0)
+			r = EXIT_FAIL;
 		steps = pl.n;
 		plan_free(&pl);
 	}

@@ -1,4 +1,5 @@
 /* vfmgr rss show|set: one interface's channels, RSS table, key, hash function and queue IRQs. */
+#include "vfmgr/apply.h"
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-rss-words.h"
 #include "rss/ethtool.h"
@@ -8,32 +9,32 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/parse.h"
+#include "util/sysfs.h"
 #include "util/table.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
-/* Everything `rss show` prints and `rss set` starts from; the state before a change is also what
- * a failed change rolls back to. */
+/* Everything `rss show` prints and `rss set` plans from. */
 struct rss_view {
 	struct rss_state st;
 	struct rss_irqs irqs;
 };
 
-static int read_view(const char *ifname, struct rss_view *v)
+static int read_view(const char *ifname, struct rss_state *st, struct rss_irqs *irqs)
 {
-	int r = rss_read_state(ifname, &v->st);
+	int r = rss_read_state(ifname, st);
 
 	if (r < 0) {
 		log_error("%s: cannot read channels and RSS settings (ethtool ioctl): %s", ifname,
 		          strerror(-r));
 		return r;
 	}
-	r = rss_irq_read(ifname, &v->irqs);
+	r = rss_irq_read(ifname, irqs);
 	if (r < 0) {
 		log_error("%s: cannot read queue IRQs (/proc/interrupts, msi_irqs): %s", ifname,
 		          strerror(-r));
@@ -200,7 +201,7 @@ int cmd_rss_show(const struct cmd_args *a)
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return EXIT_FAIL;
-	if (read_view(a->argv[0], v) < 0)
+	if (read_view(a->argv[0], &v->st, &v->irqs) < 0)
 		return EXIT_FAIL;
 	if (a->json)
 		return show_json(v) < 0 ? EXIT_FAIL : EXIT_OK;
@@ -208,238 +209,66 @@ int cmd_rss_show(const struct cmd_args *a)
 	return EXIT_OK;
 }
 
-/* What `rss set` will write, computed and checked against the device before the first write, so
- * a refused request changes nothing. */
-struct rss_change {
-	const char *ifname;
-	struct rss_spec spec;
-	struct rss_channels channels;
-	uint32_t nqueues; /* receive queues once channels are applied */
-	uint32_t table[RSS_INDIR_MAX];
-	uint8_t key[RSS_KEY_MAX];
-	struct rss_irqs irqs; /* scratch for the IRQ steps */
-	struct rss_irqs want_irqs;
-};
-
-static int refuse(const char *ifname, const char *why)
+/* The interface as a device for the planner: its PCI address when it has one (messages name
+ * it), else its name. */
+static void rss_device(const char *ifname, struct nic_rss *rss, struct netdev *nd, struct nic *n)
 {
-	log_error("rss set %s: %s; nothing changed", ifname, why);
-	return -EINVAL;
+	memset(n, 0, sizeof(*n));
+	n->bus = NIC_BUS_PCI;
+	n->pf = NO_INDEX;
+	n->vf_index = -1;
+	if (sysfs_read_link_name(n->addr, sizeof(n->addr), "/sys/class/net/%s/device", ifname) < 0)
+		snprintf(n->addr, sizeof(n->addr), "%s", ifname);
+	snprintf(n->driver, sizeof(n->driver), "%s", rss->st.driver);
+	memset(nd, 0, sizeof(*nd));
+	snprintf(nd->name, sizeof(nd->name), "%s", ifname);
+	nd->ifindex = (int)if_nametoindex(ifname);
+	n->netdevs = nd;
+	n->n_netdevs = 1;
+	n->rss = rss;
 }
 
-static int prepare(const struct rss_view *v, struct rss_change *c)
-{
-	const struct rss_state *st = &v->st;
-	const struct rss_spec *s = &c->spec;
-	char why[256];
-	int r;
-
-	c->channels = (struct rss_channels){RSS_KEEP, RSS_KEEP, RSS_KEEP, s->channels};
-	if (s->channels != RSS_KEEP && rss_check_channels(st, &c->channels, why, sizeof(why)) < 0)
-		return refuse(c->ifname, why);
-	c->nqueues = s->channels != RSS_KEEP ? s->channels + st->cur.rx : st->rx_rings;
-	if (s->indir == RSS_INDIR_EQUAL || s->indir == RSS_INDIR_WEIGHTS) {
-		if (rss_check_table(st, c->nqueues, NULL, 0, why, sizeof(why)) == -EOPNOTSUPP)
-			return refuse(c->ifname, why);
-		r = rss_spec_table(s, st->indir_size, c->nqueues, NULL, 0, c->table, why,
-		                   sizeof(why));
-		if (r == 0)
-			r = rss_check_table(st, c->nqueues, c->table, st->indir_size, why,
-			                    sizeof(why));
-		if (r < 0)
-			return refuse(c->ifname, why);
-	}
-	if (s->key != RSS_KEY_KEEP) {
-		uint32_t len = s->key == RSS_KEY_BYTES ? s->key_len : st->key_size;
-		if (rss_check_key(st, len, why, sizeof(why)) < 0)
-			return refuse(c->ifname, why);
-		if (s->key == RSS_KEY_BYTES)
-			memcpy(c->key, s->key_bytes, len);
-		else if (getrandom(c->key, len, 0) != (ssize_t)len)
-			return refuse(c->ifname, "cannot get random bytes for the key");
-	}
-	if (s->set_hfunc && !st->has_rss) {
-		snprintf(why, sizeof(why), "hash function not supported by %s on %s", st->driver,
-		         c->ifname);
-		return refuse(c->ifname, why);
-	}
-	if (s->irq_local && CPU_COUNT(&v->irqs.local) == 0) {
-		snprintf(why, sizeof(why),
-		         "%s does not say which CPUs are local to it (no "
-		         "local_cpulist)",
-		         c->ifname);
-		return refuse(c->ifname, why);
-	}
-	return 0;
-}
-
-/* numa-local needs the queues' IRQs as they are after the channel change. */
-static int table_numa_local(struct rss_change *c, uint32_t size)
-{
-	uint32_t local[RSS_IRQS_MAX];
-	size_t n, k = 0;
-	char why[256];
-	int r = rss_irq_read(c->ifname, &c->irqs);
-
-	if (r < 0)
-		return r;
-	n = rss_irq_local_queues(&c->irqs, local, ARRAY_SIZE(local));
-	for (size_t i = 0; i < n; i++)
-		if (local[i] < c->nqueues)
-			local[k++] = local[i];
-	r = rss_spec_table(&c->spec, size, c->nqueues, local, k, c->table, why, sizeof(why));
-	if (r < 0)
-		log_error("rss set %s: numa-local: %s", c->ifname, why);
-	return r;
-}
-
-static int step_channels(struct rss_change *c, const struct rss_view *v, bool *changed)
-{
-	int r;
-
-	if (c->spec.channels == RSS_KEEP)
-		return 0;
-	r = rss_apply_channels(c->ifname, &c->channels, changed);
-	if (r == 0 && *changed)
-		printf("%s: channels combined %u -> %u\n", c->ifname, v->st.cur.combined,
-		       c->spec.channels);
-	return r;
-}
-
-static int step_table(struct rss_change *c, const struct rss_view *v, bool *changed)
-{
-	int r;
-
-	if (c->spec.indir == RSS_INDIR_KEEP)
-		return 0;
-	if (c->spec.indir == RSS_INDIR_LOCAL) {
-		r = table_numa_local(c, v->st.indir_size);
-		if (r < 0)
-			return r;
-	}
-	r = rss_apply_table(c->ifname, c->table, v->st.indir_size, changed);
-	if (r == 0 && *changed)
-		printf("%s: indirection table set (%u entries)\n", c->ifname, v->st.indir_size);
-	return r;
-}
-
-static int step_key(struct rss_change *c, const struct rss_view *v, bool *changed)
-{
-	int r;
-
-	if (c->spec.key == RSS_KEY_KEEP)
-		return 0;
-	r = rss_apply_key(c->ifname, c->key, v->st.key_size, changed);
-	if (r == 0 && *changed)
-		printf("%s: hash key set (%u bytes)\n", c->ifname, v->st.key_size);
-	return r;
-}
-
-static int step_hfunc(struct rss_change *c, const struct rss_view *v, bool *changed)
-{
-	const char *old = rss_hfunc_name(v->st.hfunc);
-	int r;
-
-	if (!c->spec.set_hfunc)
-		return 0;
-	r = rss_apply_hfunc(c->ifname, c->spec.hfunc, changed);
-	if (r == 0 && *changed)
-		printf("%s: hash function %s -> %s\n", c->ifname, old ? old : "unknown",
-		       rss_hfunc_name(c->spec.hfunc));
-	return r;
-}
-
-static int step_irqs(struct rss_change *c, const struct rss_view *v, bool *changed)
-{
-	int r;
-
-	(void)v;
-	if (!c->spec.irq_local)
-		return 0;
-	/* Re-read: a channel change gives the queues new IRQs. */
-	r = rss_irq_read(c->ifname, &c->irqs);
-	if (r == 0)
-		r = rss_irq_spread_local(&c->irqs, &c->want_irqs);
-	if (r == 0)
-		r = rss_irq_apply(&c->want_irqs, changed);
-	if (r == 0 && *changed)
-		printf("%s: queue IRQs spread over local CPUs\n", c->ifname);
-	if (r == 0 && c->irqs.n == 0)
-		log_warn("rss set %s: no queue IRQs found (is the interface up?)", c->ifname);
-	return r;
-}
-
-/* Channels before the table: drivers rebuild their default table when the queue count changes. */
-static const struct {
-	const char *what;
-	int (*apply)(struct rss_change *c, const struct rss_view *v, bool *changed);
-} steps[] = {
-    {"channels (ETHTOOL_SCHANNELS)", step_channels},
-    {"indirection table (ETHTOOL_SRSSH)", step_table},
-    {"hash key (ETHTOOL_SRSSH)", step_key},
-    {"hash function (ETHTOOL_SRSSH)", step_hfunc},
-    {"IRQ affinity (/proc/irq/N/smp_affinity_list)", step_irqs},
-};
-
-/* Puts back what was read before: channels first, then the table they may have reset. */
-static int rollback(const struct rss_view *v, unsigned done)
-{
-	const char *ifname = v->st.ifname;
-	bool changed;
-	int r = 0, k;
-
-	if (done & 1u << 4)
-		r = rss_irq_apply(&v->irqs, &changed);
-	if ((done & 1u << 3) && (k = rss_apply_hfunc(ifname, v->st.hfunc, &changed)) < 0)
-		r = k;
-	if ((done & 1u << 2) &&
-	    (k = rss_apply_key(ifname, v->st.key, v->st.key_size, &changed)) < 0)
-		r = k;
-	if ((done & 1u << 0) && (k = rss_apply_channels(ifname, &v->st.cur, &changed)) < 0)
-		r = k;
-	if ((done & (1u << 0 | 1u << 1)) &&
-	    (k = rss_apply_table(ifname, v->st.indir, v->st.indir_size, &changed)) < 0)
-		r = k;
-	return r;
-}
-
+/* rss set is a plan of RSS steps (checked against the interface before the first write, so a
+ * refused request changes nothing), run by the same applier as `vfmgr apply`: the same undo and
+ * rollback, and no state file (one interface, outside any policy). */
 int cmd_rss_set(const struct cmd_args *a)
 {
-	_cleanup_free_ struct rss_view *v = NULL;
-	_cleanup_free_ struct rss_change *c = NULL;
-	unsigned done = 0;
+	_cleanup_free_ struct nic_rss *rss = NULL;
+	struct rss_spec spec;
+	struct netdev nd;
+	struct nic n;
+	struct plan pl = {0};
+	const struct host none = {0};
+	const char *ifname;
+	char why[512];
+	int r;
 
-	v = calloc(1, sizeof(*v));
-	c = calloc(1, sizeof(*c));
-	if (!v || !c)
-		return EXIT_FAIL;
-	c->ifname = a->argv[0];
-	if (rss_words_parse(a->argc - 1, a->argv + 1, &c->spec) < 0)
+	ifname = a->argv[0];
+	if (rss_words_parse(a->argc - 1, a->argv + 1, &spec) < 0)
 		return EXIT_USAGE;
-	if (read_view(c->ifname, v) < 0)
+	rss = calloc(1, sizeof(*rss));
+	if (!rss)
 		return EXIT_FAIL;
-	if (prepare(v, c) < 0)
+	if (read_view(ifname, &rss->st, &rss->irqs) < 0)
 		return EXIT_FAIL;
-	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
-		bool changed = false;
-		int r = steps[i].apply(c, v, &changed);
-
-		if (changed)
-			done |= 1u << i;
-		if (r < 0) {
-			log_error("rss set %s: %s: %s", c->ifname, steps[i].what, strerror(-r));
-			int k = done ? rollback(v, done) : 0;
-			if (done)
-				log_error("rss set %s: rollback to the settings before: %s",
-				          c->ifname, k < 0 ? strerror(-k) : "done");
-			return EXIT_FAIL;
-		}
+	rss_device(ifname, rss, &nd, &n);
+	r = plan_rss_request(&spec, &n, &pl, why, sizeof(why));
+	if (r == -EINVAL)
+		log_error("rss set %s: %s; nothing changed", ifname, why);
+	if (r < 0) {
+		plan_free(&pl);
+		return EXIT_FAIL;
 	}
-	if (!done)
-		printf("%s: no change\n", c->ifname);
-	if (c->spec.irq_local && rss_irqbalance_running())
-		log_warn("rss set %s: irqbalance is running and will move the queue IRQs again; "
-		         "stop it or ban these IRQs",
-		         c->ifname);
-	return EXIT_OK;
+	if (pl.n == 0) {
+		printf("%s: no change\n", ifname);
+		plan_free(&pl);
+		return EXIT_OK;
+	}
+	plan_impact(&pl, &none, &pl.next);
+	plan_print(&pl, stdout);
+	fflush(stdout);
+	apply_catch_signals();
+	r = apply_plan(&pl, NULL, NULL, NULL);
+	plan_free(&pl);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }

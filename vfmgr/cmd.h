@@ -27,17 +27,18 @@ enum {
 
 /* The options a command takes, as bits of its table entry; the parser refuses the others. */
 enum cmd_opt {
-	OPT_JSON = 1u << 0,          /* -j, --json */
-	OPT_STATE = 1u << 1,         /* --state FILE */
-	OPT_HOSTNAME = 1u << 2,      /* --hostname NAME */
-	OPT_POLICY = 1u << 3,        /* --policy FILE */
-	OPT_NO_POLICY = 1u << 4,     /* --no-policy */
-	OPT_IF_MANAGED = 1u << 5,    /* --if-managed */
-	OPT_ALLOW = 1u << 6,         /* --allow IMPACT */
-	OPT_NETDEV = 1u << 7,        /* --netdev SPEC */
-	OPT_STANDBY = 1u << 8,       /* --standby SPEC */
-	OPT_WAIT_PFS = 1u << 9,      /* --wait-pfs SECONDS */
-	OPT_METRICS_FILE = 1u << 10, /* --metrics-file FILE */
+	OPT_JSON = 1u << 0,           /* -j, --json */
+	OPT_STATE = 1u << 1,          /* --state FILE */
+	OPT_HOSTNAME = 1u << 2,       /* --hostname NAME */
+	OPT_POLICY = 1u << 3,         /* --policy FILE */
+	OPT_NO_POLICY = 1u << 4,      /* --no-policy */
+	OPT_IF_MANAGED = 1u << 5,     /* --if-managed */
+	OPT_ALLOW = 1u << 6,          /* --allow IMPACT */
+	OPT_NETDEV = 1u << 7,         /* --netdev SPEC */
+	OPT_STANDBY = 1u << 8,        /* --standby SPEC */
+	OPT_WAIT_PFS = 1u << 9,       /* --wait-pfs SECONDS */
+	OPT_METRICS_FILE = 1u << 10,  /* --metrics-file FILE */
+	OPT_DETAILED_EXIT = 1u << 11, /* --detailed-exitcode */
 };
 
 struct command;
@@ -46,6 +47,7 @@ struct command;
 struct cmd_args {
 	const struct command *cmd;
 	bool json, if_managed;
+	bool detailed_exitcode;   /* plan: exit 3 when changes are pending */
 	const char *state_file;   /* NULL: $VFMGR_STATE or the default */
 	const char *hostname;     /* NULL: this machine */
 	const char *policy;       /* DEFAULT_POLICY for commands with --policy; NULL: --no-policy */

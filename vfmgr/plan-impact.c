@@ -1,6 +1,7 @@
 /* What each step disrupts, from the driver table: shown by `vfmgr plan` and checked by apply
  * against a threshold, so a routine apply never drops a host link by surprise. Pure. */
 #include "vfmgr/plan.h"
+#include "vfmgr/plan-steps.h"
 #include "util/strcopy.h"
 
 #include <stdio.h>
@@ -31,9 +32,10 @@ static const char *ifname_or(const struct plan_action *a)
 	return a->ifname[0] ? a->ifname : "its interface";
 }
 
-static void numvfs_impact(struct plan_action *a, const struct sriov_driver *drv,
-                          const struct state *old)
+void plan_impact_numvfs(struct plan_action *a, const struct impact_in *in)
 {
+	const struct sriov_driver *drv = in->drv;
+
 	a->impact = drv ? drv->numvfs_change : SRIOV_IMPACT_NONE;
 	if (a->impact == SRIOV_IMPACT_PF_RESET)
 		snprintf(a->impact_why, sizeof(a->impact_why),
@@ -48,11 +50,12 @@ static void numvfs_impact(struct plan_action *a, const struct sriov_driver *drv,
 		         ifname_or(a));
 	if (a->from > 0 && a->impact < SRIOV_IMPACT_VF_DESTROY)
 		a->impact = SRIOV_IMPACT_VF_DESTROY;
-	add_holders(a->vms, sizeof(a->vms), old, a->addr);
+	add_holders(a->vms, sizeof(a->vms), in->old, a->addr);
 }
 
-static void vfs_impact(struct plan_action *a, const struct sriov_driver *drv)
+void plan_impact_vfs(struct plan_action *a, const struct impact_in *in)
 {
+	const struct sriov_driver *drv = in->drv;
 	unsigned worst_attrs = 0;
 
 	a->impact = SRIOV_IMPACT_NONE;
@@ -84,9 +87,9 @@ static void vfs_impact(struct plan_action *a, const struct sriov_driver *drv)
 		}
 }
 
-static void vfio_impact(struct plan_action *a, bool is_vf)
+void plan_impact_vfio(struct plan_action *a, const struct impact_in *in)
 {
-	bool whole = !is_vf;
+	bool whole = !(a->is_vf || (in->nic != NO_INDEX && in->h->nics[in->nic].pf != NO_INDEX));
 
 	a->impact = whole ? SRIOV_IMPACT_PF_RESET : SRIOV_IMPACT_VF_RESET;
 	if (a->kind == PLAN_VFIO_BIND)
@@ -105,9 +108,10 @@ static void vfio_impact(struct plan_action *a, bool is_vf)
 	add_vm(a->vms, sizeof(a->vms), a->vm);
 }
 
-static void rss_impact(struct plan_action *a, const struct sriov_driver *drv,
-                       const struct state *next)
+void plan_impact_rss(struct plan_action *a, const struct impact_in *in)
 {
+	const struct sriov_driver *drv = in->drv;
+
 	a->impact = SRIOV_IMPACT_NONE;
 	str_copy(a->impact_why, sizeof(a->impact_why), "applied live");
 	if (a->kind != PLAN_RSS_CHANNELS || !drv || drv->channels_change == SRIOV_IMPACT_NONE)
@@ -116,7 +120,7 @@ static void rss_impact(struct plan_action *a, const struct sriov_driver *drv,
 	snprintf(a->impact_why, sizeof(a->impact_why),
 	         "%s rebuilds its queues for a channel change: %s's link drops and its VFs reset",
 	         drv->name, ifname_or(a));
-	add_holders(a->vms, sizeof(a->vms), next, a->addr);
+	add_holders(a->vms, sizeof(a->vms), in->next, a->addr);
 }
 
 void plan_impact(struct plan *pl, const struct host *h, const struct state *old)
@@ -127,24 +131,13 @@ void plan_impact(struct plan *pl, const struct host *h, const struct state *old)
 		const char *driver = n != NO_INDEX ? h->nics[n].driver : a->driver;
 		const struct sriov_driver *drv = sriov_driver_find(driver);
 
+		const struct plan_step_kind *k = plan_step_kind(a);
+		struct impact_in in = {h, n, drv, old, &pl->next};
+
 		a->vms[0] = '\0';
 		a->driver_known = drv != NULL;
-		switch (a->kind) {
-		case PLAN_SET_NUMVFS:
-			numvfs_impact(a, drv, old);
-			break;
-		case PLAN_SET_VFS:
-			vfs_impact(a, drv);
-			break;
-		case PLAN_VFIO_BIND:
-		case PLAN_VFIO_RESTORE:
-			vfio_impact(a, a->is_vf || (n != NO_INDEX && h->nics[n].pf != NO_INDEX));
-			break;
-		default:
-			rss_impact(a, drv, &pl->next);
-			break;
-		}
-		if (!drv && a->kind != PLAN_VFIO_BIND && a->kind != PLAN_VFIO_RESTORE) {
+		k->impact(a, &in);
+		if (!drv && k->pf_driver) {
 			size_t off = strlen(a->impact_why);
 			snprintf(a->impact_why + off, sizeof(a->impact_why) - off,
 			         "; driver %s is not in vfmgr's table: tried, then read back",

@@ -26,6 +26,11 @@ struct rss_target {
 	struct rss_irqs irqs; /* IRQ: where the queue IRQs go */
 	unsigned irqs_moving;
 	bool step[PLAN_RSS_IRQ - PLAN_RSS_CHANNELS + 1];
+	/* Where a refusal goes: an error at the policy's line (pf, d), or why (rss set). */
+	const struct policy_pf *pf;
+	struct policy_diags *d;
+	char *why;
+	size_t why_size;
 };
 
 int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_t nqueues,
@@ -41,18 +46,19 @@ int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_
 	return r;
 }
 
-static int refuse(struct policy_diags *d, const struct policy_pf *pf, struct policy_mark m,
-                  const char *why)
+static int refuse(const struct rss_target *t, struct policy_mark m, const char *why)
 {
-	if (d)
-		policy_diag_add(d, POLICY_ERROR, m, "pf %s: rss: %s", pf->name.value, why);
+	if (t->pf && t->d)
+		policy_diag_add(t->d, POLICY_ERROR, m, "pf %s: rss: %s", t->pf->name.value, why);
+	else if (t->why)
+		snprintf(t->why, t->why_size, "%s", why);
 	return -EINVAL;
 }
 
 /* The policy's request as an rss_spec; the channel count of numa-local is the NIC's local
  * CPUs. */
 static int spec_from_policy(const struct policy_pf *pf, const struct nic_rss *rss,
-                            struct rss_target *t, struct policy_diags *d)
+                            struct rss_target *t)
 {
 	const struct policy_rss *p = &pf->rss;
 	struct rss_spec *s = &t->spec;
@@ -66,7 +72,7 @@ static int spec_from_policy(const struct policy_pf *pf, const struct nic_rss *rs
 			         "channels numa-local: %s does not say which CPUs are local to it "
 			         "(no local_cpulist)",
 			         rss->st.ifname);
-			return refuse(d, pf, p->channels.mark, why);
+			return refuse(t, p->channels.mark, why);
 		}
 	} else if (p->channels.set) {
 		s->channels = p->channels.value;
@@ -78,7 +84,7 @@ static int spec_from_policy(const struct policy_pf *pf, const struct nic_rss *rs
 	case POLICY_RSS_INDIR_WEIGHTS:
 		s->indir = RSS_INDIR_WEIGHTS;
 		if (p->n_weights > RSS_WEIGHTS_MAX)
-			return refuse(d, pf, p->indirection.mark,
+			return refuse(t, p->indirection.mark,
 			              "more weights than vfmgr handles (256)");
 		memcpy(s->weights, p->weights, p->n_weights * sizeof(*p->weights));
 		s->nweights = p->n_weights;
@@ -105,10 +111,10 @@ static int spec_from_policy(const struct policy_pf *pf, const struct nic_rss *rs
 }
 
 /* Everything the driver has to be able to take, before anything is planned. */
-static int check(const struct policy_pf *pf, const struct nic_rss *rss, bool numvfs_changes,
-                 struct rss_target *t, struct policy_diags *d)
+static int check(const struct nic_rss *rss, bool numvfs_changes, struct rss_target *t)
 {
-	const struct policy_rss *p = &pf->rss;
+	static const struct policy_rss none;
+	const struct policy_rss *p = t->pf ? &t->pf->rss : &none;
 	const struct rss_state *st = &rss->st;
 	const struct rss_spec *s = &t->spec;
 	char why[256];
@@ -119,28 +125,33 @@ static int check(const struct policy_pf *pf, const struct nic_rss *rss, bool num
 		/* After a numvfs change the driver's maxima are not those observed now (igb: 8
 		 * combined channels without VFs, 2 with): apply checks them once the VFs exist. */
 		if (r == -EOPNOTSUPP || (r < 0 && !numvfs_changes))
-			return refuse(d, pf, p->channels.mark, why);
+			return refuse(t, p->channels.mark, why);
 	}
 	t->nqueues = s->channels != RSS_KEEP ? s->channels + st->cur.rx : st->rx_rings;
-	if (s->indir != RSS_INDIR_KEEP &&
+	/* numa-local follows the queue IRQs as they are after the channel change: apply
+	 * computes that table. */
+	if (s->indir == RSS_INDIR_LOCAL &&
+	    rss_check_table(st, t->nqueues, NULL, 0, why, sizeof(why)) == -EOPNOTSUPP)
+		return refuse(t, p->indirection.mark, why);
+	if (s->indir != RSS_INDIR_KEEP && s->indir != RSS_INDIR_LOCAL &&
 	    plan_rss_table(s, st, t->nqueues, t->table, why, sizeof(why)) < 0)
-		return refuse(d, pf, p->indirection.mark, why);
+		return refuse(t, p->indirection.mark, why);
 	if (s->key != RSS_KEY_KEEP) {
 		t->key_len = s->key == RSS_KEY_BYTES ? s->key_len : st->key_size;
 		if (rss_check_key(st, t->key_len, why, sizeof(why)) < 0)
-			return refuse(d, pf, p->key.mark, why);
+			return refuse(t, p->key.mark, why);
 	}
 	if (s->set_hfunc && !st->has_rss) {
 		snprintf(why, sizeof(why), "hash function not supported by %s on %s", st->driver,
 		         st->ifname);
-		return refuse(d, pf, p->hfunc.mark, why);
+		return refuse(t, p->hfunc.mark, why);
 	}
 	if (s->irq_local && rss_irq_spread_local(&rss->irqs, &t->irqs) < 0) {
 		snprintf(why, sizeof(why),
 		         "irq-affinity local: %s does not say which CPUs are local to it (no "
 		         "local_cpulist)",
 		         st->ifname);
-		return refuse(d, pf, p->irq_affinity.mark, why);
+		return refuse(t, p->irq_affinity.mark, why);
 	}
 	return 0;
 }
@@ -179,8 +190,9 @@ static void diff(struct rss_target *t, const struct nic *n, bool numvfs_changes,
 
 	step[0] = s->channels != RSS_KEEP && (all || st->cur.combined != s->channels);
 	all |= step[0];
-	step[1] = s->indir != RSS_INDIR_KEEP &&
-	          (all || memcmp(st->indir, t->table, st->indir_size * sizeof(*t->table)) != 0);
+	step[1] = s->indir == RSS_INDIR_LOCAL ||
+	          (s->indir != RSS_INDIR_KEEP &&
+	           (all || memcmp(st->indir, t->table, st->indir_size * sizeof(*t->table)) != 0));
 	step[2] = s->key != RSS_KEY_KEEP && (numvfs_changes || key_differs(t, n, old));
 	step[3] = s->set_hfunc && (numvfs_changes || st->hfunc != s->hfunc);
 	if (s->irq_local)
@@ -246,7 +258,9 @@ static void describe_want(const struct rss_spec *s, uint32_t nqueues, char *buf,
 {
 	size_t off;
 
-	if (s->indir == RSS_INDIR_WEIGHTS) {
+	if (s->indir == RSS_INDIR_LOCAL) {
+		snprintf(buf, size, "numa-local");
+	} else if (s->indir == RSS_INDIR_WEIGHTS) {
 		off = (size_t)snprintf(buf, size, "weights");
 		for (size_t i = 0; i < s->nweights && off < size; i++)
 			off += (size_t)snprintf(buf + off, size - off, " %u", s->weights[i]);
@@ -271,6 +285,8 @@ static int add_steps(struct plan *pl, const struct nic *n, bool numvfs_changes,
 		if (!a || !(a->rss = calloc(1, sizeof(*a->rss))))
 			return -ENOMEM;
 		a->rss->recheck = numvfs_changes;
+		/* apply works the numa-local table out from the queue IRQs then */
+		a->rss->numa_local = t->spec.indir == RSS_INDIR_LOCAL;
 		a->rss->spec = t->spec;
 		a->rss->before = *st;
 		a->rss->key_len = t->key_len;
@@ -313,14 +329,19 @@ int plan_rss_pf(const struct policy_pf *pf, const struct nic *n, bool numvfs_cha
 		snprintf(why, sizeof(why), "cannot read the RSS state of %s (%s): %s", n->addr,
 		         nd ? nd->name : "no interface",
 		         strerror(nd && n->rss ? -n->rss->err : ENODEV));
-		return refuse(d, pf, pf->rss.mark, why);
+		if (d)
+			policy_diag_add(d, POLICY_ERROR, pf->rss.mark, "pf %s: rss: %s",
+			                pf->name.value, why);
+		return -EINVAL;
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	r = spec_from_policy(pf, n->rss, t, d);
+	t->pf = pf;
+	t->d = d;
+	r = spec_from_policy(pf, n->rss, t);
 	if (r == 0)
-		r = check(pf, n->rss, numvfs_changes, t, d);
+		r = check(n->rss, numvfs_changes, t);
 	if (r < 0)
 		return r;
 	diff(t, n, numvfs_changes, old);
@@ -329,7 +350,26 @@ int plan_rss_pf(const struct policy_pf *pf, const struct nic *n, bool numvfs_cha
 		         "%s (%s) carries the host's management path (%s); vfmgr will not change "
 		         "its RSS (drop the rss block, or pick another device)",
 		         n->addr, nd->name, n->management_why);
-		return refuse(d, pf, pf->rss.mark, why);
+		return refuse(t, pf->rss.mark, why);
 	}
 	return pl ? add_steps(pl, n, numvfs_changes, t, old) : 0;
+}
+
+int plan_rss_request(const struct rss_spec *s, const struct nic *n, struct plan *pl, char *why,
+                     size_t size)
+{
+	_cleanup_free_ struct rss_target *t = calloc(1, sizeof(*t));
+	static const struct state none;
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	t->spec = *s;
+	t->why = why;
+	t->why_size = size;
+	r = check(n->rss, false, t);
+	if (r < 0)
+		return r;
+	diff(t, n, false, &none);
+	return add_steps(pl, n, false, t, &none);
 }

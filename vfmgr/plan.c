@@ -1,5 +1,6 @@
 /* plan_build: a pure function from (policy, host, state) to ordered actions. No I/O. */
 #include "vfmgr/plan.h"
+#include "vfmgr/plan-steps.h"
 #include "util/array.h"
 #include "util/strcopy.h"
 
@@ -51,8 +52,9 @@ static const struct vf_config *known_vf(const struct nic *n, unsigned vf, bool n
 	return &n->vf_settings.vfs[vf];
 }
 
+/* al: the allocation the VF is written for; released: back to its saved settings. */
 static int add_vf_write(struct plan_action *act, const struct nic *n, bool numvfs_changes,
-                        const struct vf_config *want, const char *owner, const char *vm)
+                        const struct vf_config *want, const struct state_alloc *al, bool released)
 {
 	bool unverified;
 	const struct vf_config *have = known_vf(n, want->index, numvfs_changes, &unverified);
@@ -69,8 +71,10 @@ static int add_vf_write(struct plan_action *act, const struct nic *n, bool numvf
 	if (have)
 		v->have = *have;
 	v->unverified = unverified;
-	str_copy(v->owner, sizeof(v->owner), owner);
-	str_copy(v->vm, sizeof(v->vm), vm);
+	str_copy(v->vm, sizeof(v->vm), al->vm);
+	v->released = released;
+	v->nic = al->nic;
+	v->leg = al->leg;
 	return 0;
 }
 
@@ -140,7 +144,6 @@ static int plan_pf_vfs(struct plan *pl, const struct nic *n, bool numvfs_changes
                        const struct by_pf *old, const struct by_pf *next)
 {
 	struct plan_action *act = plan_new_action(pl, PLAN_SET_VFS, n);
-	char owner[STATE_NAME_LEN + 32];
 	size_t n_old, n_next;
 	const struct state_alloc *const *olds = by_pf_range(old, n->addr, &n_old);
 	const struct state_alloc *const *nexts = by_pf_range(next, n->addr, &n_next);
@@ -154,15 +157,10 @@ static int plan_pf_vfs(struct plan *pl, const struct nic *n, bool numvfs_changes
 			continue;
 		struct vf_config back = o->saved;
 		back.index = o->vf;
-		snprintf(owner, sizeof(owner), "released from %s", o->vm);
-		r = add_vf_write(act, n, false, &back, owner, o->vm);
+		r = add_vf_write(act, n, false, &back, o, true);
 	}
-	for (size_t i = 0; i < n_next && r == 0; i++) {
-		const struct state_alloc *a = nexts[i];
-		snprintf(owner, sizeof(owner), "%s nic %u%s", a->vm, a->nic,
-		         a->leg ? " leg 1" : "");
-		r = add_vf_write(act, n, numvfs_changes, &a->want, owner, a->vm);
-	}
+	for (size_t i = 0; i < n_next && r == 0; i++)
+		r = add_vf_write(act, n, numvfs_changes, &nexts[i]->want, nexts[i], false);
 	if (r < 0)
 		return r;
 	if (act->n_vfs == 0) {
@@ -466,29 +464,34 @@ static bool vm_uses_pf(const struct state *s, const char *vm, const char *addr)
 	return false;
 }
 
-static bool keep_action(struct plan_action *a, const struct state *next, const char *vm)
+bool plan_keep_pf(struct plan_action *a, const struct state *next, const char *vm)
 {
-	switch (a->kind) {
-	case PLAN_SET_NUMVFS:
-		return vm_uses_pf(next, vm, a->addr);
-	case PLAN_SET_VFS: {
-		size_t k = 0;
-		for (size_t i = 0; i < a->n_vfs; i++)
-			if (strcmp(a->vfs[i].vm, vm) == 0)
-				a->vfs[k++] = a->vfs[i];
-		a->n_vfs = k;
-		return k > 0;
-	}
-	case PLAN_VFIO_BIND:
-	case PLAN_VFIO_RESTORE:
-		return strcmp(a->vm, vm) == 0;
-	case PLAN_RSS_CHANNELS:
-	case PLAN_RSS_TABLE:
-	case PLAN_RSS_KEY:
-	case PLAN_RSS_HFUNC:
-	case PLAN_RSS_IRQ:
-		return false; /* the host's own queues belong to no VM */
-	}
+	return vm_uses_pf(next, vm, a->addr);
+}
+
+bool plan_keep_vfs(struct plan_action *a, const struct state *next, const char *vm)
+{
+	size_t k = 0;
+
+	(void)next;
+	for (size_t i = 0; i < a->n_vfs; i++)
+		if (strcmp(a->vfs[i].vm, vm) == 0)
+			a->vfs[k++] = a->vfs[i];
+	a->n_vfs = k;
+	return k > 0;
+}
+
+bool plan_keep_vm(struct plan_action *a, const struct state *next, const char *vm)
+{
+	(void)next;
+	return strcmp(a->vm, vm) == 0;
+}
+
+bool plan_keep_none(struct plan_action *a, const struct state *next, const char *vm)
+{
+	(void)a;
+	(void)next;
+	(void)vm;
 	return false;
 }
 
@@ -498,7 +501,7 @@ int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm
 	size_t k = 0;
 
 	for (size_t i = 0; i < pl->n; i++) {
-		if (keep_action(&pl->actions[i], &pl->next, vm)) {
+		if (plan_step_kind(&pl->actions[i])->keep(&pl->actions[i], &pl->next, vm)) {
 			pl->actions[k++] = pl->actions[i];
 		} else {
 			free(pl->actions[i].vfs);

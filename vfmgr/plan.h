@@ -24,6 +24,7 @@ enum plan_kind {
 	PLAN_RSS_KEY,      /* hash key */
 	PLAN_RSS_HFUNC,    /* hash function */
 	PLAN_RSS_IRQ,      /* queue IRQs over the NIC's local CPUs */
+	PLAN_KIND_COUNT,
 };
 
 /* PLAN_RSS_*: what one step sets, and what the snapshot had. */
@@ -32,7 +33,8 @@ struct plan_rss {
 	 * other maxima (igb: 8 combined channels without VFs, 2 with), so apply re-reads the
 	 * interface, re-checks the request and recomputes the table before writing. */
 	bool recheck;
-	struct rss_spec spec;          /* the request; spec.channels is the resolved count */
+	bool numa_local;      /* TABLE: over the queues whose IRQs are local, worked out at apply */
+	struct rss_spec spec; /* the request; spec.channels is the resolved count */
 	uint32_t table[RSS_INDIR_MAX]; /* TABLE: for the queues there will be */
 	char want[96], was[96];        /* TABLE: "equal 4", "weights 1 2 1 0" */
 	uint32_t key_len;              /* KEY: bytes in spec.key_bytes, or the driver's size */
@@ -48,8 +50,9 @@ struct plan_vf {
 	struct vf_config have;
 	bool have_known; /* false: made by an earlier step (apply reads it then) */
 	bool unverified; /* the kernel's VF list was cut short: written unconditionally */
-	char owner[STATE_NAME_LEN + 16]; /* "web01 nic 0" or "released from web01" */
 	char vm[STATE_NAME_LEN];
+	bool released;            /* back to its saved settings: vm gives it up */
+	unsigned nic, leg;        /* else: the policy's NIC index of vm, and the bond leg */
 	enum sriov_impact impact; /* of writing want.attrs (plan_impact) */
 };
 
@@ -117,6 +120,10 @@ int plan_passthrough_state(const struct policy *p, const struct host *h, const s
  * checks. The management device is refused like any other change to it. */
 int plan_rss_pf(const struct policy_pf *pf, const struct nic *n, bool numvfs_changes,
                 const struct state *old, struct plan *pl, struct policy_diags *d);
+/* `vfmgr rss set`: the steps a request for one interface needs (n: the device with its RSS
+ * state read; none when it is met), checked first; -EINVAL with the reason in why. */
+int plan_rss_request(const struct rss_spec *s, const struct nic *n, struct plan *pl, char *why,
+                     size_t size);
 /* The table a request gives for a device that will have nqueues receive queues: the same
  * function at plan time and, for a rechecked step, at apply time. why gets the reason. */
 int plan_rss_table(const struct rss_spec *s, const struct rss_state *st, uint32_t nqueues,
@@ -162,19 +169,13 @@ int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm
 void plan_free(struct plan *pl);
 #define _cleanup_plan_ _cleanup_(plan_free) /* on a plan initialized {0} */
 
-/* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)". */
+/* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)",
+ * printed from the same records as plan_to_json's. */
 void plan_print(const struct plan *pl, FILE *f);
+/* {"steps": [one record per step]} (doc/schema/plan.schema.json); NULL when out of memory. */
 json_t *plan_to_json(const struct plan *pl);
+/* The records of steps [from, to) as a JSON array. */
+json_t *plan_steps_json(const struct plan *pl, size_t from, size_t to);
 /* A step in a few words for messages: "0000:01:00.0 numvfs 0 -> 2". */
 void plan_step_name(const struct plan_action *a, char *buf, size_t size);
-/* One RSS step: "+ 0000:01:00.0 rss table equal 4 (was equal 8)" (no newline: plan_print ends
- * the line with the impact), and as JSON. */
-void plan_print_rss(const struct plan_action *a, FILE *f);
-json_t *plan_rss_to_json(const struct plan_action *a);
-/* True for PLAN_RSS_*. */
-static inline bool plan_kind_is_rss(enum plan_kind k)
-{
-	return k >= PLAN_RSS_CHANNELS && k <= PLAN_RSS_IRQ;
-}
-
 #endif

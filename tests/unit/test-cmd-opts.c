@@ -80,7 +80,7 @@ static void test_json_everywhere_it_reports(void **state)
 {
 	static const char *const reporting[][3] = {
 	    {"list", NULL},   {"check", "p.yaml"},  {"plan", "p.yaml"},
-	    {"status", NULL}, {"qemu-args", "vm1"},
+	    {"status", NULL}, {"qemu-args", "vm1"}, {"apply", "p.yaml"},
 	};
 	(void)state;
 
@@ -120,7 +120,7 @@ static void test_usage_errors_exit_2(void **state)
 {
 	char *unknown_cmd[] = {"bogus", NULL};
 	char *unknown_opt[] = {"list", "--bogus", NULL};
-	char *not_taken[] = {"apply", "p.yaml", "--json", NULL};
+	char *not_taken[] = {"apply", "p.yaml", "--hostname", "h", NULL};
 	char *no_operand[] = {"check", NULL};
 	char *extra[] = {"status", "x", NULL};
 	char *no_value[] = {"plan", "p.yaml", "--state", NULL};

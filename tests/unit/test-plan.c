@@ -1,6 +1,7 @@
 /* plan_build and plan_release as pure functions: fake hosts declared as data, policies from
  * strings, no kernel. */
 #include "rss/table.h"
+#include "vfmgr/cmd-rss-words.h"
 #include "vfmgr/plan-macgen.h"
 #include "vfmgr/observe-mgmt.h"
 #include "vfmgr/plan.h"
@@ -45,6 +46,23 @@ static struct policy *parse(const char *text)
 }
 
 /* Two igb-like PFs; numvfs VFs each with fresh settings (no VLAN, spoofchk on, trust off). */
+/* With VFMGR_JSON_OUT=DIR, a plan's JSON is kept as DIR/NAME.json for tests/plan-schema.sh,
+ * which validates these real outputs against doc/schema/plan.schema.json. */
+static void keep_json(const struct plan *pl, const char *name)
+{
+	const char *dir = getenv("VFMGR_JSON_OUT");
+	char path[4096];
+	json_t *j;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
+	j = plan_to_json(pl);
+	assert_non_null(j);
+	assert_int_equal(json_dump_file(j, path, JSON_INDENT(2)), 0);
+	json_decref(j);
+}
+
 static void fake_host(struct host *h, int numvfs)
 {
 	memset(h, 0, sizeof(*h));
@@ -235,6 +253,7 @@ static void test_plan_creates_vfs_on_empty_pfs(void **state)
 	assert_false(f->pl.actions[1].vfs[0].have_known);
 	assert_int_equal(f->pl.actions[3].n_vfs, 1);
 	assert_int_equal(f->pl.next.n, 3);
+	keep_json(&f->pl, "create");
 }
 
 static void test_redundant_pair_uses_two_switches(void **state)
@@ -267,6 +286,8 @@ static void test_converged_host_plans_nothing(void **state)
 	assert_true(state_equal(&f->again.next, &f->applied));
 }
 
+static char *plan_text(const struct plan *pl);
+
 static void test_one_vlan_change_plans_one_write(void **state)
 {
 	struct fx *f = *state;
@@ -280,6 +301,23 @@ static void test_one_vlan_change_plans_one_write(void **state)
 	assert_int_equal(f->again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
 	assert_int_equal(f->again.actions[0].vfs[0].want.cfg.vlan, 201);
 	assert_int_equal(f->again.actions[0].vfs[0].have.vlan, 200);
+	keep_json(&f->again, "vlan");
+	/* Text and JSON from the one record: typed settings, the owner as vm and nic. */
+	json_t *j = plan_to_json(&f->again);
+	json_t *vf = json_array_get(
+	    json_object_get(json_array_get(json_object_get(j, "steps"), 0), "vfs"), 0);
+	json_t *vlan = json_object_get(json_object_get(vf, "changes"), "vlan");
+	assert_int_equal(json_integer_value(json_object_get(vlan, "from")), 200);
+	assert_int_equal(json_integer_value(json_object_get(vlan, "to")), 201);
+	assert_true(json_is_integer(json_object_get(vf, "nic")));
+	char *line = plan_text(&f->again), want[160];
+	snprintf(want, sizeof(want), "vf %lld vlan 201 qos 0 (was vlan 200 qos 0)  [%s nic %lld]",
+	         json_integer_value(json_object_get(vf, "vf_index")),
+	         json_string_value(json_object_get(vf, "vm")),
+	         json_integer_value(json_object_get(vf, "nic")));
+	assert_non_null(strstr(line, want));
+	free(line);
+	json_decref(j);
 }
 
 static void test_allocation_is_stable_when_a_vm_is_added_in_front(void **state)
@@ -393,6 +431,7 @@ static void test_release_restores_saved_settings(void **state)
 	assert_int_equal(v->want.attrs, VF_ATTR_MAC | VF_ATTR_VLAN);
 	assert_null(state_find(&f->rel.next, "db", 0, 0));
 	assert_non_null(state_find(&f->rel.next, "web", 0, 0));
+	keep_json(&f->rel, "release");
 }
 
 static void test_generated_mac_is_stable_local_unicast(void **state)
@@ -495,6 +534,7 @@ static void test_whole_pf_passthrough_destroys_its_vfs_first(void **state)
 	assert_int_equal(zero, 0);
 	assert_int_equal(f->pl.next.n_pts, 1);
 	assert_string_equal(f->pl.next.pts[0].driver_before, "igb");
+	keep_json(&f->pl, "whole-pf");
 }
 
 static void test_group_shared_with_host_driver_is_refused(void **state)
@@ -636,6 +676,7 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	assert_int_equal(counts[3], 0);
 	/* The undo's snapshot. */
 	assert_int_equal(f->pl.actions[0].rss->before.cur.combined, 8);
+	keep_json(&f->pl, "rss");
 	char *text = plan_text(&f->pl);
 	assert_string_equal(text,
 	                    "+ 0000:01:00.0 rss channels combined 4 (was 8)  impact: pf-reset "
@@ -645,10 +686,20 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	                    "none\n");
 	free(text);
 	json_t *j = plan_to_json(&f->pl);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "action")),
+	json_t *steps = json_object_get(j, "steps");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(steps, 0), "action")),
 	                    "rss-channels");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "from")),
-	                    "equal 8");
+	/* Typed: the channel count is a number. */
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(json_object_get(json_array_get(steps, 0), "changes"),
+	                                     "combined_channels"),
+	                     "to")),
+	                 4);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_object_get(json_array_get(steps, 1), "changes"), "table"),
+	        "from")),
+	    "equal 8");
 	json_decref(j);
 	plan_free(&f->pl);
 	/* igb's own default table runs in contiguous blocks: what weight 1 1 ... gives. */
@@ -781,6 +832,60 @@ static void test_rss_after_numvfs_change_is_rechecked_at_apply(void **state)
 	assert_int_equal(f->pl.actions[1].kind, PLAN_RSS_CHANNELS);
 	assert_true(f->pl.actions[1].rss->recheck);
 	assert_int_equal(f->pl.actions[2].kind, PLAN_RSS_TABLE);
+	keep_json(&f->pl, "rss-after-numvfs");
+}
+
+/* rss set's words, planned: only what differs, in the table's order, refusals in words. */
+static size_t plan_words(const struct nic *n, const char *words, struct plan *pl, int *r, char *why,
+                         size_t size)
+{
+	char buf[256], *argv[16];
+	int argc = 0;
+	struct rss_spec s;
+
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && argc < 16;
+	     t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	assert_int_equal(rss_words_parse(argc, argv, &s), 0);
+	memset(pl, 0, sizeof(*pl));
+	*r = plan_rss_request(&s, n, pl, why, size);
+	return pl->n;
+}
+
+static void test_rss_set_plans_only_what_differs(void **state)
+{
+	struct fx *f = *state;
+	char why[256] = "";
+	int r;
+
+	fake_host(&f->h, 0);
+	fake_rss(&f->h);
+	const struct nic *n = &f->h.nics[0];
+	/* Met: nothing to do. */
+	assert_int_equal(
+	    plan_words(n, "channels 8 equal 8 hfunc toeplitz", &f->pl, &r, why, sizeof(why)), 0);
+	assert_int_equal(r, 0);
+	plan_free(&f->pl);
+	/* Channels, then the table; the steps describe themselves from the table. */
+	assert_int_equal(plan_words(n, "channels 4 equal 4", &f->pl, &r, why, sizeof(why)), 2);
+	assert_int_equal(f->pl.actions[0].kind, PLAN_RSS_CHANNELS);
+	assert_int_equal(f->pl.actions[1].kind, PLAN_RSS_TABLE);
+	plan_step_name(&f->pl.actions[1], why, sizeof(why));
+	assert_string_equal(why, "0000:01:00.0 (enp1s0) rss table");
+	plan_free(&f->pl);
+	/* numa-local: the table follows the IRQs after the channel change, worked out at apply. */
+	assert_int_equal(plan_words(n, "numa-local", &f->pl, &r, why, sizeof(why)), 1);
+	assert_true(f->pl.actions[0].rss->numa_local);
+	plan_free(&f->pl);
+	/* Refused before anything is planned, with the driver's maximum. */
+	assert_int_equal(plan_words(n, "channels 9", &f->pl, &r, why, sizeof(why)), 0);
+	assert_int_equal(r, -EINVAL);
+	assert_non_null(strstr(why, "at most 8 combined channels"));
+	plan_free(&f->pl);
+	assert_int_equal(plan_words(n, "hkey random", &f->pl, &r, why, sizeof(why)), 0);
+	assert_int_equal(r, -EINVAL);
+	assert_non_null(strstr(why, "hash key not supported by igb"));
 }
 
 static void test_absent_pf_blocks_cli_but_not_daemon_plans(void **state)
@@ -876,6 +981,8 @@ int main(void)
 	                                    fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_rss_after_numvfs_change_is_rechecked_at_apply,
 	                                    fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rss_set_plans_only_what_differs, fx_setup,
+	                                    fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

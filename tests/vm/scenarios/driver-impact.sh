@@ -31,7 +31,7 @@ echo "$out"
 check "enabling VFs on igb is planned as pf-reset, naming the interface" \
 	grep -q "^+ $PF numvfs 2 (was 0)  impact: pf-reset (igb resets the PF when VFs are enabled or disabled: $IF's link drops" <<<"$out"
 check_eq "plan --json: impact and vms on every step" "pf-reset none" \
-	"$("$VFMGR" plan --json /tmp/p.yaml | jq -r '[.[] | select(has("impact") and has("vms")) | .impact] | join(" ")')"
+	"$("$VFMGR" plan --json /tmp/p.yaml | jq -r '[.steps[] | select(has("impact") and has("vms")) | .impact] | join(" ")')"
 
 # A routine apply does not drop the host link by surprise.
 out=$("$VFMGR" apply /tmp/p.yaml 2>&1)
@@ -52,7 +52,7 @@ echo "$out"
 check "a VLAN change is planned as none, for web01" \
 	grep -qE "^\+ $PF vf [0-9]+ vlan 101 qos 0 \(was vlan 100 qos 0\)  \[web01 nic 0\]  impact: none$" <<<"$out"
 check_eq "plan --json names web01 on the step" "web01" \
-	"$("$VFMGR" plan --json /tmp/p.yaml | jq -r '.[0].vms | join(",")')"
+	"$("$VFMGR" plan --json /tmp/p.yaml | jq -r '.steps[0].vms | join(",")')"
 check "a plain apply takes a live change" "$VFMGR" apply /tmp/p.yaml
 check "ip: the VF carries vlan 101" grep -q "vlan 101" <<<"$(ip -d link show "$IF")"
 
@@ -112,7 +112,7 @@ echo "$out"
 check "netdevsim: plan says the driver is not in the table" \
 	grep -q "impact: none (new VFs; $IF stays up; driver netdevsim is not in vfmgr's table: tried, then read back)" <<<"$out"
 check_eq "netdevsim: plan --json driver_known false on every step" "false" \
-	"$("$VFMGR" plan --json /tmp/n.yaml | jq -r '[.[].driver_known] | unique | map(tostring) | join(",")')"
+	"$("$VFMGR" plan --json /tmp/n.yaml | jq -r '[.steps[].driver_known] | unique | map(tostring) | join(",")')"
 check "netdevsim: apply takes what igb would refuse" "$VFMGR" apply /tmp/n.yaml
 vf_line=$(ip -d link show "$IF" | grep -E '^ +vf 0 ')
 echo "$vf_line"

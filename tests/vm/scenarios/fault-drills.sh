@@ -29,7 +29,7 @@ host_view() {
 }
 state_view() { cat "$VFMGR_STATE" 2>/dev/null || echo "(no state file)"; }
 
-steps=$("$VFMGR" plan --json "$POL" | jq length)
+steps=$("$VFMGR" plan --json "$POL" | jq '.steps | length')
 echo "the plan has $steps steps"
 check "the plan has steps to fail" test "$steps" -gt 3
 before=$(host_view)

@@ -48,7 +48,7 @@ check_eq "plan: table line, impact none" "+ $PF rss table weights 1 2 1 0 (was w
 	"$(echo "$out" | sed -n 2p)"
 check_eq "plan: two steps" 2 "$(echo "$out" | grep -c '^+')"
 check_eq "plan --json: channels first" "rss-channels 4 rss-table" \
-	"$("$VFMGR" plan --json "$POLICY" | jq -r '"\(.[0].action) \(.[0].to) \(.[1].action)"')"
+	"$("$VFMGR" plan --json "$POLICY" | jq -r '.steps | "\(.[0].action) \(.[0].changes.combined_channels.to) \(.[1].action)"')"
 
 check "apply channels 4, weights 1 2 1 0" "$VFMGR" apply --allow pf-reset "$POLICY"
 check_eq "ethtool -l: combined 4" 4 "$(combined)"

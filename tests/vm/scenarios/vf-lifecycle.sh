@@ -91,6 +91,16 @@ out=$("$VFMGR" plan /tmp/vlan.yaml 2>&1)
 echo "$out"
 check_eq "plan shows exactly one change, applied live, for db01" \
 	"+ $PF1 vf $vf_db vlan 201 qos 5 (was vlan 200 qos 5)  [db01 nic 0]  impact: none" "$out"
+# The same step as JSON (the record the line above is printed from): valid against the schema,
+# typed; --detailed-exitcode says 3, changes pending.
+schema_ok() { "$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/$1.schema.json" "$2"; }
+"$VFMGR" plan --json /tmp/vlan.yaml >/tmp/plan.json
+check "plan --json is valid (doc/schema/plan.schema.json)" schema_ok plan /tmp/plan.json
+check_eq "plan --json: vlan 200 -> 201 as numbers, for db01 nic 0, VF $vf_db" \
+	"set-vfs 200 201 db01 0 $vf_db" \
+	"$(jq -r '.steps[0] | .action + " " + (.vfs[0] | [.changes.vlan.from, .changes.vlan.to, .vm, .nic, .vf_index] | map(tostring) | join(" "))' /tmp/plan.json)"
+"$VFMGR" plan --detailed-exitcode /tmp/vlan.yaml >/dev/null
+check_eq "plan --detailed-exitcode: 3 while changes are pending" 3 "$?"
 check "apply the VLAN change" strace -f -yy -o /tmp/strace-vlan.txt -e trace=sendmsg "$VFMGR" apply --allow pf-reset /tmp/vlan.yaml
 check_eq "the VLAN change is one RTM_SETLINK" 1 "$(grep -c RTM_SETLINK /tmp/strace-vlan.txt)"
 check "ip: db01 now vlan 201" vf_field "$if1" "$vf_db" "vlan 201, qos 5"
@@ -130,16 +140,35 @@ check "status --json (live igb VFs) matches doc/schema/status.schema.json" \
 	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/status.schema.json" /tmp/status.json
 check_eq "status --json: web01's VFs have spoofchk and trust as booleans" "true false true false" \
 	"$(jq -r '[.vfs[] | select(.vm=="web01") | .spoofchk, .trust | tostring] | join(" ")' /tmp/status.json)"
-if [ -f "$VFMGR_TOP/doc/schema/plan.schema.json" ]; then
-	"$VFMGR" plan --json /tmp/vlan.yaml >/tmp/plan.json
-	check "plan --json matches doc/schema/plan.schema.json" \
-		"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/plan.schema.json" /tmp/plan.json
-fi
+"$VFMGR" plan --json /tmp/vlan.yaml >/tmp/plan-release.json
+check "plan --json after a release matches doc/schema/plan.schema.json" \
+	schema_ok plan /tmp/plan-release.json
 check_eq "status: web01 ok on both legs" "ok ok" \
 	"$("$VFMGR" status --json | jq -r '[.vfs[] | select(.vm=="web01") | .status] | join(" ")')"
 
+# apply --json: a step above --allow is refused with every step pending; then the apply is
+# summed up as the steps carried out. Both valid against doc/schema/apply.schema.json.
+"$VFMGR" plan --json /tmp/vlan.yaml >/tmp/plan2.json
+nsteps=$(jq '.steps | length' /tmp/plan2.json)
+first_above=$(jq '[.steps[].impact] | index(map(select(. != "none"))[0]) // empty' /tmp/plan2.json)
+"$VFMGR" apply --allow none --json /tmp/vlan.yaml >/tmp/refused.json
+rc=$?
+check "apply --json (refused) is valid" schema_ok apply /tmp/refused.json
+if [ -n "$first_above" ]; then
+	check_eq "apply --allow none --json: refused at step $((first_above + 1)), all $nsteps pending" \
+		"1 false $((first_above + 1)) 0 $nsteps" \
+		"$rc $(jq -r '[.ok, .refused_step, (.steps | length), (.pending | length)] | map(tostring) | join(" ")' /tmp/refused.json)"
+fi
 # Stable allocation: apply again, db01 gets the same VF back.
-check "apply again after release" "$VFMGR" apply --allow pf-reset /tmp/vlan.yaml
+"$VFMGR" apply --allow pf-reset --json /tmp/vlan.yaml >/tmp/apply.json
+check_eq "apply again after release (--json)" 0 "$?"
+check "apply --json is valid (doc/schema/apply.schema.json)" schema_ok apply /tmp/apply.json
+check_eq "apply --json: ok, the $nsteps planned steps carried out, none pending" "true $nsteps 0" \
+	"$(jq -r '[.ok, (.steps | length), (.pending | length)] | map(tostring) | join(" ")' /tmp/apply.json)"
+check_eq "apply --json: the same records as plan --json" "$(jq -c .steps /tmp/plan2.json)" \
+	"$(jq -c .steps /tmp/apply.json)"
+"$VFMGR" plan --detailed-exitcode /tmp/vlan.yaml >/dev/null
+check_eq "plan --detailed-exitcode: 0 when converged" 0 "$?"
 check_eq "db01 gets the same VF again" "$db" \
 	"$(st '.allocations[] | select(.vm=="db01") | .pf_address + " " + (.vf|tostring)')"
 finish

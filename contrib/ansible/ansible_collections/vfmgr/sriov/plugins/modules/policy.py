@@ -173,9 +173,10 @@ def main():
     if rc != 0:
         fail(module, "vfmgr plan", rc, out, err, **result)
     try:
-        steps = json.loads(out)
-    except ValueError as e:
-        module.fail_json(msg="vfmgr plan --json printed no JSON: %s" % e, stdout=out, **result)
+        steps = json.loads(out)["steps"]
+    except (ValueError, KeyError, TypeError) as e:
+        module.fail_json(msg="vfmgr plan --json printed no {\"steps\": [...]} object: %s" % e,
+                         stdout=out, **result)
     result["changed"] = bool(steps)
     out = ""
     if steps:
