@@ -32,7 +32,7 @@ expect "set show" vfmgr rss ""
 expect "lo" vfmgr rss show lo
 expect "channels" vfmgr rss set lo cha
 expect "--help --json --state" vfmgr status --
-expect "--help --hostname --json --state" vfmgr plan x.yaml --
+expect "--detailed-exitcode --help --hostname --json --state" vfmgr plan x.yaml --
 expect "--allow" vfmgr apply --al
 expect "pf-reset" vfmgr apply x.yaml --allow pf
 expect "nfv01 web01" vfmgr prepare --policy examples/demo.yaml ""

@@ -215,53 +215,15 @@ static int print_devs(const struct status_model *m, FILE *f)
 	return r;
 }
 
-/* The JSON value of one VF setting by its kernel name (the keys of vfmgr(8)). */
-static json_t *setting_json(const struct vf_config *c, const char *key)
-{
-	char mac[MAC_STR_LEN];
-
-	if (strcmp(key, "mac") == 0) {
-		format_mac(c->mac, mac);
-		return json_string(mac);
-	}
-	if (strcmp(key, "vlan") == 0)
-		return json_integer(c->vlan);
-	if (strcmp(key, "qos") == 0)
-		return json_integer(c->qos);
-	if (strcmp(key, "vlan_protocol") == 0)
-		return json_string(c->proto == VF_PROTO_8021AD ? "802.1ad" : "802.1Q");
-	if (strcmp(key, "min_tx_rate") == 0)
-		return json_integer(c->min_rate);
-	if (strcmp(key, "max_tx_rate") == 0)
-		return json_integer(c->max_rate);
-	if (strcmp(key, "spoofchk") == 0)
-		return c->spoofchk < 0 ? json_null() : json_boolean(c->spoofchk);
-	if (strcmp(key, "trust") == 0)
-		return c->trust < 0 ? json_null() : json_boolean(c->trust);
-	return json_string(vf_link_state_name(c->link_state));
-}
-
-/* The settings each group of enum vf_attr carries, in kernel order. */
-static const struct {
-	unsigned attr;
-	const char *keys[3];
-} groups[] = {
-    {VF_ATTR_MAC, {"mac"}},
-    {VF_ATTR_VLAN, {"vlan", "qos", "vlan_protocol"}},
-    {VF_ATTR_RATE, {"min_tx_rate", "max_tx_rate"}},
-    {VF_ATTR_SPOOFCHK, {"spoofchk"}},
-    {VF_ATTR_LINK_STATE, {"link_state"}},
-    {VF_ATTR_TRUST, {"trust"}},
-};
-
 /* Adds the live settings to o, or null for each when the VF cannot be read. */
 static void live_json(json_t *o, const struct vf_config *live)
 {
-	for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
-		for (size_t k = 0; k < 3 && groups[g].keys[k]; k++)
-			json_object_set_new(o, groups[g].keys[k],
-			                    live ? setting_json(live, groups[g].keys[k])
-			                         : json_null());
+	for (size_t g = 0; g < PLAN_VF_GROUPS; g++)
+		for (size_t k = 0; k < 3 && plan_vf_groups[g].settings[k]; k++)
+			json_object_set_new(
+			    o, plan_vf_groups[g].settings[k],
+			    live ? plan_vf_setting_json(plan_vf_groups[g].settings[k], live)
+			         : json_null());
 }
 
 /* {"vlan": {"from": 0, "to": 100}, ...} for each setting in attrs that differs. */
@@ -270,14 +232,14 @@ static json_t *changes_json(unsigned attrs, const struct vf_config *from,
 {
 	json_t *o = json_object();
 
-	for (size_t g = 0; o && g < ARRAY_SIZE(groups); g++) {
-		if (!(attrs & groups[g].attr))
+	for (size_t g = 0; o && g < PLAN_VF_GROUPS; g++) {
+		if (!(attrs & plan_vf_groups[g].attr))
 			continue;
-		for (size_t k = 0; k < 3 && groups[g].keys[k]; k++) {
-			json_t *x = setting_json(from, groups[g].keys[k]);
-			json_t *y = setting_json(to, groups[g].keys[k]);
+		for (size_t k = 0; k < 3 && plan_vf_groups[g].settings[k]; k++) {
+			json_t *x = plan_vf_setting_json(plan_vf_groups[g].settings[k], from);
+			json_t *y = plan_vf_setting_json(plan_vf_groups[g].settings[k], to);
 			if (!json_equal(x, y))
-				json_object_set_new(o, groups[g].keys[k],
+				json_object_set_new(o, plan_vf_groups[g].settings[k],
 				                    json_pack("{s:O, s:O}", "from", x, "to", y));
 			json_decref(x);
 			json_decref(y);

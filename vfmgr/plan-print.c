@@ -81,10 +81,7 @@ void plan_text_numvfs(const json_t *rec, FILE *f)
 
 /* set-vfs: the kernel's settings, typed, in the groups the kernel writes together. */
 
-static const struct {
-	unsigned attr;
-	const char *settings[3];
-} groups[] = {
+const struct plan_vf_group plan_vf_groups[PLAN_VF_GROUPS] = {
     {VF_ATTR_MAC, {"mac"}},
     {VF_ATTR_VLAN, {"vlan", "qos", "vlan_protocol"}},
     {VF_ATTR_RATE, {"min_tx_rate", "max_tx_rate"}},
@@ -98,8 +95,7 @@ static json_t *tristate(int8_t v)
 	return v < 0 ? json_null() : json_boolean(v);
 }
 
-/* One setting of c as JSON. */
-static json_t *setting(const char *name, const struct vf_config *c)
+json_t *plan_vf_setting_json(const char *name, const struct vf_config *c)
 {
 	char mac[MAC_STR_LEN];
 
@@ -129,14 +125,16 @@ static json_t *vf_record(const struct plan_action *a, const struct plan_vf *v)
 	const struct sriov_driver *drv = sriov_driver_find(a->driver);
 	json_t *changes = json_object(), *o;
 
-	for (size_t g = 0; changes && g < sizeof(groups) / sizeof(groups[0]); g++) {
-		if (!(v->want.attrs & groups[g].attr))
+	for (size_t g = 0; changes && g < PLAN_VF_GROUPS; g++) {
+		if (!(v->want.attrs & plan_vf_groups[g].attr))
 			continue;
-		const char *impact = sriov_impact_name(sriov_attrs_impact(drv, groups[g].attr));
-		for (size_t s = 0; s < 3 && groups[g].settings[s]; s++) {
-			const char *name = groups[g].settings[s];
-			json_t *c = change(v->have_known ? setting(name, &v->have) : NULL,
-			                   setting(name, &v->want.cfg));
+		const char *impact =
+		    sriov_impact_name(sriov_attrs_impact(drv, plan_vf_groups[g].attr));
+		for (size_t s = 0; s < 3 && plan_vf_groups[g].settings[s]; s++) {
+			const char *name = plan_vf_groups[g].settings[s];
+			json_t *c =
+			    change(v->have_known ? plan_vf_setting_json(name, &v->have) : NULL,
+			           plan_vf_setting_json(name, &v->want.cfg));
 			json_object_set_new(c, "impact", json_string(impact));
 			json_object_set_new(changes, name, c);
 		}
@@ -175,8 +173,8 @@ static int group_text(const json_t *changes, size_t g, const char *side, char *b
 	bool any = false;
 
 	buf[0] = '\0';
-	for (size_t s = 0; s < 3 && groups[g].settings[s]; s++) {
-		const char *name = groups[g].settings[s];
+	for (size_t s = 0; s < 3 && plan_vf_groups[g].settings[s]; s++) {
+		const char *name = plan_vf_groups[g].settings[s];
 		const json_t *v = json_object_get(json_object_get(changes, name), side);
 		char val[32];
 
@@ -226,7 +224,7 @@ static void vf_text(const json_t *rec, const json_t *vf, FILE *f)
 		/* Nothing to compare against: one line with everything the VF will be set to. */
 		char all[512] = "";
 		size_t off = 0;
-		for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (size_t g = 0; g < PLAN_VF_GROUPS; g++)
 			if (group_text(changes, g, "to", want, sizeof(want)) && off < sizeof(all))
 				off += (size_t)snprintf(all + off, sizeof(all) - off, "%s%s",
 				                        off ? ", " : "", want);
@@ -242,14 +240,14 @@ static void vf_text(const json_t *rec, const json_t *vf, FILE *f)
 		    NULL, f);
 		return;
 	}
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+	for (size_t g = 0; g < PLAN_VF_GROUPS; g++) {
 		if (!group_text(changes, g, "to", want, sizeof(want)))
 			continue;
 		group_text(changes, g, "from", was, sizeof(was));
 		fprintf(f, "+ %s vf %lld %s (was %s)  [%s]", get_str(rec, "pf_address"),
 		        get_int(vf, "vf_index"), want, was, owner);
 		const char *impact =
-		    get_str(json_object_get(changes, groups[g].settings[0]), "impact");
+		    get_str(json_object_get(changes, plan_vf_groups[g].settings[0]), "impact");
 		print_impact(
 		    impact, strcmp(impact, step_impact) == 0 ? get_str(rec, "impact_reason") : NULL,
 		    NULL, f);

@@ -174,6 +174,16 @@ void plan_free(struct plan *pl);
 void plan_print(const struct plan *pl, FILE *f);
 /* {"steps": [one record per step]} (doc/schema/plan.schema.json); NULL when out of memory. */
 json_t *plan_to_json(const struct plan *pl);
+/* The VF settings by their kernel names, in the groups of enum vf_attr the kernel writes
+ * together: the JSON vocabulary of plan, apply and status (vfmgr(8)). */
+#define PLAN_VF_GROUPS 6
+struct plan_vf_group {
+	unsigned attr;
+	const char *settings[3];
+};
+extern const struct plan_vf_group plan_vf_groups[PLAN_VF_GROUPS];
+/* One setting of c (a name of plan_vf_groups) as its typed JSON value. */
+json_t *plan_vf_setting_json(const char *name, const struct vf_config *c);
 /* The records of steps [from, to) as a JSON array. */
 json_t *plan_steps_json(const struct plan *pl, size_t from, size_t to);
 /* A step in a few words for messages: "0000:01:00.0 numvfs 0 -> 2". */
