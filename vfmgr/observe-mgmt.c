@@ -1,4 +1,5 @@
 #include "vfmgr/observe-mgmt.h"
+#include "sriov/vfnl.h"
 #include "util/array.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -175,6 +176,11 @@ int mgmt_find_ifaces(struct mgmt_iface **out, size_t *n)
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r < 0)
 		goto out;
+	/* A dump with no answer ends ("Try again"), not waits for ever (sriov/vfnl.h). */
+	if (vfnl_set_recv_timeout(sk, VFNL_RECV_TIMEOUT_MS) < 0) {
+		r = -NLE_FAILURE;
+		goto out;
+	}
 	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &l.links);
 	if (r < 0)
 		goto out;
