@@ -42,8 +42,9 @@ lab_run() {
 	rc=$?
 	dir=$(echo "$out" | sed -n 's/^# vm: output kept in //p')
 	if [ $rc -ne 0 ] && [ -n "$dir" ] &&
-		grep -qs -e "timer wakeup didn't happen" -e "Possible timer handling issue" \
-			"$dir/console.log" "$dir/kernel.log"; then
+		{ echo "$out" | grep -q '^not ok - vm: guest silent .*(stall)' ||
+			grep -qs -e "timer wakeup didn't happen" -e "Possible timer handling issue" \
+				"$dir/console.log" "$dir/kernel.log"; }; then
 		echo "$out" | sed 's/^/#   first run: /'
 		echo "# vm: the guest kernel stalled (a vCPU lost its timer interrupts; $dir): running it again"
 		"$@"
