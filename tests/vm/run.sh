@@ -120,7 +120,7 @@ vdump=$!
 # with no line but kernel messages for POSTDIAG seconds after them is stuck too. Either way the
 # vCPUs are dumped, OUT/stalled says why and QEMU is ended.
 STALL=${VMLAB_STALL:-240}
-POSTDIAG=${VMLAB_POSTDIAG:-60}
+POSTDIAG=${VMLAB_POSTDIAG:-90}
 stop_guest() {
 	echo "$1" >"$OUT/stalled"
 	"$HERE/vcpu-dump.py" "$OUT" >"$OUT/vcpus.txt" 2>&1
