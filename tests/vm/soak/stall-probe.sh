@@ -3,7 +3,8 @@
 # Measures how often the lab guest stalls (a vCPU stops getting timer interrupts under QEMU
 # TCG; issue 20): both igb PFs create and destroy VFs in a loop for PROBE_SECONDS (default
 # 600), the trigger every recorded stall had, while each CPU runs a pinned heartbeat. A
-# heartbeat older than 20 s is a stall: the verdict goes to the kernel log (printk reaches the
+# heartbeat older than 60 s is a stall (a host with a load of 20 delays one by 20 s and more,
+# and that passes; the stall does not): the verdict goes to the kernel log (printk reaches the
 # serial console without interrupts, where a stalled CPU may hold the log's 9p channel).
 #   tests/vm/run.sh -t 900 -k stable tests/vm/soak/stall-probe.sh:800
 . "$VFMGR_TOP/tests/vm/lib.sh"
@@ -37,7 +38,7 @@ while :; do
 	el=$(echo "$now - $start" | bc)
 	for f in /tmp/hb.[0-9]; do
 		age=$(echo "$now - $(cat "$f")" | bc)
-		if [ "$(echo "$age > 20" | bc)" = 1 ]; then
+		if [ "$(echo "$age > 60" | bc)" = 1 ]; then
 			note "STALL: cpu ${f##*.} heartbeat ${age}s old after ${el}s, rounds $(cat /tmp/rounds.* | tr '\n' ' ')"
 			verdict=1
 		fi
