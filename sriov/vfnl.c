@@ -12,6 +12,8 @@
 #include <netlink/route/link/sriov.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 struct vfnl {
 	struct nl_sock *sk;
@@ -46,6 +48,26 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+int vfnl_set_recv_timeout(struct nl_sock *sk, unsigned ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+
+	if (setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
+
+int vfnl_recv_reply(struct nl_sock *sk)
+{
+	int r = nl_recvmsgs_default(sk);
+
+	/* A blocking recvmsg that passed SO_RCVTIMEO fails with EAGAIN, which libnl reports as
+	 * NLE_AGAIN. */
+	if (r == -NLE_AGAIN)
+		return -ETIMEDOUT;
+	return r < 0 ? -EIO : 0;
+}
+
 int vfnl_open(struct vfnl **ret)
 {
 	struct vfnl *nl = calloc(1, sizeof(*nl));
@@ -66,6 +88,11 @@ int vfnl_open(struct vfnl **ret)
 	/* A PF with hundreds of VFs answers with far more than a page: let libnl size its buffer
 	 * from a MSG_PEEK|MSG_TRUNC read. */
 	nl_socket_enable_msg_peek(nl->sk);
+	r = vfnl_set_recv_timeout(nl->sk, VFNL_RECV_TIMEOUT_MS);
+	if (r < 0) {
+		vfnl_close(nl);
+		return r;
+	}
 	nl_socket_disable_auto_ack(nl->sk);
 	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, on_error, nl);
 	nl_socket_modify_cb(nl->sk, NL_CB_ACK, NL_CB_CUSTOM, on_ack, nl);
@@ -238,7 +265,7 @@ int vfnl_read(struct vfnl *nl, int ifindex, struct pf_vfs *out)
 	nl->parse_err = 0;
 	nl->kernel_err = 1; /* "no answer yet" */
 	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, on_link, nl);
-	r = nl_recvmsgs_default(nl->sk);
+	r = vfnl_recv_reply(nl->sk);
 	nl->reading = NULL;
 	if (nl->parse_err < 0) {
 		pf_vfs_free(out);
@@ -250,7 +277,7 @@ int vfnl_read(struct vfnl *nl, int ifindex, struct pf_vfs *out)
 	}
 	if (r < 0 && !out->vfs) {
 		pf_vfs_free(out);
-		return -EIO;
+		return r;
 	}
 	if (!out->vfs) { /* a device without SR-IOV has no IFLA_NUM_VF */
 		out->vfs = calloc(1, sizeof(*out->vfs));
@@ -363,10 +390,10 @@ static int write_chunk(struct vfnl *nl, int ifindex, const struct vf_write *w, s
 	setlinks++;
 	if (nl_send_auto(nl->sk, msg) < 0)
 		return -EIO;
-	r = nl_recvmsgs_default(nl->sk);
+	r = vfnl_recv_reply(nl->sk);
 	if (nl->kernel_err <= 0)
 		return nl->kernel_err;
-	return r < 0 ? -EIO : 0;
+	return r;
 }
 
 /* IFLA_VFINFO_LIST is a nest with a 16-bit length: at ~112 bytes per VF with every attribute,

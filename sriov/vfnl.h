@@ -23,6 +23,21 @@ struct vf_write {
 	unsigned attrs; /* enum vf_attr groups to send */
 };
 
+/* The kernel answers an rtnetlink request inside the sendmsg that carries it, so once it is
+ * sent the reply is queued already (a dump's next part comes while reading). No reply within
+ * this bound is a lost one: the read ends with -ETIMEDOUT instead of waiting for ever. What
+ * cannot be bounded here is the wait for the RTNL lock inside sendmsg (or a dump's recvmsg),
+ * an uninterruptible sleep in the kernel. */
+#define VFNL_RECV_TIMEOUT_MS 10000
+
+struct nl_sock;
+/* Sets SO_RCVTIMEO on a libnl socket. 0 or -errno. */
+int vfnl_set_recv_timeout(struct nl_sock *sk, unsigned ms);
+/* Receives and handles the reply to what was just sent: 0, -ETIMEDOUT when nothing came within
+ * the socket's receive timeout, or -EIO. */
+int vfnl_recv_reply(struct nl_sock *sk);
+
+/* A route netlink socket with the receive timeout above. */
 int vfnl_open(struct vfnl **ret);
 void vfnl_close(struct vfnl *nl);
 void pf_vfs_free(struct pf_vfs *p);

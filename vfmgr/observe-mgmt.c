@@ -1,6 +1,7 @@
 /* The management path on this host: rtnetlink dumps read with libnl's raw message API and
  * decoded by observe-mgmt-nl.c, then the NICs under the interfaces found. */
 #include "vfmgr/observe-mgmt.h"
+#include "sriov/vfnl.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/sysfs.h"
@@ -36,7 +37,9 @@ static int dump(struct nl_sock *sk, struct mgmt_net *net, int type, const void *
 		int n = nl_recv(sk, &peer, &buf, NULL);
 		if (n <= 0) {
 			free(buf);
-			return -EIO; /* a libnl error, or the socket closed mid-dump */
+			/* past the receive timeout; else a libnl error, or the socket closed
+			 * mid-dump */
+			return n == -NLE_AGAIN ? -ETIMEDOUT : -EIO;
 		}
 		r = mgmt_decode(net, buf, (size_t)n);
 		free(buf);
@@ -108,6 +111,12 @@ int mgmt_find_ifaces(struct mgmt_iface **out, size_t *n)
 	if (r < 0) {
 		log_error("opening rtnetlink to read the management path: %s", nl_geterror(r));
 		r = -EIO;
+		goto out;
+	}
+	/* A dump with no answer ends, not waits for ever (sriov/vfnl.h). */
+	r = vfnl_set_recv_timeout(sk, VFNL_RECV_TIMEOUT_MS);
+	if (r < 0) {
+		log_error("rtnetlink: setting a receive timeout: %s", strerror(-r));
 		goto out;
 	}
 	r = read_host(sk, &net);

@@ -3,9 +3,9 @@
 
 A guest wedged in its kernel (both vCPUs spinning with interrupts off, or QEMU stuck in a
 device model) runs no watchdog of its own, so this is the only witness: whether QEMU answers
-QMP at all, and each vCPU's privilege level and instruction pointer, three samples a second
+QMP at all, each vCPU's privilege level and instruction pointer, three samples a second
 apart, named against the guest's /proc/kallsyms (stage2.sh writes it to OUT/kallsyms.gz at
-boot; Debian's System.map is a stub).
+boot; Debian's System.map is a stub), then each vCPU's local APIC.
 usage: vcpu-dump.py OUT
 """
 import bisect
@@ -74,11 +74,14 @@ def main():
         print("qemu: does not answer QMP (%s): QEMU itself is stuck, not just the guest" % e)
         return 1
     syms = load_symbols(out)
+    ncpus = 0
     for sample in range(3):
         r = qmp(sock, {"execute": "human-monitor-command",
                        "arguments": {"command-line": "info registers -a"}})
         text = r.get("return", "")
-        for cpu, block in enumerate(re.split(r"\n(?=CPU#\d)", text.strip())):
+        blocks = re.split(r"\n(?=CPU#\d)", text.strip())
+        ncpus = len(blocks)
+        for cpu, block in enumerate(blocks):
             rip = re.search(r"RIP=([0-9a-f]+)", block)
             flags = re.search(r"CPL=(\d).*HLT=(\d)", block)
             if not rip:
@@ -89,6 +92,13 @@ def main():
             where = name(syms, v) if cpl == "0" else "user space"
             print("sample %d vCPU %d: CPL=%s HLT=%s RIP=%016x %s" % (sample, cpu, cpl, hlt, v, where))
         time.sleep(1)
+    # A vCPU that halts and never wakes: its local APIC says why (a vector stuck in service
+    # that masks the timer, a timer not armed, an interrupt requested but not taken).
+    for cpu in range(ncpus):
+        r = qmp(sock, {"execute": "human-monitor-command",
+                       "arguments": {"command-line": "info lapic %d" % cpu}})
+        for line in r.get("return", "").strip().splitlines():
+            print("lapic %d: %s" % (cpu, line))
     return 0
 
 

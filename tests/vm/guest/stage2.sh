@@ -22,6 +22,12 @@ echo "vmlab: kernel $(uname -r), $(ls /sys/bus/pci/devices | wc -l) PCI function
 echo 30 >/proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 echo -1 >/proc/sys/kernel/hung_task_warnings 2>/dev/null
 /usr/bin/dmesg -w >"$VMLAB_OUT/kernel.log" 2>&1 &
+# Each CPU shows that it still runs: a task pinned to it rewrites /vmlab-out/alive.N every 5 s.
+# A vCPU that stops getting timer interrupts (QEMU TCG, issue 20) stops its heartbeat, and the
+# host ends the boot after a bound instead of at its full limit (run.sh).
+for c in $(seq 0 $(($(nproc) - 1))); do
+	taskset -c "$c" $BB sh -c "while :; do cut -d' ' -f1 /proc/uptime >$VMLAB_OUT/alive.$c; $BB sleep 5; done" &
+done
 # The kernel's and the loaded modules' symbols, for the host's vcpu-dump.py.
 gzip -1 </proc/kallsyms >"$VMLAB_OUT/kallsyms.gz" &
 klog=$!
