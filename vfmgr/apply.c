@@ -645,12 +645,13 @@ int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const s
 }
 
 int apply_plan_partial(struct plan *pl, struct vfnl *nl, const char *state_file,
-                       const struct state *old, struct apply_pending *pend)
+                       const struct state *old, struct apply_pending *pend,
+                       struct apply_report *rep)
 {
 	int r;
 
 	partial = pend;
-	r = apply_plan(pl, nl, state_file, old);
+	r = apply_plan_report(pl, nl, state_file, old, rep);
 	partial = NULL;
 	return r;
 }

@@ -21,6 +21,10 @@ struct apply_report {
  * set, one interface outside any policy; old is unused then). */
 int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
                       const struct state *old, struct apply_report *rep);
+/* apply --json's summary (doc/schema/apply.schema.json) of pl applied under allow: ok, the
+ * step refused (refused < pl->n) or how it ended (rep); the CLI's and the daemon's. */
+json_t *apply_summary_json(const struct plan *pl, enum sriov_impact allow, bool ok, size_t refused,
+                           const struct apply_report *rep);
 
 /* A VF setting the driver refused in the device's current state. */
 struct vf_pending {
@@ -45,7 +49,8 @@ struct apply_pending {
  * setting the driver refuses is appended to pend instead of failing the step (the other
  * settings are applied). Everything else is as apply_plan. */
 int apply_plan_partial(struct plan *pl, struct vfnl *nl, const char *state_file,
-                       const struct state *old, struct apply_pending *pend);
+                       const struct state *old, struct apply_pending *pend,
+                       struct apply_report *rep);
 void apply_pending_free(struct apply_pending *p);
 /* The next item for VF vf of PF pf at or after *from (advanced past it; from may be NULL). */
 const struct vf_pending *apply_pending_find(const struct apply_pending *pend, const char *pf,

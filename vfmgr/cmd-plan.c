@@ -95,31 +95,6 @@ static int check_impact(const struct plan_opts *o, const struct plan *pl, size_t
 	return -EPERM;
 }
 
-/* apply --json (doc/schema/apply.schema.json): the steps carried out and the ones that were
- * not, as plan --json's records. A failed apply is rolled back, so then nothing counts as
- * carried out. */
-static json_t *apply_summary(const struct plan_opts *o, const struct plan *pl, bool ok,
-                             size_t refused, const struct apply_report *rep)
-{
-	bool refusal = refused < pl->n;
-	bool done = ok && !refusal;
-	json_t *steps = plan_steps_json(pl, 0, done ? pl->n : 0);
-	json_t *pending = plan_steps_json(pl, done ? pl->n : 0, pl->n);
-
-	if (!steps || !pending) {
-		json_decref(steps);
-		json_decref(pending);
-		return NULL;
-	}
-	return json_pack(
-	    "{s:o, s:o, s:b, s:s, s:o, s:o, s:b}", "steps", steps, "pending", pending, "ok", ok,
-	    "allow", sriov_impact_name(o->allow), "refused_step",
-	    refusal ? json_integer((json_int_t)refused + 1) : json_null(), "failed_step",
-	    !ok && !refusal && rep->failed < pl->n ? json_integer((json_int_t)rep->failed + 1)
-	                                           : json_null(),
-	    "rolled_back", !ok && !refusal && rep->rolled_back);
-}
-
 int cmd_apply(const struct cmd_args *a)
 {
 	struct plan_opts o;
@@ -152,7 +127,8 @@ int cmd_apply(const struct cmd_args *a)
 			        : EXIT_OK;
 		}
 		if (o.json &&
-		    cmd_json_print(apply_summary(&o, &pl, r == EXIT_OK, refused, &rep), stdout) < 0)
+		    cmd_json_print(apply_summary_json(&pl, o.allow, r == EXIT_OK, refused, &rep),
+		                   stdout) < 0)
 			r = EXIT_FAIL;
 		steps = pl.n;
 		plan_free(&pl);

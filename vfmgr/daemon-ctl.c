@@ -110,7 +110,7 @@ static int handle_apply(struct daemon *d, const struct ctl_request *req, FILE *o
 	if (daemon_reload(d) < 0)
 		return EXIT_FAIL;
 	d->pending = false;
-	return daemon_reconcile(d, out) < 0 ? EXIT_FAIL : EXIT_OK;
+	return daemon_reconcile(d, out, req->json) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 static int handle_reload(struct daemon *d, const struct ctl_request *req, FILE *out)

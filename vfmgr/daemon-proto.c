@@ -21,8 +21,10 @@ static const struct {
 	const char *name;
 	unsigned keys; /* the optional keys the command takes */
 } commands[CTL_N_COMMANDS] = {
-    [CTL_STATUS] = {"status", KEY_JSON | KEY_STATE},    [CTL_PLAN] = {"plan", KEY_JSON},
-    [CTL_APPLY] = {"apply", KEY_POLICY | KEY_STATE},    [CTL_RELOAD] = {"reload", 0},
+    [CTL_STATUS] = {"status", KEY_JSON | KEY_STATE},
+    [CTL_PLAN] = {"plan", KEY_JSON},
+    [CTL_APPLY] = {"apply", KEY_JSON | KEY_POLICY | KEY_STATE},
+    [CTL_RELOAD] = {"reload", 0},
     [CTL_QEMU_ARGS] = {"qemu-args", KEY_VM | KEY_JSON},
 };
 

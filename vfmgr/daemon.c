@@ -232,8 +232,20 @@ static void count_streak(struct daemon *d, char *text)
 		          d->streak);
 }
 
-static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
+/* With json (vfmgr apply --json through the daemon), out gets apply's summary instead of the
+ * plan's lines; the daemon applies every impact, so allow is pf-reset. */
+static void print_summary(FILE *out, bool json, const struct plan *pl, int r,
+                          const struct apply_report *rep)
 {
+	if (out && json &&
+	    cmd_json_print(apply_summary_json(pl, SRIOV_IMPACT_PF_RESET, r == 0, pl->n, rep), out) <
+	        0)
+		log_error("out of memory writing the apply summary");
+}
+
+static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool json)
+{
+	struct apply_report rep = {0};
 	struct policy_diags diags;
 	_cleanup_plan_ struct plan pl = {0};
 	uint64_t t0 = now_ns();
@@ -246,7 +258,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	d->plan_ok = r == 0;
 	if (r < 0) {
 		log_plan_failure(d, &diags, r);
-		if (out)
+		if (out && !json)
 			fprintf(out, "cannot plan: %s\n", d->last_error);
 		policy_diags_free(&diags);
 		return r;
@@ -272,16 +284,18 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 		free(d->last_plan);
 		d->last_plan = NULL;
 		apply_pending_free(&before);
+		print_summary(out, json, &pl, 0, &rep);
 		return 0;
 	}
 	if (pl.n > 0)
-		count_streak(d, log_plan(&pl, out));
+		count_streak(d, log_plan(&pl, json ? NULL : out));
 	else
 		log_info(
 		    "the state file differs from the plan's; rewriting it (no device changes)");
 	d->n_applies++;
 	struct apply_pending fresh = {0};
-	r = apply_plan_partial(&pl, ctx->nl, ctx->state_file, &ctx->state, &fresh);
+	r = apply_plan_partial(&pl, ctx->nl, ctx->state_file, &ctx->state, &fresh, &rep);
+	print_summary(out, json, &pl, r, &rep);
 	metrics_record_apply(r == 0, pl.n, true);
 	pending_count_tries(&fresh, &before);
 	apply_pending_free(&before);
@@ -302,7 +316,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out)
 	return r;
 }
 
-int daemon_reconcile(struct daemon *d, FILE *out)
+int daemon_reconcile(struct daemon *d, FILE *out, bool json)
 {
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	int r;
@@ -317,7 +331,7 @@ int daemon_reconcile(struct daemon *d, FILE *out)
 		return r;
 	}
 	if (r == 0)
-		r = plan_and_apply(d, &ctx, out);
+		r = plan_and_apply(d, &ctx, out, json);
 	if (r != -EWOULDBLOCK && ctx.nl)
 		metrics_daemon_update(d->policy, &ctx.host, &ctx.state); /* --metrics-file */
 	return r;
@@ -369,7 +383,7 @@ static void on_timer(struct daemon *d)
 		return;
 	d->pending = false;
 	d->immediate = false;
-	daemon_reconcile(d, NULL);
+	daemon_reconcile(d, NULL, false);
 	d->last_event_ns = now_ns();
 	notify_status(d, "");
 }
@@ -527,7 +541,7 @@ int cmd_daemon(const struct cmd_args *a)
 		log_notice("watching devices; policy %s, state %s", d.policy_file, d.state_file);
 		d.pending = false;
 		d.waiting_pfs = wait_pfs > 0;
-		daemon_reconcile(&d, NULL);
+		daemon_reconcile(&d, NULL, false);
 		if (d.n_pfs_absent > 0 && wait_pfs > 0) {
 			log_notice("waiting up to %u s for %zu policy PF%s to appear with a driver",
 			           wait_pfs, d.n_pfs_absent, d.n_pfs_absent == 1 ? "" : "s");
@@ -542,7 +556,7 @@ int cmd_daemon(const struct cmd_args *a)
 		/* What still cannot be planned is an error from now on: log it once. */
 		if (r == 0 && d.waiting_pfs && !d.plan_ok) {
 			d.waiting_pfs = false;
-			daemon_reconcile(&d, NULL);
+			daemon_reconcile(&d, NULL, false);
 		}
 		d.waiting_pfs = false;
 		notify_status(&d, "READY=1\n");

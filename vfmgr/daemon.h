@@ -76,8 +76,9 @@ struct daemon {
 void daemon_schedule_reconcile(struct daemon *d, const char *subject, bool external,
                                const char *why);
 /* Observes, plans and, if the host differs from the policy, applies. Plan lines also go to out
- * (may be NULL). 0 when converged or applied, -errno otherwise. */
-int daemon_reconcile(struct daemon *d, FILE *out);
+ * (may be NULL), or with json apply --json's summary. 0 when converged or applied, -errno
+ * otherwise. */
+int daemon_reconcile(struct daemon *d, FILE *out, bool json);
 /* Re-reads the policy file; keeps the old policy when the new one does not validate. */
 int daemon_reload(struct daemon *d);
 /* The PF that addr (a PF or VF address) belongs to, or NULL. */

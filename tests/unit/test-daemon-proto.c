@@ -41,6 +41,16 @@ static void test_status_with_json_and_state_parses(void **unused)
 	assert_true(req.json);
 	assert_string_equal(req.state, "/s.json");
 	assert_string_equal(req.policy, "");
+	/* apply --json through the daemon: the request keeps json, so the answer is the summary. */
+	req.command = CTL_APPLY;
+	req.json = true;
+	char *text = ctl_request_format(&req);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"json\":true"));
+	assert_int_equal(parse(text, &req, err, sizeof(err)), 0);
+	assert_int_equal(req.command, CTL_APPLY);
+	assert_true(req.json);
+	free(text);
 }
 
 static void test_every_command_name_parses(void **unused)

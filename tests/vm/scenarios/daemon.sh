@@ -86,6 +86,15 @@ check "status answered by the daemon" grep -q "control: status" $LOG
 check "status shows db01 ok" grep -qE "db01 .* ok$" <<<"$out"
 check "vfmgr apply through the daemon" "$VFMGR" apply $POL
 check_eq "apply through the daemon changed nothing" "$n" "$(applies)"
+# A script's apply --json gets apply's summary from the daemon too, not its text.
+ctl_applies=$(grep -c "control: apply" $LOG)
+"$VFMGR" apply --json $POL >/tmp/apply-daemon.json
+check_eq "apply --json through the daemon: ok, no steps, none pending, allow pf-reset" \
+	"true 0 0 pf-reset" \
+	"$(jq -r '[.ok, (.steps | length), (.pending | length), .allow] | map(tostring) | join(" ")' /tmp/apply-daemon.json)"
+check "apply --json through the daemon matches doc/schema/apply.schema.json" \
+	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/apply.schema.json" /tmp/apply-daemon.json
+check_eq "apply --json was the daemon's" $((ctl_applies + 1)) "$(grep -c "control: apply" $LOG)"
 out=$("$VFMGR" apply --allow pf-reset "$VFMGR_TOP/examples/lab.yaml" 2>&1)
 check_eq "apply of another policy file is refused" 1 "$?"
 check "refusal names the daemon's policy" grep -q "the daemon runs $POL" <<<"$out"
