@@ -7,7 +7,6 @@
 #include "policy/policy.h"
 #include "vfmgr/plan.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,64 +25,46 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	for (;;) {
-		va_start(ap, fmt);
-		int k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-		if ((size_t)k < b->cap - b->n) {
-			b->n += (size_t)k;
-			return;
-		}
-		b->cap = b->cap * 2 + 65536;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-}
-
 /* Compute hosts compute-0000.. have their uplinks at 01/02:00.0; every 10th host is a storage
  * host with one uplink at 3b:00.0 under the same PF name. */
 static char *fleet_text(size_t hosts)
 {
-	struct buf b = {0};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	put(&b,
-	    "version: 1\npfs:\n"
-	    "  - { name: up-a, hosts: [\"compute-*\"], match: { pci: \"0000:01:00.0\" }, "
-	    "switch: tor-a, numvfs: %d }\n"
-	    "  - { name: up-b, hosts: [\"compute-*\"], match: { pci: \"0000:02:00.0\" }, "
-	    "switch: tor-b, numvfs: %d }\n"
-	    "  - { name: up-a, hosts: [\"storage-*\"], match: { pci: \"0000:3b:00.0\" }, "
-	    "switch: tor-a, numvfs: %d }\n"
-	    "networks:\n"
-	    "  - { name: prod, vlan: 100, class: vm, pfs: [up-a, up-b] }\n"
-	    "  - { name: backup, vlan: 300, class: vm, pfs: [up-a] }\nvms:\n",
-	    VFS_PER_PF, VFS_PER_PF, VFS_PER_PF);
+	if (!f)
+		abort();
+	fprintf(f,
+	        "version: 1\npfs:\n"
+	        "  - { name: up-a, hosts: [\"compute-*\"], match: { pci: \"0000:01:00.0\" }, "
+	        "switch: tor-a, numvfs: %d }\n"
+	        "  - { name: up-b, hosts: [\"compute-*\"], match: { pci: \"0000:02:00.0\" }, "
+	        "switch: tor-b, numvfs: %d }\n"
+	        "  - { name: up-a, hosts: [\"storage-*\"], match: { pci: \"0000:3b:00.0\" }, "
+	        "switch: tor-a, numvfs: %d }\n"
+	        "networks:\n"
+	        "  - { name: prod, vlan: 100, class: vm, pfs: [up-a, up-b] }\n"
+	        "  - { name: backup, vlan: 300, class: vm, pfs: [up-a] }\nvms:\n",
+	        VFS_PER_PF, VFS_PER_PF, VFS_PER_PF);
 	for (size_t h = 0; h < hosts; h++) {
 		bool storage = h % 10 == 9;
 		for (int v = 0; v < PINNED_PER_HOST; v++)
-			put(&b,
+			fprintf(
+			    f,
 			    "  - { name: vm%zu-%d, hosts: [%s-%04zu], nics: [ { network: %s%s } ] "
 			    "}\n",
 			    h, v, storage ? "storage" : "compute", h, storage ? "backup" : "prod",
 			    !storage && v == 0 ? ", redundant: true" : "");
 	}
 	for (int v = 0; v < ROAMING; v++)
-		put(&b,
-		    "  - { name: roam%d, hosts: [\"compute-*\"], nics: [ { network: prod, "
-		    "migratable: true } ] }\n",
-		    v);
-	return b.p;
+		fprintf(f,
+		        "  - { name: roam%d, hosts: [\"compute-*\"], nics: [ { network: prod, "
+		        "migratable: true } ] }\n",
+		        v);
+	if (fclose(f) != 0)
+		abort();
+	return text;
 }
 
 static void fake_host(struct host *h, bool storage)
