@@ -10,44 +10,24 @@
 #include <stdio.h>
 #include <string.h>
 
-struct plan_opts {
-	bool json;
-	enum sriov_impact allow; /* apply: the most a step may disrupt */
-	const char *state_file;
-	const char *policy;
-	const char *hostname;   /* plan: evaluate as this host */
-	bool detailed_exitcode; /* plan: PLAN_EXIT_CHANGES when there is something to do */
-};
-
 /* plan --detailed-exitcode: changes pending. Not 2, which is a usage error for every command. */
 #define PLAN_EXIT_CHANGES 3
 
-/* The options the one parser (cmd-opts.c) read, as plan and apply use them. */
-static void plan_opts_from(const struct cmd_args *a, struct plan_opts *o)
-{
-	*o = (struct plan_opts){.json = a->json,
-	                        .allow = a->allow,
-	                        .state_file = a->state_file,
-	                        .policy = a->argv[0],
-	                        .hostname = a->hostname,
-	                        .detailed_exitcode = a->detailed_exitcode};
-}
-
 /* Loads, plans, prints diagnostics; returns an exit status or -1 to go on with *pl. */
-static int make_plan(const struct plan_opts *o, bool lock, struct context *ctx, struct plan *pl)
+static int make_plan(const struct cmd_args *a, bool lock, struct context *ctx, struct plan *pl)
 {
 	struct policy_diags d;
 	int r;
 
-	context_select(o->hostname, NULL);
-	if (context_load(ctx, o->policy, o->state_file, lock) < 0)
+	context_select(a->hostname, NULL);
+	if (context_load(ctx, a->argv[0], a->state_file, lock) < 0)
 		return EXIT_FAIL;
 	context_diags_init(ctx, &d);
 	r = plan_build(ctx->policy, &ctx->host, &ctx->state, pl, &d, 0);
 	context_print_diags(&d);
 	policy_diags_free(&d);
 	if (r < 0) {
-		log_error("%s: cannot plan%s; nothing was changed", o->policy,
+		log_error("%s: cannot plan%s; nothing was changed", a->argv[0],
 		          r == -EINVAL ? " (see above)" : "");
 		return EXIT_FAIL;
 	}
@@ -56,18 +36,16 @@ static int make_plan(const struct plan_opts *o, bool lock, struct context *ctx, 
 
 int cmd_plan(const struct cmd_args *a)
 {
-	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
 	int r;
 
-	plan_opts_from(a, &o);
-	r = make_plan(&o, false, &ctx, &pl);
+	r = make_plan(a, false, &ctx, &pl);
 	if (r < 0) {
-		r = o.detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
-		if (o.json && cmd_json_print(plan_to_json(&pl), stdout) < 0)
+		r = a->detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
+		if (a->json && cmd_json_print(plan_to_json(&pl), stdout) < 0)
 			r = EXIT_FAIL;
-		else if (!o.json)
+		else if (!a->json)
 			plan_print(&pl, stdout);
 		plan_free(&pl);
 	}
@@ -77,9 +55,9 @@ int cmd_plan(const struct cmd_args *a)
 
 /* A routine apply never drops a host link by surprise: a step above the allowed impact stops
  * the apply before its first write. */
-static int check_impact(const struct plan_opts *o, const struct plan *pl, size_t *refused)
+static int check_impact(const struct cmd_args *args, const struct plan *pl, size_t *refused)
 {
-	size_t k = plan_first_above(pl, o->allow);
+	size_t k = plan_first_above(pl, args->allow);
 	char step[160];
 
 	*refused = k;
@@ -87,38 +65,36 @@ static int check_impact(const struct plan_opts *o, const struct plan *pl, size_t
 		return 0;
 	const struct plan_action *a = &pl->actions[k];
 	plan_step_name(a, step, sizeof(step));
-	log_error("%s: step %zu (%s) is %s: %s%s%s", o->policy, k + 1, step,
+	log_error("%s: step %zu (%s) is %s: %s%s%s", args->argv[0], k + 1, step,
 	          sriov_impact_name(a->impact), a->impact_why, a->vms[0] ? "; vms: " : "", a->vms);
 	log_error("nothing was changed; review the plan with 'vfmgr plan %s', then accept it with "
 	          "'vfmgr apply --allow %s %s'",
-	          o->policy, sriov_impact_name(a->impact), o->policy);
+	          args->argv[0], sriov_impact_name(a->impact), args->argv[0]);
 	return -EPERM;
 }
 
 int cmd_apply(const struct cmd_args *a)
 {
-	struct plan_opts o;
 	struct context ctx;
 	struct plan pl;
 	size_t steps = 0;
 	int r;
 
-	plan_opts_from(a, &o);
 	/* With a daemon running, it applies (it holds the lock and would undo our changes). */
-	struct ctl_request req = {.command = CTL_APPLY, .json = o.json};
-	if (abs_path(o.policy, req.policy, sizeof(req.policy)) < 0)
+	struct ctl_request req = {.command = CTL_APPLY, .json = a->json};
+	if (abs_path(a->argv[0], req.policy, sizeof(req.policy)) < 0)
 		return EXIT_USAGE;
-	r = ctl_client_forward(&req, o.state_file);
+	r = ctl_client_forward(&req, a->state_file);
 	if (r >= 0)
 		return r;
-	r = make_plan(&o, true, &ctx, &pl);
+	r = make_plan(a, true, &ctx, &pl);
 	if (r < 0) {
 		struct apply_report rep = {.failed = pl.n};
 		size_t refused = pl.n;
-		if (!o.json)
+		if (!a->json)
 			plan_print(&pl, stdout);
 		fflush(stdout);
-		if (check_impact(&o, &pl, &refused) < 0) {
+		if (check_impact(a, &pl, &refused) < 0) {
 			r = EXIT_FAIL;
 		} else {
 			apply_catch_signals();
@@ -126,8 +102,8 @@ int cmd_apply(const struct cmd_args *a)
 			        ? EXIT_FAIL
 			        : EXIT_OK;
 		}
-		if (o.json &&
-		    cmd_json_print(apply_summary_json(&pl, o.allow, r == EXIT_OK, refused, &rep),
+		if (a->json &&
+		    cmd_json_print(apply_summary_json(&pl, a->allow, r == EXIT_OK, refused, &rep),
 		                   stdout) < 0)
 			r = EXIT_FAIL;
 		steps = pl.n;
