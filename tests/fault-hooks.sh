@@ -6,7 +6,7 @@
 set -u
 B=${1:-build}
 rc=0
-for v in VFMGR_TEST_FAIL_STEP VFMGR_TEST_FAULT; do
+for v in VFMGR_TEST_FAIL_STEP VFMGR_TEST_FAULT VFMGR_TEST_STOP_STEP; do
 	if grep -qa "$v" "$B/vfmgr"; then
 		echo "not ok - fault hooks: $B/vfmgr contains $v (a production build must not)"
 		rc=1

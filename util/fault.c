@@ -5,12 +5,20 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 int fault_before_step(size_t step)
 {
-	const char *e = getenv("VFMGR_TEST_FAIL_STEP");
+	const char *e = getenv("VFMGR_TEST_STOP_STEP");
+
+	/* The drill changes the host between the plan and this step, then continues us. */
+	if (e && strtoul(e, NULL, 10) == step + 1) {
+		log_notice("step %zu: stopping (VFMGR_TEST_STOP_STEP, test build)", step + 1);
+		raise(SIGSTOP);
+	}
+	e = getenv("VFMGR_TEST_FAIL_STEP");
 
 	if (e && strtoul(e, NULL, 10) == step + 1) {
 		log_error("step %zu: failing on purpose (VFMGR_TEST_FAIL_STEP, test build)",

@@ -12,6 +12,7 @@
 #include "util/cleanup.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <signal.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ static int leaf_failed(const char *dev, int r, const char *why)
 /* igb refuses VF rate limits until the PF's link is back after a reset. */
 static void wait_link_for_rates(const struct plan_action *a)
 {
-	if (sriov_wait_link_if_up(a->ifname) == -ETIMEDOUT)
+	if (sriov_wait_link_if_up(a->ifindex) == -ETIMEDOUT)
 		log_warn("%s (%s): link still down after %d s; VF rate limits may be refused until "
 		         "it is up",
 		         a->addr, a->ifname, SRIOV_LINK_WAIT_SECONDS);
@@ -60,18 +61,19 @@ static bool operstate_down(const char *st)
 	return strcmp(st, "down") == 0 || strcmp(st, "lowerlayerdown") == 0;
 }
 
-/* "down" is what operstate says both for an admin-down PF and for one without carrier. Right
- * after a driver bind udev renames the interface (eth0 -> enp1s0): a PCI PF whose name is gone
- * is found through its device's net/ directory. */
-bool apply_link_down(const char *addr, const char *ifname)
+/* "down" is what operstate says both for an admin-down PF and for one without carrier. The
+ * PF is read through its ifindex: right after a driver bind udev renames it (eth0 -> enp1s0)
+ * and a VF made meanwhile may hold the old name. A PCI PF whose ifindex is gone is found
+ * through its device's net/ directory. */
+bool apply_link_down(const char *addr, int ifindex)
 {
-	char st[16];
+	char st[16], name[IF_NAMESIZE];
 	struct dirent *e;
 	DIR *dir;
 	bool down = false;
 
-	if (ifname && ifname[0] &&
-	    sysfs_read_str(st, sizeof(st), "/sys/class/net/%s/operstate", ifname) == 0)
+	if (ifindex > 0 && if_indextoname((unsigned)ifindex, name) &&
+	    sysfs_read_str(st, sizeof(st), "/sys/class/net/%s/operstate", name) == 0)
 		return operstate_down(st);
 	dir = sysfs_opendir("/sys/bus/pci/devices/%s/net", addr);
 	while (dir && (e = readdir(dir)))
@@ -84,6 +86,20 @@ bool apply_link_down(const char *addr, const char *ifname)
 	if (dir)
 		closedir(dir);
 	return down;
+}
+
+/* The interface's name now: the plan took it from the host as it was observed, and udev may
+ * have renamed it since (a PF that just got its driver). Steps that go by name (ethtool, the
+ * log) use the current one. */
+static void refresh_ifname(struct plan_action *a)
+{
+	char name[IF_NAMESIZE];
+
+	if (a->ifindex <= 0 || !if_indextoname((unsigned)a->ifindex, name) ||
+	    strcmp(name, a->ifname) == 0)
+		return;
+	log_info("%s: %s is called %s now", a->addr, a->ifname, name);
+	str_copy(a->ifname, sizeof(a->ifname), name);
 }
 
 static void describe_failure(const struct plan_action *a, const struct pf_vfs *back,
@@ -106,7 +122,7 @@ static void describe_failure(const struct plan_action *a, const struct pf_vfs *b
 			    "rate min / shares for VFs on this PF",
 			    a->addr, a->ifname, a->driver);
 		else if (attr == VF_ATTR_RATE && err == -EINVAL &&
-		         apply_link_down(a->addr, a->ifname))
+		         apply_link_down(a->addr, a->ifindex))
 			log_error("%s (%s): %s sets TX rates only while the link is up; %s is down",
 			          a->addr, a->ifname, a->driver, a->ifname);
 		else if (err == -EOPNOTSUPP || err == -EPROTONOSUPPORT)
@@ -179,7 +195,7 @@ static void pending_add(const struct plan_action *a, const struct vf_config *c, 
 	p->attr = attr;
 	p->want = *c;
 	p->err = err;
-	p->link = apply_link_down(a->addr, a->ifname);
+	p->link = apply_link_down(a->addr, a->ifindex);
 	if (attr == VF_ATTR_RATE && c->min_rate > 0 && err == -EINVAL)
 		snprintf(p->reason, sizeof(p->reason), "%s: %s has no minimum TX rate", what,
 		         a->driver);
@@ -445,7 +461,7 @@ static int run_vfio_restore(const struct plan_action *a, struct apply_undo *u)
 int apply_run_numvfs(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
 {
 	char why[320];
-	int r = sriov_set_numvfs(a->bus, a->addr, a->ifname, a->from, a->to, &u->dirty, why,
+	int r = sriov_set_numvfs(a->bus, a->addr, a->ifindex, a->from, a->to, &u->dirty, why,
 	                         sizeof(why));
 
 	(void)c;
@@ -468,7 +484,7 @@ int apply_undo_numvfs(const struct plan_action *a, struct apply_ctx *c, const st
 	char why[320];
 	bool dirty;
 	int r =
-	    sriov_set_numvfs(a->bus, a->addr, a->ifname, a->to, a->from, &dirty, why, sizeof(why));
+	    sriov_set_numvfs(a->bus, a->addr, a->ifindex, a->to, a->from, &dirty, why, sizeof(why));
 
 	(void)c;
 	(void)u;
@@ -572,7 +588,8 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
 		return r;
 	}
 	for (; done < pl->n; done++) {
-		const struct plan_action *a = &pl->actions[done];
+		struct plan_action *a = &pl->actions[done];
+		refresh_ifname(a);
 		r = fault_before_step(done);
 		if (r == 0)
 			r = plan_step_kind(a)->run(a, &c, &undos[done]);
@@ -598,7 +615,8 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
 	if (r < 0) {
 		/* Reverse order: settings before the VF counts they depend on. */
 		for (size_t k = done; k-- > 0;) {
-			const struct plan_action *a = &pl->actions[k];
+			struct plan_action *a = &pl->actions[k];
+			refresh_ifname(a);
 			int e = plan_step_kind(a)->undo(a, &c, &undos[k]);
 			if (e < 0) {
 				describe_step(a, k, "could not be undone");

@@ -55,9 +55,9 @@ void apply_pending_free(struct apply_pending *p);
 /* The next item for VF vf of PF pf at or after *from (advanced past it; from may be NULL). */
 const struct vf_pending *apply_pending_find(const struct apply_pending *pend, const char *pf,
                                             unsigned vf, size_t *from);
-/* The PF's interface (by name, else through PCI device addr) says down: admin down, or no
+/* The PF's interface (by ifindex, else through PCI device addr) says down: admin down, or no
  * carrier. */
-bool apply_link_down(const char *addr, const char *ifname);
+bool apply_link_down(const char *addr, int ifindex);
 
 /* SIGINT and SIGTERM during apply_plan: the running step finishes, every step done is undone,
  * and apply_plan returns -EINTR. For the CLI, installed just before it applies. */

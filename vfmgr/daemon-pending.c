@@ -50,7 +50,7 @@ static bool still_held(const struct vf_pending *p, const struct host *h)
 	if (!nd)
 		return false;
 	if (p->link)
-		return apply_link_down(p->pf_addr, nd->name);
+		return apply_link_down(p->pf_addr, nd->ifindex);
 	return p->err != -EAGAIN && p->err != -EBUSY && p->tries > 0;
 }
 

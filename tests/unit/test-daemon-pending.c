@@ -1,5 +1,6 @@
 /* The daemon's pending VF settings: which are left out of the next plan (their reason still
- * holds) and which are tried again. The PF's link state is read from a fake sysfs. */
+ * holds) and which are tried again. The PF's link state is read from a fake sysfs (through its
+ * PCI device: the fake PF has no ifindex). */
 #include "util/sysfs.h"
 #include "vfmgr/daemon.h"
 
@@ -21,7 +22,8 @@ static void set_operstate(const char *st)
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/sys/class/net/enp1s0/operstate", root);
+	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:01:00.0/net/enp1s0/operstate",
+	         root);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fprintf(f, "%s\n", st);
@@ -34,7 +36,8 @@ static int setup(void **unused)
 	(void)unused;
 
 	assert_non_null(mkdtemp(root));
-	snprintf(path, sizeof(path), "mkdir -p %s/sys/class/net/enp1s0", root);
+	snprintf(path, sizeof(path), "mkdir -p %s/sys/bus/pci/devices/0000:01:00.0/net/enp1s0",
+	         root);
 	assert_int_equal(system(path), 0);
 	sysfs_set_root(root);
 	return 0;

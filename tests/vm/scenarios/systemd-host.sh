@@ -184,7 +184,8 @@ check "systemctl start vfmgr" systemctl start vfmgr
 c=$(cursor)
 policy 4 >$POL
 systemctl reload vfmgr
-poll 5 sh -c "journalctl -u vfmgr -o cat --after-cursor='$c' | grep -q 'uplink-d: no device'"
+check "the reload took the policy that names uplink-d" \
+	poll 20 sh -c "journalctl -u vfmgr -o cat --after-cursor='$c' | grep -q 'uplink-d: no device'"
 hot_add hot2 hp2 $HOTMAC2 >/dev/null
 check "running service: hot-added PF gets VF vlan 400" poll 60 vf_vlan_on_mac $HOTMAC2 400
 sleep 3 # any second apply (the rule's request, a reaction to our own writes) would be logged by now
