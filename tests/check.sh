@@ -24,7 +24,7 @@ step() {
 	echo "$out" >>"$LOG"
 	# A failed check with what it expected and saw (its "#   " lines), so the summary alone
 	# (all a CI excerpt may show) says why.
-	echo "$out" | awk '/^not ok /{n=8; print "  " $0; next} n>0 && /^#   /{n--; print "  " $0; next} {n=0}'
+	echo "$out" | awk '/^not ok /{n=16; print "  " $0; next} n>0 && /^#   /{n--; print "  " $0; next} {n=0}'
 	echo "$out" | grep -E '^# ' | grep -E 'vm:|fuzz' | sed 's/^/  /'
 	if [ $rc -ne 0 ] && ! echo "$out" | grep -q '^not ok'; then
 		echo "not ok - $name (exit $rc)" | tee -a "$LOG" | sed 's/^/  /'
