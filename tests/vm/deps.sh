@@ -113,7 +113,9 @@ fetch_deb() { # name -> path of the .deb in $LAB/debs
 	local name=$1 f
 	f=$(ls "$LAB/debs/${name}"_*.deb 2>/dev/null | head -n1 || true)
 	if [ -z "$f" ]; then
-		(cd "$LAB/debs" && apt-get download -qq "$name")
+		# apt's download sandbox user (_apt) cannot write a directory under the checkout: as
+		# root it downloads unsandboxed anyway and warns once per file; say so up front.
+		(cd "$LAB/debs" && apt-get download -qq -o APT::Sandbox::User=root "$name")
 		f=$(ls "$LAB/debs/${name}"_*.deb | head -n1)
 	fi
 	echo "$f"
