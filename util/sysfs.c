@@ -94,7 +94,7 @@ DIR *sysfs_opendir(const char *fmt, ...)
 
 /* Reads the whole attribute; one that does not fit is an error (-EOVERFLOW), never a silently
  * cut value (a CPU list cut at 64 bytes reads as fewer CPUs). */
-static int read_file(const char *p, char *buf, size_t size)
+static int read_file_at(int dfd, const char *p, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = -1;
 	size_t len = 0;
@@ -102,7 +102,7 @@ static int read_file(const char *p, char *buf, size_t size)
 
 	if (size == 0)
 		return -EINVAL;
-	fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(dfd, p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	while (len < size - 1) {
@@ -132,26 +132,57 @@ static int read_file(const char *p, char *buf, size_t size)
 	return 0;
 }
 
-int sysfs_read_str(char *buf, size_t size, const char *fmt, ...)
+static int read_file(const char *p, char *buf, size_t size)
 {
-	ROOTED(p, fmt);
-	return read_file(p, buf, size);
+	return read_file_at(AT_FDCWD, p, buf, size);
 }
 
-int sysfs_read_long(long *out, const char *fmt, ...)
+static int parse_long(const char *buf, long *out)
 {
-	char buf[64], *end;
-	ROOTED(p, fmt);
-	int r = read_file(p, buf, sizeof(buf));
+	char *end;
 
-	if (r < 0)
-		return r;
 	errno = 0;
 	long v = strtol(buf, &end, 0);
 	if (errno || end == buf || *end)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int sysfs_read_str(char *buf, size_t size, const char *fmt, ...)
+{
+	ROOTED(p, fmt);
+	return read_file(p, buf, size);
+}
+
+int sysfs_open_dir(const char *fmt, ...)
+{
+	ROOTED(p, fmt);
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int sysfs_read_str_at(int dfd, const char *name, char *buf, size_t size)
+{
+	return read_file_at(dfd, name, buf, size);
+}
+
+int sysfs_read_long_at(int dfd, const char *name, long *out)
+{
+	char buf[64];
+	int r = read_file_at(dfd, name, buf, sizeof(buf));
+
+	return r < 0 ? r : parse_long(buf, out);
+}
+
+int sysfs_read_long(long *out, const char *fmt, ...)
+{
+	char buf[64];
+	ROOTED(p, fmt);
+	int r = read_file(p, buf, sizeof(buf));
+
+	return r < 0 ? r : parse_long(buf, out);
 }
 
 int sysfs_read_link_name(char *buf, size_t size, const char *fmt, ...)

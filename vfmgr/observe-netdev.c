@@ -13,18 +13,30 @@
 #include <string.h>
 #include <unistd.h>
 
-static void read_netdev(struct netdev *nd)
+/* udev renames an interface right after its driver binds (eth0 -> enp4s0), and a VF made
+ * meanwhile may take the old name for a moment: read by name, one netdev's attributes could
+ * be half another's, or its ifindex lost. So everything is read from its directory, opened
+ * once, and its name is the one its own uevent gives now. */
+static void read_netdev(int dfd, struct netdev *nd)
 {
+	char ue[512];
 	long v;
 
-	if (sysfs_read_str(nd->mac, sizeof(nd->mac), "/sys/class/net/%s/address", nd->name) < 0)
+	if (sysfs_read_str_at(dfd, "address", nd->mac, sizeof(nd->mac)) < 0)
 		nd->mac[0] = '\0';
-	if (sysfs_read_str(nd->operstate, sizeof(nd->operstate), "/sys/class/net/%s/operstate",
-	                   nd->name) < 0)
+	if (sysfs_read_str_at(dfd, "operstate", nd->operstate, sizeof(nd->operstate)) < 0)
 		snprintf(nd->operstate, sizeof(nd->operstate), "unknown");
 	/* speed reads EINVAL while the link is down; -1 means "not known". */
-	nd->speed = sysfs_read_long(&v, "/sys/class/net/%s/speed", nd->name) == 0 && v > 0 ? v : -1;
-	nd->ifindex = sysfs_read_long(&v, "/sys/class/net/%s/ifindex", nd->name) == 0 ? (int)v : 0;
+	nd->speed = sysfs_read_long_at(dfd, "speed", &v) == 0 && v > 0 ? v : -1;
+	nd->ifindex = sysfs_read_long_at(dfd, "ifindex", &v) == 0 ? (int)v : 0;
+	if (sysfs_read_str_at(dfd, "uevent", ue, sizeof(ue)) == 0)
+		for (char *line = ue, *next; line; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if (strncmp(line, "INTERFACE=", 10) == 0 && strlen(line + 10) < IF_NAMESIZE)
+				str_copy(nd->name, sizeof(nd->name), line + 10);
+		}
 }
 
 /* The device that owns a netdev is the nearest PCI function (or netdevsim device) above it
@@ -61,15 +73,19 @@ int observe_netdevs(struct host *h)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
 		char p[PATH_MAX], target[PATH_MAX];
+		_cleanup_close_ int dfd = -1;
 		ssize_t len;
 
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= IF_NAMESIZE)
 			continue;
-		if (sysfs_path(p, sizeof(p), "/sys/class/net/%s", de->d_name) < 0)
+		dfd = sysfs_open_dir("/sys/class/net/%s", de->d_name);
+		if (dfd < 0) /* gone, or renamed since the listing: its own event follows */
 			continue;
+		/* The owner is where the opened directory is, not where the name points now. */
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", dfd);
 		len = readlink(p, target, sizeof(target) - 1);
 		if (len < 0)
-			continue;
+			return -errno;
 		target[len] = '\0';
 		size_t i = owner_of(h, target);
 		if (i == NO_INDEX)
@@ -79,7 +95,7 @@ int observe_netdevs(struct host *h)
 		if (!nd)
 			return -ENOMEM;
 		str_copy(nd->name, sizeof(nd->name), de->d_name);
-		read_netdev(nd);
+		read_netdev(dfd, nd);
 	}
 	for (size_t i = 0; i < h->n_nics; i++)
 		if (h->nics[i].n_netdevs > 1)
