@@ -169,7 +169,9 @@ status=0
 while read -r path limit; do
 	name=$(basename "$path" .sh)
 	if [ -f "$OUT/$name.log" ]; then
-		grep -E '^(not )?ok ' "$OUT/$name.log"
+		# Each check's TAP line; a failed one with what it expected and saw.
+		awk '/^(not )?ok /{print; n = $1 == "not" ? 16 : 0; next}
+			n > 0 && /^#   /{n--; print; next} {n = 0}' "$OUT/$name.log"
 	fi
 	src=$(cat "$OUT/$name.rc" 2>/dev/null || echo none)
 	if [ "$src" != 0 ]; then

@@ -33,8 +33,11 @@ done
 check_eq "the apply stopped before its first step" T "$(awk '{print $3}' /proc/$pid/stat)"
 ip link set "$IF" down
 ip link set "$IF" name vfpf0
-# An alternative name for the old one (if the system gave it one) would keep it taken.
+# udev handles the rename ("move") and may give the PF its old name back as an alternative
+# name, which would keep it taken: let it finish, then drop that.
+udevadm settle --timeout=10
 ip link property del dev vfpf0 altname "$IF" 2>/dev/null
+check_fails "the old name $IF is free" ip link show "$IF"
 ip link set vfpf0 up
 ip link add "$IF" type veth peer name vfpeer0
 ip link set "$IF" up
