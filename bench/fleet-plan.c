@@ -5,7 +5,7 @@
  * nothing that grows faster: 4x the hosts may cost at most 6x per host (linear in the file:
  * 4x), and the plan alone stays flat. Prints ms per host. */
 #include "policy/policy.h"
-#include "bench/fake-host.h"
+#include "bench/generate.h"
 #include "vfmgr/plan.h"
 
 #include <stdio.h>
@@ -30,12 +30,10 @@ static double now(void)
  * host with one uplink at 3b:00.0 under the same PF name. */
 static char *fleet_text(size_t hosts)
 {
-	char *text = NULL;
+	char *text;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f = text_open(&text, &len);
 
-	if (!f)
-		abort();
 	fprintf(f,
 	        "version: 1\npfs:\n"
 	        "  - { name: up-a, hosts: [\"compute-*\"], match: { pci: \"0000:01:00.0\" }, "
@@ -63,8 +61,7 @@ static char *fleet_text(size_t hosts)
 		        "  - { name: roam%d, hosts: [\"compute-*\"], nics: [ { network: prod, "
 		        "migratable: true } ] }\n",
 		        v);
-	if (fclose(f) != 0)
-		abort();
+	text_close(f);
 	return text;
 }
 

@@ -3,7 +3,7 @@
  * VF present and fresh. Prints plan_build time per size and the growth ratio (10x more VMs
  * should cost about 10x: linear). */
 #include "policy/policy.h"
-#include "bench/fake-host.h"
+#include "bench/generate.h"
 #include "vfmgr/plan.h"
 
 #include <stdio.h>
@@ -23,12 +23,10 @@ static double now(void)
 
 static char *policy_text(size_t vms, size_t pfs)
 {
-	char *text = NULL;
+	char *text;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f = text_open(&text, &len);
 
-	if (!f)
-		abort();
 	fprintf(f, "version: 1\npfs:\n");
 	for (size_t i = 0; i < pfs; i++)
 		fprintf(f,
@@ -43,8 +41,7 @@ static char *policy_text(size_t vms, size_t pfs)
 		fprintf(f,
 		        "  - { name: vm%zu, nics: [ { network: prod, rate: { max: 1000 }%s } ] }\n",
 		        i, i % 4 == 0 ? ", redundant: true" : "");
-	if (fclose(f) != 0)
-		abort();
+	text_close(f);
 	return text;
 }
 

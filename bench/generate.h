@@ -1,13 +1,33 @@
-/* The planner benches' fake host: PFs as observe leaves them (igb, SR-IOV capable, one
- * interface), every VF present with fresh settings (spoof check on). */
-#ifndef VFMGR_BENCH_FAKE_HOST_H
-#define VFMGR_BENCH_FAKE_HOST_H
+/* What the benches generate: policy text in memory, and the planner benches' fake host (PFs
+ * as observe leaves them: igb, SR-IOV capable, one interface, every VF present with fresh
+ * settings). */
+#ifndef VFMGR_BENCH_GENERATE_H
+#define VFMGR_BENCH_GENERATE_H
 
 #include "vfmgr/plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A stream that writes into *text (NUL-terminated, *len bytes once closed); abort() on ENOMEM
+ * (a bench has no way on without its input). */
+static inline FILE *text_open(char **text, size_t *len)
+{
+	FILE *f;
+
+	*text = NULL;
+	f = open_memstream(text, len);
+	if (!f)
+		abort();
+	return f;
+}
+
+static inline void text_close(FILE *f)
+{
+	if (fclose(f) != 0)
+		abort();
+}
 
 /* h with room for n_pfs PFs, an IOMMU, nothing else. */
 static inline void fake_host_init(struct host *h, size_t n_pfs)
