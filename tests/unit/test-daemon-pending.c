@@ -1,5 +1,6 @@
 /* The daemon's pending VF settings: which are left out of the next plan (their reason still
  * holds) and which are tried again. The PF's link state is read from a fake sysfs. */
+#include "fake-root.h"
 #include "util/sysfs.h"
 #include "vfmgr/daemon.h"
 
@@ -18,35 +19,23 @@ static char root[] = "/tmp/vfmgr-pending-XXXXXX";
 
 static void set_operstate(const char *st)
 {
-	char path[512];
-	FILE *f;
+	char line[16];
 
-	snprintf(path, sizeof(path), "%s/sys/class/net/enp1s0/operstate", root);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", st);
-	fclose(f);
+	snprintf(line, sizeof(line), "%s\n", st);
+	fake_root_put(root, "sys/class/net/enp1s0/operstate", line);
 }
 
 static int setup(void **unused)
 {
-	char path[512];
 	(void)unused;
-
-	assert_non_null(mkdtemp(root));
-	snprintf(path, sizeof(path), "mkdir -p %s/sys/class/net/enp1s0", root);
-	assert_int_equal(system(path), 0);
-	sysfs_set_root(root);
+	fake_root_make(root);
 	return 0;
 }
 
 static int teardown(void **unused)
 {
-	char cmd[512];
 	(void)unused;
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd);
+	return fake_root_remove(root);
 }
 
 static void one_pf(struct host *h)

@@ -1,5 +1,6 @@
 /* plan_build and plan_release as pure functions: fake hosts declared as data, policies from
  * strings, no kernel. */
+#include "kept-output.h"
 #include "rss/table.h"
 #include "vfmgr/cmd-rss-words.h"
 #include "vfmgr/plan-macgen.h"
@@ -50,16 +51,15 @@ static struct policy *parse(const char *text)
  * which validates these real outputs against doc/schema/plan.schema.json. */
 static void keep_json(const struct plan *pl, const char *name)
 {
-	const char *dir = getenv("VFMGR_JSON_OUT");
-	char path[4096];
+	FILE *f = kept_output("VFMGR_JSON_OUT", name, "json");
 	json_t *j;
 
-	if (!dir)
+	if (!f)
 		return;
-	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
 	j = plan_to_json(pl);
 	assert_non_null(j);
-	assert_int_equal(json_dump_file(j, path, JSON_INDENT(2)), 0);
+	assert_int_equal(json_dumpf(j, f, JSON_INDENT(2)), 0);
+	assert_int_equal(fclose(f), 0);
 	json_decref(j);
 }
 
