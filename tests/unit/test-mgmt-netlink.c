@@ -4,7 +4,7 @@
  * the bytes to mgmt_decode, and checks that the PF enp1s0f0 (ifindex 2) is what the host must
  * not lose. */
 #include "vfmgr/observe-mgmt.h"
-#include "util/cleanup.h"
+#include "case-table.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -371,9 +371,6 @@ int main(void)
 	    cmocka_unit_test(test_bad_replies_are_errors),
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
-		tests[i] = (struct CMUnitTest){.name = cases[i].name,
-		                               .test_func = test_layout,
-		                               .initial_state = (void *)&cases[i]};
+	CASE_TESTS(tests, cases, test_layout);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
  * line, and every step says what it disrupts. Fake hosts as data, no kernel. */
 #include "sriov/drivers.h"
 #include "vfmgr/plan.h"
-#include "util/cleanup.h"
+#include "case-table.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,6 +110,20 @@ static void replan(struct fixture *f, const char *text, struct plan *again)
 		f->h.nics[0].vf_settings.vfs[f->pl.next.allocs[i].vf] = f->pl.next.allocs[i].want;
 	assert_int_equal(plan_build(p2, &f->h, &f->pl.next, again, &f->d, 0), 0);
 	policy_free(p2);
+}
+
+/* replan with the policy of vlan and nic_keys: one step, web01's VF, changing attrs at impact. */
+static void replan_one_vf(struct fixture *f, unsigned vlan, const char *nic_keys, unsigned attrs,
+                          enum sriov_impact impact, struct plan *again)
+{
+	char text[1024];
+
+	policy_text(text, sizeof(text), 2, vlan, "", nic_keys);
+	replan(f, text, again);
+	assert_int_equal(again->n, 1);
+	assert_int_equal(again->actions[0].vfs[0].want.attrs, attrs);
+	assert_int_equal(again->actions[0].impact, impact);
+	assert_string_equal(again->actions[0].vms, "web01");
 }
 
 static void fixture_free(struct fixture *f)
@@ -236,22 +250,28 @@ static void test_an_unknown_driver_is_planned_and_said_to_be_unknown(void **stat
 	fixture_free(&f);
 }
 
+/* Plans 2 VFs on a PF of driver with numvfs VFs now: the first step sets numvfs, at impact. */
+static void plan_numvfs(struct fixture *f, const char *driver, uint16_t device, int numvfs,
+                        enum sriov_impact impact)
+{
+	plan_on(f, driver, device, numvfs, 2, "", "");
+	assert_int_equal(f->r, 0);
+	assert_int_equal(f->pl.actions[0].kind, PLAN_SET_NUMVFS);
+	assert_int_equal(f->pl.actions[0].impact, impact);
+}
+
 static void test_enabling_vfs_on_igb_resets_the_pf(void **state)
 {
 	struct fixture f;
 	(void)state;
 
-	plan_on(&f, "igb", 0x10c9, 0, 2, "", "");
-	assert_int_equal(f.r, 0);
-	assert_int_equal(f.pl.actions[0].kind, PLAN_SET_NUMVFS);
-	assert_int_equal(f.pl.actions[0].impact, SRIOV_IMPACT_PF_RESET);
+	plan_numvfs(&f, "igb", 0x10c9, 0, SRIOV_IMPACT_PF_RESET);
 	assert_non_null(strstr(f.pl.actions[0].impact_why, "enp1s0's link drops"));
 	assert_int_equal(plan_first_above(&f.pl, PLAN_ALLOW_DEFAULT), 0);
 	assert_int_equal(plan_first_above(&f.pl, SRIOV_IMPACT_PF_RESET), f.pl.n);
 	fixture_free(&f);
 	/* ice makes VFs without resetting the PF. */
-	plan_on(&f, "ice", 0x1592, 0, 2, "", "");
-	assert_int_equal(f.pl.actions[0].impact, SRIOV_IMPACT_NONE);
+	plan_numvfs(&f, "ice", 0x1592, 0, SRIOV_IMPACT_NONE);
 	assert_int_equal(plan_first_above(&f.pl, PLAN_ALLOW_DEFAULT), f.pl.n);
 	fixture_free(&f);
 }
@@ -261,10 +281,7 @@ static void test_changing_the_vf_count_destroys_vfs(void **state)
 	struct fixture f;
 	(void)state;
 
-	plan_on(&f, "ice", 0x1592, 4, 2, "", "");
-	assert_int_equal(f.r, 0);
-	assert_int_equal(f.pl.actions[0].kind, PLAN_SET_NUMVFS);
-	assert_int_equal(f.pl.actions[0].impact, SRIOV_IMPACT_VF_DESTROY);
+	plan_numvfs(&f, "ice", 0x1592, 4, SRIOV_IMPACT_VF_DESTROY);
 	fixture_free(&f);
 }
 
@@ -272,26 +289,16 @@ static void test_a_vlan_change_is_live_and_a_mac_change_resets_the_vf(void **sta
 {
 	struct fixture f;
 	struct plan again;
-	char text[1024];
 	(void)state;
 
 	plan_on(&f, "igb", 0x10c9, 2, 2, "", "");
 	assert_int_equal(f.r, 0);
-	policy_text(text, sizeof(text), 2, 101, "", "");
-	replan(&f, text, &again);
-	assert_int_equal(again.n, 1);
-	assert_int_equal(again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
-	assert_int_equal(again.actions[0].impact, SRIOV_IMPACT_NONE);
-	assert_string_equal(again.actions[0].vms, "web01");
+	replan_one_vf(&f, 101, "", VF_ATTR_VLAN, SRIOV_IMPACT_NONE, &again);
 	plan_free(&again);
 
 	/* igb applies a VF MAC only when the VF driver reloads */
-	policy_text(text, sizeof(text), 2, 100, "", ", mac: \"52:54:00:00:00:01\"");
-	replan(&f, text, &again);
-	assert_int_equal(again.n, 1);
-	assert_int_equal(again.actions[0].vfs[0].want.attrs, VF_ATTR_MAC);
-	assert_int_equal(again.actions[0].impact, SRIOV_IMPACT_VF_RESET);
-	assert_string_equal(again.actions[0].vms, "web01");
+	replan_one_vf(&f, 100, ", mac: \"52:54:00:00:00:01\"", VF_ATTR_MAC, SRIOV_IMPACT_VF_RESET,
+	              &again);
 	assert_int_equal(plan_first_above(&again, PLAN_ALLOW_DEFAULT), again.n);
 	plan_free(&again);
 	fixture_free(&f);
@@ -336,9 +343,6 @@ int main(void)
 	    cmocka_unit_test(test_the_table_is_complete_and_impacts_parse),
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(driver_cases); i++)
-		tests[i] = (struct CMUnitTest){.name = driver_cases[i].name,
-		                               .test_func = test_driver_case,
-		                               .initial_state = (void *)&driver_cases[i]};
+	CASE_TESTS(tests, driver_cases, test_driver_case);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
