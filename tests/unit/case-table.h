@@ -6,13 +6,19 @@
 
 #include "util/cleanup.h"
 
-/* Fills tests[0 .. ARRAY_SIZE(cases) - 1]; the tests after them are the file's others. */
-#define CASE_TESTS(tests, cases, fn)                                                               \
-	do {                                                                                       \
+#include <string.h>
+
+/* Runs one test per case (fn, with the case as its state and the case's name), then the tests
+ * in others; cmocka_run_group_tests's result. */
+#define RUN_CASES(cases, fn, others)                                                               \
+	({                                                                                         \
+		struct CMUnitTest tests[ARRAY_SIZE(cases) + ARRAY_SIZE(others)];                   \
 		for (size_t i_ = 0; i_ < ARRAY_SIZE(cases); i_++)                                  \
-			(tests)[i_] = (struct CMUnitTest){.name = (cases)[i_].name,                \
-			                                  .test_func = (fn),                       \
-			                                  .initial_state = (void *)&(cases)[i_]};  \
-	} while (0)
+			tests[i_] = (struct CMUnitTest){.name = (cases)[i_].name,                  \
+			                                .test_func = (fn),                         \
+			                                .initial_state = (void *)&(cases)[i_]};    \
+		memcpy(tests + ARRAY_SIZE(cases), (others), sizeof(others));                       \
+		cmocka_run_group_tests(tests, NULL, NULL);                                         \
+	})
 
 #endif

@@ -364,13 +364,11 @@ static void test_bad_replies_are_errors(void **state)
 
 int main(void)
 {
-	/* One test per layout, under the case's name, then the others. */
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 3] = {
-	    [ARRAY_SIZE(cases)] = cmocka_unit_test(test_server_must_be_an_address),
+	static const struct CMUnitTest others[] = {
+	    cmocka_unit_test(test_server_must_be_an_address),
 	    cmocka_unit_test(test_resolved_names_mark_the_pf),
 	    cmocka_unit_test(test_bad_replies_are_errors),
 	};
 
-	CASE_TESTS(tests, cases, test_layout);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_CASES(cases, test_layout, others);
 }

@@ -332,10 +332,8 @@ static void test_the_table_is_complete_and_impacts_parse(void **state)
 
 int main(void)
 {
-	/* One test per driver case, under the case's name, then the others. */
-	struct CMUnitTest tests[ARRAY_SIZE(driver_cases) + 6] = {
-	    [ARRAY_SIZE(driver_cases)] =
-	        cmocka_unit_test(test_daemon_plans_past_a_driver_refusal_with_a_warning),
+	static const struct CMUnitTest others[] = {
+	    cmocka_unit_test(test_daemon_plans_past_a_driver_refusal_with_a_warning),
 	    cmocka_unit_test(test_an_unknown_driver_is_planned_and_said_to_be_unknown),
 	    cmocka_unit_test(test_enabling_vfs_on_igb_resets_the_pf),
 	    cmocka_unit_test(test_changing_the_vf_count_destroys_vfs),
@@ -343,6 +341,5 @@ int main(void)
 	    cmocka_unit_test(test_the_table_is_complete_and_impacts_parse),
 	};
 
-	CASE_TESTS(tests, driver_cases, test_driver_case);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_CASES(driver_cases, test_driver_case, others);
 }
