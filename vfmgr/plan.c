@@ -5,6 +5,7 @@
 #include "util/strcopy.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,6 +496,28 @@ bool plan_keep_none(struct plan_action *a, const struct state *next, const char 
 	return false;
 }
 
+_Static_assert(offsetof(struct state_alloc, vm) == 0 && offsetof(struct state_pt, vm) == 0,
+               "copy_records reads the VM's name first");
+
+/* Appends to the array *to (*to_n of *to_cap) the n records of from, elsize bytes each, that
+ * belong to vm (mine) or to other VMs (!mine); 0 or -ENOMEM. */
+static int copy_records(void *to, size_t *to_n, size_t *to_cap, const void *from, size_t n,
+                        size_t elsize, const char *vm, bool mine)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *rec = (const char *)from + i * elsize;
+		void *x;
+
+		if ((strcmp(rec, vm) == 0) != mine)
+			continue;
+		x = array_append(to, to_n, to_cap, elsize);
+		if (!x)
+			return -ENOMEM;
+		memcpy(x, rec, elsize);
+	}
+	return 0;
+}
+
 int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm)
 {
 	struct state next = {0};
@@ -512,22 +535,11 @@ int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm
 	/* Other VMs keep what they had; this one gets what the full plan gives it. */
 	for (int pass = 0; pass < 2; pass++) {
 		const struct state *from = pass ? &pl->next : old;
-		for (size_t i = 0; i < from->n; i++) {
-			if ((strcmp(from->allocs[i].vm, vm) == 0) != (pass == 1))
-				continue;
-			struct state_alloc *a = ARRAY_APPEND(next.allocs, next.n, next.cap);
-			if (!a)
-				goto nomem;
-			*a = from->allocs[i];
-		}
-		for (size_t i = 0; i < from->n_pts; i++) {
-			if ((strcmp(from->pts[i].vm, vm) == 0) != (pass == 1))
-				continue;
-			struct state_pt *t = ARRAY_APPEND(next.pts, next.n_pts, next.cap_pts);
-			if (!t)
-				goto nomem;
-			*t = from->pts[i];
-		}
+		if (copy_records(&next.allocs, &next.n, &next.cap, from->allocs, from->n,
+		                 sizeof(*from->allocs), vm, pass) < 0 ||
+		    copy_records(&next.pts, &next.n_pts, &next.cap_pts, from->pts, from->n_pts,
+		                 sizeof(*from->pts), vm, pass) < 0)
+			goto nomem;
 	}
 	/* No RSS step is kept, so the RSS keys on record stay those of old. */
 	for (size_t i = 0; i < old->n_keys; i++)
