@@ -215,58 +215,71 @@ struct layout_case {
 	unsigned unresolved;
 };
 
+/* The records of a layout by what they are: a plain device; a bridge, bond, team, VRF or OVS
+ * device; a port of master; a VLAN on lower; a default route (v4, v6, by nexthop id); a
+ * nexthop on a device; a group of two nexthops. One a line, so clang-format leaves them. */
+/* clang-format off */
+#define DEV(i, name)                {i, name, NULL, 0, 0}
+#define UPPER(i, name, kind)        {i, name, kind, 0, 0}
+#define PORT(i, name, kind, master) {i, name, kind, master, 0}
+#define VLAN(i, name, lower)        {i, name, "vlan", 0, lower}
+#define ROUTE4(table, oif)          {AF_INET, table, 0, oif, 0}
+#define ROUTE6(table, oif)          {AF_INET6, table, 0, oif, 0}
+#define ROUTE_NH(id)                {AF_INET, RT_TABLE_MAIN, 0, 0, id}
+#define NH(id, oif)                 {id, oif, {0}, 0}
+#define NH_GROUP(id, a, b)          {id, 0, {a, b}, 2}
+/* clang-format on */
+
 static const struct layout_case cases[] = {
     {"test_plain_default_route", 1, "default route via " PFNAME,
-     .l = {.links = {{3, "enp1s0f1"}},
-           .routes = {{AF_INET, RT_TABLE_MAIN, 24, 3} /* not a default route */,
-                      {AF_INET, RT_TABLE_MAIN, 0, PF}}}},
+     .l = {.links = {DEV(3, "enp1s0f1")},
+           .routes = {{AF_INET, RT_TABLE_MAIN, 24, 3, 0} /* not a default route */,
+                      ROUTE4(RT_TABLE_MAIN, PF)}}},
     /* ip link add blue type vrf table 1001; ip link set enp1s0f0 master blue */
     {"test_vrf_table_route", 1, "default route (table 1001) via " PFNAME,
-     .l = {.pf_master = 4, .links = {{4, "blue", "vrf"}}, .routes = {{AF_INET, 1001, 0, PF}}}},
+     .l = {.pf_master = 4, .links = {UPPER(4, "blue", "vrf")}, .routes = {ROUTE4(1001, PF)}}},
     {"test_vrf_device_route_reaches_its_members", 2,
      "default route (table 1001) via blue (" PFNAME " is in VRF blue)",
-     .l = {.pf_master = 4, .links = {{4, "blue", "vrf"}}, .routes = {{AF_INET6, 1001, 0, 4}}}},
+     .l = {.pf_master = 4, .links = {UPPER(4, "blue", "vrf")}, .routes = {ROUTE6(1001, 4)}}},
     {"test_linux_bridge_port", 3, "default route via br0 (" PFNAME " is a port of br0)",
      .l = {.pf_master = 5,
-           .links = {{5, "br0", "bridge"}, {6, "vnet0", "tun", 5}},
-           .routes = {{AF_INET, RT_TABLE_MAIN, 0, 5}}}},
+           .links = {UPPER(5, "br0", "bridge"), PORT(6, "vnet0", "tun", 5)},
+           .routes = {ROUTE4(RT_TABLE_MAIN, 5)}}},
     /* ovs-vsctl add-br br-ex; add-port br-ex enp1s0f0: the bridge's own interface and the PF
      * are both ports of the datapath device, not of each other. */
     {"test_ovs_bridge_datapath_port", 2,
      "default route via br-ex (" PFNAME " is a port of its OVS datapath)",
      .l = {.pf_master = 7,
-           .links = {{7, "ovs-system", "openvswitch"}, {8, "br-ex", "openvswitch", 7}},
-           .routes = {{AF_INET, RT_TABLE_MAIN, 0, 8}}}},
+           .links = {UPPER(7, "ovs-system", "openvswitch"), PORT(8, "br-ex", "openvswitch", 7)},
+           .routes = {ROUTE4(RT_TABLE_MAIN, 8)}}},
     {"test_bond_over_the_pf", 2, "default route via bond (" PFNAME " is a port of bond)",
      .l = {.pf_master = 9,
-           .links = {{9, "bond", "bond"}},
-           .routes = {{AF_INET6, RT_TABLE_MAIN, 0, 9}}}},
+           .links = {UPPER(9, "bond", "bond")},
+           .routes = {ROUTE6(RT_TABLE_MAIN, 9)}}},
     {"test_team_over_the_pf", 2, "default route via team (" PFNAME " is a port of team)",
      .l = {.pf_master = 9,
-           .links = {{9, "team", "team"}},
-           .routes = {{AF_INET6, RT_TABLE_MAIN, 0, 9}}}},
+           .links = {UPPER(9, "team", "team")},
+           .routes = {ROUTE6(RT_TABLE_MAIN, 9)}}},
     {"test_vlan_on_the_pf", 2,
      "default route via " PFNAME ".100 (" PFNAME " is under " PFNAME ".100)",
-     .l = {.links = {{10, PFNAME ".100", "vlan", 0, PF}},
-           .routes = {{AF_INET, RT_TABLE_MAIN, 0, 10}}}},
+     .l = {.links = {VLAN(10, PFNAME ".100", PF)}, .routes = {ROUTE4(RT_TABLE_MAIN, 10)}}},
     {"test_vlan_on_a_bond_on_the_pf", 3,
      "default route via bond0.100 (bond0 is under bond0.100) (" PFNAME " is a port of bond0)",
      .l = {.pf_master = 9,
-           .links = {{9, "bond0", "bond"}, {10, "bond0.100", "vlan", 0, 9}},
-           .routes = {{AF_INET, RT_TABLE_MAIN, 0, 10}}}},
+           .links = {UPPER(9, "bond0", "bond"), VLAN(10, "bond0.100", 9)},
+           .routes = {ROUTE4(RT_TABLE_MAIN, 10)}}},
     /* With net.ipv4.nexthop_compat_mode=0 the route carries only RTA_NH_ID: the device is in
      * the nexthop dump alone. */
     {"test_nexthop_object", 1, "default route via " PFNAME,
-     .l = {.routes = {{AF_INET, RT_TABLE_MAIN, 0, 0, 17}}, .nexthops = {{17, PF}}}},
+     .l = {.routes = {ROUTE_NH(17)}, .nexthops = {NH(17, PF)}}},
     {"test_nexthop_group", 2, "default route via " PFNAME,
-     .l = {.links = {{3, "enp1s0f1"}},
-           .routes = {{AF_INET, RT_TABLE_MAIN, 0, 0, 20}},
-           .nexthops = {{21, 3}, {20, 0, {21, 22}, 2}, {22, PF}}}},
+     .l = {.links = {DEV(3, "enp1s0f1")},
+           .routes = {ROUTE_NH(20)},
+           .nexthops = {NH(21, 3), NH_GROUP(20, 21, 22), NH(22, PF)}}},
     /* The nexthop object, not the compat copy of its device, is what counts; one missing from
      * the dump is counted as unresolved (and warned about) rather than guessed. */
     {"test_nexthop_missing_is_unresolved", 0, "",
-     .l = {.routes = {{AF_INET, RT_TABLE_MAIN, 0, 0, 30}}, .nexthops = {{31, PF}}},
-     .unresolved = 1},
+     .l = {.routes = {ROUTE_NH(30)}, .nexthops = {NH(31, PF)}}, .unresolved = 1},
     {"test_ssh_session_address", 1, "ssh session to ::ffff:198.51.100.7 on " PFNAME,
      .l = {.pf_addr = {198, 51, 100, 7}}, .server = "::ffff:198.51.100.7"},
 };
@@ -307,8 +320,8 @@ static void test_server_must_be_an_address(void **state)
 static void test_resolved_names_mark_the_pf(void **state)
 {
 	static const struct layout bridge = {.pf_master = 5,
-	                                     .links = {{5, "br0", "bridge"}},
-	                                     .routes = {{AF_INET, RT_TABLE_MAIN, 0, 5}}};
+	                                     .links = {UPPER(5, "br0", "bridge")},
+	                                     .routes = {ROUTE4(RT_TABLE_MAIN, 5)}};
 	struct mgmt_net net = {0};
 	struct mgmt_iface *ifs = NULL;
 	struct netdev nd[2] = {{.name = PFNAME, .ifindex = PF}, {.name = "enp1s0f1"}};
