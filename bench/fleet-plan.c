@@ -5,6 +5,7 @@
  * nothing that grows faster: 4x the hosts may cost at most 6x per host (linear in the file:
  * 4x), and the plan alone stays flat. Prints ms per host. */
 #include "policy/policy.h"
+#include "bench/generate.h"
 #include "vfmgr/plan.h"
 
 #include <stdio.h>
@@ -29,12 +30,10 @@ static double now(void)
  * host with one uplink at 3b:00.0 under the same PF name. */
 static char *fleet_text(size_t hosts)
 {
-	char *text = NULL;
+	char *text;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f = text_open(&text, &len);
 
-	if (!f)
-		abort();
 	fprintf(f,
 	        "version: 1\npfs:\n"
 	        "  - { name: up-a, hosts: [\"compute-*\"], match: { pci: \"0000:01:00.0\" }, "
@@ -62,8 +61,7 @@ static char *fleet_text(size_t hosts)
 		        "  - { name: roam%d, hosts: [\"compute-*\"], nics: [ { network: prod, "
 		        "migratable: true } ] }\n",
 		        v);
-	if (fclose(f) != 0)
-		abort();
+	text_close(f);
 	return text;
 }
 
@@ -73,35 +71,14 @@ static void fake_host(struct host *h, bool storage)
 	static const char *const store[] = {"0000:3b:00.0"};
 	size_t n_pfs = storage ? 1 : 2;
 
-	memset(h, 0, sizeof(*h));
-	h->iommu = true;
-	h->nics = calloc(n_pfs, sizeof(*h->nics));
-	h->n_nics = h->cap_nics = n_pfs;
+	fake_host_init(h, n_pfs);
 	for (size_t i = 0; i < n_pfs; i++) {
 		struct nic *n = &h->nics[i];
-		snprintf(n->addr, sizeof(n->addr), "%s", storage ? store[i] : compute[i]);
-		snprintf(n->driver, sizeof(n->driver), "igb");
+		char ifname[16];
+		snprintf(ifname, sizeof(ifname), "enp%zus0", i + 1);
+		fake_pf(n, storage ? store[i] : compute[i], ifname, (int)i + 2, 7, VFS_PER_PF);
 		n->vendor_id = 0x8086;
 		n->device_id = 0x10c9;
-		n->pf = NO_INDEX;
-		n->vf_index = -1;
-		n->numa_node = -1;
-		n->iommu_group = -1;
-		n->sriov_capable = true;
-		n->totalvfs = 7;
-		n->numvfs = VFS_PER_PF;
-		n->netdevs = calloc(1, sizeof(*n->netdevs));
-		n->n_netdevs = n->cap_netdevs = 1;
-		snprintf(n->netdevs[0].name, sizeof(n->netdevs[0].name), "enp%zus0", i + 1);
-		n->netdevs[0].ifindex = (int)i + 2;
-		n->vf_settings.num_vf = n->vf_settings.n_read = VFS_PER_PF;
-		n->vf_settings.vfs = calloc(VFS_PER_PF, sizeof(struct vf_config));
-		n->vf_settings.readable = calloc(VFS_PER_PF, sizeof(bool));
-		for (unsigned v = 0; v < VFS_PER_PF; v++) {
-			n->vf_settings.vfs[v].index = v;
-			n->vf_settings.vfs[v].spoofchk = 1;
-			n->vf_settings.readable[v] = true;
-		}
 	}
 }
 

@@ -3,9 +3,9 @@
  * VF present and fresh. Prints plan_build time per size and the growth ratio (10x more VMs
  * should cost about 10x: linear). */
 #include "policy/policy.h"
+#include "bench/generate.h"
 #include "vfmgr/plan.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,81 +19,40 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	for (;;) {
-		va_start(ap, fmt);
-		int k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-		va_end(ap);
-		if ((size_t)k < b->cap - b->n) {
-			b->n += (size_t)k;
-			return;
-		}
-		b->cap = b->cap * 2 + 4096;
-		b->p = realloc(b->p, b->cap);
-	}
-}
-
 #define VFS_PER_PF 12
 
 static char *policy_text(size_t vms, size_t pfs)
 {
-	struct buf b = {0};
+	char *text;
+	size_t len = 0;
+	FILE *f = text_open(&text, &len);
 
-	put(&b, "version: 1\npfs:\n");
+	fprintf(f, "version: 1\npfs:\n");
 	for (size_t i = 0; i < pfs; i++)
-		put(&b,
-		    "  - { name: pf%zu, match: { pci: \"%04zx:%02zx:00.0\" }, switch: sw%zu, "
-		    "numvfs: %d }\n",
-		    i, i / 256, i % 256, i % 2, VFS_PER_PF);
-	put(&b, "networks:\n  - { name: prod, vlan: 100, class: vm, pfs: [");
+		fprintf(f,
+		        "  - { name: pf%zu, match: { pci: \"%04zx:%02zx:00.0\" }, switch: sw%zu, "
+		        "numvfs: %d }\n",
+		        i, i / 256, i % 256, i % 2, VFS_PER_PF);
+	fprintf(f, "networks:\n  - { name: prod, vlan: 100, class: vm, pfs: [");
 	for (size_t i = 0; i < pfs; i++)
-		put(&b, "%spf%zu", i ? ", " : "", i);
-	put(&b, "] }\nvms:\n");
+		fprintf(f, "%spf%zu", i ? ", " : "", i);
+	fprintf(f, "] }\nvms:\n");
 	for (size_t i = 0; i < vms; i++)
-		put(&b, "  - { name: vm%zu, nics: [ { network: prod, rate: { max: 1000 }%s } ] }\n",
-		    i, i % 4 == 0 ? ", redundant: true" : "");
-	return b.p;
+		fprintf(f,
+		        "  - { name: vm%zu, nics: [ { network: prod, rate: { max: 1000 }%s } ] }\n",
+		        i, i % 4 == 0 ? ", redundant: true" : "");
+	text_close(f);
+	return text;
 }
 
 static void fake_host(struct host *h, size_t pfs)
 {
-	memset(h, 0, sizeof(*h));
-	h->iommu = true;
-	h->nics = calloc(pfs, sizeof(*h->nics));
-	h->n_nics = h->cap_nics = pfs;
+	fake_host_init(h, pfs);
 	for (size_t i = 0; i < pfs; i++) {
-		struct nic *n = &h->nics[i];
-		snprintf(n->addr, sizeof(n->addr), "%04zx:%02zx:00.0", i / 256, i % 256);
-		snprintf(n->driver, sizeof(n->driver), "igb");
-		n->pf = NO_INDEX;
-		n->vf_index = -1;
-		n->numa_node = -1;
-		n->iommu_group = -1;
-		n->sriov_capable = true;
-		n->totalvfs = 64;
-		n->numvfs = VFS_PER_PF;
-		n->netdevs = calloc(1, sizeof(*n->netdevs));
-		n->n_netdevs = n->cap_netdevs = 1;
-		snprintf(n->netdevs[0].name, sizeof(n->netdevs[0].name), "pf%u",
-		         (unsigned)(i % 100000));
-		n->netdevs[0].ifindex = (int)i + 2;
-		n->vf_settings.num_vf = n->vf_settings.n_read = VFS_PER_PF;
-		n->vf_settings.vfs = calloc(VFS_PER_PF, sizeof(struct vf_config));
-		n->vf_settings.readable = calloc(VFS_PER_PF, sizeof(bool));
-		for (unsigned v = 0; v < VFS_PER_PF; v++) {
-			n->vf_settings.vfs[v].index = v;
-			n->vf_settings.vfs[v].spoofchk = 1;
-			n->vf_settings.readable[v] = true;
-		}
+		char addr[32], ifname[16];
+		snprintf(addr, sizeof(addr), "%04zx:%02zx:00.0", i / 256, i % 256);
+		snprintf(ifname, sizeof(ifname), "pf%u", (unsigned)(i % 100000));
+		fake_pf(&h->nics[i], addr, ifname, (int)i + 2, 64, VFS_PER_PF);
 	}
 	/* Sorted by address, as observe leaves it. */
 }

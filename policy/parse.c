@@ -183,20 +183,36 @@ static const char *scalar_of(struct pctx *c, const struct key_def *k, struct yno
 	return s;
 }
 
+/* A non-empty scalar, copied into the policy's arena; or NULL after recording why (r holds
+ * -ENOMEM then). */
+static const char *nonempty_copy(struct pctx *c, const struct key_def *k, struct ynode *n,
+                                 const char *expect, int *r)
+{
+	const char *s = scalar_of(c, k, n, expect, r);
+	const char *v;
+
+	if (!s)
+		return NULL;
+	if (!*s) {
+		*r = perr_at(c, node_mark(n), "'%s' must not be empty", k->name);
+		return NULL;
+	}
+	v = arena_strdup(c->arena, s);
+	if (!v)
+		*r = -ENOMEM;
+	return v;
+}
+
 static int field_str(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_str *f = field;
-	const char *s;
+	const char *v;
 	int r;
 
-	s = scalar_of(c, k, n, "a string", &r);
-	if (!s)
+	v = nonempty_copy(c, k, n, "a string", &r);
+	if (!v)
 		return r;
-	if (!*s)
-		return perr_at(c, node_mark(n), "'%s' must not be empty", k->name);
-	f->value = arena_strdup(c->arena, s);
-	if (!f->value)
-		return -ENOMEM;
+	f->value = v;
 	f->mark = node_mark(n);
 	return 0;
 }
@@ -250,17 +266,13 @@ static int field_interface(struct pctx *c, const struct key_def *k, struct ynode
 static int field_ref(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
 	struct policy_ref *f = field;
-	const char *s;
+	const char *v;
 	int r;
 
-	s = scalar_of(c, k, n, "a name", &r);
-	if (!s)
+	v = nonempty_copy(c, k, n, "a name", &r);
+	if (!v)
 		return r;
-	if (!*s)
-		return perr_at(c, node_mark(n), "'%s' must not be empty", k->name);
-	f->name = arena_strdup(c->arena, s);
-	if (!f->name)
-		return -ENOMEM;
+	f->name = v;
 	f->mark = node_mark(n);
 	return 0;
 }

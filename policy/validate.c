@@ -2,6 +2,7 @@
  * demand, and claims on MACs and devices. Lookups and duplicate checks sort once
  * (O(n log n)) so a policy of 100k VMs validates in about the time it takes to parse. */
 #include "policy/policy-internal.h"
+#include "util/array.h"
 #include "util/cleanup.h"
 
 #include <errno.h>
@@ -144,38 +145,85 @@ static void mac_from_key(uint64_t key, char buf[MAC_STR_LEN])
 	format_mac(mac, buf);
 }
 
-/* Two pfs must not select the same PCI device. */
-static int check_pf_pci(struct vctx *c)
+/* A growing list of claims; seq is the order of appearance. */
+struct claims {
+	struct claim *v;
+	size_t n, cap;
+};
+
+static int claim_add(struct claims *l, uint64_t key, size_t owner, struct policy_mark mark)
 {
-	const struct policy *p = c->p;
-	_cleanup_free_ struct claim *v = calloc(p->n_pfs + 1, sizeof(*v));
-	size_t n = 0;
-	int r;
+	struct claim *x = ARRAY_APPEND(l->v, l->n, l->cap);
 
-	if (!v)
+	if (!x)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n_pfs; i++) {
-		const struct policy_pci *pci = &p->pfs[i].match.pci;
-		if (pci->set)
-			v[n++] = (struct claim){pci_key(&pci->addr), i, i, pci->mark};
-	}
-	qsort(v, n, sizeof(*v), claim_cmp);
-	for (size_t i = 1; i < n; i++) {
-		size_t first = i - 1;
-		char buf[PCI_ADDR_STR_LEN];
+	*x = (struct claim){key, owner, l->n - 1, mark};
+	return 0;
+}
 
-		if (v[i].key != v[first].key)
+static void claims_free(struct claims *l)
+{
+	free(l->v);
+}
+
+typedef int claim_collide_fn(struct vctx *c, const struct claim *dup, const struct claim *first);
+
+/* Sorts the claims and calls collide for each one whose key an earlier claim has (first: the
+ * earliest of those); stops at an error. */
+static void claims_sort(struct claims *l)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), claim_cmp);
+}
+
+static int claims_check(struct vctx *c, struct claims *l, claim_collide_fn *collide)
+{
+	const struct claim *v = l->v;
+
+	claims_sort(l);
+	for (size_t i = 1, first = 0; i < l->n; i++) {
+		int r;
+
+		if (v[i].key != v[first].key) {
+			first = i;
 			continue;
-		while (first > 0 && v[first - 1].key == v[i].key)
-			first--;
-		format_pci_addr(&p->pfs[v[i].owner].match.pci.addr, buf);
-		r = verr(c, v[i].mark, "pf '%s' matches pci %s like pf '%s' (at %u:%u)",
-		         p->pfs[v[i].owner].name.value, buf, p->pfs[v[first].owner].name.value,
-		         v[first].mark.line, v[first].mark.col);
+		}
+		r = collide(c, &v[i], &v[first]);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+static int pf_pci_collide(struct vctx *c, const struct claim *dup, const struct claim *first)
+{
+	const struct policy *p = c->p;
+	char buf[PCI_ADDR_STR_LEN];
+
+	format_pci_addr(&p->pfs[dup->owner].match.pci.addr, buf);
+	return verr(c, dup->mark, "pf '%s' matches pci %s like pf '%s' (at %u:%u)",
+	            p->pfs[dup->owner].name.value, buf, p->pfs[first->owner].name.value,
+	            first->mark.line, first->mark.col);
+}
+
+/* The pfs that select a PCI device, keyed on its address. */
+static int pf_pci_claims(const struct policy *p, struct claims *l)
+{
+	for (size_t i = 0; i < p->n_pfs; i++) {
+		const struct policy_pci *pci = &p->pfs[i].match.pci;
+		if (pci->set && claim_add(l, pci_key(&pci->addr), i, pci->mark) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Two pfs must not select the same PCI device. */
+static int check_pf_pci(struct vctx *c)
+{
+	_cleanup_(claims_free) struct claims l = {0};
+	int r = pf_pci_claims(c->p, &l);
+
+	return r < 0 ? r : claims_check(c, &l, pf_pci_collide);
 }
 
 /* ---- references ---- */
@@ -305,62 +353,38 @@ static int check_management_pfs(struct vctx *c)
 
 /* ---- isolation: one VLAN on one PF carries one traffic class ---- */
 
-struct vlan_use {
-	size_t pf, net, ref;
-	uint32_t vlan;
-};
-
-static int vlan_use_cmp(const void *a, const void *b)
+/* Claims key on (pf, vlan), owned by the network: networks of different classes collide. */
+static int vlan_collide(struct vctx *c, const struct claim *dup, const struct claim *first)
 {
-	const struct vlan_use *x = a, *y = b;
+	const struct policy *p = c->p;
+	const struct policy_network *a = &p->networks[first->owner], *b = &p->networks[dup->owner];
 
-	if (x->pf != y->pf)
-		return x->pf < y->pf ? -1 : 1;
-	if (x->vlan != y->vlan)
-		return x->vlan < y->vlan ? -1 : 1;
-	return x->net < y->net ? -1 : x->net > y->net;
+	if (a->class.value == b->class.value)
+		return 0;
+	return verr(c, dup->mark,
+	            "network '%s' (class %s) shares vlan %u with network '%s' (class %s) on "
+	            "pf '%s'; different traffic classes need different VLANs",
+	            b->name.value, policy_class_name(b->class.value),
+	            (unsigned)(dup->key & 0xffffffff), a->name.value,
+	            policy_class_name(a->class.value), p->pfs[dup->key >> 32].name.value);
 }
 
 static int check_vlan_isolation(struct vctx *c)
 {
 	const struct policy *p = c->p;
-	_cleanup_free_ struct vlan_use *v = NULL;
-	size_t n = 0, total = 0;
-	int r;
+	_cleanup_(claims_free) struct claims l = {0};
 
-	for (size_t ni = 0; ni < p->n_networks; ni++)
-		total += p->networks[ni].n_pfs;
-	v = calloc(total + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
 	for (size_t ni = 0; ni < p->n_networks; ni++) {
 		const struct policy_network *net = &p->networks[ni];
-		for (size_t j = 0; j < net->n_pfs; j++)
-			if (net->pfs[j].index != POLICY_NONE)
-				v[n++] =
-				    (struct vlan_use){net->pfs[j].index, ni, j, net->vlan.value};
-	}
-	qsort(v, n, sizeof(*v), vlan_use_cmp);
-	for (size_t i = 1, first = 0; i < n; i++) {
-		const struct policy_network *a, *b;
-
-		if (v[i].pf != v[first].pf || v[i].vlan != v[first].vlan) {
-			first = i;
-			continue;
+		for (size_t j = 0; j < net->n_pfs; j++) {
+			const struct policy_ref *pf = &net->pfs[j];
+			if (pf->index != POLICY_NONE &&
+			    claim_add(&l, (uint64_t)pf->index << 32 | net->vlan.value, ni,
+			              pf->mark) < 0)
+				return -ENOMEM;
 		}
-		a = &p->networks[v[first].net];
-		b = &p->networks[v[i].net];
-		if (a->class.value == b->class.value)
-			continue;
-		r = verr(c, b->pfs[v[i].ref].mark,
-		         "network '%s' (class %s) shares vlan %u with network '%s' (class %s) on "
-		         "pf '%s'; different traffic classes need different VLANs",
-		         b->name.value, policy_class_name(b->class.value), v[i].vlan, a->name.value,
-		         policy_class_name(a->class.value), p->pfs[v[i].pf].name.value);
-		if (r < 0)
-			return r;
 	}
-	return 0;
+	return claims_check(c, &l, vlan_collide);
 }
 
 /* ---- passthrough ---- */
@@ -406,8 +430,7 @@ static int check_passthrough_pf(struct vctx *c, size_t vmi, const struct policy_
 
 /* Claims key on the PCI address; a pf without a pci selector gets a key of its own above the
  * 32-bit address space. */
-static int collect_passthrough(struct vctx *c, struct claim *pf_pci, size_t n_pf_pci,
-                               struct claim *v, size_t *n)
+static int collect_passthrough(struct vctx *c, const struct claims *pf_pci, struct claims *l)
 {
 	struct policy *p = c->p;
 	int r;
@@ -422,7 +445,7 @@ static int collect_passthrough(struct vctx *c, struct claim *pf_pci, size_t n_pf
 
 			if (pt->kind == POLICY_PASSTHROUGH_PCI) {
 				key = pci_key(&pt->pci.addr);
-				pfi = pf_by_pci(pf_pci, n_pf_pci, key);
+				pfi = pf_by_pci(pf_pci->v, pf_pci->n, key);
 			} else if (pfi == POLICY_NONE) {
 				continue;
 			} else if (p->pfs[pfi].match.pci.set) {
@@ -435,92 +458,61 @@ static int collect_passthrough(struct vctx *c, struct claim *pf_pci, size_t n_pf
 				if (r < 0)
 					return r;
 			}
-			v[*n] = (struct claim){key, vmi, *n, pt->mark};
-			(*n)++;
+			if (claim_add(l, key, vmi, pt->mark) < 0)
+				return -ENOMEM;
 		}
 	}
 	return 0;
+}
+
+static int passthrough_collide(struct vctx *c, const struct claim *dup, const struct claim *first)
+{
+	const struct policy *p = c->p;
+
+	return verr(c, dup->mark, "vm '%s' claims a device that vm '%s' already takes (at %u:%u)",
+	            p->vms[dup->owner].name.value, p->vms[first->owner].name.value,
+	            first->mark.line, first->mark.col);
 }
 
 static int check_passthrough(struct vctx *c)
 {
-	const struct policy *p = c->p;
-	_cleanup_free_ struct claim *pf_pci = calloc(p->n_pfs + 1, sizeof(*pf_pci));
-	_cleanup_free_ struct claim *v = NULL;
-	size_t n_pf_pci = 0, n = 0, total = 0;
-	int r;
+	_cleanup_(claims_free) struct claims pf_pci = {0}, l = {0};
+	int r = pf_pci_claims(c->p, &pf_pci);
 
-	if (!pf_pci)
-		return -ENOMEM;
-	for (size_t i = 0; i < p->n_pfs; i++)
-		if (p->pfs[i].match.pci.set)
-			pf_pci[n_pf_pci++] =
-			    (struct claim){pci_key(&p->pfs[i].match.pci.addr), i, i, {0, 0}};
-	qsort(pf_pci, n_pf_pci, sizeof(*pf_pci), claim_cmp);
-	for (size_t i = 0; i < p->n_vms; i++)
-		total += p->vms[i].n_passthrough;
-	v = calloc(total + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	r = collect_passthrough(c, pf_pci, n_pf_pci, v, &n);
 	if (r < 0)
 		return r;
-	qsort(v, n, sizeof(*v), claim_cmp);
-	for (size_t i = 1, first = 0; i < n; i++) {
-		if (v[i].key != v[first].key) {
-			first = i;
-			continue;
-		}
-		r = verr(c, v[i].mark,
-		         "vm '%s' claims a device that vm '%s' already takes (at %u:%u)",
-		         p->vms[v[i].owner].name.value, p->vms[v[first].owner].name.value,
-		         v[first].mark.line, v[first].mark.col);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	claims_sort(&pf_pci);
+	r = collect_passthrough(c, &pf_pci, &l);
+	return r < 0 ? r : claims_check(c, &l, passthrough_collide);
 }
 
 /* ---- MACs ---- */
 
+static int mac_collide(struct vctx *c, const struct claim *dup, const struct claim *first)
+{
+	const struct policy *p = c->p;
+	char buf[MAC_STR_LEN];
+
+	mac_from_key(dup->key, buf);
+	return verr(c, dup->mark, "vm '%s' uses mac %s, which vm '%s' already uses (at %u:%u)",
+	            p->vms[dup->owner].name.value, buf, p->vms[first->owner].name.value,
+	            first->mark.line, first->mark.col);
+}
+
 static int check_macs(struct vctx *c)
 {
 	const struct policy *p = c->p;
-	_cleanup_free_ struct claim *v = NULL;
-	size_t n = 0, total = 0;
-	int r;
+	_cleanup_(claims_free) struct claims l = {0};
 
-	for (size_t i = 0; i < p->n_vms; i++)
-		total += p->vms[i].n_nics;
-	v = calloc(total + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
 	for (size_t vmi = 0; vmi < p->n_vms; vmi++) {
 		const struct policy_vm *vm = &p->vms[vmi];
 		for (size_t i = 0; i < vm->n_nics; i++) {
 			const struct policy_mac *mac = &vm->nics[i].mac;
-			if (mac->set) {
-				v[n] = (struct claim){mac_key(mac->addr), vmi, n, mac->mark};
-				n++;
-			}
+			if (mac->set && claim_add(&l, mac_key(mac->addr), vmi, mac->mark) < 0)
+				return -ENOMEM;
 		}
 	}
-	qsort(v, n, sizeof(*v), claim_cmp);
-	for (size_t i = 1, first = 0; i < n; i++) {
-		char buf[MAC_STR_LEN];
-
-		if (v[i].key != v[first].key) {
-			first = i;
-			continue;
-		}
-		mac_from_key(v[i].key, buf);
-		r = verr(c, v[i].mark, "vm '%s' uses mac %s, which vm '%s' already uses (at %u:%u)",
-		         p->vms[v[i].owner].name.value, buf, p->vms[v[first].owner].name.value,
-		         v[first].mark.line, v[first].mark.col);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return claims_check(c, &l, mac_collide);
 }
 
 /* ---- VM NICs: class, redundancy, VF placement ---- */

@@ -15,6 +15,19 @@ _Static_assert(VF_ATTR_MAC == 1u << SRIOV_SLOT_MAC && VF_ATTR_VLAN == 1u << SRIO
 static const uint16_t igb_82576[] = {0x10c9, 0x10e6, 0x10e7, 0x10e8, 0x150a,
                                      0x150d, 0x1518, 0x1526, 0};
 
+/* igb, ixgbe and i40e close and reopen the PF to change its VF count (igb_sriov_reinit) or its
+ * queues (igb_reinit_queues): the PF's link drops. */
+#define PF_RESET_FOR_VFS_AND_QUEUES                                                                \
+	.numvfs_change = SRIOV_IMPACT_PF_RESET, .channels_change = SRIOV_IMPACT_PF_RESET
+
+/* i40e and ice reset the VF to give it a new MAC, port VLAN or trust setting. */
+#define VF_RESET_FOR_MAC_VLAN_TRUST                                                                \
+	{                                                                                          \
+		[SRIOV_SLOT_MAC] = SRIOV_IMPACT_VF_RESET,                                          \
+		[SRIOV_SLOT_VLAN] = SRIOV_IMPACT_VF_RESET,                                         \
+		[SRIOV_SLOT_TRUST] = SRIOV_IMPACT_VF_RESET                                         \
+	}
+
 /* Only what the driver sources show is here; anything not listed is left to the kernel (tried,
  * then read back), so the table can only turn a certain refusal into an earlier one. */
 static const struct sriov_driver drivers[] = {
@@ -28,9 +41,7 @@ static const struct sriov_driver drivers[] = {
         .max_vfs = 7,
         /* igb_ndo_set_vf_mac: "Reload the VF driver to make this change effective" */
         .attr_impact = {[SRIOV_SLOT_MAC] = SRIOV_IMPACT_VF_RESET},
-        /* igb_sriov_reinit closes and reopens the PF when VFs are enabled or disabled */
-        .numvfs_change = SRIOV_IMPACT_PF_RESET,
-        .channels_change = SRIOV_IMPACT_PF_RESET, /* igb_reinit_queues */
+        PF_RESET_FOR_VFS_AND_QUEUES,
         .note = "802.1Q only; max TX rate on the 82576 only, while the link is up; no "
                 "minimum rate; no VF link state",
     },
@@ -43,8 +54,7 @@ static const struct sriov_driver drivers[] = {
         .max_vfs = 63,
         .attr_impact =
             {[SRIOV_SLOT_MAC] = SRIOV_IMPACT_VF_RESET, [SRIOV_SLOT_TRUST] = SRIOV_IMPACT_VF_RESET},
-        .numvfs_change = SRIOV_IMPACT_PF_RESET,
-        .channels_change = SRIOV_IMPACT_PF_RESET,
+        PF_RESET_FOR_VFS_AND_QUEUES,
         .note = "802.1Q only; max TX rate above 10 Mbit/s, only with the link up at 10G (a "
                 "speed change clears it); no minimum rate; spoof check covers MAC and VLAN",
     },
@@ -53,11 +63,8 @@ static const struct sriov_driver drivers[] = {
         .settable = VF_ATTR_ALL,
         .rate_le_link = true,
         .rate_step = 50, /* I40E_BW_CREDIT_DIVISOR */
-        .attr_impact = {[SRIOV_SLOT_MAC] = SRIOV_IMPACT_VF_RESET,
-                        [SRIOV_SLOT_VLAN] = SRIOV_IMPACT_VF_RESET,
-                        [SRIOV_SLOT_TRUST] = SRIOV_IMPACT_VF_RESET},
-        .numvfs_change = SRIOV_IMPACT_PF_RESET,
-        .channels_change = SRIOV_IMPACT_PF_RESET,
+        .attr_impact = VF_RESET_FOR_MAC_VLAN_TRUST,
+        PF_RESET_FOR_VFS_AND_QUEUES,
         .transient = {-EAGAIN}, /* "VF %d still in reset. Try again." */
         .note = "802.1Q only; max TX rate in steps of 50 Mbit/s; no minimum rate; a MAC, "
                 "port VLAN or trust change resets the VF",
@@ -68,9 +75,7 @@ static const struct sriov_driver drivers[] = {
         .vlan_8021ad = true, /* in double VLAN mode */
         .min_rate = true,
         .max_vfs = 256,
-        .attr_impact = {[SRIOV_SLOT_MAC] = SRIOV_IMPACT_VF_RESET,
-                        [SRIOV_SLOT_VLAN] = SRIOV_IMPACT_VF_RESET,
-                        [SRIOV_SLOT_TRUST] = SRIOV_IMPACT_VF_RESET},
+        .attr_impact = VF_RESET_FOR_MAC_VLAN_TRUST,
         .transient = {-EAGAIN, -EBUSY}, /* a VF still resetting after ~0.8 s */
         .note = "802.1Q and 802.1ad; minimum rates summed may not exceed the link speed; a "
                 "MAC, port VLAN or trust change resets the VF; switchdev before VFs exist",

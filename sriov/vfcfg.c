@@ -1,4 +1,5 @@
 #include "sriov/vfcfg.h"
+#include "util/cleanup.h"
 
 #include <linux/if_link.h>
 #include <stdio.h>
@@ -29,36 +30,28 @@ unsigned vf_attr_first(unsigned mask)
 	return mask & -mask;
 }
 
+/* By bit position: VF_ATTR_MAC is bit 0. */
+static const char *const attr_names[] = {"mac",      "vlan",       "tx rate",
+                                         "spoofchk", "link state", "trust"};
+_Static_assert(ARRAY_SIZE(attr_names) == 6 && VF_ATTR_ALL == (1u << 6) - 1,
+               "a name for each VF_ATTR_* bit");
+
 const char *vf_attr_name(unsigned attr)
 {
-	switch (attr) {
-	case VF_ATTR_MAC:
-		return "mac";
-	case VF_ATTR_VLAN:
-		return "vlan";
-	case VF_ATTR_RATE:
-		return "tx rate";
-	case VF_ATTR_SPOOFCHK:
-		return "spoofchk";
-	case VF_ATTR_LINK_STATE:
-		return "link state";
-	case VF_ATTR_TRUST:
-		return "trust";
-	}
-	return "?";
+	if (!attr || (attr & (attr - 1)) || (attr & ~VF_ATTR_ALL))
+		return "?";
+	return attr_names[__builtin_ctz(attr)];
 }
+
+static const char *const link_state_names[] = {
+    [IFLA_VF_LINK_STATE_AUTO] = "auto",
+    [IFLA_VF_LINK_STATE_ENABLE] = "enable",
+    [IFLA_VF_LINK_STATE_DISABLE] = "disable",
+};
 
 const char *vf_link_state_name(unsigned s)
 {
-	switch (s) {
-	case IFLA_VF_LINK_STATE_AUTO:
-		return "auto";
-	case IFLA_VF_LINK_STATE_ENABLE:
-		return "enable";
-	case IFLA_VF_LINK_STATE_DISABLE:
-		return "disable";
-	}
-	return "?";
+	return s < ARRAY_SIZE(link_state_names) ? link_state_names[s] : "?";
 }
 
 static const char *onoff(int v)

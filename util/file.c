@@ -57,26 +57,25 @@ int file_read_regular(const char *path, size_t max, unsigned flags, char **ret, 
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		ssize_t n;
+		size_t want = cap - 1 - len;
+		ssize_t n = file_read_full(fd, buf + len, want);
+		char *nb;
 
-		if (len + 1 >= cap) {
-			char *nb;
-			if (cap > max + 1)
-				return -EFBIG;
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		n = file_read_some(fd, buf + len, cap - 1 - len);
 		if (n < 0)
 			return (int)n;
-		if (n == 0)
-			break;
 		len += (size_t)n;
 		if (len > max)
 			return -EFBIG;
+		if ((size_t)n < want)
+			break;
+		/* The buffer is full: grow it, unless that is past max already. */
+		if (cap > max + 1)
+			return -EFBIG;
+		cap *= 2;
+		nb = realloc(buf, cap);
+		if (!nb)
+			return -ENOMEM;
+		buf = nb;
 	}
 	buf[len] = '\0';
 	*ret = steal_ptr(&buf);
@@ -162,6 +161,21 @@ ssize_t file_read_some(int fd, void *buf, size_t n)
 		if (r >= 0 || errno != EINTR)
 			return r < 0 ? -errno : r;
 	}
+}
+
+ssize_t file_read_full(int fd, void *buf, size_t n)
+{
+	size_t len = 0;
+
+	while (len < n) {
+		ssize_t r = file_read_some(fd, (char *)buf + len, n - len);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	return (ssize_t)len;
 }
 
 static int write_all(int fd, const char *data, size_t len)

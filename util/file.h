@@ -17,6 +17,8 @@
 int file_read_regular(const char *path, size_t max, unsigned flags, char **ret, size_t *ret_len);
 /* read(2), tried again when a signal interrupts it: bytes read, 0 at the end, or -errno. */
 ssize_t file_read_some(int fd, void *buf, size_t n);
+/* Reads until n bytes are in or the file ends: bytes read (fewer than n: the end), or -errno. */
+ssize_t file_read_full(int fd, void *buf, size_t n);
 /* "a FIFO", "a directory", "a character device", ... for the type bits of a mode. */
 const char *file_kind(mode_t mode);
 

@@ -97,7 +97,7 @@ DIR *sysfs_opendir(const char *fmt, ...)
 static int read_file_at(int dfd, const char *p, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = -1;
-	size_t len = 0;
+	size_t len;
 	ssize_t n;
 
 	if (size == 0)
@@ -105,24 +105,14 @@ static int read_file_at(int dfd, const char *p, char *buf, size_t size)
 	fd = openat(dfd, p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	while (len < size - 1) {
-		n = file_read_some(fd, buf + len, size - 1 - len);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	n = file_read_full(fd, buf, size - 1);
+	if (n < 0)
+		return (int)n;
+	len = (size_t)n;
 	/* Full: only the attribute's final newline may be left, nothing else. */
 	if (len == size - 1) {
 		char extra[2];
-		size_t got = 0;
-		while (got < sizeof(extra)) {
-			n = file_read_some(fd, extra + got, sizeof(extra) - got);
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
+		ssize_t got = file_read_full(fd, extra, sizeof(extra));
 		if (got > 1 || (got == 1 && extra[0] != '\n'))
 			return -EOVERFLOW;
 	}

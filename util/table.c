@@ -9,12 +9,17 @@ struct table {
 	char **cells; /* nrows * ncols */
 };
 
-struct table *table_new(size_t ncols)
+struct table *table_new(size_t ncols, const char *const *head)
 {
 	struct table *t = calloc(1, sizeof(*t));
 
-	if (t)
-		t->ncols = ncols;
+	if (!t)
+		return NULL;
+	t->ncols = ncols;
+	if (table_add_row(t, head) < 0) {
+		table_free(t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -49,6 +54,21 @@ int table_add_row(struct table *t, const char *const *cells)
 	}
 	t->nrows++;
 	return 0;
+}
+
+int table_print_rows(FILE *f, size_t ncols, const char *const *head, size_t n,
+                     int (*row)(struct table *t, size_t i, const void *arg), const void *arg)
+{
+	_cleanup_table_ struct table *t = table_new(ncols, head);
+	int r = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = row(t, i, arg);
+	if (r == 0)
+		table_print(t, f);
+	return r;
 }
 
 void table_print(const struct table *t, FILE *f)

@@ -510,17 +510,27 @@ int apply_run_vfio_bind(const struct plan_action *a, struct apply_ctx *c, struct
 	return run_vfio_bind(a, u, c->next, &c->state_changed);
 }
 
-int apply_undo_vfio_bind(const struct plan_action *a, struct apply_ctx *c,
-                         const struct apply_undo *u)
+/* Undoes a bind or a restore that was done: the device goes back to vfio-pci (to_vfio) or to
+ * the driver it had. */
+static int undo_vfio(const struct apply_undo *u, bool to_vfio)
 {
 	char why[320];
 	bool dirty;
+	int r;
 
+	if (!u->did)
+		return 0;
+	r = to_vfio ? vfio_bind(u->dev, &dirty, why, sizeof(why))
+	            : vfio_restore(u->dev, u->driver, &dirty, why, sizeof(why));
+	return leaf_failed(u->dev, r, why);
+}
+
+int apply_undo_vfio_bind(const struct plan_action *a, struct apply_ctx *c,
+                         const struct apply_undo *u)
+{
 	(void)a;
 	(void)c;
-	return u->did ? leaf_failed(u->dev,
-	                            vfio_restore(u->dev, u->driver, &dirty, why, sizeof(why)), why)
-	              : 0;
+	return undo_vfio(u, false);
 }
 
 int apply_run_vfio_restore(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
@@ -532,12 +542,9 @@ int apply_run_vfio_restore(const struct plan_action *a, struct apply_ctx *c, str
 int apply_undo_vfio_restore(const struct plan_action *a, struct apply_ctx *c,
                             const struct apply_undo *u)
 {
-	char why[320];
-	bool dirty;
-
 	(void)a;
 	(void)c;
-	return u->did ? leaf_failed(u->dev, vfio_bind(u->dev, &dirty, why, sizeof(why)), why) : 0;
+	return undo_vfio(u, true);
 }
 
 static void describe_step(const struct plan_action *a, size_t k, const char *what)

@@ -14,10 +14,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Appends a device of kind at addr; NULL when out of memory. */
+static struct launch_dev *add_dev(struct launch_dev **d, size_t *n, size_t *cap,
+                                  enum launch_kind kind, const char *addr)
+{
+	struct launch_dev *x = ARRAY_APPEND(*d, *n, *cap);
+
+	if (x) {
+		x->kind = kind;
+		str_copy(x->addr, sizeof(x->addr), addr);
+	}
+	return x;
+}
+
 /* The VM's devices in a stable order: NICs by index and leg, then whole devices. */
 static int collect(const struct state *s, const char *vm, struct launch_dev **out, size_t *n)
 {
-	struct launch_dev *d = NULL;
+	_cleanup_free_ struct launch_dev *d = NULL;
+	struct launch_dev *x;
 	size_t cap = 0;
 
 	*n = 0;
@@ -30,16 +44,11 @@ static int collect(const struct state *s, const char *vm, struct launch_dev **ou
 			    "vm %s nic %u: its VF on %s has no PCI address yet (run vfmgr prepare "
 			    "%s)",
 			    vm, a->nic, a->pf_addr, vm);
-			free(d);
 			return -ENODEV;
 		}
-		struct launch_dev *x = ARRAY_APPEND(d, *n, cap);
-		if (!x) {
-			free(d);
+		x = add_dev(&d, n, &cap, LAUNCH_NIC, a->vf_addr);
+		if (!x)
 			return -ENOMEM;
-		}
-		x->kind = LAUNCH_NIC;
-		str_copy(x->addr, sizeof(x->addr), a->vf_addr);
 		memcpy(x->mac, a->want.mac, MAC_LEN);
 		x->vlan = a->want.vlan;
 		x->migratable = a->migratable;
@@ -49,16 +58,12 @@ static int collect(const struct state *s, const char *vm, struct launch_dev **ou
 		const struct state_pt *t = &s->pts[i];
 		if (strcmp(t->vm, vm) != 0)
 			continue;
-		struct launch_dev *x = ARRAY_APPEND(d, *n, cap);
-		if (!x) {
-			free(d);
+		x = add_dev(&d, n, &cap, LAUNCH_HOSTDEV, t->addr);
+		if (!x)
 			return -ENOMEM;
-		}
-		x->kind = LAUNCH_HOSTDEV;
-		str_copy(x->addr, sizeof(x->addr), t->addr);
 		snprintf(x->id, sizeof(x->id), "vfmgr-%s-pt%u", vm, t->index);
 	}
-	*out = d;
+	*out = TAKE_PTR(d);
 	return 0;
 }
 

@@ -44,44 +44,39 @@ static void role_text(const struct host *h, const struct nic *n, char *buf, size
 		snprintf(buf + off, size - (size_t)off, ",management");
 }
 
+static int nic_row(struct table *t, size_t i, const void *arg)
+{
+	const struct host *h = arg;
+	const struct nic *n = &h->nics[i];
+	char id[16] = "", nd[128], mac[128], st[64], sp[64], numa[16] = "", grp[16] = "",
+	     vfs[32] = "", role[64];
+
+	if (n->bus == NIC_BUS_PCI)
+		snprintf(id, sizeof(id), "%04x:%04x", n->vendor_id, n->device_id);
+	join_netdevs(n, nd, sizeof(nd), 0);
+	join_netdevs(n, mac, sizeof(mac), 1);
+	join_netdevs(n, st, sizeof(st), 2);
+	join_netdevs(n, sp, sizeof(sp), 3);
+	if (n->numa_node >= 0)
+		snprintf(numa, sizeof(numa), "%d", n->numa_node);
+	if (n->iommu_group >= 0)
+		snprintf(grp, sizeof(grp), "%d", n->iommu_group);
+	if (n->sriov_capable && n->totalvfs >= 0)
+		snprintf(vfs, sizeof(vfs), "%d/%d", n->numvfs, n->totalvfs);
+	else if (n->sriov_capable)
+		snprintf(vfs, sizeof(vfs), "%d", n->numvfs);
+	role_text(h, n, role, sizeof(role));
+	const char *row[] = {n->addr, id,   n->driver, nd,  mac,  st,
+	                     sp,      numa, grp,       vfs, role, n->device};
+	return table_add_row(t, row);
+}
+
 static int print_table(const struct host *h)
 {
 	static const char *const head[] = {"DEVICE", "ID",   "DRIVER", "NETDEV", "MAC",  "STATE",
 	                                   "SPEED",  "NUMA", "IOMMU",  "VFS",    "ROLE", "NAME"};
-	struct table *t = table_new(ARRAY_SIZE(head));
-	int r;
 
-	if (!t)
-		return -ENOMEM;
-	r = table_add_row(t, head);
-	for (size_t i = 0; i < h->n_nics && r == 0; i++) {
-		const struct nic *n = &h->nics[i];
-		char id[16] = "", nd[128], mac[128], st[64], sp[64], numa[16] = "", grp[16] = "",
-		     vfs[32] = "", role[64];
-
-		if (n->bus == NIC_BUS_PCI)
-			snprintf(id, sizeof(id), "%04x:%04x", n->vendor_id, n->device_id);
-		join_netdevs(n, nd, sizeof(nd), 0);
-		join_netdevs(n, mac, sizeof(mac), 1);
-		join_netdevs(n, st, sizeof(st), 2);
-		join_netdevs(n, sp, sizeof(sp), 3);
-		if (n->numa_node >= 0)
-			snprintf(numa, sizeof(numa), "%d", n->numa_node);
-		if (n->iommu_group >= 0)
-			snprintf(grp, sizeof(grp), "%d", n->iommu_group);
-		if (n->sriov_capable && n->totalvfs >= 0)
-			snprintf(vfs, sizeof(vfs), "%d/%d", n->numvfs, n->totalvfs);
-		else if (n->sriov_capable)
-			snprintf(vfs, sizeof(vfs), "%d", n->numvfs);
-		role_text(h, n, role, sizeof(role));
-		const char *row[] = {n->addr, id,   n->driver, nd,  mac,  st,
-		                     sp,      numa, grp,       vfs, role, n->device};
-		r = table_add_row(t, row);
-	}
-	if (r == 0)
-		table_print(t, stdout);
-	table_free(t);
-	return r;
+	return table_print_rows(stdout, ARRAY_SIZE(head), head, h->n_nics, nic_row, h);
 }
 
 int cmd_list(const struct cmd_args *a)

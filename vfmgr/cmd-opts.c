@@ -9,32 +9,58 @@
 #include "util/parse.h"
 
 #include <getopt.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define OPT_HELP 0u /* every command has it */
+
+/* How an option's value lands in struct cmd_args. */
+enum opt_set {
+	SET_TRUE,    /* a flag: the bool becomes true */
+	SET_STR,     /* the operand, as given */
+	SET_NULL,    /* the string becomes NULL (--no-policy) */
+	SET_IMPACT,  /* an impact name (sriov_impact_parse) */
+	SET_SECONDS, /* 0 to 3600 */
+	SET_HELP,    /* --help: the parser prints it */
+};
+
+/* The cmd_args member an option sets. */
+#define FIELD(f) .field = offsetof(struct cmd_args, f)
 
 static const struct cmd_option {
 	unsigned bit;
 	const char *name;
 	const char *arg; /* the operand's word, or NULL for a flag */
 	const char *help;
+	enum opt_set set;
+	size_t field;    /* in struct cmd_args */
+	const char *bad; /* a refused operand: "--NAME takes ..., not" */
 } options[] = {
-    {OPT_JSON, "json", NULL, "print JSON (keys in vfmgr(8))"},
-    {OPT_POLICY, "policy", "FILE", "the policy (default " DEFAULT_POLICY ")"},
-    {OPT_NO_POLICY, "no-policy", NULL, "read no policy"},
-    {OPT_STATE, "state", "FILE", "the state file (default $VFMGR_STATE or " STATE_DEFAULT_PATH ")"},
-    {OPT_HOSTNAME, "hostname", "NAME", "evaluate the policy as host NAME"},
+    {OPT_JSON, "json", NULL, "print JSON (keys in vfmgr(8))", SET_TRUE, FIELD(json)},
+    {OPT_POLICY, "policy", "FILE", "the policy (default " DEFAULT_POLICY ")", SET_STR,
+     FIELD(policy)},
+    {OPT_NO_POLICY, "no-policy", NULL, "read no policy", SET_NULL, FIELD(policy)},
+    {OPT_STATE, "state", "FILE", "the state file (default $VFMGR_STATE or " STATE_DEFAULT_PATH ")",
+     SET_STR, FIELD(state_file)},
+    {OPT_HOSTNAME, "hostname", "NAME", "evaluate the policy as host NAME", SET_STR,
+     FIELD(hostname)},
     {OPT_ALLOW, "allow", "IMPACT",
      "the most a step may disrupt: none, vf-reset, vf-destroy, "
-     "pf-reset"},
-    {OPT_IF_MANAGED, "if-managed", NULL, "a VM the policy does not name is no error"},
-    {OPT_NETDEV, "netdev", "SPEC", "print -netdev SPEC,id=... for each failover standby"},
-    {OPT_STANDBY, "standby", "SPEC", "network=NAME, bridge=NAME or user"},
-    {OPT_WAIT_PFS, "wait-pfs", "SECONDS", "wait up to SECONDS for the policy's PFs at start"},
-    {OPT_METRICS_FILE, "metrics-file", "FILE", "write the metrics to FILE after each apply"},
-    {OPT_DETAILED_EXIT, "detailed-exitcode", NULL, "exit 3 when changes are pending, 0 when none"},
-    {OPT_HELP, "help", NULL, "print this help and exit"},
+     "pf-reset",
+     SET_IMPACT, FIELD(allow), .bad = "--allow takes none, vf-reset, vf-destroy or pf-reset, not"},
+    {OPT_IF_MANAGED, "if-managed", NULL, "a VM the policy does not name is no error", SET_TRUE,
+     FIELD(if_managed)},
+    {OPT_NETDEV, "netdev", "SPEC", "print -netdev SPEC,id=... for each failover standby", SET_STR,
+     FIELD(netdev)},
+    {OPT_STANDBY, "standby", "SPEC", "network=NAME, bridge=NAME or user", SET_STR, FIELD(standby)},
+    {OPT_WAIT_PFS, "wait-pfs", "SECONDS", "wait up to SECONDS for the policy's PFs at start",
+     SET_SECONDS, FIELD(wait_pfs), .bad = "--wait-pfs takes seconds from 0 to 3600, not"},
+    {OPT_METRICS_FILE, "metrics-file", "FILE", "write the metrics to FILE after each apply",
+     SET_STR, FIELD(metrics_file)},
+    {OPT_DETAILED_EXIT, "detailed-exitcode", NULL, "exit 3 when changes are pending, 0 when none",
+     SET_TRUE, FIELD(detailed_exitcode)},
+    {OPT_HELP, "help", NULL, "print this help and exit", .set = SET_HELP},
 };
 
 /* "vfmgr rss show" for messages. */
@@ -87,51 +113,29 @@ static int usage_error(const char *path, const struct command *c, const char *wh
 static int set_option(const char *path, const struct command *c, const struct cmd_option *o,
                       const char *val, struct cmd_args *a)
 {
-	switch (o->bit) {
-	case OPT_JSON:
-		a->json = true;
+	void *field = (char *)a + o->field;
+	int r = 0;
+
+	switch (o->set) {
+	case SET_TRUE:
+		*(bool *)field = true;
 		break;
-	case OPT_POLICY:
-		a->policy = val;
+	case SET_STR:
+		*(const char **)field = val;
 		break;
-	case OPT_NO_POLICY:
-		a->policy = NULL;
+	case SET_NULL:
+		*(const char **)field = NULL;
 		break;
-	case OPT_STATE:
-		a->state_file = val;
+	case SET_IMPACT:
+		r = sriov_impact_parse(val, field);
 		break;
-	case OPT_HOSTNAME:
-		a->hostname = val;
+	case SET_SECONDS:
+		r = parse_u32(val, 3600, field);
 		break;
-	case OPT_ALLOW:
-		if (sriov_impact_parse(val, &a->allow) < 0)
-			return usage_error(path, c,
-			                   "--allow takes none, vf-reset, vf-destroy or pf-reset, "
-			                   "not",
-			                   val);
-		break;
-	case OPT_IF_MANAGED:
-		a->if_managed = true;
-		break;
-	case OPT_NETDEV:
-		a->netdev = val;
-		break;
-	case OPT_STANDBY:
-		a->standby = val;
-		break;
-	case OPT_WAIT_PFS:
-		if (parse_u32(val, 3600, &a->wait_pfs) < 0)
-			return usage_error(path, c, "--wait-pfs takes seconds from 0 to 3600, not",
-			                   val);
-		break;
-	case OPT_METRICS_FILE:
-		a->metrics_file = val;
-		break;
-	case OPT_DETAILED_EXIT:
-		a->detailed_exitcode = true;
+	case SET_HELP:
 		break;
 	}
-	return -1;
+	return r < 0 ? usage_error(path, c, o->bad, val) : -1;
 }
 
 /* Parses argv (argv[0] the command's name) into a; an exit status, or -1 to run. */

@@ -13,44 +13,38 @@
 /* plan --detailed-exitcode: changes pending. Not 2, which is a usage error for every command. */
 #define PLAN_EXIT_CHANGES 3
 
-/* Loads, plans, prints diagnostics; returns an exit status or -1 to go on with *pl. */
+/* Loads, plans and prints the diagnostics: 0 with *pl, or -errno, said with the policy's name. */
 static int make_plan(const struct cmd_args *a, bool lock, struct context *ctx, struct plan *pl)
 {
 	struct policy_diags d;
 	int r;
 
 	context_select(a->hostname, NULL);
-	if (context_load(ctx, a->argv[0], a->state_file, lock) < 0)
-		return EXIT_FAIL;
+	r = context_load(ctx, a->argv[0], a->state_file, lock);
+	if (r < 0)
+		return r;
 	context_diags_init(ctx, &d);
 	r = plan_build(ctx->policy, &ctx->host, &ctx->state, pl, &d, 0);
 	context_print_diags(&d);
 	policy_diags_free(&d);
-	if (r < 0) {
+	if (r < 0)
 		log_error("%s: cannot plan%s; nothing was changed", a->argv[0],
 		          r == -EINVAL ? " (see above)" : "");
-		return EXIT_FAIL;
-	}
-	return -1;
+	return r;
 }
 
 int cmd_plan(const struct cmd_args *a)
 {
-	struct context ctx;
-	struct plan pl;
-	int r;
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
+	_cleanup_plan_ struct plan pl = {0};
 
-	r = make_plan(a, false, &ctx, &pl);
-	if (r < 0) {
-		r = a->detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
-		if (a->json && cmd_json_print(plan_to_json(&pl), stdout) < 0)
-			r = EXIT_FAIL;
-		else if (!a->json)
-			plan_print(&pl, stdout);
-		plan_free(&pl);
-	}
-	context_free(&ctx);
-	return r;
+	if (make_plan(a, false, &ctx, &pl) < 0)
+		return EXIT_FAIL;
+	if (!a->json)
+		plan_print(&pl, stdout);
+	else if (cmd_json_print(plan_to_json(&pl), stdout) < 0)
+		return EXIT_FAIL;
+	return a->detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
 }
 
 /* A routine apply never drops a host link by surprise: a step above the allowed impact stops
@@ -73,11 +67,34 @@ static int check_impact(const struct cmd_args *args, const struct plan *pl, size
 	return -EPERM;
 }
 
+/* Prints the plan and, unless a step is above the allowed impact, applies it; an exit status. */
+static int apply_planned(const struct cmd_args *a, struct context *ctx, struct plan *pl)
+{
+	struct apply_report rep = {.failed = pl->n};
+	size_t refused = pl->n;
+	int r;
+
+	if (!a->json)
+		plan_print(pl, stdout);
+	fflush(stdout);
+	if (check_impact(a, pl, &refused) < 0) {
+		r = EXIT_FAIL;
+	} else {
+		apply_catch_signals();
+		r = apply_plan_report(pl, ctx->nl, ctx->state_file, &ctx->state, &rep) < 0
+		        ? EXIT_FAIL
+		        : EXIT_OK;
+	}
+	if (a->json && cmd_json_print(apply_summary_json(pl, a->allow, r == EXIT_OK, refused, &rep),
+	                              stdout) < 0)
+		r = EXIT_FAIL;
+	return r;
+}
+
 int cmd_apply(const struct cmd_args *a)
 {
-	struct context ctx;
-	struct plan pl;
-	size_t steps = 0;
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
+	_cleanup_plan_ struct plan pl = {0};
 	int r;
 
 	/* With a daemon running, it applies (it holds the lock and would undo our changes). */
@@ -87,31 +104,9 @@ int cmd_apply(const struct cmd_args *a)
 	r = ctl_client_forward(&req, a->state_file);
 	if (r >= 0)
 		return r;
-	r = make_plan(a, true, &ctx, &pl);
-	if (r < 0) {
-		struct apply_report rep = {.failed = pl.n};
-		size_t refused = pl.n;
-		if (!a->json)
-			plan_print(&pl, stdout);
-		fflush(stdout);
-		if (check_impact(a, &pl, &refused) < 0) {
-			r = EXIT_FAIL;
-		} else {
-			apply_catch_signals();
-			r = apply_plan_report(&pl, ctx.nl, ctx.state_file, &ctx.state, &rep) < 0
-			        ? EXIT_FAIL
-			        : EXIT_OK;
-		}
-		if (a->json &&
-		    cmd_json_print(apply_summary_json(&pl, a->allow, r == EXIT_OK, refused, &rep),
-		                   stdout) < 0)
-			r = EXIT_FAIL;
-		steps = pl.n;
-		plan_free(&pl);
-	}
+	r = make_plan(a, true, &ctx, &pl) < 0 ? EXIT_FAIL : apply_planned(a, &ctx, &pl);
 	/* For vfmgr metrics: a refused step and a plan that failed are failed applies too. */
 	if (ctx.lock_fd >= 0)
-		metrics_record_apply(r == EXIT_OK, steps, false);
-	context_free(&ctx);
+		metrics_record_apply(r == EXIT_OK, pl.n, false);
 	return r;
 }

@@ -122,11 +122,10 @@ static int show_json(const struct rss_view *v)
 static void show_queues(const struct rss_view *v)
 {
 	static const char *const head[] = {"QUEUE", "ENTRIES", "IRQ", "KIND", "CPUS"};
-	struct table *t = table_new(ARRAY_SIZE(head));
+	_cleanup_table_ struct table *t = table_new(ARRAY_SIZE(head), head);
 
 	if (!t)
 		return;
-	table_add_row(t, head);
 	for (uint32_t q = 0; q < v->st.rx_rings; q++) {
 		char qs[16], es[16], irq[16] = "", cpus[256] = "";
 		const char *kind = NULL;
@@ -151,7 +150,6 @@ static void show_queues(const struct rss_view *v)
 		}
 	}
 	table_print(t, stdout);
-	table_free(t);
 }
 
 static void show_text(const struct rss_view *v)

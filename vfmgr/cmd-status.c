@@ -142,77 +142,65 @@ static const char *onoff(int8_t v)
 	return v < 0 ? NULL : v ? "on" : "off";
 }
 
+static int vf_row(struct table *t, size_t i, const void *arg)
+{
+	const struct status_model *m = arg;
+	const struct status_vf *v = &m->vfs[i];
+	const struct state_alloc *a = v->a;
+	const struct vf_config *live = v->live;
+	char nic[16], vf[16], mac[MAC_STR_LEN] = "", vlan[32] = "", rate[32] = "", st[512];
+
+	snprintf(nic, sizeof(nic), "%u%s", a->nic, a->leg ? "b" : "");
+	snprintf(vf, sizeof(vf), "%u", a->vf);
+	if (live) {
+		format_mac(live->mac, mac);
+		snprintf(vlan, sizeof(vlan), "%u", live->vlan);
+		snprintf(rate, sizeof(rate), "%u/%u", live->min_rate, live->max_rate);
+	}
+	status_text(m, v, st, sizeof(st));
+	const char *row[] = {a->vm,
+	                     nic,
+	                     a->network,
+	                     a->pf_addr,
+	                     vf,
+	                     a->vf_addr,
+	                     mac,
+	                     vlan,
+	                     rate,
+	                     live ? onoff(live->spoofchk) : NULL,
+	                     live ? onoff(live->trust) : NULL,
+	                     st};
+	return table_add_row(t, row);
+}
+
 static int print_vfs(const struct status_model *m, FILE *f)
 {
 	static const char *const head[] = {"VM",  "NIC",  "NETWORK", "PF",    "VF",    "VF-ADDR",
 	                                   "MAC", "VLAN", "RATE",    "SPOOF", "TRUST", "STATUS"};
-	struct table *t = table_new(ARRAY_SIZE(head));
-	int r;
 
-	if (!t)
-		return -ENOMEM;
-	r = table_add_row(t, head);
-	for (size_t i = 0; i < m->n_vfs && r == 0; i++) {
-		const struct status_vf *v = &m->vfs[i];
-		const struct state_alloc *a = v->a;
-		const struct vf_config *live = v->live;
-		char nic[16], vf[16], mac[MAC_STR_LEN] = "", vlan[32] = "", rate[32] = "", st[512];
+	return table_print_rows(f, ARRAY_SIZE(head), head, m->n_vfs, vf_row, m);
+}
 
-		snprintf(nic, sizeof(nic), "%u%s", a->nic, a->leg ? "b" : "");
-		snprintf(vf, sizeof(vf), "%u", a->vf);
-		if (live) {
-			format_mac(live->mac, mac);
-			snprintf(vlan, sizeof(vlan), "%u", live->vlan);
-			snprintf(rate, sizeof(rate), "%u/%u", live->min_rate, live->max_rate);
-		}
-		status_text(m, v, st, sizeof(st));
-		const char *row[] = {a->vm,
-		                     nic,
-		                     a->network,
-		                     a->pf_addr,
-		                     vf,
-		                     a->vf_addr,
-		                     mac,
-		                     vlan,
-		                     rate,
-		                     live ? onoff(live->spoofchk) : NULL,
-		                     live ? onoff(live->trust) : NULL,
-		                     st};
-		r = table_add_row(t, row);
-	}
-	if (r == 0)
-		table_print(t, f);
-	table_free(t);
-	return r;
+static int dev_row(struct table *t, size_t i, const void *arg)
+{
+	const struct status_model *m = arg;
+	const struct status_dev *d = &m->devs[i];
+	char idx[24];
+
+	snprintf(idx, sizeof(idx), "pt%u", d->t->index);
+	const char *row[] = {d->t->vm, idx, d->t->addr, d->driver, d->status};
+	return table_add_row(t, row);
 }
 
 /* Whole devices, as a second table when there are any. */
 static int print_devs(const struct status_model *m, FILE *f)
 {
 	static const char *const head[] = {"VM", "DEVICE", "ADDRESS", "DRIVER", "STATUS"};
-	struct table *t;
-	int r;
 
 	if (m->n_devs == 0)
 		return 0;
-	t = table_new(ARRAY_SIZE(head));
-	if (!t)
-		return -ENOMEM;
-	r = table_add_row(t, head);
-	for (size_t i = 0; i < m->n_devs && r == 0; i++) {
-		const struct status_dev *d = &m->devs[i];
-		char idx[24];
-
-		snprintf(idx, sizeof(idx), "pt%u", d->t->index);
-		const char *row[] = {d->t->vm, idx, d->t->addr, d->driver, d->status};
-		r = table_add_row(t, row);
-	}
-	if (r == 0) {
-		fputc('\n', f);
-		table_print(t, f);
-	}
-	table_free(t);
-	return r;
+	fputc('\n', f);
+	return table_print_rows(f, ARRAY_SIZE(head), head, m->n_devs, dev_row, m);
 }
 
 /* Adds the live settings to o, or null for each when the VF cannot be read. */

@@ -5,6 +5,7 @@
 #include "util/strcopy.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,31 +401,48 @@ out:
 	return r;
 }
 
+_Static_assert(offsetof(struct state_alloc, vm) == 0 && offsetof(struct state_pt, vm) == 0,
+               "copy_records reads the VM's name first");
+
+/* Appends to the array *to (*to_n of *to_cap) the n records of from, elsize bytes each, that
+ * belong to vm (mine) or to other VMs (!mine); 0 or -ENOMEM. */
+static int copy_records(void *to, size_t *to_n, size_t *to_cap, const void *from, size_t n,
+                        size_t elsize, const char *vm, bool mine)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *rec = (const char *)from + i * elsize;
+		void *x;
+
+		if ((strcmp(rec, vm) == 0) != mine)
+			continue;
+		x = array_append(to, to_n, to_cap, elsize);
+		if (!x)
+			return -ENOMEM;
+		memcpy(x, rec, elsize);
+	}
+	return 0;
+}
+
+/* Appends from's allocations and passthrough records of vm (mine) or of the other VMs to to. */
+static int copy_vm_records(struct state *to, const struct state *from, const char *vm, bool mine)
+{
+	if (copy_records(&to->allocs, &to->n, &to->cap, from->allocs, from->n,
+	                 sizeof(*from->allocs), vm, mine) < 0 ||
+	    copy_records(&to->pts, &to->n_pts, &to->cap_pts, from->pts, from->n_pts,
+	                 sizeof(*from->pts), vm, mine) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int plan_release(const struct host *h, const struct state *old, const char *vm, struct plan *out)
 {
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < old->n; i++) {
-		if (strcmp(old->allocs[i].vm, vm) == 0)
-			continue;
-		struct state_alloc *a = ARRAY_APPEND(out->next.allocs, out->next.n, out->next.cap);
-		if (!a) {
-			plan_free(out);
-			return -ENOMEM;
-		}
-		*a = old->allocs[i];
-	}
-	for (size_t i = 0; i < old->n_pts; i++) {
-		if (strcmp(old->pts[i].vm, vm) == 0)
-			continue;
-		struct state_pt *t =
-		    ARRAY_APPEND(out->next.pts, out->next.n_pts, out->next.cap_pts);
-		if (!t) {
-			plan_free(out);
-			return -ENOMEM;
-		}
-		*t = old->pts[i];
+	/* The other VMs keep their records. */
+	if (copy_vm_records(&out->next, old, vm, false) < 0) {
+		plan_free(out);
+		return -ENOMEM;
 	}
 	/* RSS keys are the host's, not the VM's: kept as they were. */
 	for (size_t i = 0; i < old->n_keys && r == 0; i++)
@@ -511,23 +529,8 @@ int plan_restrict_to_vm(struct plan *pl, const struct state *old, const char *vm
 	pl->n = k;
 	/* Other VMs keep what they had; this one gets what the full plan gives it. */
 	for (int pass = 0; pass < 2; pass++) {
-		const struct state *from = pass ? &pl->next : old;
-		for (size_t i = 0; i < from->n; i++) {
-			if ((strcmp(from->allocs[i].vm, vm) == 0) != (pass == 1))
-				continue;
-			struct state_alloc *a = ARRAY_APPEND(next.allocs, next.n, next.cap);
-			if (!a)
-				goto nomem;
-			*a = from->allocs[i];
-		}
-		for (size_t i = 0; i < from->n_pts; i++) {
-			if ((strcmp(from->pts[i].vm, vm) == 0) != (pass == 1))
-				continue;
-			struct state_pt *t = ARRAY_APPEND(next.pts, next.n_pts, next.cap_pts);
-			if (!t)
-				goto nomem;
-			*t = from->pts[i];
-		}
+		if (copy_vm_records(&next, pass ? &pl->next : old, vm, pass) < 0)
+			goto nomem;
 	}
 	/* No RSS step is kept, so the RSS keys on record stay those of old. */
 	for (size_t i = 0; i < old->n_keys; i++)

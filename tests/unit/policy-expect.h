@@ -19,26 +19,21 @@
 
 /* Parses yaml; returns the policy (NULL when invalid) and checks the diagnostics against the
  * NULL-terminated list of "t.yaml:L:C: message" lines, in order. */
-static inline struct policy *policy_expect(const char *yaml, ...)
+static inline struct policy *policy_expect_lines(const char *yaml, const char *const *want)
 {
 	struct policy_diags d;
 	struct policy *p = NULL;
-	const char *want;
 	size_t i = 0;
-	va_list ap;
 	int r;
 
 	policy_diags_init(&d);
 	r = policy_parse_buffer(POLICY_TEST_FILE, yaml, strlen(yaml), &p, &d);
-	va_start(ap, yaml);
-	while ((want = va_arg(ap, const char *))) {
+	for (; want[i]; i++) {
 		char got[1024] = "(no further diagnostic)";
 		if (i < d.n)
 			policy_diag_format(&d, &d.items[i], got, sizeof(got));
-		assert_string_equal(got, want);
-		i++;
+		assert_string_equal(got, want[i]);
 	}
-	va_end(ap);
 	if (i < d.n) {
 		char extra[1024];
 		policy_diag_format(&d, &d.items[i], extra, sizeof(extra));
@@ -50,6 +45,21 @@ static inline struct policy *policy_expect(const char *yaml, ...)
 		assert_int_equal(r, 0);
 	policy_diags_free(&d);
 	return p;
+}
+
+/* policy_expect_lines with the lines as arguments, NULL last (at most 15). */
+static inline struct policy *policy_expect(const char *yaml, ...)
+{
+	const char *want[16];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, yaml);
+	while ((want[n] = va_arg(ap, const char *)))
+		if (++n == 15)
+			fail_msg("policy_expect: more than 15 expected lines");
+	va_end(ap);
+	return policy_expect_lines(yaml, want);
 }
 
 /* The policy must be valid with no diagnostics at all. */

@@ -21,6 +21,17 @@ static int parse(struct rss_spec *s, char *const *w)
 	return rss_words_parse(n, w, s);
 }
 
+/* The table of size entries over nqueues queues (local: the NUMA-local ones) that the words
+ * give; why gets a refusal. */
+static int table_of(char *const *w, uint32_t size, uint32_t nqueues, const uint32_t *local,
+                    size_t nlocal, uint32_t *table, char why[128])
+{
+	struct rss_spec s;
+
+	assert_int_equal(parse(&s, w), 0);
+	return rss_spec_table(&s, size, nqueues, local, nlocal, table, why, 128);
+}
+
 static void test_no_words_keep_everything(void **state)
 {
 	char *w[] = {NULL};
@@ -145,11 +156,9 @@ static void test_start_alone_spreads_over_the_rest(void **state)
 	char *w[] = {"start", "2", NULL};
 	uint32_t table[8];
 	char why[128];
-	struct rss_spec s;
 	(void)state;
 
-	assert_int_equal(parse(&s, w), 0);
-	assert_int_equal(rss_spec_table(&s, 8, 4, NULL, 0, table, why, sizeof(why)), 0);
+	assert_int_equal(table_of(w, 8, 4, NULL, 0, table, why), 0);
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(table[i], 2 + i % 2);
 }
@@ -161,17 +170,13 @@ static void test_spec_refuses_queues_past_the_channel_count(void **state)
 	char *wt0[] = {"weight", "1", "1", "0", "0", NULL};
 	uint32_t table[128];
 	char why[128];
-	struct rss_spec s;
 	(void)state;
 
-	assert_int_equal(parse(&s, eq), 0);
-	assert_int_equal(rss_spec_table(&s, 128, 2, NULL, 0, table, why, sizeof(why)), -ERANGE);
+	assert_int_equal(table_of(eq, 128, 2, NULL, 0, table, why), -ERANGE);
 	assert_non_null(strstr(why, "there will be 2"));
-	assert_int_equal(parse(&s, wt), 0);
-	assert_int_equal(rss_spec_table(&s, 128, 2, NULL, 0, table, why, sizeof(why)), -ERANGE);
+	assert_int_equal(table_of(wt, 128, 2, NULL, 0, table, why), -ERANGE);
 	/* Trailing zero weights may name queues that do not exist, like ethtool allows. */
-	assert_int_equal(parse(&s, wt0), 0);
-	assert_int_equal(rss_spec_table(&s, 128, 2, NULL, 0, table, why, sizeof(why)), 0);
+	assert_int_equal(table_of(wt0, 128, 2, NULL, 0, table, why), 0);
 }
 
 static void test_numa_local_uses_the_listed_queues(void **state)
@@ -180,14 +185,12 @@ static void test_numa_local_uses_the_listed_queues(void **state)
 	static const uint32_t local[] = {1, 3};
 	uint32_t table[16];
 	char why[128];
-	struct rss_spec s;
 	(void)state;
 
-	assert_int_equal(parse(&s, w), 0);
-	assert_int_equal(rss_spec_table(&s, 16, 4, local, 2, table, why, sizeof(why)), 0);
+	assert_int_equal(table_of(w, 16, 4, local, 2, table, why), 0);
 	for (int i = 0; i < 16; i++)
 		assert_int_equal(table[i], i % 2 ? 3 : 1);
-	assert_int_equal(rss_spec_table(&s, 16, 4, local, 0, table, why, sizeof(why)), -EINVAL);
+	assert_int_equal(table_of(w, 16, 4, local, 0, table, why), -EINVAL);
 }
 
 /* The checks a planner runs before writing: igb's limits as the lab shows them. */

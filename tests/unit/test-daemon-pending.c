@@ -1,6 +1,7 @@
 /* The daemon's pending VF settings: which are left out of the next plan (their reason still
  * holds) and which are tried again. The PF's link state is read from a fake sysfs (through its
  * PCI device: the fake PF has no ifindex). */
+#include "fake-root.h"
 #include "util/sysfs.h"
 #include "vfmgr/daemon.h"
 
@@ -19,37 +20,23 @@ static char root[] = "/tmp/vfmgr-pending-XXXXXX";
 
 static void set_operstate(const char *st)
 {
-	char path[512];
-	FILE *f;
+	char line[16];
 
-	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/0000:01:00.0/net/enp1s0/operstate",
-	         root);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", st);
-	fclose(f);
+	snprintf(line, sizeof(line), "%s\n", st);
+	fake_root_put(root, "sys/bus/pci/devices/0000:01:00.0/net/enp1s0/operstate", line);
 }
 
 static int setup(void **unused)
 {
-	char path[512];
 	(void)unused;
-
-	assert_non_null(mkdtemp(root));
-	snprintf(path, sizeof(path), "mkdir -p %s/sys/bus/pci/devices/0000:01:00.0/net/enp1s0",
-	         root);
-	assert_int_equal(system(path), 0);
-	sysfs_set_root(root);
+	fake_root_make(root);
 	return 0;
 }
 
 static int teardown(void **unused)
 {
-	char cmd[512];
 	(void)unused;
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd);
+	return fake_root_remove(root);
 }
 
 static void one_pf(struct host *h)
@@ -105,58 +92,77 @@ static void add_pending(struct apply_pending *pend, unsigned vf, int err, bool l
 	assert_int_equal(pending_merge(pend, &one), 0);
 }
 
-static void test_link_down_holds(void **unused)
-{
-	struct apply_pending pend = {0};
+/* What a test works on: the pending settings, the host (one PF) and the plan; the teardown
+ * frees them. */
+struct fx {
+	struct apply_pending pend;
 	struct host h;
 	struct plan pl;
-	(void)unused;
+};
 
-	one_pf(&h);
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	one_pf(&f->h);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	plan_free(&f->pl);
+	apply_pending_free(&f->pend);
+	free_host(&f->h);
+	free(f);
+	return 0;
+}
+
+static void test_link_down_holds(void **state)
+{
+	struct fx *f = *state;
+
 	set_operstate("down");
-	vf_plan(&pl, VF_ATTR_VLAN | VF_ATTR_RATE);
-	add_pending(&pend, 0, -EINVAL, true, 0);
-	add_pending(&pend, 1, -EINVAL, true, 0);
-	assert_int_equal(pending_hold(&pend, &pl, &h), 2);
+	vf_plan(&f->pl, VF_ATTR_VLAN | VF_ATTR_RATE);
+	add_pending(&f->pend, 0, -EINVAL, true, 0);
+	add_pending(&f->pend, 1, -EINVAL, true, 0);
+	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 2);
 	/* VF 0 keeps its VLAN change, without the rate (put back to what it has); VF 1, which
 	 * had only the rate, is gone from the plan. */
-	assert_int_equal(pl.n, 1);
-	assert_int_equal(pl.actions[0].n_vfs, 1);
-	assert_int_equal(pl.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
-	assert_int_equal(pl.actions[0].vfs[0].want.cfg.max_rate, 0);
-	plan_free(&pl);
+	assert_int_equal(f->pl.n, 1);
+	assert_int_equal(f->pl.actions[0].n_vfs, 1);
+	assert_int_equal(f->pl.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
+	assert_int_equal(f->pl.actions[0].vfs[0].want.cfg.max_rate, 0);
+	plan_free(&f->pl);
 
 	/* Only the rates pending: the whole step goes, the plan is empty (converged). */
-	vf_plan(&pl, VF_ATTR_RATE);
-	assert_int_equal(pending_hold(&pend, &pl, &h), 2);
-	assert_int_equal(pl.n, 0);
-	plan_free(&pl);
+	vf_plan(&f->pl, VF_ATTR_RATE);
+	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 2);
+	assert_int_equal(f->pl.n, 0);
+	plan_free(&f->pl);
 
 	/* The link is up: both are tried again and no longer pending. */
 	set_operstate("up");
-	vf_plan(&pl, VF_ATTR_RATE);
-	assert_int_equal(pending_hold(&pend, &pl, &h), 0);
-	assert_int_equal(pl.n, 1);
-	assert_int_equal(pl.actions[0].n_vfs, 2);
-	plan_free(&pl);
-	apply_pending_free(&pend);
-	free_host(&h);
+	vf_plan(&f->pl, VF_ATTR_RATE);
+	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 0);
+	assert_int_equal(f->pl.n, 1);
+	assert_int_equal(f->pl.actions[0].n_vfs, 2);
 }
 
-static void test_other_refusals(void **unused)
+static void test_other_refusals(void **state)
 {
-	struct apply_pending pend = {0};
-	struct host h;
-	struct plan pl;
-	(void)unused;
+	struct fx *f = *state;
 
-	one_pf(&h);
 	set_operstate("up");
-	vf_plan(&pl, VF_ATTR_RATE);
+	vf_plan(&f->pl, VF_ATTR_RATE);
 	/* A first refusal is tried once more at the next pass. */
-	add_pending(&pend, 0, -EINVAL, false, 0);
-	assert_int_equal(pending_hold(&pend, &pl, &h), 0);
-	assert_int_equal(pl.actions[0].n_vfs, 2);
+	add_pending(&f->pend, 0, -EINVAL, false, 0);
+	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 0);
+	assert_int_equal(f->pl.actions[0].n_vfs, 2);
 	struct apply_pending fresh = {0}, before = {0};
 	add_pending(&before, 0, -EINVAL, false, 0);
 	add_pending(&fresh, 0, -EINVAL, false, 0);
@@ -166,39 +172,38 @@ static void test_other_refusals(void **unused)
 	assert_int_equal(fresh.items[1].tries, 0); /* a new one */
 	apply_pending_free(&fresh);
 	apply_pending_free(&before);
-	plan_free(&pl);
+	plan_free(&f->pl);
 
-	vf_plan(&pl, VF_ATTR_RATE);
-	add_pending(&pend, 0, -EINVAL, false, 1); /* refused twice: held until the PF comes back */
-	add_pending(&pend, 1, -EBUSY, false, 1);  /* a VF resetting: tried again at once */
-	assert_int_equal(pending_hold(&pend, &pl, &h), 1);
-	assert_int_equal(pend.items[0].vf, 0);
-	assert_int_equal(pl.actions[0].n_vfs, 1);
-	assert_int_equal(pl.actions[0].vfs[0].want.cfg.index, 1);
-	plan_free(&pl);
+	vf_plan(&f->pl, VF_ATTR_RATE);
+	add_pending(&f->pend, 0, -EINVAL, false,
+	            1); /* refused twice: held until the PF comes back */
+	add_pending(&f->pend, 1, -EBUSY, false, 1); /* a VF resetting: tried again at once */
+	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 1);
+	assert_int_equal(f->pend.items[0].vf, 0);
+	assert_int_equal(f->pl.actions[0].n_vfs, 1);
+	assert_int_equal(f->pl.actions[0].vfs[0].want.cfg.index, 1);
+	plan_free(&f->pl);
 
 	/* The policy now wants another rate for VF 0: that is a new change, tried. */
-	vf_plan(&pl, VF_ATTR_RATE);
-	pl.actions[0].vfs[0].want.cfg.max_rate = 200;
-	assert_int_equal(pending_hold(&pend, &pl, &h), 0);
-	assert_int_equal(pl.actions[0].n_vfs, 2);
-	plan_free(&pl);
+	vf_plan(&f->pl, VF_ATTR_RATE);
+	f->pl.actions[0].vfs[0].want.cfg.max_rate = 200;
+	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 0);
+	assert_int_equal(f->pl.actions[0].n_vfs, 2);
+	plan_free(&f->pl);
 
 	/* pending_forget: a PF's own hotplug or rebind tries them again. */
-	add_pending(&pend, 0, -EINVAL, false, 1);
-	pending_forget(&pend, "0000:02:00.0");
-	assert_int_equal(pend.n, 1);
-	pending_forget(&pend, "0000:01:00.0");
-	assert_int_equal(pend.n, 0);
-	apply_pending_free(&pend);
-	free_host(&h);
+	add_pending(&f->pend, 0, -EINVAL, false, 1);
+	pending_forget(&f->pend, "0000:02:00.0");
+	assert_int_equal(f->pend.n, 1);
+	pending_forget(&f->pend, "0000:01:00.0");
+	assert_int_equal(f->pend.n, 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_link_down_holds),
-	    cmocka_unit_test(test_other_refusals),
+	    cmocka_unit_test_setup_teardown(test_link_down_holds, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_other_refusals, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -4,6 +4,7 @@
  * whole domain, for tests/unit/libvirt-schema.sh: NAME.xml must pass libvirt's own schema,
  * NAME.wf.xml (hostile input, which libvirt would refuse) must be well-formed XML with no
  * element named x. */
+#include "kept-output.h"
 #include "passthrough/launch.h"
 #include "util/log.h"
 
@@ -67,15 +68,10 @@ static char *qemu(const struct launch_dev *d, size_t n, bool json, const char *n
 /* Writes a domain around the fragment when LAUNCH_XML_DIR asks for it. */
 static void save_domain(const char *name, const char *devices)
 {
-	const char *dir = getenv("LAUNCH_XML_DIR");
-	char path[4096];
-	FILE *f;
+	FILE *f = kept_output("LAUNCH_XML_DIR", name, "xml");
 
-	if (!dir)
+	if (!f)
 		return;
-	snprintf(path, sizeof(path), "%s/%s.xml", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
 	fprintf(f,
 	        "<domain type='kvm'>\n<name>%s</name>\n<memory unit='MiB'>256</memory>\n"
 	        "<os><type arch='x86_64' machine='q35'>hvm</type></os>\n"

@@ -1,5 +1,6 @@
 /* Discovery over recorded trees: the lab's igb PFs and VFs (a umockdev recording taken in the
  * guest, so libpci and sysfs see real kernel output) and a hand-built netdevsim tree. */
+#include "fake-root.h"
 #include "vfmgr/observe-host.h"
 #include "vfmgr/observe-mgmt.h"
 #include "util/sysfs.h"
@@ -26,14 +27,32 @@ static const struct nic *nic(const struct host *h, const char *addr)
 	return &h->nics[i];
 }
 
+/* The recorded host, observed before each test that reads it and freed after. */
+static int observed(void **state)
+{
+	struct host *h = calloc(1, sizeof(*h));
+
+	if (!h || observe_host(h) < 0) {
+		free(h);
+		return -1;
+	}
+	*state = h;
+	return 0;
+}
+
+static int observed_free(void **state)
+{
+	host_free(*state);
+	free(*state);
+	return 0;
+}
+
 static void test_igb_pfs_and_vfs_are_found(void **state)
 {
-	struct host h;
-	(void)state;
+	struct host *h = *state;
 
-	assert_int_equal(observe_host(&h), 0);
-	assert_int_equal(h.n_nics, 5);
-	const struct nic *pf = nic(&h, "0000:01:00.0");
+	assert_int_equal(h->n_nics, 5);
+	const struct nic *pf = nic(h, "0000:01:00.0");
 	assert_int_equal(pf->vendor_id, 0x8086);
 	assert_int_equal(pf->device_id, 0x10c9);
 	assert_string_equal(pf->driver, "igb");
@@ -46,78 +65,57 @@ static void test_igb_pfs_and_vfs_are_found(void **state)
 	assert_string_equal(pf->netdevs[0].name, "eth0");
 	assert_string_equal(pf->netdevs[0].mac, "52:54:00:12:00:01");
 	assert_int_equal(pf->iommu_group, 7);
-	const struct nic *pf2 = nic(&h, "0000:02:00.0");
+	const struct nic *pf2 = nic(h, "0000:02:00.0");
 	assert_int_equal(pf2->numvfs, 0);
 	assert_int_equal(pf2->n_vfs, 0);
-	host_free(&h);
 }
 
 static void test_vfs_point_back_at_their_pf(void **state)
 {
 	static const char *const vfs[] = {"0000:01:10.0", "0000:01:10.2", "0000:01:10.4"};
 	static const char *const drivers[] = {"igbvf", "igbvf", "vfio-pci"};
-	struct host h;
-	(void)state;
+	struct host *h = *state;
 
-	assert_int_equal(observe_host(&h), 0);
-	size_t pfi = host_find_nic(&h, "0000:01:00.0");
-	const struct nic *pf = &h.nics[pfi];
+	size_t pfi = host_find_nic(h, "0000:01:00.0");
+	const struct nic *pf = &h->nics[pfi];
 	for (unsigned i = 0; i < 3; i++) {
 		assert_int_equal(pf->vfs[i].index, i);
 		assert_string_equal(pf->vfs[i].addr, vfs[i]);
-		const struct nic *vf = nic(&h, vfs[i]);
+		const struct nic *vf = nic(h, vfs[i]);
 		assert_int_equal(vf->pf, pfi);
 		assert_int_equal(vf->vf_index, (int)i);
 		assert_string_equal(vf->driver, drivers[i]);
 		assert_false(vf->sriov_capable);
 	}
 	/* A VF on vfio-pci has no netdev; one on igbvf has. */
-	assert_int_equal(nic(&h, "0000:01:10.4")->n_netdevs, 0);
-	assert_string_equal(nic(&h, "0000:01:10.2")->netdevs[0].name, "enp1s0v1");
-	host_free(&h);
+	assert_int_equal(nic(h, "0000:01:10.4")->n_netdevs, 0);
+	assert_string_equal(nic(h, "0000:01:10.2")->netdevs[0].name, "enp1s0v1");
 }
 
 static void test_management_interface_marks_its_device_only(void **state)
 {
 	struct mgmt_iface m = {.name = "eth1", .why = "default route via eth1"};
-	struct host h;
-	(void)state;
+	struct host *h = *state;
 
-	assert_int_equal(observe_host(&h), 0);
-	mgmt_mark(&h, &m, 1);
-	for (size_t i = 0; i < h.n_nics; i++)
-		assert_int_equal(h.nics[i].management, strcmp(h.nics[i].addr, "0000:02:00.0") == 0);
-	assert_string_equal(nic(&h, "0000:02:00.0")->management_why, "default route via eth1");
-	host_free(&h);
+	mgmt_mark(h, &m, 1);
+	for (size_t i = 0; i < h->n_nics; i++)
+		assert_int_equal(h->nics[i].management,
+		                 strcmp(h->nics[i].addr, "0000:02:00.0") == 0);
+	assert_string_equal(nic(h, "0000:02:00.0")->management_why, "default route via eth1");
 }
 
 static void test_management_vf_marks_its_pf_too(void **state)
 {
 	struct mgmt_iface m = {.name = "enp1s0v1", .why = "default route via enp1s0v1"};
-	struct host h;
-	(void)state;
+	struct host *h = *state;
 
-	assert_int_equal(observe_host(&h), 0);
-	mgmt_mark(&h, &m, 1);
-	assert_true(nic(&h, "0000:01:10.2")->management);
-	assert_true(nic(&h, "0000:01:00.0")->management);
-	assert_string_equal(nic(&h, "0000:01:00.0")->management_why,
+	mgmt_mark(h, &m, 1);
+	assert_true(nic(h, "0000:01:10.2")->management);
+	assert_true(nic(h, "0000:01:00.0")->management);
+	assert_string_equal(nic(h, "0000:01:00.0")->management_why,
 	                    "its VF 0000:01:10.2 carries the default route via enp1s0v1");
-	assert_false(nic(&h, "0000:01:10.0")->management);
-	assert_false(nic(&h, "0000:02:00.0")->management);
-	host_free(&h);
-}
-
-static void write_file(const char *root, const char *rel, const char *content)
-{
-	char p[4096];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s%s", root, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
+	assert_false(nic(h, "0000:01:10.0")->management);
+	assert_false(nic(h, "0000:02:00.0")->management);
 }
 
 static void mkdirs(const char *root, const char *rel)
@@ -135,18 +133,18 @@ static void test_netdevsim_devices_are_pfs(void **state)
 	struct host h;
 	(void)state;
 
-	assert_non_null(mkdtemp(root));
+	fake_root_make(root);
 	mkdirs(root, "/sys/bus/pci/devices");
 	mkdirs(root, "/sys/devices/netdevsim10/net/eni10np1");
 	mkdirs(root, "/sys/devices/netdevsim2/net/eni2np1");
 	mkdirs(root, "/sys/bus/netdevsim/devices");
 	mkdirs(root, "/sys/class/net");
 	mkdirs(root, "/sys/kernel/debug/netdevsim/netdevsim2");
-	write_file(root, "/sys/devices/netdevsim10/sriov_numvfs", "0\n");
-	write_file(root, "/sys/devices/netdevsim2/sriov_numvfs", "3\n");
-	write_file(root, "/sys/kernel/debug/netdevsim/netdevsim2/max_vfs", "64\n");
-	write_file(root, "/sys/devices/netdevsim2/net/eni2np1/address", "aa:bb:cc:00:00:02\n");
-	write_file(root, "/sys/devices/netdevsim2/net/eni2np1/operstate", "up\n");
+	fake_root_put(root, "sys/devices/netdevsim10/sriov_numvfs", "0\n");
+	fake_root_put(root, "sys/devices/netdevsim2/sriov_numvfs", "3\n");
+	fake_root_put(root, "sys/kernel/debug/netdevsim/netdevsim2/max_vfs", "64\n");
+	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/address", "aa:bb:cc:00:00:02\n");
+	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/operstate", "up\n");
 	for (int i = 0; i < 2; i++) {
 		const char *dev = i ? "netdevsim10" : "netdevsim2";
 		const char *ifn = i ? "eni10np1" : "eni2np1";
@@ -159,9 +157,8 @@ static void test_netdevsim_devices_are_pfs(void **state)
 		snprintf(cmd, sizeof(cmd), "../../devices/%s/net/%s", dev, ifn);
 		assert_int_equal(symlink(cmd, link), 0);
 	}
-	sysfs_set_root(root);
 	assert_int_equal(observe_host(&h), 0);
-	sysfs_set_root("");
+	assert_int_equal(fake_root_remove(root), 0);
 	assert_int_equal(h.n_nics, 2);
 	/* Numeric order, not string order. */
 	assert_string_equal(h.nics[0].addr, "netdevsim2");
@@ -176,8 +173,6 @@ static void test_netdevsim_devices_are_pfs(void **state)
 	assert_string_equal(h.nics[0].netdevs[0].mac, "aa:bb:cc:00:00:02");
 	assert_int_equal(h.nics[1].totalvfs, -1);
 	host_free(&h);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
 }
 
 /* udev renamed the interface between the listing and the reads (eth0 -> eni2np1 here): the
@@ -218,16 +213,13 @@ static void test_a_netdev_renamed_meanwhile_is_read_under_its_new_name(void **st
 
 static void test_missing_pci_bus_is_an_error_not_an_exit(void **state)
 {
-	char root[] = "/tmp/vfmgr-empty.XXXXXX", cmd[128];
+	char root[] = "/tmp/vfmgr-empty.XXXXXX";
 	struct host h;
 	(void)state;
 
-	assert_non_null(mkdtemp(root));
-	sysfs_set_root(root);
+	fake_root_make(root);
 	assert_int_equal(observe_host(&h), -EIO);
-	sysfs_set_root("");
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(fake_root_remove(root), 0);
 }
 
 int main(int argc, char **argv)
@@ -241,10 +233,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_igb_pfs_and_vfs_are_found),
-	    cmocka_unit_test(test_vfs_point_back_at_their_pf),
-	    cmocka_unit_test(test_management_interface_marks_its_device_only),
-	    cmocka_unit_test(test_management_vf_marks_its_pf_too),
+	    cmocka_unit_test_setup_teardown(test_igb_pfs_and_vfs_are_found, observed,
+	                                    observed_free),
+	    cmocka_unit_test_setup_teardown(test_vfs_point_back_at_their_pf, observed,
+	                                    observed_free),
+	    cmocka_unit_test_setup_teardown(test_management_interface_marks_its_device_only,
+	                                    observed, observed_free),
+	    cmocka_unit_test_setup_teardown(test_management_vf_marks_its_pf_too, observed,
+	                                    observed_free),
 	    cmocka_unit_test(test_netdevsim_devices_are_pfs),
 	    cmocka_unit_test(test_a_netdev_renamed_meanwhile_is_read_under_its_new_name),
 	    cmocka_unit_test(test_missing_pci_bus_is_an_error_not_an_exit),

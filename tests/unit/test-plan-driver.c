@@ -2,6 +2,7 @@
  * line, and every step says what it disrupts. Fake hosts as data, no kernel. */
 #include "sriov/drivers.h"
 #include "vfmgr/plan.h"
+#include "case-table.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -111,6 +112,20 @@ static void replan(struct fixture *f, const char *text, struct plan *again)
 	policy_free(p2);
 }
 
+/* replan with the policy of vlan and nic_keys: one step, web01's VF, changing attrs at impact. */
+static void replan_one_vf(struct fixture *f, unsigned vlan, const char *nic_keys, unsigned attrs,
+                          enum sriov_impact impact, struct plan *again)
+{
+	char text[1024];
+
+	policy_text(text, sizeof(text), 2, vlan, "", nic_keys);
+	replan(f, text, again);
+	assert_int_equal(again->n, 1);
+	assert_int_equal(again->actions[0].vfs[0].want.attrs, attrs);
+	assert_int_equal(again->actions[0].impact, impact);
+	assert_string_equal(again->actions[0].vms, "web01");
+}
+
 static void fixture_free(struct fixture *f)
 {
 	if (f->r == 0)
@@ -135,44 +150,62 @@ static void assert_one_error(const struct fixture *f, unsigned line, const char 
 	}
 }
 
-static void test_igb_has_no_8021ad_and_says_so_at_the_network(void **state)
+/* What a driver takes and refuses, as the plan of one policy on one PF says it: a refusal is
+ * the one error, at the policy's line (line 0: the plan succeeds). */
+struct driver_case {
+	const char *name, *driver;
+	uint16_t device;
+	unsigned want_vfs;
+	const char *net_keys, *nic_keys;
+	unsigned line;
+	const char *error;
+};
+
+#define MIN_RATE ", rate: { min: 50, max: 500 }"
+
+static const struct driver_case driver_cases[] = {
+    {"test_igb_has_no_8021ad_and_says_so_at_the_network", "igb", 0x10c9, 2, ", proto: 802.1ad", "",
+     5, "igb has no 802.1ad VLAN protocol; use proto: 802.1Q on pf left"},
+    {"test_ice_takes_8021ad_and_min_rates", "ice", 0x1592, 2, ", proto: 802.1ad", MIN_RATE, 0,
+     NULL},
+    {"test_mlx5_takes_8021ad_and_min_rates", "mlx5_core", 0x1592, 2, ", proto: 802.1ad", MIN_RATE,
+     0, NULL},
+    {"test_igb_has_no_min_rate", "igb", 0x10c9, 2, "", MIN_RATE, 8, "igb has no minimum TX rate"},
+    {"test_ixgbe_has_no_min_rate", "ixgbe", 0x10c9, 2, "", MIN_RATE, 8,
+     "ixgbe has no minimum TX rate"},
+    {"test_i40e_has_no_min_rate", "i40e", 0x10c9, 2, "", MIN_RATE, 8,
+     "i40e has no minimum TX rate"},
+    {"test_igb_sets_no_rates_on_the_i350", "igb", 0x1521, 2, "", ", rate: { max: 300 }", 8,
+     "is not one; drop rate: max on this PF"},
+    {"test_igb_sets_rates_on_the_82576", "igb", 0x10c9, 2, "", ", rate: { max: 300 }", 0, NULL},
+    {"test_ixgbe_takes_max_rates_above_10_only", "ixgbe", 0x10fb, 2, "", ", rate: { max: 10 }", 8,
+     "ixgbe takes a max TX rate above 10 Mbit/s only"},
+    {"test_i40e_takes_max_rates_in_steps_of_50", "i40e", 0x1572, 2, "", ", rate: { max: 120 }", 8,
+     "steps of 50 Mbit/s (pf left, 0000:01:00.0); 120 would not read back as set: use 100 or "
+     "150"},
+    {"test_i40e_takes_a_step_of_50", "i40e", 0x1572, 2, "", ", rate: { max: 150 }", 0, NULL},
+    {"test_max_rate_above_the_link_speed_is_refused", "igb", 0x10c9, 2, "", ", rate: { max: 2000 }",
+     8, "max TX rate 2000 is above the link speed of enp1s0 (1000"},
+    {"test_too_many_vfs_for_the_driver", "ixgbe", 0x10fb, 64, "", "", 3,
+     "ixgbe takes at most 63 VFs, not 64"},
+    {"test_igb_has_no_vf_link_state", "igb", 0x10c9, 2, "", ", link-state: enable", 8,
+     "igb has no VF link state setting"},
+    {"test_igb_takes_link_state_auto", "igb", 0x10c9, 2, "", ", link-state: auto", 0, NULL},
+};
+
+static void test_driver_case(void **state)
 {
+	const struct driver_case *c = *state;
 	struct fixture f;
-	(void)state;
 
-	plan_on(&f, "igb", 0x10c9, 0, 2, ", proto: 802.1ad", "");
-	assert_one_error(&f, 5, "igb has no 802.1ad VLAN protocol; use proto: 802.1Q on pf left");
-	fixture_free(&f);
-}
-
-static void test_ice_and_mlx5_take_8021ad_and_min_rates(void **state)
-{
-	const char *const drivers[] = {"ice", "mlx5_core"};
-	(void)state;
-
-	for (size_t i = 0; i < 2; i++) {
-		struct fixture f;
-		plan_on(&f, drivers[i], 0x1592, 0, 2, ", proto: 802.1ad",
-		        ", rate: { min: 50, max: 500 }");
+	plan_on(&f, c->driver, c->device, 0, c->want_vfs, c->net_keys, c->nic_keys);
+	if (c->line) {
+		assert_one_error(&f, c->line, c->error);
+	} else {
 		assert_int_equal(f.r, 0);
 		assert_int_equal(f.d.n_errors, 0);
-		fixture_free(&f);
 	}
-}
-
-static void test_igb_ixgbe_i40e_have_no_min_rate(void **state)
-{
-	const char *const drivers[] = {"igb", "ixgbe", "i40e"};
-	(void)state;
-
-	for (size_t i = 0; i < 3; i++) {
-		struct fixture f;
-		char want[64];
-		plan_on(&f, drivers[i], 0x10c9, 0, 2, "", ", rate: { min: 50, max: 500 }");
-		snprintf(want, sizeof(want), "%s has no minimum TX rate", drivers[i]);
-		assert_one_error(&f, 8, want);
-		fixture_free(&f);
-	}
+	fixture_free(&f);
 }
 
 /* The daemon heals the rest: the refusal is a warning, the write is planned (the kernel then
@@ -200,70 +233,6 @@ static void test_daemon_plans_past_a_driver_refusal_with_a_warning(void **state)
 	fixture_free(&f);
 }
 
-static void test_igb_sets_rates_only_on_the_82576(void **state)
-{
-	struct fixture f;
-	(void)state;
-
-	plan_on(&f, "igb", 0x1521 /* i350 */, 0, 2, "", ", rate: { max: 300 }");
-	assert_one_error(&f, 8, "is not one; drop rate: max on this PF");
-	fixture_free(&f);
-	plan_on(&f, "igb", 0x10c9, 0, 2, "", ", rate: { max: 300 }");
-	assert_int_equal(f.r, 0);
-	fixture_free(&f);
-}
-
-static void test_rate_limits_of_ixgbe_and_i40e(void **state)
-{
-	struct fixture f;
-	(void)state;
-
-	plan_on(&f, "ixgbe", 0x10fb, 0, 2, "", ", rate: { max: 10 }");
-	assert_one_error(&f, 8, "ixgbe takes a max TX rate above 10 Mbit/s only");
-	fixture_free(&f);
-	plan_on(&f, "i40e", 0x1572, 0, 2, "", ", rate: { max: 120 }");
-	assert_one_error(&f, 8,
-	                 "steps of 50 Mbit/s (pf left, 0000:01:00.0); 120 would not read "
-	                 "back as set: use 100 or 150");
-	fixture_free(&f);
-	plan_on(&f, "i40e", 0x1572, 0, 2, "", ", rate: { max: 150 }");
-	assert_int_equal(f.r, 0);
-	fixture_free(&f);
-}
-
-static void test_max_rate_above_the_link_speed_is_refused(void **state)
-{
-	struct fixture f;
-	(void)state;
-
-	plan_on(&f, "igb", 0x10c9, 0, 2, "", ", rate: { max: 2000 }");
-	assert_one_error(&f, 8, "max TX rate 2000 is above the link speed of enp1s0 (1000");
-	fixture_free(&f);
-}
-
-static void test_too_many_vfs_for_the_driver(void **state)
-{
-	struct fixture f;
-	(void)state;
-
-	plan_on(&f, "ixgbe", 0x10fb, 0, 64, "", "");
-	assert_one_error(&f, 3, "ixgbe takes at most 63 VFs, not 64");
-	fixture_free(&f);
-}
-
-static void test_igb_has_no_vf_link_state(void **state)
-{
-	struct fixture f;
-	(void)state;
-
-	plan_on(&f, "igb", 0x10c9, 0, 2, "", ", link-state: enable");
-	assert_one_error(&f, 8, "igb has no VF link state setting");
-	fixture_free(&f);
-	plan_on(&f, "igb", 0x10c9, 0, 2, "", ", link-state: auto");
-	assert_int_equal(f.r, 0);
-	fixture_free(&f);
-}
-
 static void test_an_unknown_driver_is_planned_and_said_to_be_unknown(void **state)
 {
 	struct fixture f;
@@ -281,22 +250,28 @@ static void test_an_unknown_driver_is_planned_and_said_to_be_unknown(void **stat
 	fixture_free(&f);
 }
 
+/* Plans 2 VFs on a PF of driver with numvfs VFs now: the first step sets numvfs, at impact. */
+static void plan_numvfs(struct fixture *f, const char *driver, uint16_t device, int numvfs,
+                        enum sriov_impact impact)
+{
+	plan_on(f, driver, device, numvfs, 2, "", "");
+	assert_int_equal(f->r, 0);
+	assert_int_equal(f->pl.actions[0].kind, PLAN_SET_NUMVFS);
+	assert_int_equal(f->pl.actions[0].impact, impact);
+}
+
 static void test_enabling_vfs_on_igb_resets_the_pf(void **state)
 {
 	struct fixture f;
 	(void)state;
 
-	plan_on(&f, "igb", 0x10c9, 0, 2, "", "");
-	assert_int_equal(f.r, 0);
-	assert_int_equal(f.pl.actions[0].kind, PLAN_SET_NUMVFS);
-	assert_int_equal(f.pl.actions[0].impact, SRIOV_IMPACT_PF_RESET);
+	plan_numvfs(&f, "igb", 0x10c9, 0, SRIOV_IMPACT_PF_RESET);
 	assert_non_null(strstr(f.pl.actions[0].impact_why, "enp1s0's link drops"));
 	assert_int_equal(plan_first_above(&f.pl, PLAN_ALLOW_DEFAULT), 0);
 	assert_int_equal(plan_first_above(&f.pl, SRIOV_IMPACT_PF_RESET), f.pl.n);
 	fixture_free(&f);
 	/* ice makes VFs without resetting the PF. */
-	plan_on(&f, "ice", 0x1592, 0, 2, "", "");
-	assert_int_equal(f.pl.actions[0].impact, SRIOV_IMPACT_NONE);
+	plan_numvfs(&f, "ice", 0x1592, 0, SRIOV_IMPACT_NONE);
 	assert_int_equal(plan_first_above(&f.pl, PLAN_ALLOW_DEFAULT), f.pl.n);
 	fixture_free(&f);
 }
@@ -306,10 +281,7 @@ static void test_changing_the_vf_count_destroys_vfs(void **state)
 	struct fixture f;
 	(void)state;
 
-	plan_on(&f, "ice", 0x1592, 4, 2, "", "");
-	assert_int_equal(f.r, 0);
-	assert_int_equal(f.pl.actions[0].kind, PLAN_SET_NUMVFS);
-	assert_int_equal(f.pl.actions[0].impact, SRIOV_IMPACT_VF_DESTROY);
+	plan_numvfs(&f, "ice", 0x1592, 4, SRIOV_IMPACT_VF_DESTROY);
 	fixture_free(&f);
 }
 
@@ -317,26 +289,16 @@ static void test_a_vlan_change_is_live_and_a_mac_change_resets_the_vf(void **sta
 {
 	struct fixture f;
 	struct plan again;
-	char text[1024];
 	(void)state;
 
 	plan_on(&f, "igb", 0x10c9, 2, 2, "", "");
 	assert_int_equal(f.r, 0);
-	policy_text(text, sizeof(text), 2, 101, "", "");
-	replan(&f, text, &again);
-	assert_int_equal(again.n, 1);
-	assert_int_equal(again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
-	assert_int_equal(again.actions[0].impact, SRIOV_IMPACT_NONE);
-	assert_string_equal(again.actions[0].vms, "web01");
+	replan_one_vf(&f, 101, "", VF_ATTR_VLAN, SRIOV_IMPACT_NONE, &again);
 	plan_free(&again);
 
 	/* igb applies a VF MAC only when the VF driver reloads */
-	policy_text(text, sizeof(text), 2, 100, "", ", mac: \"52:54:00:00:00:01\"");
-	replan(&f, text, &again);
-	assert_int_equal(again.n, 1);
-	assert_int_equal(again.actions[0].vfs[0].want.attrs, VF_ATTR_MAC);
-	assert_int_equal(again.actions[0].impact, SRIOV_IMPACT_VF_RESET);
-	assert_string_equal(again.actions[0].vms, "web01");
+	replan_one_vf(&f, 100, ", mac: \"52:54:00:00:00:01\"", VF_ATTR_MAC, SRIOV_IMPACT_VF_RESET,
+	              &again);
 	assert_int_equal(plan_first_above(&again, PLAN_ALLOW_DEFAULT), again.n);
 	plan_free(&again);
 	fixture_free(&f);
@@ -370,21 +332,14 @@ static void test_the_table_is_complete_and_impacts_parse(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_igb_has_no_8021ad_and_says_so_at_the_network),
-	    cmocka_unit_test(test_ice_and_mlx5_take_8021ad_and_min_rates),
-	    cmocka_unit_test(test_igb_ixgbe_i40e_have_no_min_rate),
+	static const struct CMUnitTest others[] = {
 	    cmocka_unit_test(test_daemon_plans_past_a_driver_refusal_with_a_warning),
-	    cmocka_unit_test(test_igb_sets_rates_only_on_the_82576),
-	    cmocka_unit_test(test_rate_limits_of_ixgbe_and_i40e),
-	    cmocka_unit_test(test_max_rate_above_the_link_speed_is_refused),
-	    cmocka_unit_test(test_too_many_vfs_for_the_driver),
-	    cmocka_unit_test(test_igb_has_no_vf_link_state),
 	    cmocka_unit_test(test_an_unknown_driver_is_planned_and_said_to_be_unknown),
 	    cmocka_unit_test(test_enabling_vfs_on_igb_resets_the_pf),
 	    cmocka_unit_test(test_changing_the_vf_count_destroys_vfs),
 	    cmocka_unit_test(test_a_vlan_change_is_live_and_a_mac_change_resets_the_vf),
 	    cmocka_unit_test(test_the_table_is_complete_and_impacts_parse),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+
+	return RUN_CASES(driver_cases, test_driver_case, others);
 }

@@ -1,5 +1,6 @@
 /* plan_build and plan_release as pure functions: fake hosts declared as data, policies from
  * strings, no kernel. */
+#include "kept-output.h"
 #include "rss/table.h"
 #include "vfmgr/cmd-rss-words.h"
 #include "vfmgr/plan-macgen.h"
@@ -50,16 +51,15 @@ static struct policy *parse(const char *text)
  * which validates these real outputs against doc/schema/plan.schema.json. */
 static void keep_json(const struct plan *pl, const char *name)
 {
-	const char *dir = getenv("VFMGR_JSON_OUT");
-	char path[4096];
+	FILE *f = kept_output("VFMGR_JSON_OUT", name, "json");
 	json_t *j;
 
-	if (!dir)
+	if (!f)
 		return;
-	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
 	j = plan_to_json(pl);
 	assert_non_null(j);
-	assert_int_equal(json_dump_file(j, path, JSON_INDENT(2)), 0);
+	assert_int_equal(json_dumpf(j, f, JSON_INDENT(2)), 0);
+	assert_int_equal(fclose(f), 0);
 	json_decref(j);
 }
 
@@ -209,6 +209,45 @@ static int build(struct fx *f, const struct policy *p, const struct state *old, 
 	return plan_build(p, &f->h, old, out, &f->d, 0);
 }
 
+/* f->p from text, on the fake host with numvfs VFs per PF. */
+static void given(struct fx *f, const char *text, int numvfs)
+{
+	f->p = parse(text);
+	fake_host(&f->h, numvfs);
+}
+
+/* f->pl: the plan of f->p from nothing, which succeeds. */
+static void planned(struct fx *f)
+{
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+}
+
+/* The plan of f->p from nothing is refused with exactly one error, message. */
+static void refused_with(struct fx *f, const char *message)
+{
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
+	assert_string_equal(f->d.items[0].message, message);
+}
+
+/* The plan of f->p from nothing is refused with one error, which says part. */
+static void refused_saying(struct fx *f, const char *part)
+{
+	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
+	if (!strstr(f->d.items[0].message, part))
+		fail_msg("expected an error saying \"%s\", saw \"%s\"", part,
+		         f->d.items[0].message);
+}
+
+/* The host converged to f->pl, recorded as f->applied; f->again: p planned from there. */
+static void replanned(struct fx *f, const struct policy *p)
+{
+	converge(&f->h, &f->pl.next);
+	assert_int_equal(state_copy(&f->applied, &f->pl.next), 0);
+	assert_int_equal(build(f, p, &f->applied, &f->again), 0);
+}
+
 /* The lab policy as f->p and, as f->p2, the same with from replaced by to (as long); PFs with 4
  * VFs each; f->pl the plan from nothing. */
 static void lab_then(struct fx *f, const char *from, const char *to)
@@ -222,24 +261,15 @@ static void lab_then(struct fx *f, const char *from, const char *to)
 	f->p2 = parse(text);
 	free(text);
 	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
-}
-
-/* The plan of f->p from nothing is refused with exactly one error, message. */
-static void refused_with(struct fx *f, const char *message)
-{
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
-	assert_int_equal(f->d.n_errors, 1);
-	assert_string_equal(f->d.items[0].message, message);
+	planned(f);
 }
 
 static void test_plan_creates_vfs_on_empty_pfs(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(lab_policy);
-	fake_host(&f->h, 0);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	given(f, lab_policy, 0);
+	planned(f);
 	/* a: numvfs, VF settings; b: numvfs, VF settings; then the 3 VFs to vfio-pci. */
 	assert_int_equal(f->pl.n, 7);
 	assert_int_equal(count_kind(&f->pl, PLAN_VFIO_BIND), 3);
@@ -260,9 +290,8 @@ static void test_redundant_pair_uses_two_switches(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(lab_policy);
-	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	given(f, lab_policy, 4);
+	planned(f);
 	const struct state_alloc *l0 = state_find(&f->pl.next, "web", 0, 0);
 	const struct state_alloc *l1 = state_find(&f->pl.next, "web", 0, 1);
 	assert_non_null(l0);
@@ -275,13 +304,10 @@ static void test_converged_host_plans_nothing(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(lab_policy);
-	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	given(f, lab_policy, 4);
+	planned(f);
 	assert_true(f->pl.n > 0);
-	converge(&f->h, &f->pl.next);
-	assert_int_equal(state_copy(&f->applied, &f->pl.next), 0);
-	assert_int_equal(build(f, f->p, &f->applied, &f->again), 0);
+	replanned(f, f->p);
 	assert_int_equal(f->again.n, 0);
 	assert_true(state_equal(&f->again.next, &f->applied));
 }
@@ -293,9 +319,7 @@ static void test_one_vlan_change_plans_one_write(void **state)
 	struct fx *f = *state;
 
 	lab_then(f, "vlan: 200", "vlan: 201");
-	converge(&f->h, &f->pl.next);
-	assert_int_equal(state_copy(&f->applied, &f->pl.next), 0);
-	assert_int_equal(build(f, f->p2, &f->applied, &f->again), 0);
+	replanned(f, f->p2);
 	assert_int_equal(f->again.n, 1);
 	assert_int_equal(count_vf_writes(&f->again), 1);
 	assert_int_equal(f->again.actions[0].vfs[0].want.attrs, VF_ATTR_VLAN);
@@ -332,7 +356,7 @@ static void test_allocation_is_stable_when_a_vm_is_added_in_front(void **state)
 	         (int)(vms - lab_policy), lab_policy, vms);
 	f->p2 = parse(text);
 	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_int_equal(build(f, f->p2, &f->pl.next, &f->again), 0);
 	for (size_t i = 0; i < f->pl.next.n; i++) {
 		const struct state_alloc *o = &f->pl.next.allocs[i];
@@ -348,18 +372,14 @@ static void test_management_device_is_refused(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(lab_policy);
-	fake_host(&f->h, 0);
+	given(f, lab_policy, 0);
 	f->h.nics[1].management = true;
 	snprintf(f->h.nics[1].management_why, sizeof(f->h.nics[1].management_why),
 	         "default route via enp2s0");
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
-	assert_int_equal(f->d.n_errors, 1);
-	assert_string_equal(
-	    f->d.items[0].message,
-	    "pf b: 0000:02:00.0 carries the host's management path (default route via "
-	    "enp2s0); vfmgr will not change it (pick another device, or, if this port carries "
-	    "no host traffic, say host-traffic: false on the pf)");
+	refused_with(
+	    f, "pf b: 0000:02:00.0 carries the host's management path (default route via "
+	       "enp2s0); vfmgr will not change it (pick another device, or, if this port carries "
+	       "no host traffic, say host-traffic: false on the pf)");
 	assert_int_equal(f->d.items[0].line, 4);
 }
 
@@ -380,12 +400,11 @@ static void test_management_override_is_explicit_and_logged(void **state)
 	    "  - name: web\n"
 	    "    nics: [ { network: prod, redundant: true } ]\n";
 
-	f->p = parse(pol);
-	fake_host(&f->h, 0);
+	given(f, pol, 0);
 	f->h.nics[1].management = true;
 	mgmt_route_why(f->h.nics[1].management_why, sizeof(f->h.nics[1].management_why), "enp2s0",
 	               254, true);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_int_equal(f->d.n_errors, 0);
 	assert_int_equal(f->d.n_warnings, 1);
 	assert_string_equal(f->d.items[0].message,
@@ -410,9 +429,8 @@ static void test_release_restores_saved_settings(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(lab_policy);
-	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	given(f, lab_policy, 4);
+	planned(f);
 	const struct state_alloc *db = state_find(&f->pl.next, "db", 0, 0);
 	struct vf_config before = f->h.nics[0].vf_settings.vfs[db->vf];
 	assert_true(db->saved_known);
@@ -462,9 +480,8 @@ static void test_vm_numa_node_prefers_local_pf(void **state)
 	    "  - { name: n1, numa-node: 1, nics: [ { network: prod } ] }\n"
 	    "  - { name: n0, numa-node: 0, nics: [ { network: prod } ] }\n";
 
-	f->p = parse(text);
-	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	given(f, text, 4);
+	planned(f);
 	assert_string_equal(state_find(&f->pl.next, "n1", 0, 0)->pf_addr, "0000:02:00.0");
 	assert_string_equal(state_find(&f->pl.next, "n0", 0, 0)->pf_addr, "0000:01:00.0");
 }
@@ -473,13 +490,9 @@ static void test_no_iommu_refuses_passthrough(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(lab_policy);
-	fake_host(&f->h, 4);
+	given(f, lab_policy, 4);
 	f->h.iommu = false;
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
-	assert_int_equal(f->d.n_errors, 1);
-	assert_non_null(strstr(f->d.items[0].message,
-	                       "boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)"));
+	refused_saying(f, "boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)");
 }
 
 static void test_kernel_vf_driver_needs_no_iommu(void **state)
@@ -495,10 +508,9 @@ static void test_kernel_vf_driver_needs_no_iommu(void **state)
 	    "vms:\n"
 	    "  - { name: k, nics: [ { network: prod } ] }\n";
 
-	f->p = parse(text);
-	fake_host(&f->h, 2);
+	given(f, text, 2);
 	f->h.iommu = false;
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_int_equal(count_kind(&f->pl, PLAN_VFIO_BIND), 0);
 }
 
@@ -517,9 +529,8 @@ static void test_whole_pf_passthrough_destroys_its_vfs_first(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(pt_policy);
-	fake_host(&f->h, 2);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	given(f, pt_policy, 2);
+	planned(f);
 	/* b: numvfs 2 -> 0, then the PF to vfio-pci. */
 	const struct plan_action *last = &f->pl.actions[f->pl.n - 1];
 	assert_int_equal(last->kind, PLAN_VFIO_BIND);
@@ -541,48 +552,39 @@ static void test_group_shared_with_host_driver_is_refused(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(pt_policy);
-	fake_host(&f->h, 0);
+	given(f, pt_policy, 0);
 	f->h.nics[1].iommu_group = 8;
 	f->h.nics[1].n_group_peers = f->h.nics[1].cap_group_peers = 1;
 	f->h.nics[1].group_peers = calloc(1, sizeof(struct group_peer));
 	strcpy(f->h.nics[1].group_peers[0].addr, "0000:02:00.1");
 	strcpy(f->h.nics[1].group_peers[0].driver, "ahci");
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
-	assert_int_equal(f->d.n_errors, 1);
-	assert_string_equal(
-	    f->d.items[0].message,
-	    "vm vm2: 0000:02:00.0 shares IOMMU group 8 with 0000:02:00.1, which stays "
-	    "bound to ahci on the host; a group goes to a VM whole or not at all");
+	refused_with(f, "vm vm2: 0000:02:00.0 shares IOMMU group 8 with 0000:02:00.1, which stays "
+	                "bound to ahci on the host; a group goes to a VM whole or not at all");
 	/* A bridge in the group, or a driverless member, is fine. */
 	f->h.nics[1].group_peers[0].bridge = true;
 	policy_diags_free(&f->d);
 	policy_diags_init(&f->d);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 }
 
 static void test_management_device_is_never_passed_through(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(pt_policy);
-	fake_host(&f->h, 0);
+	given(f, pt_policy, 0);
 	f->h.nics[1].management = true;
 	strcpy(f->h.nics[1].management_why, "ssh session to 192.0.2.10 on enp2s0");
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
-	assert_non_null(strstr(f->d.items[0].message,
-	                       "vm vm2: 0000:02:00.0 carries the host's management "
-	                       "path (ssh session to 192.0.2.10 on enp2s0); it is "
-	                       "never passed through"));
+	refused_saying(f, "vm vm2: 0000:02:00.0 carries the host's management "
+	                  "path (ssh session to 192.0.2.10 on enp2s0); it is "
+	                  "never passed through");
 }
 
 static void test_prepare_keeps_only_one_vms_steps(void **state)
 {
 	struct fx *f = *state;
 
-	f->p = parse(lab_policy);
-	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	given(f, lab_policy, 4);
+	planned(f);
 	assert_int_equal(plan_restrict_to_vm(&f->pl, &f->empty, "db"), 0);
 	/* db's VF settings and its bind; nothing of web. */
 	assert_int_equal(f->pl.n, 2);
@@ -664,7 +666,7 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	uint32_t counts[4];
 
 	rss_lab(f, "{ channels: 4, indirection: { weights: [1, 2, 1, 0] } }");
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_int_equal(f->pl.n, 2);
 	assert_int_equal(f->pl.actions[0].kind, PLAN_RSS_CHANNELS);
 	assert_int_equal(f->pl.actions[0].rss->spec.channels, 4);
@@ -705,12 +707,12 @@ static void test_rss_plan_sets_channels_before_table(void **state)
 	/* igb's own default table runs in contiguous blocks: what weight 1 1 ... gives. */
 	for (unsigned i = 0; i < 128; i++)
 		f->h.nics[0].rss->st.indir[i] = i * 8 / 128;
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_string_equal(f->pl.actions[1].rss->was, "weights 1 1 1 1 1 1 1 1");
 	plan_free(&f->pl);
 	/* Anything else: the entries of each queue. */
 	f->h.nics[0].rss->st.indir[0] = 7;
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_string_equal(f->pl.actions[1].rss->was, "entries 15 16 16 16 16 16 16 17");
 }
 
@@ -730,12 +732,12 @@ static void test_rss_converged_plans_nothing(void **state)
 		CPU_ZERO(&r->irqs.irq[q].cpus);
 		CPU_SET(q % 2, &r->irqs.irq[q].cpus);
 	}
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_int_equal(f->pl.n, 0);
 	/* One IRQ elsewhere: one step, for the IRQs only. */
 	CPU_SET(1, &r->irqs.irq[0].cpus);
 	plan_free(&f->pl);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_int_equal(f->pl.n, 1);
 	assert_int_equal(f->pl.actions[0].kind, PLAN_RSS_IRQ);
 	assert_int_equal(f->pl.actions[0].rss->irqs_moving, 1);
@@ -797,13 +799,10 @@ static void test_rss_on_management_device_refused_unless_converged(void **state)
 	rss_lab(f, "{ channels: 4 }");
 	f->h.nics[0].management = true;
 	strcpy(f->h.nics[0].management_why, "default route via enp1s0");
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), -EINVAL);
-	assert_int_equal(f->d.n_errors, 1);
-	assert_non_null(strstr(f->d.items[0].message,
-	                       "carries the host's management path (default "
-	                       "route via enp1s0); vfmgr will not change its RSS"));
+	refused_saying(f, "carries the host's management path (default "
+	                  "route via enp1s0); vfmgr will not change its RSS");
 	f->h.nics[0].rss->st.cur.combined = 4;
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_int_equal(f->pl.n, 0);
 }
 
@@ -820,11 +819,10 @@ static void test_rss_after_numvfs_change_is_rechecked_at_apply(void **state)
 	                                "    numvfs: 2\n"
 	                                "    rss: { channels: 4, indirection: equal }\n";
 
-	f->p = parse(text);
-	fake_host(&f->h, 0);
+	given(f, text, 0);
 	fake_rss(&f->h);
 	f->h.nics[0].rss->st.cur.combined = 4;
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	planned(f);
 	assert_int_equal(f->pl.n, 3);
 	assert_int_equal(f->pl.actions[0].kind, PLAN_SET_NUMVFS);
 	assert_non_null(f->pl.actions[0].rss);
@@ -893,9 +891,8 @@ static void test_absent_pf_blocks_cli_but_not_daemon_plans(void **state)
 	struct fx *f = *state;
 	struct plan part;
 
-	f->p = parse(lab_policy);
-	fake_host(&f->h, 4);
-	assert_int_equal(build(f, f->p, &f->empty, &f->pl), 0);
+	given(f, lab_policy, 4);
+	planned(f);
 	converge(&f->h, &f->pl.next);
 	/* PF b dies: drop it and its VFs from the snapshot. */
 	size_t k = 0;
@@ -929,60 +926,37 @@ static void test_absent_pf_blocks_cli_but_not_daemon_plans(void **state)
 	plan_free(&part);
 }
 
+#define fx_test(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_plan_creates_vfs_on_empty_pfs, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_redundant_pair_uses_two_switches, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_converged_host_plans_nothing, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_one_vlan_change_plans_one_write, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_allocation_is_stable_when_a_vm_is_added_in_front,
-	                                    fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_management_device_is_refused, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_management_override_is_explicit_and_logged,
-	                                    fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_numvfs_change_refused_while_vms_hold_vfs, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_release_restores_saved_settings, fx_setup,
-	                                    fx_teardown),
+	    fx_test(test_plan_creates_vfs_on_empty_pfs),
+	    fx_test(test_redundant_pair_uses_two_switches),
+	    fx_test(test_converged_host_plans_nothing),
+	    fx_test(test_one_vlan_change_plans_one_write),
+	    fx_test(test_allocation_is_stable_when_a_vm_is_added_in_front),
+	    fx_test(test_management_device_is_refused),
+	    fx_test(test_management_override_is_explicit_and_logged),
+	    fx_test(test_numvfs_change_refused_while_vms_hold_vfs),
+	    fx_test(test_release_restores_saved_settings),
 	    cmocka_unit_test(test_generated_mac_is_stable_local_unicast),
-	    cmocka_unit_test_setup_teardown(test_vm_numa_node_prefers_local_pf, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_no_iommu_refuses_passthrough, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_kernel_vf_driver_needs_no_iommu, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_whole_pf_passthrough_destroys_its_vfs_first,
-	                                    fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_group_shared_with_host_driver_is_refused, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_management_device_is_never_passed_through,
-	                                    fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_prepare_keeps_only_one_vms_steps, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_absent_pf_blocks_cli_but_not_daemon_plans,
-	                                    fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_rss_plan_sets_channels_before_table, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_rss_converged_plans_nothing, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_rss_channels_over_driver_maximum_refused, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_rss_key_refused_when_driver_hides_it, fx_setup,
-	                                    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_rss_random_key_is_kept_while_the_pf_has_it,
-	                                    fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_rss_on_management_device_refused_unless_converged,
-	                                    fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_rss_after_numvfs_change_is_rechecked_at_apply,
-	                                    fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_rss_set_plans_only_what_differs, fx_setup,
-	                                    fx_teardown),
+	    fx_test(test_vm_numa_node_prefers_local_pf),
+	    fx_test(test_no_iommu_refuses_passthrough),
+	    fx_test(test_kernel_vf_driver_needs_no_iommu),
+	    fx_test(test_whole_pf_passthrough_destroys_its_vfs_first),
+	    fx_test(test_group_shared_with_host_driver_is_refused),
+	    fx_test(test_management_device_is_never_passed_through),
+	    fx_test(test_prepare_keeps_only_one_vms_steps),
+	    fx_test(test_absent_pf_blocks_cli_but_not_daemon_plans),
+	    fx_test(test_rss_plan_sets_channels_before_table),
+	    fx_test(test_rss_converged_plans_nothing),
+	    fx_test(test_rss_channels_over_driver_maximum_refused),
+	    fx_test(test_rss_key_refused_when_driver_hides_it),
+	    fx_test(test_rss_random_key_is_kept_while_the_pf_has_it),
+	    fx_test(test_rss_on_management_device_refused_unless_converged),
+	    fx_test(test_rss_after_numvfs_change_is_rechecked_at_apply),
+	    fx_test(test_rss_set_plans_only_what_differs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

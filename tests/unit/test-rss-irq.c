@@ -1,5 +1,6 @@
 /* Queue IRQs on a fake tree: found by msi_irqs and /proc/interrupts names, spread one queue per
  * local CPU, and a second spread writes nothing. */
+#include "fake-root.h"
 #include "rss/irq.h"
 #include "util/sysfs.h"
 
@@ -18,17 +19,7 @@ static char root[] = "/tmp/vfmgr-test-rss-irq.XXXXXX";
 
 static void put(const char *rel, const char *content)
 {
-	char p[512], dir[512];
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	for (char *s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(s - p), p);
-		mkdir(dir, 0755);
-	}
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
+	fake_root_put(root, rel, content);
 }
 
 static const char *affinity(unsigned irq)
@@ -45,8 +36,7 @@ static const char *affinity(unsigned irq)
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(root))
-		return -1;
+	fake_root_make(root);
 	put("sys/class/net/enp1s0/device/numa_node", "0\n");
 	put("sys/class/net/enp1s0/device/local_cpulist", "0-1\n");
 	for (unsigned irq = 40; irq <= 44; irq++) {
@@ -75,18 +65,13 @@ static int setup(void **state)
 	    "     enp1s0-TxRx-9\n"
 	    " NMI:          0          0          0          0   Non-maskable interrupts\n");
 	put("proc/1/comm", "init\n");
-	sysfs_set_root(root);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	sysfs_set_root("");
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return fake_root_remove(root);
 }
 
 static void test_queue_irqs_found_by_name_and_device_vectors(void **state)

@@ -116,18 +116,26 @@ static void test_weights_share_within_one_entry_of_exact(void **state)
 	}
 }
 
+/* Weights w on igb's 128-entry table give queue q want[q] entries. */
+static void weights_give(uint32_t table[128], const uint32_t *w, size_t n, const uint32_t *want)
+{
+	uint32_t counts[8];
+
+	assert_true(n <= 8);
+	assert_int_equal(rss_table_weights(table, 128, 0, w, n), 0);
+	rss_table_count(table, 128, counts, n);
+	for (size_t q = 0; q < n; q++)
+		if (counts[q] != want[q])
+			fail_msg("queue %zu: expected %u entries, saw %u", q, want[q], counts[q]);
+}
+
 static void test_weights_1_2_1_0_on_igb_table(void **state)
 {
-	static const uint32_t w[] = {1, 2, 1, 0};
-	uint32_t table[128], counts[4];
+	static const uint32_t w[] = {1, 2, 1, 0}, want[] = {32, 64, 32, 0};
+	uint32_t table[128];
 	(void)state;
 
-	assert_int_equal(rss_table_weights(table, 128, 0, w, 4), 0);
-	rss_table_count(table, 128, counts, 4);
-	assert_int_equal(counts[0], 32);
-	assert_int_equal(counts[1], 64);
-	assert_int_equal(counts[2], 32);
-	assert_int_equal(counts[3], 0);
+	weights_give(table, w, 4, want);
 	assert_int_equal(table[31], 0);
 	assert_int_equal(table[32], 1);
 	assert_int_equal(table[96], 2);
@@ -137,15 +145,11 @@ static void test_weights_1_2_1_0_on_igb_table(void **state)
 /* ethtool computes `weight 1 1 1` on 128 entries as 42 43 43 (boundaries floor(128*k/3)). */
 static void test_weights_match_ethtool_rounding(void **state)
 {
-	static const uint32_t w[] = {1, 1, 1};
-	uint32_t table[128], counts[3];
+	static const uint32_t w[] = {1, 1, 1}, want[] = {42, 43, 43};
+	uint32_t table[128];
 	(void)state;
 
-	assert_int_equal(rss_table_weights(table, 128, 0, w, 3), 0);
-	rss_table_count(table, 128, counts, 3);
-	assert_int_equal(counts[0], 42);
-	assert_int_equal(counts[1], 43);
-	assert_int_equal(counts[2], 43);
+	weights_give(table, w, 3, want);
 }
 
 static void test_weights_refuse_zero_sum_and_oversized_sum(void **state)

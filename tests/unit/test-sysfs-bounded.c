@@ -2,6 +2,7 @@
  * the kernel does not finish ends the wait with -ETIMEDOUT and the blocked child's PID, while
  * the caller's descriptors are not held by that child. A FIFO nobody reads stands in for an
  * attribute whose driver blocks: opening it for writing waits for a reader. */
+#include "fake-root.h"
 #include "util/sysfs.h"
 
 #include <setjmp.h>
@@ -34,28 +35,17 @@ static int setup(void **st)
 	char p[256];
 
 	(void)st;
-	assert_non_null(mkdtemp(root));
-	snprintf(p, sizeof(p), "%s/attr", root);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fclose(f);
+	fake_root_make(root);
+	fake_root_put(root, "attr", "");
 	snprintf(p, sizeof(p), "%s/blocks", root);
 	assert_int_equal(mkfifo(p, 0600), 0);
-	sysfs_set_root(root);
 	return 0;
 }
 
 static int teardown(void **st)
 {
-	char p[256];
-
 	(void)st;
-	snprintf(p, sizeof(p), "%s/attr", root);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/blocks", root);
-	unlink(p);
-	rmdir(root);
-	return 0;
+	return fake_root_remove(root);
 }
 
 static void test_value_written_and_counted(void **st)

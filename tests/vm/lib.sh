@@ -71,6 +71,30 @@ wait_for() {
 	return 1
 }
 
+# wait_until SECONDS CMD...: polls CMD every 20 ms; prints the milliseconds it took.
+wait_until() {
+	local limit=$1 t0=${EPOCHREALTIME/./} t
+	shift
+	while :; do
+		if "$@" >/dev/null 2>&1; then
+			t=${EPOCHREALTIME/./}
+			echo $(((t - t0) / 1000))
+			return 0
+		fi
+		t=${EPOCHREALTIME/./}
+		[ $((t - t0)) -gt $((limit * 1000000)) ] && return 1
+		sleep 0.02
+	done
+}
+
+# The lab's two igb PFs: PF1 and PF2 (PCI addresses) and if1 and if2 (their interfaces now).
+lab_pfs() {
+	PF1=0000:01:00.0
+	PF2=0000:02:00.0
+	if1=$(ls /sys/bus/pci/devices/$PF1/net)
+	if2=$(ls /sys/bus/pci/devices/$PF2/net)
+}
+
 # Creates netdevsim1 (one port) with room for 512 VFs and sets IF to its interface, up.
 nsim_pf_up() {
 	modprobe netdevsim

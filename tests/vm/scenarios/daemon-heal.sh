@@ -12,10 +12,7 @@ POL=/tmp/heal.yaml
 CLIPOL=/tmp/heal-cli.yaml
 LOG=/tmp/daemon.log
 LOG2=/tmp/daemon2.log
-PF1=0000:01:00.0
-PF2=0000:02:00.0
-if1=$(ls /sys/bus/pci/devices/$PF1/net)
-if2=$(ls /sys/bus/pci/devices/$PF2/net)
+lab_pfs
 LOCK=/run/vfmgr/lock
 
 policy() { # $1: more of web02's NIC
@@ -37,21 +34,6 @@ EOF
 policy '' >$CLIPOL
 policy ', rate: { min: 100, max: 300 }' >$POL
 
-# wait_until SECONDS CMD...: polls CMD every 20 ms; prints the milliseconds it took.
-wait_until() {
-	local limit=$1 t0=${EPOCHREALTIME/./} t
-	shift
-	while :; do
-		if "$@" >/dev/null 2>&1; then
-			t=${EPOCHREALTIME/./}
-			echo $(((t - t0) / 1000))
-			return 0
-		fi
-		t=${EPOCHREALTIME/./}
-		[ $((t - t0)) -gt $((limit * 1000000)) ] && return 1
-		sleep 0.02
-	done
-}
 numvfs() { cat /sys/bus/pci/devices/$1/sriov_numvfs; }
 has_numvfs() { [ "$(numvfs "$1")" = "$2" ]; }
 link_up() { [ "$(cat /sys/class/net/"$1"/operstate)" = up ]; }

@@ -7,11 +7,8 @@
 export VFMGR_STATE=/tmp/vfmgr-state.json
 POL=/tmp/daemon.yaml
 LOG=/tmp/daemon.log
-PF1=0000:01:00.0
-PF2=0000:02:00.0
 HOTMAC=52:54:00:12:00:09
-if1=$(ls /sys/bus/pci/devices/$PF1/net)
-if2=$(ls /sys/bus/pci/devices/$PF2/net)
+lab_pfs
 
 two_pf_policy() {
 	cat <<'EOF'
@@ -39,21 +36,6 @@ has_vlan() {
 	local out
 	out=$(ip -d link show "$1")
 	[[ $out =~ vf\ $2\ [^$'\n']*vlan\ $3, ]]
-}
-# wait_until SECONDS CMD...: polls CMD every 20 ms; prints the milliseconds it took.
-wait_until() {
-	local limit=$1 t0=${EPOCHREALTIME/./} t
-	shift
-	while :; do
-		if "$@" >/dev/null 2>&1; then
-			t=${EPOCHREALTIME/./}
-			echo $(((t - t0) / 1000))
-			return 0
-		fi
-		t=${EPOCHREALTIME/./}
-		[ $((t - t0)) -gt $((limit * 1000000)) ] && return 1
-		sleep 0.02
-	done
 }
 applies() { grep -c "applied .* step" $LOG; }
 st() { jq -r "$1" "$VFMGR_STATE"; }

@@ -24,14 +24,30 @@ EOF
 }
 numvfs() { cat /sys/bus/pci/devices/$PF/sriov_numvfs; }
 vf0() { ip -d link show "$IF" | grep -E '^ +vf 0 '; }
+# plan_says FILE WHAT GREP-ARGS...: out gets what `vfmgr plan FILE` says (stderr too), the log
+# shows it, and the check WHAT greps it with GREP-ARGS.
+plan_says() {
+	local file=$1 what=$2
+	shift 2
+	out=$("$VFMGR" plan "$file" 2>&1)
+	echo "$out"
+	check "$what" grep "$@" <<<"$out"
+}
+# plan_json FILE JQ: JQ over `vfmgr plan --json FILE`.
+plan_json() { "$VFMGR" plan --json "$1" | jq -r "$2"; }
+# traced_apply NAME: apply --allow pf-reset /tmp/p.yaml under strace (sendmsg and write calls
+# to /tmp/st-NAME.txt); out and rc get what it said and its exit status.
+traced_apply() {
+	out=$(strace -f -o "/tmp/st-$1.txt" -e trace=sendmsg,write "$VFMGR" apply --allow pf-reset /tmp/p.yaml 2>&1)
+	rc=$?
+	echo "$out"
+}
 
 policy "" ""
-out=$("$VFMGR" plan /tmp/p.yaml 2>&1)
-echo "$out"
-check "enabling VFs on igb is planned as pf-reset, naming the interface" \
-	grep -q "^+ $PF numvfs 2 (was 0)  impact: pf-reset (igb resets the PF when VFs are enabled or disabled: $IF's link drops" <<<"$out"
+plan_says /tmp/p.yaml "enabling VFs on igb is planned as pf-reset, naming the interface" \
+	-q "^+ $PF numvfs 2 (was 0)  impact: pf-reset (igb resets the PF when VFs are enabled or disabled: $IF's link drops"
 check_eq "plan --json: impact and vms on every step" "pf-reset none" \
-	"$("$VFMGR" plan --json /tmp/p.yaml | jq -r '[.steps[] | select(has("impact") and has("vms")) | .impact] | join(" ")')"
+	"$(plan_json /tmp/p.yaml '[.steps[] | select(has("impact") and has("vms")) | .impact] | join(" ")')"
 
 # A routine apply does not drop the host link by surprise.
 out=$("$VFMGR" apply /tmp/p.yaml 2>&1)
@@ -47,21 +63,17 @@ check_eq "numvfs 2" 2 "$(numvfs)"
 # A VLAN change is live, and names the VM; the plain apply takes it.
 policy "" ""
 sed -i 's/vlan: 100/vlan: 101/' /tmp/p.yaml
-out=$("$VFMGR" plan /tmp/p.yaml 2>&1)
-echo "$out"
-check "a VLAN change is planned as none, for web01" \
-	grep -qE "^\+ $PF vf [0-9]+ vlan 101 qos 0 \(was vlan 100 qos 0\)  \[web01 nic 0\]  impact: none$" <<<"$out"
+plan_says /tmp/p.yaml "a VLAN change is planned as none, for web01" \
+	-qE "^\+ $PF vf [0-9]+ vlan 101 qos 0 \(was vlan 100 qos 0\)  \[web01 nic 0\]  impact: none$"
 check_eq "plan --json names web01 on the step" "web01" \
-	"$("$VFMGR" plan --json /tmp/p.yaml | jq -r '.steps[0].vms | join(",")')"
+	"$(plan_json /tmp/p.yaml '.steps[0].vms | join(",")')"
 check "a plain apply takes a live change" "$VFMGR" apply /tmp/p.yaml
 check "ip: the VF carries vlan 101" grep -q "vlan 101" <<<"$(ip -d link show "$IF")"
 
 # A MAC change on an igb VF takes effect when the VF driver reloads: vf-reset.
 sed -i 's/52:54:00:00:01:01/52:54:00:00:01:02/' /tmp/p.yaml
-out=$("$VFMGR" plan /tmp/p.yaml 2>&1)
-echo "$out"
-check "a VF MAC change is planned as vf-reset" \
-	grep -qE "^\+ $PF vf [0-9]+ mac 52:54:00:00:01:02 .*impact: vf-reset \(igb applies a VF's mac when the VF's driver is reloaded or reset\)" <<<"$out"
+plan_says /tmp/p.yaml "a VF MAC change is planned as vf-reset" \
+	-qE "^\+ $PF vf [0-9]+ mac 52:54:00:00:01:02 .*impact: vf-reset \(igb applies a VF's mac when the VF's driver is reloaded or reset\)"
 check "vf-reset is below the default threshold: apply takes it" "$VFMGR" apply /tmp/p.yaml
 check "ip: the VF has the new MAC" grep -q "52:54:00:00:01:02" <<<"$(ip -d link show "$IF")"
 
@@ -69,16 +81,12 @@ check "ip: the VF has the new MAC" grep -q "52:54:00:00:01:02" <<<"$(ip -d link 
 before=$(ip -d link show "$IF" | grep -E '^ +vf '; numvfs)
 cp "$VFMGR_STATE" /tmp/state.before
 policy ", proto: 802.1ad" ""
-out=$(strace -f -o /tmp/st-ad.txt -e trace=sendmsg,write "$VFMGR" apply --allow pf-reset /tmp/p.yaml 2>&1)
-rc=$?
-echo "$out"
+traced_apply ad
 check_eq "802.1ad on igb: apply fails" 1 "$rc"
 check "802.1ad: a plan error at the network's proto key" \
 	grep -q "^/tmp/p.yaml:5:[0-9]*: network prod: igb has no 802.1ad VLAN protocol; use proto: 802.1Q on pf left ($PF)" <<<"$out"
 policy "" ", rate: { min: 50, max: 300 }"
-out=$(strace -f -o /tmp/st-min.txt -e trace=sendmsg,write "$VFMGR" apply --allow pf-reset /tmp/p.yaml 2>&1)
-rc=$?
-echo "$out"
+traced_apply min
 check_eq "min rate on igb: apply fails" 1 "$rc"
 check "min rate: a plan error at the NIC's rate" \
 	grep -q "^/tmp/p.yaml:8:[0-9]*: vm web01 nic 0: igb has no minimum TX rate (pf left, $PF)" <<<"$out"
@@ -107,12 +115,10 @@ vms:
   - name: web01
     nics: [ { network: prod, vf-driver: kernel, rate: { min: 50, max: 300 } } ]
 EOF
-out=$("$VFMGR" plan /tmp/n.yaml 2>&1)
-echo "$out"
-check "netdevsim: plan says the driver is not in the table" \
-	grep -q "impact: none (new VFs; $IF stays up; driver netdevsim is not in vfmgr's table: tried, then read back)" <<<"$out"
+plan_says /tmp/n.yaml "netdevsim: plan says the driver is not in the table" \
+	-q "impact: none (new VFs; $IF stays up; driver netdevsim is not in vfmgr's table: tried, then read back)"
 check_eq "netdevsim: plan --json driver_known false on every step" "false" \
-	"$("$VFMGR" plan --json /tmp/n.yaml | jq -r '[.steps[].driver_known] | unique | map(tostring) | join(",")')"
+	"$(plan_json /tmp/n.yaml '[.steps[].driver_known] | unique | map(tostring) | join(",")')"
 check "netdevsim: apply takes what igb would refuse" "$VFMGR" apply /tmp/n.yaml
 vf_line=$(ip -d link show "$IF" | grep -E '^ +vf 0 ')
 echo "$vf_line"
