@@ -179,36 +179,32 @@ static void test_netdevsim_devices_are_pfs(void **state)
  * netdev is read from the directory the listed name led to, and named as its uevent says. */
 static void test_a_netdev_renamed_meanwhile_is_read_under_its_new_name(void **state)
 {
-	char root[] = "/tmp/vfmgr-rename.XXXXXX", link[4200], cmd[4200];
+	char root[] = "/tmp/vfmgr-rename.XXXXXX", link[4200];
 	struct host h;
 	(void)state;
 
-	assert_non_null(mkdtemp(root));
+	fake_root_make(root);
 	mkdirs(root, "/sys/bus/pci/devices");
-	mkdirs(root, "/sys/devices/netdevsim2/net/eni2np1");
 	mkdirs(root, "/sys/bus/netdevsim/devices");
 	mkdirs(root, "/sys/class/net");
-	write_file(root, "/sys/devices/netdevsim2/sriov_numvfs", "0\n");
-	write_file(root, "/sys/devices/netdevsim2/net/eni2np1/address", "aa:bb:cc:00:00:02\n");
-	write_file(root, "/sys/devices/netdevsim2/net/eni2np1/ifindex", "7\n");
-	write_file(root, "/sys/devices/netdevsim2/net/eni2np1/uevent",
-	           "INTERFACE=eni2np1\nIFINDEX=7\n");
+	fake_root_put(root, "sys/devices/netdevsim2/sriov_numvfs", "0\n");
+	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/address", "aa:bb:cc:00:00:02\n");
+	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/ifindex", "7\n");
+	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/uevent",
+	              "INTERFACE=eni2np1\nIFINDEX=7\n");
 	snprintf(link, sizeof(link), "%s/sys/bus/netdevsim/devices/netdevsim2", root);
 	assert_int_equal(symlink("../../../devices/netdevsim2", link), 0);
 	/* The old name still leads to the device's directory, as it does mid-rename. */
 	snprintf(link, sizeof(link), "%s/sys/class/net/eth0", root);
 	assert_int_equal(symlink("../../devices/netdevsim2/net/eni2np1", link), 0);
-	sysfs_set_root(root);
 	assert_int_equal(observe_host(&h), 0);
-	sysfs_set_root("");
+	assert_int_equal(fake_root_remove(root), 0);
 	assert_int_equal(h.n_nics, 1);
 	assert_int_equal(h.nics[0].n_netdevs, 1);
 	assert_string_equal(h.nics[0].netdevs[0].name, "eni2np1");
 	assert_int_equal(h.nics[0].netdevs[0].ifindex, 7);
 	assert_string_equal(h.nics[0].netdevs[0].mac, "aa:bb:cc:00:00:02");
 	host_free(&h);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
 }
 
 static void test_missing_pci_bus_is_an_error_not_an_exit(void **state)
