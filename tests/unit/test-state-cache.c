@@ -65,11 +65,17 @@ static void sample(struct state *s, unsigned vlan)
 	assert_int_equal(state_set_rss_key(s, "0000:01:00.0", key, sizeof(key)), 0);
 }
 
-static char *read_text(size_t *len)
+/* The sample saved with VLAN vlan (through the memo when it is on): the file's text. */
+static char *save_sample(unsigned vlan, size_t *len)
 {
-	FILE *f = fopen(state_file, "r");
 	static char buf[1 << 16];
+	struct state s;
+	FILE *f;
 
+	sample(&s, vlan);
+	assert_int_equal(state_save(state_file, &s), 0);
+	state_free(&s);
+	f = fopen(state_file, "r");
 	assert_non_null(f);
 	*len = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
@@ -78,13 +84,11 @@ static char *read_text(size_t *len)
 
 static void test_memo_gives_what_the_file_parses_to(void **state)
 {
-	struct state s, parsed, memoed;
+	struct state parsed, memoed;
 	size_t len;
 	(void)state;
 
-	sample(&s, 100);
-	assert_int_equal(state_save(state_file, &s), 0);
-	char *text = read_text(&len);
+	char *text = save_sample(100, &len);
 	assert_int_equal(state_cache_take(text, len, &memoed), 0);
 	state_cache_at(NULL);
 	assert_int_equal(state_load(state_file, &parsed), 0);
@@ -96,60 +100,52 @@ static void test_memo_gives_what_the_file_parses_to(void **state)
 	assert_int_equal(memoed.allocs[0].want.index, parsed.allocs[0].want.index);
 	/* Written as "802.1Q", read back as the protocol number, not as it was in memory. */
 	assert_int_equal(memoed.allocs[0].want.proto, parsed.allocs[0].want.proto);
-	state_free(&s);
 	state_free(&parsed);
 	state_free(&memoed);
 }
 
 static void test_memo_serves_only_the_exact_text(void **state)
 {
-	struct state s, got;
+	struct state got;
 	size_t len;
 	(void)state;
 
-	sample(&s, 100);
-	assert_int_equal(state_save(state_file, &s), 0);
-	char *text = read_text(&len);
+	char *text = save_sample(100, &len);
+	assert_int_equal(state_cache_take(text, len, &got), 0);
+	state_free(&got);
 	text[len - 2] = ' '; /* one byte of layout */
 	assert_int_equal(state_cache_take(text, len, &got), -ENOENT);
 	assert_int_equal(state_cache_take(text, len - 1, &got), -ENOENT);
-	state_free(&s);
 }
 
 static void test_file_changed_by_another_writer_is_parsed(void **state)
 {
-	struct state s, got;
+	struct state got;
+	size_t len;
 	(void)state;
 
-	sample(&s, 100);
-	assert_int_equal(state_save(state_file, &s), 0);
-	state_free(&s);
+	save_sample(100, &len);
 	/* Written without the memo (as an older vfmgr or a hand edit would): the memo still
 	 * holds VLAN 100, the file says 200. */
 	state_cache_at(NULL);
-	sample(&s, 200);
-	assert_int_equal(state_save(state_file, &s), 0);
+	save_sample(200, &len);
 	state_cache_at(dir);
 	assert_int_equal(state_load(state_file, &got), 0);
 	assert_int_equal(got.allocs[0].want.vlan, 200);
-	state_free(&s);
 	state_free(&got);
 }
 
 static void test_damaged_memo_is_not_used(void **state)
 {
-	struct state s, got;
+	struct state got;
 	size_t len;
 	(void)state;
 
-	sample(&s, 100);
-	assert_int_equal(state_save(state_file, &s), 0);
-	char *text = read_text(&len);
+	char *text = save_sample(100, &len);
 	assert_int_equal(truncate(memo, 40), 0);
 	assert_int_equal(state_cache_take(text, len, &got), -ENOENT);
 	assert_int_equal(state_load(state_file, &got), 0);
 	assert_int_equal(got.n, 2);
-	state_free(&s);
 	state_free(&got);
 }
 
