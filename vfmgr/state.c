@@ -255,29 +255,29 @@ static int get_fields(json_t *o, const struct field *fields, size_t n, json_t **
 /* The keys of each object in the file, in the order written. */
 enum { K_ADDRESS, K_KEY, K_N };
 static const struct field key_fields[K_N] = {
-    [K_ADDRESS] = {"address", FIELD_STRING},
-    [K_KEY] = {"key", FIELD_STRING},
+    [K_ADDRESS] = {"address", FIELD_STRING, false},
+    [K_KEY] = {"key", FIELD_STRING, false},
 };
 
 enum { C_MAC, C_VLAN, C_QOS, C_PROTO, C_MIN, C_MAX, C_SPOOFCHK, C_TRUST, C_LINK, C_N };
 static const struct field vfcfg_fields[C_N] = {
-    [C_MAC] = {"mac", FIELD_STRING},
-    [C_VLAN] = {"vlan", FIELD_INT},
-    [C_QOS] = {"qos", FIELD_INT},
-    [C_PROTO] = {"proto", FIELD_STRING},
-    [C_MIN] = {"min_tx_rate", FIELD_INT},
-    [C_MAX] = {"max_tx_rate", FIELD_INT},
-    [C_SPOOFCHK] = {"spoofchk", FIELD_INT},
-    [C_TRUST] = {"trust", FIELD_INT},
-    [C_LINK] = {"link_state", FIELD_STRING},
+    [C_MAC] = {"mac", FIELD_STRING, false},
+    [C_VLAN] = {"vlan", FIELD_INT, false},
+    [C_QOS] = {"qos", FIELD_INT, false},
+    [C_PROTO] = {"proto", FIELD_STRING, false},
+    [C_MIN] = {"min_tx_rate", FIELD_INT, false},
+    [C_MAX] = {"max_tx_rate", FIELD_INT, false},
+    [C_SPOOFCHK] = {"spoofchk", FIELD_INT, false},
+    [C_TRUST] = {"trust", FIELD_INT, false},
+    [C_LINK] = {"link_state", FIELD_STRING, false},
 };
 
 enum { P_VM, P_INDEX, P_ADDRESS, P_DRIVER, P_N };
 static const struct field pt_fields[P_N] = {
-    [P_VM] = {"vm", FIELD_STRING},
-    [P_INDEX] = {"index", FIELD_INT},
-    [P_ADDRESS] = {"address", FIELD_STRING},
-    [P_DRIVER] = {"driver_before", FIELD_ANY},
+    [P_VM] = {"vm", FIELD_STRING, false},
+    [P_INDEX] = {"index", FIELD_INT, false},
+    [P_ADDRESS] = {"address", FIELD_STRING, false},
+    [P_DRIVER] = {"driver_before", FIELD_ANY, false},
 };
 
 enum {
@@ -297,27 +297,27 @@ enum {
 	A_N
 };
 static const struct field alloc_fields[A_N] = {
-    [A_VM] = {"vm", FIELD_STRING},
-    [A_NIC] = {"nic", FIELD_INT},
-    [A_LEG] = {"leg", FIELD_INT},
-    [A_NETWORK] = {"network", FIELD_STRING},
-    [A_PF] = {"pf", FIELD_STRING},
-    [A_PF_ADDRESS] = {"pf_address", FIELD_STRING},
-    [A_VF] = {"vf", FIELD_INT},
-    [A_VF_ADDRESS] = {"vf_address", FIELD_STRING},
-    [A_SAVED] = {"saved", FIELD_ANY},
-    [A_WANT] = {"want", FIELD_ANY},
-    [A_VFIO] = {"vfio", FIELD_BOOL},
-    [A_MIGRATABLE] = {"migratable", FIELD_BOOL},
-    [A_DRIVER] = {"driver_before", FIELD_ANY},
+    [A_VM] = {"vm", FIELD_STRING, false},
+    [A_NIC] = {"nic", FIELD_INT, false},
+    [A_LEG] = {"leg", FIELD_INT, false},
+    [A_NETWORK] = {"network", FIELD_STRING, false},
+    [A_PF] = {"pf", FIELD_STRING, false},
+    [A_PF_ADDRESS] = {"pf_address", FIELD_STRING, false},
+    [A_VF] = {"vf", FIELD_INT, false},
+    [A_VF_ADDRESS] = {"vf_address", FIELD_STRING, false},
+    [A_SAVED] = {"saved", FIELD_ANY, false},
+    [A_WANT] = {"want", FIELD_ANY, false},
+    [A_VFIO] = {"vfio", FIELD_BOOL, false},
+    [A_MIGRATABLE] = {"migratable", FIELD_BOOL, false},
+    [A_DRIVER] = {"driver_before", FIELD_ANY, false},
 };
 
 enum { S_VERSION, S_ALLOCS, S_PTS, S_KEYS, S_N };
 static const struct field state_fields[S_N] = {
-    [S_VERSION] = {"version", FIELD_INT},
-    [S_ALLOCS] = {"allocations", FIELD_ANY},
-    [S_PTS] = {"passthrough", FIELD_ANY},
-    [S_KEYS] = {"rss_keys", FIELD_ANY, .optional = true},
+    [S_VERSION] = {"version", FIELD_INT, false},
+    [S_ALLOCS] = {"allocations", FIELD_ANY, false},
+    [S_PTS] = {"passthrough", FIELD_ANY, false},
+    [S_KEYS] = {"rss_keys", FIELD_ANY, true},
 };
 
 /* An object of the fields' keys with the values v (each taken over; an optional field's NULL
