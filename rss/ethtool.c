@@ -269,17 +269,6 @@ static int write_table(int fd, const char *ifname, const uint32_t *table, uint32
 	return ethtool_write(fd, ifname, rx, n ? "SRSSH table" : "SRSSH table default");
 }
 
-/* What every rss_apply_* starts from: *changed false, an ethtool socket in *fd, the state now. */
-static int apply_begin(const char *ifname, int *fd, struct rss_state *st, bool *changed)
-{
-	if (changed)
-		*changed = false;
-	*fd = ethtool_socket();
-	if (*fd < 0)
-		return *fd;
-	return read_state_fd(*fd, ifname, st);
-}
-
 /* A write that changes the device: *changed once it is done. */
 static int apply_write(int fd, const char *ifname, void *cmd, const char *what, bool *changed)
 {
@@ -290,77 +279,73 @@ static int apply_write(int fd, const char *ifname, void *cmd, const char *what, 
 	return r;
 }
 
-int rss_apply_channels(const char *ifname, const struct rss_channels *want, bool *changed)
+/* A socket for one setter, and *changed false until it writes. */
+static int set_begin(int *fd, bool *changed)
+{
+	if (changed)
+		*changed = false;
+	*fd = ethtool_socket();
+	return *fd < 0 ? *fd : 0;
+}
+
+int rss_set_channels(const struct rss_state *now, const struct rss_channels *want, bool *changed)
 {
 	_cleanup_close_ int fd = -1;
-	struct rss_state st;
 	char why[160];
-	int r = apply_begin(ifname, &fd, &st, changed);
+	int r = set_begin(&fd, changed);
 
-	if (r < 0)
+	if (r == 0)
+		r = rss_check_channels(now, want, why, sizeof(why));
+	if (r < 0 || !channels_differ(&now->cur, want))
 		return r;
-	r = rss_check_channels(&st, want, why, sizeof(why));
-	if (r < 0)
-		return r;
-	if (!channels_differ(&st.cur, want))
-		return 0;
-
 	struct ethtool_channels ch = {
 	    .cmd = ETHTOOL_SCHANNELS,
-	    .rx_count = pick(want->rx, st.cur.rx),
-	    .tx_count = pick(want->tx, st.cur.tx),
-	    .other_count = pick(want->other, st.cur.other),
-	    .combined_count = pick(want->combined, st.cur.combined),
+	    .rx_count = pick(want->rx, now->cur.rx),
+	    .tx_count = pick(want->tx, now->cur.tx),
+	    .other_count = pick(want->other, now->cur.other),
+	    .combined_count = pick(want->combined, now->cur.combined),
 	};
 	uint32_t rx_queues = ch.combined_count + ch.rx_count;
 	/* The kernel refuses to drop queues a user-set table still uses (ethtool_set_channels). */
-	for (uint32_t i = 0; st.has_rss && i < st.indir_size; i++)
-		if (st.indir[i] >= rx_queues) {
-			r = write_table(fd, ifname, NULL, 0);
+	for (uint32_t i = 0; now->has_rss && i < now->indir_size; i++)
+		if (now->indir[i] >= rx_queues) {
+			r = write_table(fd, now->ifname, NULL, 0);
 			if (r < 0)
 				return r;
 			if (changed)
 				*changed = true;
 			break;
 		}
-	return apply_write(fd, ifname, &ch, "SCHANNELS", changed);
+	return apply_write(fd, now->ifname, &ch, "SCHANNELS", changed);
 }
 
-int rss_apply_table(const char *ifname, const uint32_t *table, uint32_t n, bool *changed)
+int rss_set_table(const struct rss_state *now, const uint32_t *table, uint32_t n, bool *changed)
 {
 	_cleanup_close_ int fd = -1;
-	struct rss_state st;
 	char why[160];
-	int r = apply_begin(ifname, &fd, &st, changed);
+	int r = set_begin(&fd, changed);
 
-	if (r < 0)
+	if (r == 0)
+		r = rss_check_table(now, now->rx_rings, table, n, why, sizeof(why));
+	if (r < 0 || memcmp(now->indir, table, n * sizeof(uint32_t)) == 0)
 		return r;
-	r = rss_check_table(&st, st.rx_rings, table, n, why, sizeof(why));
-	if (r < 0)
-		return r;
-	if (memcmp(st.indir, table, n * sizeof(uint32_t)) == 0)
-		return 0;
-	r = write_table(fd, ifname, table, n);
+	r = write_table(fd, now->ifname, table, n);
 	if (r == 0 && changed)
 		*changed = true;
 	return r;
 }
 
-int rss_apply_key(const char *ifname, const uint8_t *key, uint32_t n, bool *changed)
+int rss_set_key(const struct rss_state *now, const uint8_t *key, uint32_t n, bool *changed)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ struct ethtool_rxfh *rx = NULL;
-	struct rss_state st;
 	char why[160];
-	int r = apply_begin(ifname, &fd, &st, changed);
+	int r = set_begin(&fd, changed);
 
-	if (r < 0)
+	if (r == 0)
+		r = rss_check_key(now, n, why, sizeof(why));
+	if (r < 0 || memcmp(now->key, key, n) == 0)
 		return r;
-	r = rss_check_key(&st, n, why, sizeof(why));
-	if (r < 0)
-		return r;
-	if (memcmp(st.key, key, n) == 0)
-		return 0;
 	rx = calloc(1, sizeof(*rx) + n);
 	if (!rx)
 		return -ENOMEM;
@@ -370,25 +355,64 @@ int rss_apply_key(const char *ifname, const uint8_t *key, uint32_t n, bool *chan
 	rx->key_size = n;
 	rx->hfunc = ETH_RSS_HASH_NO_CHANGE;
 	memcpy(rx->rss_config, key, n);
-	return apply_write(fd, ifname, rx, "SRSSH key", changed);
+	return apply_write(fd, now->ifname, rx, "SRSSH key", changed);
 }
 
-int rss_apply_hfunc(const char *ifname, uint32_t hfunc, bool *changed)
+int rss_set_hfunc(const struct rss_state *now, uint32_t hfunc, bool *changed)
 {
 	_cleanup_close_ int fd = -1;
-	struct rss_state st;
-	int r = apply_begin(ifname, &fd, &st, changed);
+	int r = set_begin(&fd, changed);
 
 	if (r < 0)
 		return r;
-	if (!st.has_rss)
+	if (!now->has_rss)
 		return -EOPNOTSUPP;
-	if (st.hfunc == hfunc)
+	if (now->hfunc == hfunc)
 		return 0;
 	struct ethtool_rxfh rx = {
 	    .cmd = ETHTOOL_SRSSH,
 	    .indir_size = ETH_RXFH_INDIR_NO_CHANGE,
 	    .hfunc = hfunc,
 	};
-	return apply_write(fd, ifname, &rx, "SRSSH hfunc", changed);
+	return apply_write(fd, now->ifname, &rx, "SRSSH hfunc", changed);
+}
+
+/* The reading forms: the state now, then the setter. */
+static int read_now(const char *ifname, struct rss_state *st, bool *changed)
+{
+	if (changed)
+		*changed = false;
+	return rss_read_state(ifname, st);
+}
+
+int rss_apply_channels(const char *ifname, const struct rss_channels *want, bool *changed)
+{
+	struct rss_state st;
+	int r = read_now(ifname, &st, changed);
+
+	return r < 0 ? r : rss_set_channels(&st, want, changed);
+}
+
+int rss_apply_table(const char *ifname, const uint32_t *table, uint32_t n, bool *changed)
+{
+	struct rss_state st;
+	int r = read_now(ifname, &st, changed);
+
+	return r < 0 ? r : rss_set_table(&st, table, n, changed);
+}
+
+int rss_apply_key(const char *ifname, const uint8_t *key, uint32_t n, bool *changed)
+{
+	struct rss_state st;
+	int r = read_now(ifname, &st, changed);
+
+	return r < 0 ? r : rss_set_key(&st, key, n, changed);
+}
+
+int rss_apply_hfunc(const char *ifname, uint32_t hfunc, bool *changed)
+{
+	struct rss_state st;
+	int r = read_now(ifname, &st, changed);
+
+	return r < 0 ? r : rss_set_hfunc(&st, hfunc, changed);
 }

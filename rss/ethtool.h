@@ -53,19 +53,25 @@ int rss_check_table(const struct rss_state *st, uint32_t nqueues, const uint32_t
                     char *why, size_t size);
 int rss_check_key(const struct rss_state *st, uint32_t key_size, char *why, size_t size);
 
-/* Setters. *changed (may be NULL) says whether anything was written. Apply channels before the
+/* Setters against a state read just before (now; its ifname names the device), so a caller
+ * that keeps that read as its undo does not read again. *changed (may be NULL) says whether
+ * anything was written. The rss_apply_* forms read the state first. Apply channels before the
  * table: drivers rebuild their default table when the queue count changes (igb does).
  *
  * Channels: fields set to RSS_KEEP stay; -ERANGE above the driver's maximum, nothing written.
  * When fewer receive queues are asked than the current user-set table points at, the kernel
  * refuses the change; the table is first reset to the driver's default, which the following
  * table action then replaces. */
+int rss_set_channels(const struct rss_state *now, const struct rss_channels *want, bool *changed);
 int rss_apply_channels(const char *ifname, const struct rss_channels *want, bool *changed);
 /* n must be the driver's table size and every entry below its current receive ring count. */
+int rss_set_table(const struct rss_state *now, const uint32_t *table, uint32_t n, bool *changed);
 int rss_apply_table(const char *ifname, const uint32_t *table, uint32_t n, bool *changed);
 /* -EOPNOTSUPP when the driver hides its key (key size 0), -EINVAL when the size differs. */
+int rss_set_key(const struct rss_state *now, const uint8_t *key, uint32_t n, bool *changed);
 int rss_apply_key(const char *ifname, const uint8_t *key, uint32_t n, bool *changed);
 /* hfunc as rss_hfunc_from_name gives it; drivers refuse functions they lack with -EOPNOTSUPP. */
+int rss_set_hfunc(const struct rss_state *now, uint32_t hfunc, bool *changed);
 int rss_apply_hfunc(const char *ifname, uint32_t hfunc, bool *changed);
 
 /* Hash function names as ethtool prints them ("toeplitz", "xor", "crc32"). */

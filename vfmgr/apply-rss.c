@@ -1,5 +1,5 @@
 /* RSS steps against the device: each re-reads the interface, keeps what it found as its undo,
- * and writes through the rss_apply_* setters, which write only what differs. */
+ * and writes what differs from that read through the rss_set_* setters (no second read). */
 #include "vfmgr/apply-steps.h"
 #include "util/log.h"
 
@@ -41,7 +41,7 @@ static int run_channels(const struct plan_action *a, struct rss_undo *u)
 	r = rss_check_channels(&u->now, &want, why, sizeof(why));
 	if (r < 0)
 		return refused(a, r, why);
-	r = rss_apply_channels(a->ifname, &want, &u->did);
+	r = rss_set_channels(&u->now, &want, &u->did);
 	if (r == 0 && u->did)
 		log_notice("%s (%s): rss channels combined %u (was %u)", a->addr, a->ifname,
 		           want.combined, u->now.cur.combined);
@@ -97,7 +97,7 @@ static int run_table(const struct plan_action *a, struct rss_undo *u)
 			return refused(a, r, why);
 		table = fresh;
 	}
-	r = rss_apply_table(a->ifname, table, u->now.indir_size, &u->did);
+	r = rss_set_table(&u->now, table, u->now.indir_size, &u->did);
 	if (r == 0 && u->did)
 		log_notice("%s (%s): rss table %s (%u entries)", a->addr, a->ifname, a->rss->want,
 		           u->now.indir_size);
@@ -123,7 +123,7 @@ static int run_key(const struct plan_action *a, struct rss_undo *u, struct state
 	} else if (getrandom(key, len, 0) != (ssize_t)len) {
 		return refused(a, -EIO, "cannot get random bytes for the key");
 	}
-	r = rss_apply_key(a->ifname, key, len, &u->did);
+	r = rss_set_key(&u->now, key, len, &u->did);
 	if (r == 0 && s->key == RSS_KEY_RANDOM && next) {
 		r = state_set_rss_key(next, a->addr, key, len);
 		*state_changed = true;
@@ -136,7 +136,7 @@ static int run_key(const struct plan_action *a, struct rss_undo *u, struct state
 
 static int run_hfunc(const struct plan_action *a, struct rss_undo *u)
 {
-	int r = rss_apply_hfunc(a->ifname, a->rss->spec.hfunc, &u->did);
+	int r = rss_set_hfunc(&u->now, a->rss->spec.hfunc, &u->did);
 
 	if (r == 0 && u->did)
 		log_notice("%s (%s): rss hfunc %s", a->addr, a->ifname,

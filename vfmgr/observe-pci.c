@@ -189,9 +189,12 @@ int observe_pci(struct host *h)
 	pci_init(pacc);
 	pci_scan_bus(pacc);
 	for (struct pci_dev *pd = pacc->devices; pd; pd = pd->next) {
-		pci_fill_info(pd, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_NUMA_NODE);
+		/* libpci reads a sysfs file per field asked for: the class alone of the functions
+		 * that are not NICs (bridges, storage, ...), the rest only of NICs. */
+		pci_fill_info(pd, PCI_FILL_CLASS);
 		if ((pd->device_class >> 8) != PCI_CLASS_NETWORK)
 			continue;
+		pci_fill_info(pd, PCI_FILL_IDENT | PCI_FILL_NUMA_NODE);
 		struct nic *n = ARRAY_APPEND(h->nics, h->n_nics, h->cap_nics);
 		if (!n) {
 			r = -ENOMEM;

@@ -1,4 +1,5 @@
 #include "vfmgr/state.h"
+#include "vfmgr/state-cache.h"
 #include "policy/policy.h"
 #include "util/array.h"
 #include "util/cleanup-json.h"
@@ -182,6 +183,164 @@ static bool driver_name_valid(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == len;
 }
 
+/* One member of a state file object: its key and the JSON type its value must have. */
+enum field_kind { FIELD_STRING, FIELD_INT, FIELD_BOOL, FIELD_ANY };
+struct field {
+	const char *key;
+	enum field_kind kind;
+	bool optional;
+};
+
+static bool field_kind_is(const json_t *v, enum field_kind kind)
+{
+	switch (kind) {
+	case FIELD_STRING:
+		return json_is_string(v);
+	case FIELD_INT:
+		return json_is_integer(v);
+	case FIELD_BOOL:
+		return json_is_boolean(v);
+	case FIELD_ANY:
+		return true;
+	}
+	return false;
+}
+
+static const char *const field_kind_name[] = {"a string", "an integer", "true or false", ""};
+
+/* Each member of o matched by key to the n (at most 32) fields: v[i] gets fields[i]'s value,
+ * NULL for an absent optional one. An unknown key, a missing one or a wrong type is an error,
+ * as with json_unpack's strict mode, which builds a hash table of the keys seen for every
+ * object: most of the reading time of a file with hundreds of VFs. */
+static int get_fields(json_t *o, const struct field *fields, size_t n, json_t **v, char *err,
+                      size_t errsize)
+{
+	uint32_t seen = 0;
+	const char *key;
+	size_t pos = 0;
+	json_t *val;
+
+	if (!json_is_object(o)) {
+		snprintf(err, errsize, "expected an object with %s", fields[0].key);
+		return -EINVAL;
+	}
+	memset(v, 0, n * sizeof(*v));
+	json_object_foreach(o, key, val)
+	{
+		/* vfmgr writes the keys in table order: the next one is nearly always it. */
+		size_t i = pos < n && strcmp(fields[pos].key, key) == 0 ? pos : 0;
+		while (i < n && strcmp(fields[i].key, key) != 0)
+			i++;
+		if (i == n) {
+			snprintf(err, errsize, "unknown key %s", key);
+			return -EINVAL;
+		}
+		if (!field_kind_is(val, fields[i].kind)) {
+			snprintf(err, errsize, "%s is not %s", key,
+			         field_kind_name[fields[i].kind]);
+			return -EINVAL;
+		}
+		v[i] = val;
+		seen |= 1u << i;
+		pos = i + 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!(seen & (1u << i)) && !fields[i].optional) {
+			snprintf(err, errsize, "%s is missing", fields[i].key);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/* The keys of each object in the file, in the order written. */
+enum { K_ADDRESS, K_KEY, K_N };
+static const struct field key_fields[K_N] = {
+    [K_ADDRESS] = {"address", FIELD_STRING, false},
+    [K_KEY] = {"key", FIELD_STRING, false},
+};
+
+enum { C_MAC, C_VLAN, C_QOS, C_PROTO, C_MIN, C_MAX, C_SPOOFCHK, C_TRUST, C_LINK, C_N };
+static const struct field vfcfg_fields[C_N] = {
+    [C_MAC] = {"mac", FIELD_STRING, false},
+    [C_VLAN] = {"vlan", FIELD_INT, false},
+    [C_QOS] = {"qos", FIELD_INT, false},
+    [C_PROTO] = {"proto", FIELD_STRING, false},
+    [C_MIN] = {"min_tx_rate", FIELD_INT, false},
+    [C_MAX] = {"max_tx_rate", FIELD_INT, false},
+    [C_SPOOFCHK] = {"spoofchk", FIELD_INT, false},
+    [C_TRUST] = {"trust", FIELD_INT, false},
+    [C_LINK] = {"link_state", FIELD_STRING, false},
+};
+
+enum { P_VM, P_INDEX, P_ADDRESS, P_DRIVER, P_N };
+static const struct field pt_fields[P_N] = {
+    [P_VM] = {"vm", FIELD_STRING, false},
+    [P_INDEX] = {"index", FIELD_INT, false},
+    [P_ADDRESS] = {"address", FIELD_STRING, false},
+    [P_DRIVER] = {"driver_before", FIELD_ANY, false},
+};
+
+enum {
+	A_VM,
+	A_NIC,
+	A_LEG,
+	A_NETWORK,
+	A_PF,
+	A_PF_ADDRESS,
+	A_VF,
+	A_VF_ADDRESS,
+	A_SAVED,
+	A_WANT,
+	A_VFIO,
+	A_MIGRATABLE,
+	A_DRIVER,
+	A_N
+};
+static const struct field alloc_fields[A_N] = {
+    [A_VM] = {"vm", FIELD_STRING, false},
+    [A_NIC] = {"nic", FIELD_INT, false},
+    [A_LEG] = {"leg", FIELD_INT, false},
+    [A_NETWORK] = {"network", FIELD_STRING, false},
+    [A_PF] = {"pf", FIELD_STRING, false},
+    [A_PF_ADDRESS] = {"pf_address", FIELD_STRING, false},
+    [A_VF] = {"vf", FIELD_INT, false},
+    [A_VF_ADDRESS] = {"vf_address", FIELD_STRING, false},
+    [A_SAVED] = {"saved", FIELD_ANY, false},
+    [A_WANT] = {"want", FIELD_ANY, false},
+    [A_VFIO] = {"vfio", FIELD_BOOL, false},
+    [A_MIGRATABLE] = {"migratable", FIELD_BOOL, false},
+    [A_DRIVER] = {"driver_before", FIELD_ANY, false},
+};
+
+enum { S_VERSION, S_ALLOCS, S_PTS, S_KEYS, S_N };
+static const struct field state_fields[S_N] = {
+    [S_VERSION] = {"version", FIELD_INT, false},
+    [S_ALLOCS] = {"allocations", FIELD_ANY, false},
+    [S_PTS] = {"passthrough", FIELD_ANY, false},
+    [S_KEYS] = {"rss_keys", FIELD_ANY, true},
+};
+
+/* An object of the fields' keys with the values v (each taken over; an optional field's NULL
+ * is left out); NULL, with every value released, when any is missing or out of memory. Built
+ * directly, not by json_pack, which parses its format and checks every key's UTF-8 per object. */
+static json_t *put_fields(const struct field *fields, size_t n, json_t **v)
+{
+	_cleanup_json_ json_t *o = json_object();
+	bool ok = o != NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i] && fields[i].optional)
+			continue;
+		if (!ok || !v[i]) {
+			json_decref(v[i]);
+			ok = false;
+		} else if (json_object_set_new_nocheck(o, fields[i].key, v[i]) < 0) {
+			ok = false; /* jansson released v[i] */
+		}
+	}
+	return ok ? TAKE_PTR(o) : NULL;
+}
+
 /* As ethtool -x prints a key: "6d:5a:56:...". buf holds 3 * RSS_KEY_MAX bytes. */
 static json_t *keys_to_json(const struct state *s)
 {
@@ -190,8 +349,9 @@ static json_t *keys_to_json(const struct state *s)
 
 	for (size_t i = 0; a && i < s->n_keys; i++) {
 		format_hex_bytes(s->keys[i].key, s->keys[i].len, hex, sizeof(hex));
-		if (json_array_append_new(
-		        a, json_pack("{s:s, s:s}", "address", s->keys[i].addr, "key", hex)) < 0)
+		json_t *v[K_N] = {
+		    [K_ADDRESS] = json_string(s->keys[i].addr), [K_KEY] = json_string(hex)};
+		if (json_array_append_new(a, put_fields(key_fields, K_N, v)) < 0)
 			return NULL;
 	}
 	return TAKE_PTR(a);
@@ -199,9 +359,8 @@ static json_t *keys_to_json(const struct state *s)
 
 static int keys_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 {
-	const char *addr, *hex;
-	json_error_t je;
-	json_t *el;
+	json_t *el, *v[K_N];
+	char why[120];
 	size_t i, len;
 
 	if (!json_is_array(j)) {
@@ -213,13 +372,13 @@ static int keys_from_json(json_t *j, struct state *s, char *err, size_t errsize)
 		struct state_rss_key *k = ARRAY_APPEND(s->keys, s->n_keys, s->cap_keys);
 		if (!k)
 			return -ENOMEM;
-		if (json_unpack_ex(el, &je, JSON_STRICT, "{s:s, s:s}", "address", &addr, "key",
-		                   &hex) < 0) {
-			snprintf(err, errsize, "rss_keys %zu: %s", i, je.text);
+		if (get_fields(el, key_fields, K_N, v, why, sizeof(why)) < 0) {
+			snprintf(err, errsize, "rss_keys %zu: %s", i, why);
 			return -EINVAL;
 		}
-		if (str_copy(k->addr, sizeof(k->addr), addr) < 0 || !dev_addr_valid(k->addr) ||
-		    parse_hex_bytes(hex, k->key, RSS_KEY_MAX, &len) < 0) {
+		if (str_copy(k->addr, sizeof(k->addr), json_string_value(v[K_ADDRESS])) < 0 ||
+		    !dev_addr_valid(k->addr) ||
+		    parse_hex_bytes(json_string_value(v[K_KEY]), k->key, RSS_KEY_MAX, &len) < 0) {
 			snprintf(err, errsize, "rss_keys %zu: bad address or key", i);
 			return -EINVAL;
 		}
@@ -238,11 +397,18 @@ static json_t *vfcfg_to_json(const struct vf_config *c)
 	char mac[MAC_STR_LEN];
 
 	format_mac(c->mac, mac);
-	return json_pack("{s:s, s:i, s:i, s:s, s:i, s:i, s:i, s:i, s:s}", "mac", mac, "vlan",
-	                 c->vlan, "qos", c->qos, "proto",
-	                 c->proto == VF_PROTO_8021AD ? "802.1ad" : "802.1Q", "min_tx_rate",
-	                 (int)c->min_rate, "max_tx_rate", (int)c->max_rate, "spoofchk", c->spoofchk,
-	                 "trust", c->trust, "link_state", vf_link_state_name(c->link_state));
+	json_t *v[C_N] = {
+	    [C_MAC] = json_string(mac),
+	    [C_VLAN] = json_integer(c->vlan),
+	    [C_QOS] = json_integer(c->qos),
+	    [C_PROTO] = json_string(c->proto == VF_PROTO_8021AD ? "802.1ad" : "802.1Q"),
+	    [C_MIN] = json_integer((int)c->min_rate),
+	    [C_MAX] = json_integer((int)c->max_rate),
+	    [C_SPOOFCHK] = json_integer(c->spoofchk),
+	    [C_TRUST] = json_integer(c->trust),
+	    [C_LINK] = json_string(vf_link_state_name(c->link_state)),
+	};
+	return put_fields(vfcfg_fields, C_N, v);
 }
 
 /* Field by field what state_to_json writes, in the same order: equal here exactly when the
@@ -302,38 +468,54 @@ bool state_equal(const struct state *a, const struct state *b)
 
 json_t *state_to_json(const struct state *s)
 {
-	_cleanup_json_ json_t *a = json_array(), *pts = json_array(), *o = NULL;
+	_cleanup_json_ json_t *a = json_array(), *pts = json_array();
 
 	if (!a || !pts)
 		return NULL;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct state_alloc *al = &s->allocs[i];
-		if (json_array_append_new(
-		        a, json_pack(
-		               "{s:s, s:i, s:i, s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:b, s:b, s:o}",
-		               "vm", al->vm, "nic", al->nic, "leg", al->leg, "network", al->network,
-		               "pf", al->pf, "pf_address", al->pf_addr, "vf", al->vf, "vf_address",
-		               al->vf_addr, "saved",
-		               al->saved_known ? vfcfg_to_json(&al->saved) : json_null(), "want",
-		               vfcfg_to_json(&al->want), "vfio", al->vfio, "migratable",
-		               al->migratable, "driver_before",
-		               driver_json(al->driver_known, al->driver_before))) < 0)
+		json_t *v[A_N] = {
+		    [A_VM] = json_string(al->vm),
+		    [A_NIC] = json_integer(al->nic),
+		    [A_LEG] = json_integer(al->leg),
+		    [A_NETWORK] = json_string(al->network),
+		    [A_PF] = json_string(al->pf),
+		    [A_PF_ADDRESS] = json_string(al->pf_addr),
+		    [A_VF] = json_integer(al->vf),
+		    [A_VF_ADDRESS] = json_string(al->vf_addr),
+		    [A_SAVED] = al->saved_known ? vfcfg_to_json(&al->saved) : json_null(),
+		    [A_WANT] = vfcfg_to_json(&al->want),
+		    [A_VFIO] = json_boolean(al->vfio),
+		    [A_MIGRATABLE] = json_boolean(al->migratable),
+		    [A_DRIVER] = driver_json(al->driver_known, al->driver_before),
+		};
+		if (json_array_append_new(a, put_fields(alloc_fields, A_N, v)) < 0)
 			return NULL;
 	}
 	for (size_t i = 0; i < s->n_pts; i++) {
 		const struct state_pt *pt = &s->pts[i];
-		if (json_array_append_new(
-		        pts, json_pack("{s:s, s:i, s:s, s:o}", "vm", pt->vm, "index", pt->index,
-		                       "address", pt->addr, "driver_before",
-		                       driver_json(pt->driver_known, pt->driver_before))) < 0)
+		json_t *v[P_N] = {
+		    [P_VM] = json_string(pt->vm),
+		    [P_INDEX] = json_integer(pt->index),
+		    [P_ADDRESS] = json_string(pt->addr),
+		    [P_DRIVER] = driver_json(pt->driver_known, pt->driver_before),
+		};
+		if (json_array_append_new(pts, put_fields(pt_fields, P_N, v)) < 0)
 			return NULL;
 	}
-	o = json_pack("{s:i, s:O, s:O}", "version", STATE_VERSION, "allocations", a, "passthrough",
-	              pts);
-	/* Only written when there is one, so files without random keys stay as they were. */
-	if (!o || (s->n_keys && json_object_set_new(o, "rss_keys", keys_to_json(s)) < 0))
+	/* rss_keys only when there is one, so files without random keys stay as they were. */
+	json_t *v[S_N] = {
+	    [S_VERSION] = json_integer(STATE_VERSION),
+	    [S_ALLOCS] = TAKE_PTR(a),
+	    [S_PTS] = TAKE_PTR(pts),
+	    [S_KEYS] = s->n_keys ? keys_to_json(s) : NULL,
+	};
+	if (s->n_keys && !v[S_KEYS]) {
+		for (size_t i = 0; i < S_KEYS; i++)
+			json_decref(v[i]);
 		return NULL;
-	return TAKE_PTR(o);
+	}
+	return put_fields(state_fields, S_N, v);
 }
 
 static int link_state_from(const char *s)
@@ -346,20 +528,19 @@ static int link_state_from(const char *s)
 
 static int vfcfg_from_json(json_t *j, struct vf_config *c, char *err, size_t errsize)
 {
-	const char *mac, *proto, *ls;
-	json_int_t vlan, qos, minr, maxr, spoof, trust;
-	json_error_t je;
-	int l;
+	json_t *v[C_N];
+	int l, r;
 
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:s}",
-	                   "mac", &mac, "vlan", &vlan, "qos", &qos, "proto", &proto, "min_tx_rate",
-	                   &minr, "max_tx_rate", &maxr, "spoofchk", &spoof, "trust", &trust,
-	                   "link_state", &ls) < 0) {
-		snprintf(err, errsize, "%s", je.text);
-		return -EINVAL;
-	}
+	r = get_fields(j, vfcfg_fields, C_N, v, err, errsize);
+	if (r < 0)
+		return r;
+	const char *mac = json_string_value(v[C_MAC]), *proto = json_string_value(v[C_PROTO]);
+	json_int_t vlan = json_integer_value(v[C_VLAN]), qos = json_integer_value(v[C_QOS]),
+	           minr = json_integer_value(v[C_MIN]), maxr = json_integer_value(v[C_MAX]),
+	           spoof = json_integer_value(v[C_SPOOFCHK]),
+	           trust = json_integer_value(v[C_TRUST]);
 	memset(c, 0, sizeof(*c));
-	l = link_state_from(ls);
+	l = link_state_from(json_string_value(v[C_LINK]));
 	if (parse_mac(mac, c->mac) < 0 || vlan < 0 || vlan > 4095 || qos < 0 || qos > 7 ||
 	    minr < 0 || minr > UINT32_MAX || maxr < 0 || maxr > UINT32_MAX || spoof < -1 ||
 	    spoof > 1 || trust < -1 || trust > 1 || l < 0 ||
@@ -394,18 +575,16 @@ static int driver_from_json(json_t *j, bool *known, char *buf, size_t size, char
 
 static int pt_from_json(json_t *j, struct state_pt *pt, char *err, size_t errsize)
 {
-	const char *vm, *addr;
-	json_int_t index;
-	json_t *drv;
-	json_error_t je;
+	json_t *v[P_N];
+	int r;
 
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:I, s:s, s:o}", "vm", &vm, "index", &index,
-	                   "address", &addr, "driver_before", &drv) < 0) {
-		snprintf(err, errsize, "%s", je.text);
-		return -EINVAL;
-	}
-	if (index < 0 || index > 65535 || str_copy(pt->vm, sizeof(pt->vm), vm) < 0 ||
-	    str_copy(pt->addr, sizeof(pt->addr), addr) < 0) {
+	r = get_fields(j, pt_fields, P_N, v, err, errsize);
+	if (r < 0)
+		return r;
+	json_int_t index = json_integer_value(v[P_INDEX]);
+	if (index < 0 || index > 65535 ||
+	    str_copy(pt->vm, sizeof(pt->vm), json_string_value(v[P_VM])) < 0 ||
+	    str_copy(pt->addr, sizeof(pt->addr), json_string_value(v[P_ADDRESS])) < 0) {
 		snprintf(err, errsize, "passthrough entry out of range");
 		return -EINVAL;
 	}
@@ -416,37 +595,29 @@ static int pt_from_json(json_t *j, struct state_pt *pt, char *err, size_t errsiz
 		return -EINVAL;
 	}
 	pt->index = (unsigned)index;
-	return driver_from_json(drv, &pt->driver_known, pt->driver_before,
+	return driver_from_json(v[P_DRIVER], &pt->driver_known, pt->driver_before,
 	                        sizeof(pt->driver_before), err, errsize);
 }
 
 static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t errsize)
 {
-	const char *vm, *net, *pf, *pfa, *vfa;
-	json_int_t nic, leg, vf;
-	json_t *saved, *want, *drv;
-	int vfio, migratable;
-	json_error_t je;
+	json_t *v[A_N];
 	int r;
 
-	if (json_unpack_ex(j, &je, JSON_STRICT,
-	                   "{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:o, s:o, s:b, s:b, s:o}",
-	                   "vm", &vm, "nic", &nic, "leg", &leg, "network", &net, "pf", &pf,
-	                   "pf_address", &pfa, "vf", &vf, "vf_address", &vfa, "saved", &saved,
-	                   "want", &want, "vfio", &vfio, "migratable", &migratable, "driver_before",
-	                   &drv) < 0) {
-		snprintf(err, errsize, "%s", je.text);
-		return -EINVAL;
-	}
+	r = get_fields(j, alloc_fields, A_N, v, err, errsize);
+	if (r < 0)
+		return r;
+	json_int_t nic = json_integer_value(v[A_NIC]), leg = json_integer_value(v[A_LEG]),
+	           vf = json_integer_value(v[A_VF]);
 	if (nic < 0 || nic > 65535 || leg < 0 || leg > 1 || vf < 0 || vf > 65535) {
 		snprintf(err, errsize, "nic, leg or vf out of range");
 		return -EINVAL;
 	}
-	if (str_copy(a->vm, sizeof(a->vm), vm) < 0 ||
-	    str_copy(a->network, sizeof(a->network), net) < 0 ||
-	    str_copy(a->pf, sizeof(a->pf), pf) < 0 ||
-	    str_copy(a->pf_addr, sizeof(a->pf_addr), pfa) < 0 ||
-	    str_copy(a->vf_addr, sizeof(a->vf_addr), vfa) < 0) {
+	if (str_copy(a->vm, sizeof(a->vm), json_string_value(v[A_VM])) < 0 ||
+	    str_copy(a->network, sizeof(a->network), json_string_value(v[A_NETWORK])) < 0 ||
+	    str_copy(a->pf, sizeof(a->pf), json_string_value(v[A_PF])) < 0 ||
+	    str_copy(a->pf_addr, sizeof(a->pf_addr), json_string_value(v[A_PF_ADDRESS])) < 0 ||
+	    str_copy(a->vf_addr, sizeof(a->vf_addr), json_string_value(v[A_VF_ADDRESS])) < 0) {
 		snprintf(err, errsize, "a name is too long");
 		return -EINVAL;
 	}
@@ -463,19 +634,19 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 	a->nic = (unsigned)nic;
 	a->leg = (unsigned)leg;
 	a->vf = (unsigned)vf;
-	a->vfio = vfio;
-	a->migratable = migratable;
-	r = driver_from_json(drv, &a->driver_known, a->driver_before, sizeof(a->driver_before), err,
-	                     errsize);
+	a->vfio = json_is_true(v[A_VFIO]);
+	a->migratable = json_is_true(v[A_MIGRATABLE]);
+	r = driver_from_json(v[A_DRIVER], &a->driver_known, a->driver_before,
+	                     sizeof(a->driver_before), err, errsize);
 	if (r < 0)
 		return r;
-	a->saved_known = !json_is_null(saved);
+	a->saved_known = !json_is_null(v[A_SAVED]);
 	if (a->saved_known) {
-		r = vfcfg_from_json(saved, &a->saved, err, errsize);
+		r = vfcfg_from_json(v[A_SAVED], &a->saved, err, errsize);
 		if (r < 0)
 			return r;
 	}
-	r = vfcfg_from_json(want, &a->want, err, errsize);
+	r = vfcfg_from_json(v[A_WANT], &a->want, err, errsize);
 	a->saved.index = a->want.index = a->vf;
 	return r;
 }
@@ -511,18 +682,16 @@ static int check_pt_unique(const struct state *s, char *err, size_t errsize)
 int state_from_json(json_t *j, struct state *out, char *err, size_t errsize)
 {
 	_cleanup_state_ struct state s = {0};
-	json_int_t version;
-	json_t *allocs, *pts, *keys = NULL, *el;
-	json_error_t je;
+	json_t *v[S_N], *el;
 	size_t i;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (json_unpack_ex(j, &je, JSON_STRICT, "{s:I, s:o, s:o, s?o}", "version", &version,
-	                   "allocations", &allocs, "passthrough", &pts, "rss_keys", &keys) < 0) {
-		snprintf(err, errsize, "%s", je.text);
-		return -EINVAL;
-	}
+	r = get_fields(j, state_fields, S_N, v, err, errsize);
+	if (r < 0)
+		return r;
+	json_int_t version = json_integer_value(v[S_VERSION]);
+	json_t *allocs = v[S_ALLOCS], *pts = v[S_PTS], *keys = v[S_KEYS];
 	if (version != STATE_VERSION) {
 		snprintf(err, errsize, "version %lld is not %d", (long long)version, STATE_VERSION);
 		return -EINVAL;
@@ -703,6 +872,8 @@ int state_load(const char *path, struct state *s)
 		log_error("%s: cannot read the state file: %s", path, strerror(-r));
 		return r;
 	}
+	if (state_cache_take(text, len, s) == 0)
+		return 0;
 	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
 		log_error(
@@ -735,6 +906,17 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
+/* The memo of the file just written: the state its text parses to, taken from the tree that
+ * text was dumped from (the same values, without lexing them again). */
+static void cache_put(json_t *j, const char *text, size_t len)
+{
+	_cleanup_state_ struct state parsed = {0};
+	char err[200];
+
+	if (state_cache_enabled() && state_from_json(j, &parsed, err, sizeof(err)) == 0)
+		state_cache_put(text, len, &parsed);
+}
+
 int state_save(const char *path, const struct state *s)
 {
 	char dir[PATH_MAX], base[PATH_MAX], why[160];
@@ -762,7 +944,10 @@ int state_save(const char *path, const struct state *s)
 	/* temp + fsync + rename + fsync(dir): a reader sees the old file or the new one, whole. */
 	size_t len = strlen(text);
 	text[len] = '\n'; /* json_dumps' NUL becomes the final newline */
-	return file_replace_at(dfd, basename(base), text, len + 1);
+	r = file_replace_at(dfd, basename(base), text, len + 1);
+	if (r == 0)
+		cache_put(j, text, len + 1);
+	return r;
 }
 
 bool state_holds_vm(const struct state *s, const char *vm)
