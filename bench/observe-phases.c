@@ -7,7 +7,6 @@
 #include "sriov/vfnl.h"
 #include "vfmgr/observe-host.h"
 #include "vfmgr/observe-mgmt.h"
-#include "vfmgr/state-cache.h"
 #include "vfmgr/state.h"
 
 #include <netlink/netlink.h>
@@ -28,23 +27,10 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-enum {
-	P_POLICY,
-	P_STATE,
-	P_SAVE,
-	P_MEMO,
-	P_PCI,
-	P_NSIM,
-	P_NETDEVS,
-	P_MGMT,
-	P_VFNL,
-	P_OLDLINKS,
-	P_N
-};
+enum { P_POLICY, P_STATE, P_SAVE, P_PCI, P_NSIM, P_NETDEVS, P_MGMT, P_VFNL, P_OLDLINKS, P_N };
 static const char *names[P_N] = {"policy parse",
                                  "state load",
                                  "state save (to $TMPDIR, fsync)",
-                                 "state load from its memo (as vfmgr)",
                                  "PCI scan (libpci, no names)",
                                  "netdevsim devices",
                                  "netdevs (sysfs)",
@@ -105,28 +91,17 @@ static int run_once(const char *policy, const char *state_file)
 		if (state_load(state_file, &s) < 0)
 			return -1;
 		record(P_STATE, t0);
-		const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-		char out[4096], memo[4096];
-		snprintf(out, sizeof(out), "%s/observe-phases-state.json", tmp);
-		snprintf(memo, sizeof(memo), "%s/state.cache", tmp);
+		char out[4096];
+		snprintf(out, sizeof(out), "%s/observe-phases-state.json",
+		         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 		t0 = now();
 		if (state_save(out, &s) < 0) {
 			state_free(&s);
 			return -1;
 		}
 		record(P_SAVE, t0);
-		/* The same file again as vfmgr reads the one it wrote: from the memo. */
-		state_cache_at(tmp);
-		int r = state_save(out, &s);
-		state_free(&s);
-		t0 = now();
-		if (r == 0 && state_load(out, &s) == 0) {
-			record(P_MEMO, t0);
-			state_free(&s);
-		}
-		state_cache_at(NULL);
 		unlink(out);
-		unlink(memo);
+		state_free(&s);
 	}
 	t0 = now();
 	if (observe_pci(&h) < 0)

@@ -1,7 +1,5 @@
 /* vfmgr: SR-IOV VFs and VFIO passthrough for VM hosts, driven by one YAML policy. */
 #include "vfmgr/cmd.h"
-#include "vfmgr/cmd-context.h"
-#include "vfmgr/state-cache.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/sysfs.h"
@@ -33,8 +31,6 @@ int main(int argc, char **argv)
 	int c;
 
 	log_setup_from_env();
-	/* The memo of the state file lives with the lock, in the run directory. */
-	state_cache_at(run_dir());
 	if (getenv("VFMGR_SYSFS_ROOT"))
 		sysfs_set_root(getenv("VFMGR_SYSFS_ROOT"));
 	/* '+' stops at the command name so each command parses its own options. */

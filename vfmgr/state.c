@@ -1,5 +1,4 @@
 #include "vfmgr/state.h"
-#include "vfmgr/state-cache.h"
 #include "policy/policy.h"
 #include "util/array.h"
 #include "util/cleanup-json.h"
@@ -872,8 +871,6 @@ int state_load(const char *path, struct state *s)
 		log_error("%s: cannot read the state file: %s", path, strerror(-r));
 		return r;
 	}
-	if (state_cache_take(text, len, s) == 0)
-		return 0;
 	j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
 		log_error(
@@ -906,17 +903,6 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
-/* The memo of the file just written: the state its text parses to, taken from the tree that
- * text was dumped from (the same values, without lexing them again). */
-static void cache_put(json_t *j, const char *text, size_t len)
-{
-	_cleanup_state_ struct state parsed = {0};
-	char err[200];
-
-	if (state_cache_enabled() && state_from_json(j, &parsed, err, sizeof(err)) == 0)
-		state_cache_put(text, len, &parsed);
-}
-
 int state_save(const char *path, const struct state *s)
 {
 	char dir[PATH_MAX], base[PATH_MAX], why[160];
@@ -944,10 +930,7 @@ int state_save(const char *path, const struct state *s)
 	/* temp + fsync + rename + fsync(dir): a reader sees the old file or the new one, whole. */
 	size_t len = strlen(text);
 	text[len] = '\n'; /* json_dumps' NUL becomes the final newline */
-	r = file_replace_at(dfd, basename(base), text, len + 1);
-	if (r == 0)
-		cache_put(j, text, len + 1);
-	return r;
+	return file_replace_at(dfd, basename(base), text, len + 1);
 }
 
 bool state_holds_vm(const struct state *s, const char *vm)
