@@ -127,23 +127,28 @@ static void mkdirs(const char *root, const char *rel)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A fake root with the buses observe reads and netdevsim2, whose one port eni2np1 has MAC
+ * aa:bb:cc:00:00:02; the caller adds the rest. */
+static void nsim_root(char *root, const char *numvfs)
+{
+	fake_root_make(root);
+	mkdirs(root, "/sys/bus/pci/devices");
+	mkdirs(root, "/sys/bus/netdevsim/devices");
+	mkdirs(root, "/sys/class/net");
+	fake_root_put(root, "sys/devices/netdevsim2/sriov_numvfs", numvfs);
+	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/address", "aa:bb:cc:00:00:02\n");
+}
+
 static void test_netdevsim_devices_are_pfs(void **state)
 {
 	char root[] = "/tmp/vfmgr-nsim.XXXXXX", link[4200], cmd[4200];
 	struct host h;
 	(void)state;
 
-	fake_root_make(root);
-	mkdirs(root, "/sys/bus/pci/devices");
+	nsim_root(root, "3\n");
 	mkdirs(root, "/sys/devices/netdevsim10/net/eni10np1");
-	mkdirs(root, "/sys/devices/netdevsim2/net/eni2np1");
-	mkdirs(root, "/sys/bus/netdevsim/devices");
-	mkdirs(root, "/sys/class/net");
-	mkdirs(root, "/sys/kernel/debug/netdevsim/netdevsim2");
 	fake_root_put(root, "sys/devices/netdevsim10/sriov_numvfs", "0\n");
-	fake_root_put(root, "sys/devices/netdevsim2/sriov_numvfs", "3\n");
 	fake_root_put(root, "sys/kernel/debug/netdevsim/netdevsim2/max_vfs", "64\n");
-	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/address", "aa:bb:cc:00:00:02\n");
 	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/operstate", "up\n");
 	for (int i = 0; i < 2; i++) {
 		const char *dev = i ? "netdevsim10" : "netdevsim2";
@@ -183,12 +188,7 @@ static void test_a_netdev_renamed_meanwhile_is_read_under_its_new_name(void **st
 	struct host h;
 	(void)state;
 
-	fake_root_make(root);
-	mkdirs(root, "/sys/bus/pci/devices");
-	mkdirs(root, "/sys/bus/netdevsim/devices");
-	mkdirs(root, "/sys/class/net");
-	fake_root_put(root, "sys/devices/netdevsim2/sriov_numvfs", "0\n");
-	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/address", "aa:bb:cc:00:00:02\n");
+	nsim_root(root, "0\n");
 	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/ifindex", "7\n");
 	fake_root_put(root, "sys/devices/netdevsim2/net/eni2np1/uevent",
 	              "INTERFACE=eni2np1\nIFINDEX=7\n");
