@@ -145,14 +145,6 @@ int sysfs_read_str(char *buf, size_t size, const char *fmt, ...)
 	return read_file(p, buf, size);
 }
 
-int sysfs_open_dir(const char *fmt, ...)
-{
-	ROOTED(p, fmt);
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
 int sysfs_read_str_at(int dfd, const char *name, char *buf, size_t size)
 {
 	return read_file_at(dfd, name, buf, size);

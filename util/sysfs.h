@@ -23,10 +23,8 @@ DIR *sysfs_opendir(const char *fmt, ...) SYSFS_FMT(1);
 /* The attribute without trailing newline/spaces; -EOVERFLOW when it does not fit in size. */
 int sysfs_read_str(char *buf, size_t size, const char *fmt, ...) SYSFS_FMT(3);
 int sysfs_read_long(long *out, const char *fmt, ...) SYSFS_FMT(2);
-/* A sysfs object's directory, opened once (through its symlink): what is read from it with the
- * _at readers is that one object's even when it is renamed meanwhile (a netdev right after its
- * driver binds). The fd (close it) or -errno. */
-int sysfs_open_dir(const char *fmt, ...) SYSFS_FMT(1);
+/* Attributes read relative to a directory opened once (sysfs_opendir, then dirfd): they stay
+ * that one object's even when it is renamed meanwhile (a netdev right after its driver binds). */
 int sysfs_read_str_at(int dfd, const char *name, char *buf, size_t size);
 int sysfs_read_long_at(int dfd, const char *name, long *out);
 /* Basename of a symlink's target (the driver of a device, say). -ENOENT when absent. */

@@ -73,14 +73,15 @@ int observe_netdevs(struct host *h)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
 		char p[PATH_MAX], target[PATH_MAX];
-		_cleanup_close_ int dfd = -1;
+		_cleanup_closedir_ DIR *nd_dir = NULL;
 		ssize_t len;
 
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= IF_NAMESIZE)
 			continue;
-		dfd = sysfs_open_dir("/sys/class/net/%s", de->d_name);
-		if (dfd < 0) /* gone, or renamed since the listing: its own event follows */
+		nd_dir = sysfs_opendir("/sys/class/net/%s", de->d_name);
+		if (!nd_dir) /* gone, or renamed since the listing: its own event follows */
 			continue;
+		int dfd = dirfd(nd_dir);
 		/* The owner is where the opened directory is, not where the name points now. */
 		snprintf(p, sizeof(p), "/proc/self/fd/%d", dfd);
 		len = readlink(p, target, sizeof(target) - 1);
