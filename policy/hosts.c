@@ -282,7 +282,13 @@ int policy_check_fleet_file(const char *path, struct policy **ret, struct policy
 			hit = fnmatch(globs[j], outside[i], FNM_CASEFOLD) == 0;
 		if (!hit) {
 			any_outside = true;
-			r = evaluate_as(path, buf, len, outside[i], diags);
+			/* No entry names hosts: every host gets the raw parse, so finish that one
+			 * instead of reading the file a second time (half of check's time). */
+			if (n == 0)
+				r = policy_finish_as(
+				    raw, &(struct policy_select){.host = outside[i]}, diags);
+			else
+				r = evaluate_as(path, buf, len, outside[i], diags);
 			++*groups;
 		}
 	}

@@ -1136,6 +1136,18 @@ int policy_parse_buffer(const char *name, const char *buf, size_t len, struct po
 	return policy_parse_buffer_as(name, buf, len, NULL, ret, diags);
 }
 
+int policy_finish_as(struct policy *p, const struct policy_select *sel, struct policy_diags *diags)
+{
+	size_t errors_before = diags->n_errors;
+	int r = policy_select_host(p, sel, diags);
+
+	if (r == 0 && diags->n_errors == errors_before) {
+		policy_apply_defaults(p);
+		r = policy_check_and_place(p, diags);
+	}
+	return r;
+}
+
 int policy_parse_buffer_as(const char *name, const char *buf, size_t len,
                            const struct policy_select *sel, struct policy **ret,
                            struct policy_diags *diags)
@@ -1168,11 +1180,7 @@ int policy_parse_buffer_as(const char *name, const char *buf, size_t len,
 	arena_free(tree);
 	/* sel == &policy_select_raw: the fleet check only wants the entries and their globs. */
 	if (r == 0 && diags->n_errors == errors_before && sel != &policy_select_raw)
-		r = policy_select_host(p, sel, diags);
-	if (r == 0 && diags->n_errors == errors_before && sel != &policy_select_raw) {
-		policy_apply_defaults(p);
-		r = policy_check_and_place(p, diags);
-	}
+		r = policy_finish_as(p, sel, diags);
 	policy_diags_sort(diags);
 	if (r == 0 && diags->n_errors > errors_before)
 		r = -EINVAL;

@@ -13,6 +13,9 @@ int policy_check_and_place(struct policy *p, struct policy_diags *d);
  * sel's host does not select, and pf names they leave dangling in networks' pfs lists, and
  * marks on-demand VMs. sel NULL: this machine, every on-demand VM kept. 0 or -errno. */
 int policy_select_host(struct policy *p, const struct policy_select *sel, struct policy_diags *d);
+/* What a parse does after reading the document: keep what sel selects, fill in the defaults,
+ * check and place. The fleet check runs it on its raw parse when no entry names hosts. */
+int policy_finish_as(struct policy *p, const struct policy_select *sel, struct policy_diags *diags);
 /* Passed as sel: read only (no selection, no validation), for the fleet check. */
 extern const struct policy_select policy_select_raw;
 /* Reads a whole policy file (bounded, regular files only); 0, -EINVAL with the reason in d
