@@ -232,6 +232,53 @@ static void test_fleet_check_evaluates_each_group(void **state)
 	policy_diags_free(&d);
 }
 
+/* A file whose entries name no hosts is one host view: the fleet check reads it once and still
+ * validates and places it (a conflict is reported once, and the policy it returns is placed). */
+static void test_fleet_check_without_hosts_validates_the_one_view(void **state)
+{
+	static const char one[] =
+	    "version: 1\n"
+	    "pfs:\n"
+	    "  - { name: up, match: { pci: \"0000:01:00.0\" }, numvfs: 2 }\n"
+	    "  - { name: side, match: { pci: \"0000:01:00.0\" }, numvfs: 1 }\n"
+	    "networks:\n"
+	    "  - { name: prod, vlan: 100, class: vm, pfs: [up] }\n"
+	    "vms:\n"
+	    "  - { name: a, nics: [{ network: prod }] }\n";
+	char path[] = "/tmp/vfmgr-test-fleet-XXXXXX", msg[1024], valid[sizeof(one)];
+	struct policy_diags d;
+	struct policy *p = NULL;
+	size_t groups;
+	int fd;
+
+	(void)state;
+	policy_diags_init(&d);
+	assert_int_equal(check_fleet(one, &d, &groups), -EINVAL);
+	assert_int_equal(groups, 1);
+	assert_int_equal(d.n, 1);
+	policy_diag_format(&d, &d.items[0], msg, sizeof(msg));
+	assert_string_equal(msg, "t.yaml:4:33: pf 'side' matches pci 0000:01:00.0 like pf 'up' "
+	                         "(at 3:31)");
+	policy_diags_free(&d);
+
+	memcpy(valid, one, sizeof(one));
+	memcpy(strstr(valid, "01:00.0\" }, numvfs: 1"), "02", 2);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, valid, strlen(valid)), (ssize_t)strlen(valid));
+	close(fd);
+	policy_diags_init(&d);
+	d.file = strdup(POLICY_TEST_FILE);
+	assert_int_equal(policy_check_fleet_file(path, &p, &d, &groups), 0);
+	unlink(path);
+	assert_int_equal(d.n, 0);
+	assert_non_null(p);
+	assert_int_equal(p->n_vms, 1);
+	assert_int_equal(p->pfs[0].vf_demand, 1);
+	policy_free(p);
+	policy_diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +288,7 @@ int main(void)
 	    cmocka_unit_test(test_on_demand_vms_do_not_count_against_numvfs),
 	    cmocka_unit_test(test_hosts_syntax),
 	    cmocka_unit_test(test_fleet_check_evaluates_each_group),
+	    cmocka_unit_test(test_fleet_check_without_hosts_validates_the_one_view),
 	};
 
 	return cmocka_run_group_tests_name("policy-hosts", tests, NULL, NULL);
