@@ -172,7 +172,10 @@ static void test_hosts_syntax(void **state)
 	    "t.yaml:5:65: 'hosts' must not be empty", NULL));
 }
 
-static int check_fleet(const char *yaml, struct policy_diags *d, size_t *groups)
+/* Runs the fleet check on yaml; the policy it returns goes to *kept, or is freed if kept is NULL.
+ */
+static int check_fleet_keep(const char *yaml, struct policy_diags *d, size_t *groups,
+                            struct policy **kept)
 {
 	char path[] = "/tmp/vfmgr-test-fleet-XXXXXX";
 	struct policy *p = NULL;
@@ -186,8 +189,16 @@ static int check_fleet(const char *yaml, struct policy_diags *d, size_t *groups)
 	unlink(path);
 	if (r == 0)
 		assert_non_null(p);
-	policy_free(p);
+	if (kept)
+		*kept = p;
+	else
+		policy_free(p);
 	return r;
+}
+
+static int check_fleet(const char *yaml, struct policy_diags *d, size_t *groups)
+{
+	return check_fleet_keep(yaml, d, groups, NULL);
 }
 
 /* Conflicts that only one host group has are found without naming a host: a VM for every
@@ -245,11 +256,10 @@ static void test_fleet_check_without_hosts_validates_the_one_view(void **state)
 	    "  - { name: prod, vlan: 100, class: vm, pfs: [up] }\n"
 	    "vms:\n"
 	    "  - { name: a, nics: [{ network: prod }] }\n";
-	char path[] = "/tmp/vfmgr-test-fleet-XXXXXX", msg[1024], valid[sizeof(one)];
+	char msg[1024], valid[sizeof(one)];
 	struct policy_diags d;
 	struct policy *p = NULL;
 	size_t groups;
-	int fd;
 
 	(void)state;
 	policy_diags_init(&d);
@@ -263,16 +273,9 @@ static void test_fleet_check_without_hosts_validates_the_one_view(void **state)
 
 	memcpy(valid, one, sizeof(one));
 	memcpy(strstr(valid, "01:00.0\" }, numvfs: 1"), "02", 2);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, valid, strlen(valid)), (ssize_t)strlen(valid));
-	close(fd);
 	policy_diags_init(&d);
-	d.file = strdup(POLICY_TEST_FILE);
-	assert_int_equal(policy_check_fleet_file(path, &p, &d, &groups), 0);
-	unlink(path);
+	assert_int_equal(check_fleet_keep(valid, &d, &groups, &p), 0);
 	assert_int_equal(d.n, 0);
-	assert_non_null(p);
 	assert_int_equal(p->n_vms, 1);
 	assert_int_equal(p->pfs[0].vf_demand, 1);
 	policy_free(p);
