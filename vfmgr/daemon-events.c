@@ -80,9 +80,17 @@ static void handle_device(struct daemon *d, struct udev_device *dev)
 	bool external = strcmp(action, "add") == 0 || strcmp(action, "bind") == 0 ||
 	                strcmp(action, "remove") == 0 || strcmp(action, "unbind") == 0;
 	/* The PF itself came back: what its driver refused before is worth trying again. */
-	if (external && pci && strcmp(udev_device_get_sysname(pci), pf) == 0)
+	bool pf_itself = pci && strcmp(udev_device_get_sysname(pci), pf) == 0;
+	if (external && pf_itself)
 		pending_forget(&d->pend, pf);
-	daemon_schedule_reconcile(d, pf, external, why);
+	/* The PF bound to its network driver again: the probe is over, act without the quiet
+	 * time. (vfio-pci is the driver a passthrough apply binds: that bind is ours.) */
+	const char *drv = udev_device_get_property_value(dev, "DRIVER");
+	if (pf_itself && dev == pci && strcmp(action, "bind") == 0 && drv &&
+	    strcmp(drv, "vfio-pci") != 0)
+		daemon_schedule_now(d, pf, why);
+	else
+		daemon_schedule_reconcile(d, pf, external, why);
 }
 
 /* The socket's buffer overflowed and events were dropped: anything may have changed, on any

@@ -81,6 +81,8 @@ void daemon_schedule_reconcile(struct daemon *d, const char *subject, bool exter
 	else if (d->streak >= DAEMON_MAX_STREAK)
 		return; /* held: see DAEMON_MAX_STREAK */
 	log_info("%s: %s", subject, why);
+	if (d->urgent)
+		return;       /* the timer fires at once already: see daemon_schedule_now */
 	d->immediate = false; /* a burst: coalesce it */
 	if (!d->pending) {
 		d->pending = true;
@@ -111,6 +113,23 @@ void daemon_mark_drift(struct daemon *d, const char *pf, const char *why)
 		d->first_event_ns = now;
 	}
 	d->immediate = true;
+	arm_timer(d, now);
+}
+
+void daemon_schedule_now(struct daemon *d, const char *subject, const char *why)
+{
+	uint64_t now = now_ns();
+
+	d->n_events++;
+	d->last_event_ns = now;
+	d->streak = 0;
+	log_info("%s: %s (a policy PF is back: at once)", subject, why);
+	if (!d->pending) {
+		d->pending = true;
+		d->first_event_ns = now;
+	}
+	d->immediate = true;
+	d->urgent = true;
 	arm_timer(d, now);
 }
 
@@ -383,6 +402,7 @@ static void on_timer(struct daemon *d)
 		return;
 	d->pending = false;
 	d->immediate = false;
+	d->urgent = false;
 	daemon_reconcile(d, NULL, false);
 	d->last_event_ns = now_ns();
 	notify_status(d, "");

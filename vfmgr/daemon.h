@@ -67,6 +67,7 @@ struct daemon {
 	struct apply_pending pend; /* VF settings refused in the device's state, retried later */
 	uint64_t last_event_ns;    /* the last event or reconcile: what "a quiet period" means */
 	bool immediate;            /* the timer is armed to fire at once (first drift event) */
+	bool urgent; /* ...and stays so until it fires: a policy PF got its driver back */
 };
 
 /* Something changed: reconcile after the quiet time. The reconcile reads the whole host, so
@@ -75,6 +76,10 @@ struct daemon {
  * on link events. */
 void daemon_schedule_reconcile(struct daemon *d, const char *subject, bool external,
                                const char *why);
+/* A policy PF got its driver back (hotplug, or a reset: unbind and bind): its VFs are gone and
+ * the VMs on them wait, so reconcile at once, and let the events that follow (udev's rename,
+ * the VFs this creates) wait for the pass after it instead of delaying this one. */
+void daemon_schedule_now(struct daemon *d, const char *subject, const char *why);
 /* Observes, plans and, if the host differs from the policy, applies. Plan lines also go to out
  * (may be NULL), or with json apply --json's summary. 0 when converged or applied, -errno
  * otherwise. */
