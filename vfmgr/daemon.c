@@ -94,6 +94,20 @@ void daemon_schedule_reconcile(struct daemon *d, const char *subject, bool exter
 	arm_timer(d, at);
 }
 
+/* Arms the timer to fire at once; hold keeps it so against the events that follow. */
+static void fire_now(struct daemon *d, uint64_t now, bool hold)
+{
+	d->n_events++;
+	d->last_event_ns = now;
+	if (!d->pending) {
+		d->pending = true;
+		d->first_event_ns = now;
+	}
+	d->immediate = true;
+	d->urgent = d->urgent || hold;
+	arm_timer(d, now);
+}
+
 void daemon_mark_drift(struct daemon *d, const char *pf, const char *why)
 {
 	uint64_t now = now_ns();
@@ -105,32 +119,15 @@ void daemon_mark_drift(struct daemon *d, const char *pf, const char *why)
 	}
 	/* One hand-made change sends one notification: heal it now, not after the quiet time.
 	 * A burst that starts like this is coalesced by the events that follow. */
-	d->n_events++;
-	d->last_event_ns = now;
 	log_info("%s: %s (first event after quiet: at once)", pf, why);
-	if (!d->pending) {
-		d->pending = true;
-		d->first_event_ns = now;
-	}
-	d->immediate = true;
-	arm_timer(d, now);
+	fire_now(d, now, false);
 }
 
 void daemon_schedule_now(struct daemon *d, const char *subject, const char *why)
 {
-	uint64_t now = now_ns();
-
-	d->n_events++;
-	d->last_event_ns = now;
 	d->streak = 0;
 	log_info("%s: %s (a policy PF is back: at once)", subject, why);
-	if (!d->pending) {
-		d->pending = true;
-		d->first_event_ns = now;
-	}
-	d->immediate = true;
-	d->urgent = true;
-	arm_timer(d, now);
+	fire_now(d, now_ns(), true);
 }
 
 const char *daemon_watched_pf(const struct daemon *d, const char *addr)

@@ -175,6 +175,8 @@ wait $wpid
 ms=$(cat /tmp/reset.ms)
 check_eq "VFs back after the PF reset" 3 "$(numvfs $PF1)"
 check "isolation back on every VF" all_isolated
+check "the rebind of $PF1 was acted on at once, not after the quiet time" \
+	sh -c "tail -n +$((mark + 1)) $LOG | grep -qF 'uevent pci bind $PF1 (a policy PF is back: at once)'"
 echo "# PF reset: isolation back ${ms:-?} ms after the rebind"
 check "isolation back in bounded time (${ms:-?} ms)" test "${ms:-99999}" -le 10000
 echo "# PF reset target (isolation within 2 s): $([ "${ms:-99999}" -le 2000 ] && echo met || echo "missed (loaded host?)")"
