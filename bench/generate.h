@@ -44,6 +44,9 @@ static inline void fake_pf(struct nic *n, const char *addr, const char *ifname, 
 {
 	snprintf(n->addr, sizeof(n->addr), "%s", addr);
 	snprintf(n->driver, sizeof(n->driver), "igb");
+	/* An 82576: the driver table lets igb set VF TX rates only on it. */
+	n->vendor_id = 0x8086;
+	n->device_id = 0x10c9;
 	n->pf = NO_INDEX;
 	n->vf_index = -1;
 	n->numa_node = -1;
