@@ -1,4 +1,5 @@
 #include "sriov/numvfs.h"
+#include "sriov/pflink.h"
 #include "util/fault.h"
 #include "util/sysfs.h"
 
@@ -83,59 +84,16 @@ static int write_numvfs(enum nic_bus bus, const char *addr, unsigned n, char *wh
 	return r;
 }
 
-/* The PF's operstate, read through its ifindex at the moment of reading. A name taken from an
- * earlier observation is not safe: right after a driver bind udev renames the PF
- * (eth0 -> enp4s0) while its VFs are being created, and the first VF's netdev is then called
- * eth0 for a moment, so the old name would read the VF's link instead of the PF's. */
-static bool read_operstate(int ifindex, char *st, size_t size)
-{
-	char name[IF_NAMESIZE];
-
-	return ifindex > 0 && if_indextoname((unsigned)ifindex, name) &&
-	       sysfs_read_str(st, size, "/sys/class/net/%s/operstate", name) == 0;
-}
-
-static bool link_up(int ifindex)
-{
-	char st[16];
-
-	return read_operstate(ifindex, st, sizeof(st)) && strcmp(st, "up") == 0;
-}
-
-/* igb resets the adapter when VFs are enabled or disabled: the PF link drops for a second or
- * so, and until it is back the driver refuses VF rate limits (EINVAL). Wait for it. */
-/* Only an explicit "down" counts: drivers without carrier reporting (netdevsim) say
- * "unknown" and are never waited for. */
-static bool link_down(int ifindex)
-{
-	char st[16];
-
-	return read_operstate(ifindex, st, sizeof(st)) &&
-	       (strcmp(st, "down") == 0 || strcmp(st, "lowerlayerdown") == 0);
-}
-
-/* 0 once the link is not down, -ETIMEDOUT when it still is after SRIOV_LINK_WAIT_SECONDS. */
-static int wait_link(int ifindex)
+int sriov_wait_link_if_up(int ifindex)
 {
 	double start = now();
 
-	while (link_down(ifindex)) {
+	while (sriov_pf_link(ifindex) == PF_LINK_NO_CARRIER) {
 		if (now() - start > SRIOV_LINK_WAIT_SECONDS)
 			return -ETIMEDOUT;
-		usleep(50000);
+		usleep(20000);
 	}
 	return 0;
-}
-
-int sriov_wait_link_if_up(int ifindex)
-{
-	char name[IF_NAMESIZE];
-	long flags;
-
-	if (!link_down(ifindex) || !if_indextoname((unsigned)ifindex, name) ||
-	    sysfs_read_long(&flags, "/sys/class/net/%s/flags", name) < 0 || !(flags & 1))
-		return 0;
-	return wait_link(ifindex);
 }
 
 static int set_and_wait(enum nic_bus bus, const char *addr, unsigned n, char *why, size_t whysize)
@@ -166,7 +124,7 @@ static void back_to(enum nic_bus bus, const char *addr, unsigned from, int r, bo
 int sriov_set_numvfs(enum nic_bus bus, const char *addr, int ifindex, unsigned from, unsigned to,
                      bool *dirty, char *why, size_t whysize)
 {
-	bool was_up = link_up(ifindex);
+	bool was_up = sriov_pf_link(ifindex) == PF_LINK_UP;
 	int r;
 
 	*dirty = false;
@@ -203,7 +161,7 @@ int sriov_set_numvfs(enum nic_bus bus, const char *addr, int ifindex, unsigned f
 		 * down is not this step's failure: the rate-limit writes wait for it and say so
 		 * (sriov_wait_link_if_up). */
 		usleep(100000);
-		wait_link(ifindex);
+		sriov_wait_link_if_up(ifindex);
 	}
 	return r;
 }

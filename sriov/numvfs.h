@@ -20,9 +20,10 @@ enum nic_bus {
  * follow the PF's address ("set sriov_numvfs 4: ...; numvfs back to 2"). */
 int sriov_set_numvfs(enum nic_bus bus, const char *addr, int ifindex, unsigned from, unsigned to,
                      bool *dirty, char *why, size_t whysize);
-/* When the PF (by ifindex: its name may change under us) is administratively up but its link is not
- * (igb after a reset), waits for the link, at most SRIOV_LINK_WAIT_SECONDS: igb refuses VF rate
- * limits until it is up. -ETIMEDOUT when it is still down then. */
+/* When the PF (by ifindex: its name may change under us) is administratively up but has no
+ * carrier (igb after a reset), waits for the carrier, at most SRIOV_LINK_WAIT_SECONDS: igb
+ * refuses VF rate limits until the link is back (sriov/pflink.h says why not operstate).
+ * -ETIMEDOUT when there is still none then. */
 #define SRIOV_LINK_WAIT_SECONDS 10
 int sriov_wait_link_if_up(int ifindex);
 int sriov_read_numvfs(enum nic_bus bus, const char *addr, unsigned *out);

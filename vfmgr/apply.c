@@ -1,6 +1,7 @@
 #include "vfmgr/apply.h"
 #include "vfmgr/apply-steps.h"
 #include "sriov/numvfs.h"
+#include "sriov/pflink.h"
 #include "passthrough/iommu.h"
 #include "passthrough/vfio.h"
 #include "util/fault.h"
@@ -56,36 +57,29 @@ static void wait_link_for_rates(const struct plan_action *a)
 		         a->addr, a->ifname, SRIOV_LINK_WAIT_SECONDS);
 }
 
-static bool operstate_down(const char *st)
-{
-	return strcmp(st, "down") == 0 || strcmp(st, "lowerlayerdown") == 0;
-}
-
-/* "down" is what operstate says both for an admin-down PF and for one without carrier. The
- * PF is read through its ifindex: right after a driver bind udev renames it (eth0 -> enp1s0)
- * and a VF made meanwhile may hold the old name. A PCI PF whose ifindex is gone is found
- * through its device's net/ directory. */
+/* Admin down, or up without carrier (sriov/pflink.h: not operstate, which lags). The PF is
+ * read through its ifindex: right after a driver bind udev renames it (eth0 -> enp1s0) and a
+ * VF made meanwhile may hold the old name. A PCI PF whose ifindex is gone is found through its
+ * device's net/ directory. */
 bool apply_link_down(const char *addr, int ifindex)
 {
-	char st[16], name[IF_NAMESIZE];
+	enum pf_link l = sriov_pf_link(ifindex);
 	struct dirent *e;
-	DIR *dir;
-	bool down = false;
+	DIR *dir, *nd;
 
-	if (ifindex > 0 && if_indextoname((unsigned)ifindex, name) &&
-	    sysfs_read_str(st, sizeof(st), "/sys/class/net/%s/operstate", name) == 0)
-		return operstate_down(st);
+	if (l != PF_LINK_UNKNOWN)
+		return l == PF_LINK_ADMIN_DOWN || l == PF_LINK_NO_CARRIER;
 	dir = sysfs_opendir("/sys/bus/pci/devices/%s/net", addr);
 	while (dir && (e = readdir(dir)))
 		if (e->d_name[0] != '.' &&
-		    sysfs_read_str(st, sizeof(st), "/sys/bus/pci/devices/%s/net/%s/operstate", addr,
-		                   e->d_name) == 0) {
-			down = operstate_down(st);
+		    (nd = sysfs_opendir("/sys/bus/pci/devices/%s/net/%s", addr, e->d_name))) {
+			l = sriov_pf_link_at(dirfd(nd));
+			closedir(nd);
 			break;
 		}
 	if (dir)
 		closedir(dir);
-	return down;
+	return l == PF_LINK_ADMIN_DOWN || l == PF_LINK_NO_CARRIER;
 }
 
 /* The interface's name now: the plan took it from the host as it was observed, and udev may
@@ -134,6 +128,14 @@ static void describe_failure(const struct plan_action *a, const struct pf_vfs *b
 	          strerror(-err));
 }
 
+static bool writes_rates(const struct vf_write *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i].attrs & VF_ATTR_RATE)
+			return true;
+	return false;
+}
+
 /* i40e and ice refuse VF settings while a VF resets (EAGAIN/EBUSY, per the driver table):
  * the write is tried again with a bounded backoff (0.05 + 0.1 + ... + 0.8 s), logged once.
  * The kernel applies a VF list in order, so writing it again is harmless. */
@@ -152,6 +154,16 @@ static int write_vfs(const struct plan_action *a, struct vfnl *nl, const struct 
 			    a->addr, a->ifname, drv->name, strerror(-r));
 		usleep(delay);
 		r = vfnl_write(nl, a->ifindex, w, n);
+	}
+	/* The link dropped after the wait that came before this write (a reset begun since, or
+	 * the driver's watchdog): the driver refuses rates until it is back. Once more then. */
+	if (r == -EINVAL && drv && drv->rate_needs_link && writes_rates(w, n) &&
+	    sriov_pf_link(a->ifindex) == PF_LINK_NO_CARRIER) {
+		log_info("%s (%s): the link went down while the VFs were being set; setting them "
+		         "again once it is back",
+		         a->addr, a->ifname);
+		if (sriov_wait_link_if_up(a->ifindex) == 0)
+			r = vfnl_write(nl, a->ifindex, w, n);
 	}
 	return r;
 }

@@ -39,9 +39,9 @@ static void copy_group(struct vf_config *to, const struct vf_config *from, unsig
 
 /* Still refused for the same reason? A link-down refusal holds while the link is down; EAGAIN
  * and EBUSY (a VF resetting) are retried at once; anything else is tried once more at the next
- * pass (igb refuses a rate while a reset it just began takes the link down, before operstate
- * says so), then waits for the PF's own hotplug or rebind, a reload or `vfmgr apply` (which
- * forget them). */
+ * pass (igb may refuse a rate for a moment its carrier does not show: its watchdog reads the
+ * link later than the hardware register igb checks), then waits for the PF's own hotplug or
+ * rebind, a reload or `vfmgr apply` (which forget them). */
 static bool still_held(const struct vf_pending *p, const struct host *h)
 {
 	size_t i = host_find_nic(h, p->pf_addr);

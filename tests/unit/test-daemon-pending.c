@@ -18,12 +18,14 @@
 
 static char root[] = "/tmp/vfmgr-pending-XXXXXX";
 
-static void set_operstate(const char *st)
+/* The PF as the kernel shows it: admin up (IFF_UP in flags), with or without carrier. */
+static void set_carrier(const char *carrier)
 {
 	char line[16];
 
-	snprintf(line, sizeof(line), "%s\n", st);
-	fake_root_put(root, "sys/bus/pci/devices/0000:01:00.0/net/enp1s0/operstate", line);
+	fake_root_put(root, "sys/bus/pci/devices/0000:01:00.0/net/enp1s0/flags", "0x1003\n");
+	snprintf(line, sizeof(line), "%s\n", carrier);
+	fake_root_put(root, "sys/bus/pci/devices/0000:01:00.0/net/enp1s0/carrier", line);
 }
 
 static int setup(void **unused)
@@ -126,7 +128,7 @@ static void test_link_down_holds(void **state)
 {
 	struct fx *f = *state;
 
-	set_operstate("down");
+	set_carrier("0");
 	vf_plan(&f->pl, VF_ATTR_VLAN | VF_ATTR_RATE);
 	add_pending(&f->pend, 0, -EINVAL, true, 0);
 	add_pending(&f->pend, 1, -EINVAL, true, 0);
@@ -146,10 +148,37 @@ static void test_link_down_holds(void **state)
 	plan_free(&f->pl);
 
 	/* The link is up: both are tried again and no longer pending. */
-	set_operstate("up");
+	set_carrier("1");
 	vf_plan(&f->pl, VF_ATTR_RATE);
 	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 0);
 	assert_int_equal(f->pl.n, 1);
+	assert_int_equal(f->pl.actions[0].n_vfs, 2);
+}
+
+/* What the kernel shows right after igb's reset: operstate (linkwatch, later) still "up", the
+ * carrier already off. The carrier decides. An admin-down PF (IFF_UP clear in flags) holds
+ * whatever its carrier file says. */
+static void test_carrier_not_operstate(void **state)
+{
+	struct fx *f = *state;
+
+	fake_root_put(root, "sys/bus/pci/devices/0000:01:00.0/net/enp1s0/operstate", "up\n");
+	set_carrier("0");
+	add_pending(&f->pend, 1, -EINVAL, true, 0);
+	vf_plan(&f->pl, VF_ATTR_RATE);
+	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 1);
+	assert_int_equal(f->pl.actions[0].n_vfs, 1);
+	plan_free(&f->pl);
+
+	set_carrier("1");
+	fake_root_put(root, "sys/bus/pci/devices/0000:01:00.0/net/enp1s0/flags", "0x1002\n");
+	vf_plan(&f->pl, VF_ATTR_RATE);
+	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 1);
+	plan_free(&f->pl);
+
+	set_carrier("1");
+	vf_plan(&f->pl, VF_ATTR_RATE);
+	assert_int_equal(pending_hold(&f->pend, &f->pl, &f->h), 0);
 	assert_int_equal(f->pl.actions[0].n_vfs, 2);
 }
 
@@ -157,7 +186,7 @@ static void test_other_refusals(void **state)
 {
 	struct fx *f = *state;
 
-	set_operstate("up");
+	set_carrier("1");
 	vf_plan(&f->pl, VF_ATTR_RATE);
 	/* A first refusal is tried once more at the next pass. */
 	add_pending(&f->pend, 0, -EINVAL, false, 0);
@@ -203,6 +232,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_link_down_holds, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_carrier_not_operstate, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_other_refusals, fx_setup, fx_teardown),
 	};
 
