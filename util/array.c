@@ -1,5 +1,6 @@
 #include "util/array.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,4 +23,20 @@ void *array_append(void *arrayp, size_t *n, size_t *cap, size_t elsize)
 	memset(el, 0, elsize);
 	(*n)++;
 	return el;
+}
+
+int array_dup(void *dstp, const void *src, size_t n, size_t elsize)
+{
+	void **dst = dstp;
+
+	*dst = NULL;
+	if (!n)
+		return 0;
+	if (n > SIZE_MAX / elsize)
+		return -ENOMEM;
+	*dst = malloc(n * elsize);
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * elsize);
+	return 0;
 }

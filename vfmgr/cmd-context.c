@@ -191,7 +191,8 @@ static int load_policy(struct context *c, const char *file)
 	return r;
 }
 
-int context_load(struct context *c, const char *policy_file, const char *state_file, bool lock)
+int context_load_reusing(struct context *c, const char *policy_file, const char *state_file,
+                         bool lock, const struct host *pci)
 {
 	int r;
 
@@ -214,7 +215,7 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 	}
 	/* pci.ids names are for `list`; looking them up costs more than the rest of observe. */
 	observe_pci_set_names(false);
-	r = observe_host(&c->host);
+	r = observe_host_reusing(&c->host, pci);
 	if (r < 0) {
 		log_error("cannot read the host's devices: %s", strerror(-r));
 		return r;
@@ -248,6 +249,11 @@ int context_load(struct context *c, const char *policy_file, const char *state_f
 		return r;
 	}
 	return observe_vf_settings(&c->host, c->nl);
+}
+
+int context_load(struct context *c, const char *policy_file, const char *state_file, bool lock)
+{
+	return context_load_reusing(c, policy_file, state_file, lock, NULL);
 }
 
 void context_free(struct context *c)

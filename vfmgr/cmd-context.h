@@ -25,6 +25,9 @@ struct context {
 /* Loads everything; prints the errors (policy diagnostics with file:line:col) itself. With
  * lock, takes the exclusive apply lock first so the snapshot cannot go stale under us. */
 int context_load(struct context *c, const char *policy_file, const char *state_file, bool lock);
+/* The same with the PCI functions taken from pci (NULL: scanned), as observe_host_reusing. */
+int context_load_reusing(struct context *c, const char *policy_file, const char *state_file,
+                         bool lock, const struct host *pci);
 void context_free(struct context *c);
 /* A context before context_load, safe to context_free: `_cleanup_context_ struct context c =
  * CONTEXT_INIT;`. */

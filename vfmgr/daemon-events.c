@@ -68,6 +68,9 @@ static void handle_device(struct daemon *d, struct udev_device *dev)
 
 	if (!action)
 		return;
+	/* Any PCI device's add, bind, change...: a VF's, a new NIC's, an IOMMU group peer's. */
+	if (strcmp(subsys, "pci") == 0)
+		daemon_forget_pci_scan(d);
 	if (pci)
 		pf = event_pf(d, pci, action, buf, sizeof(buf));
 	else if (strcmp(subsys, "net") == 0) /* netdevsim and other non-PCI PFs */
@@ -101,6 +104,7 @@ static void events_lost(struct daemon *d, const char *src)
 	         "host",
 	         src);
 	pending_forget(&d->pend, NULL);
+	daemon_forget_pci_scan(d);
 	daemon_schedule_reconcile(d, "host", true, "events lost: full re-read");
 }
 

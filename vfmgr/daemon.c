@@ -259,7 +259,22 @@ static void print_summary(FILE *out, bool json, const struct plan *pl, int r,
 		log_error("out of memory writing the apply summary");
 }
 
-static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool json)
+/* Nothing but VF settings (one RTM_SETLINK per PF, written against a fresh read of its VFs)
+ * and the same allocations: nothing on the PCI bus changes, nor does any decision rest on what
+ * only the PCI scan says (drivers, IOMMU groups, which VFs a VM may take). */
+static bool plan_only_vf_settings(const struct plan *pl, const struct state *st)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->actions[i].kind != PLAN_SET_VFS)
+			return false;
+	return state_equal(&pl->next, st);
+}
+
+/* reused: ctx->host's PCI functions came from d->pci_scan. A plan from them that needs more
+ * than VF settings returns -ESTALE before anything is done or logged, to be made again from a
+ * whole read. *scan_ok: the PCI functions are still as ctx->host has them afterwards. */
+static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool json, bool reused,
+                          bool *scan_ok)
 {
 	struct apply_report rep = {0};
 	struct policy_diags diags;
@@ -267,9 +282,15 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool
 	uint64_t t0 = now_ns();
 	int r;
 
+	*scan_ok = false;
 	daemon_diags_init(d, &diags);
 	r = plan_build(d->policy, &ctx->host, &ctx->state, &pl, &diags,
 	               PLAN_ALLOW_ABSENT | PLAN_DRIVER_WARN);
+	bool vf_only = r == 0 && plan_only_vf_settings(&pl, &ctx->state);
+	if (reused && !vf_only) {
+		policy_diags_free(&diags);
+		return -ESTALE;
+	}
 	watch_update(d, &ctx->host);
 	d->plan_ok = r == 0;
 	if (r < 0) {
@@ -301,6 +322,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool
 		d->last_plan = NULL;
 		apply_pending_free(&before);
 		print_summary(out, json, &pl, 0, &rep);
+		*scan_ok = vf_only;
 		return 0;
 	}
 	if (pl.n > 0)
@@ -329,6 +351,40 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool
 	for (size_t i = 0; i < d->n_watch; i++)
 		if (strcmp(d->watch[i].addr, d->watch[i].pf) == 0)
 			daemon_schedule_reconcile(d, d->watch[i].pf, false, "verify the apply");
+	*scan_ok = vf_only && r == 0;
+	return r;
+}
+
+void daemon_forget_pci_scan(struct daemon *d)
+{
+	host_free(&d->pci_scan);
+	d->pci_scan_ok = false;
+}
+
+/* One observe -> plan -> apply pass; reused as plan_and_apply takes it. */
+static int reconcile_once(struct daemon *d, struct context *ctx, FILE *out, bool json, bool reuse)
+{
+	bool scan_ok = false;
+	int r;
+
+	uint64_t t0 = now_ns();
+	r = context_load_reusing(ctx, NULL, d->state_file, true, reuse ? &d->pci_scan : NULL);
+	log_debug("observed the host in %llu ms%s", (unsigned long long)((now_ns() - t0) / 1000000),
+	          reuse ? " (PCI functions from the last scan)" : "");
+	if (r < 0)
+		return r;
+	/* VFs made or removed since the scan, their udev events not here yet. */
+	if (reuse && !host_vf_counts_match(&ctx->host))
+		return -ESTALE;
+	r = plan_and_apply(d, ctx, out, json, reuse, &scan_ok);
+	if (r == -ESTALE)
+		return r;
+	if (!reuse) {
+		daemon_forget_pci_scan(d);
+		d->pci_scan_ok = scan_ok && host_copy_pci(&d->pci_scan, &ctx->host) == 0;
+	} else if (!scan_ok) {
+		daemon_forget_pci_scan(d);
+	}
 	return r;
 }
 
@@ -338,17 +394,22 @@ int daemon_reconcile(struct daemon *d, FILE *out, bool json)
 	int r;
 
 	d->n_reconciles++;
+	/* A pass after link drift alone reuses the last PCI scan: any pci uevent since forgets it
+	 * (daemon_forget_pci_scan), and so does a plan that needs more than VF settings. An
+	 * apply asked for through the socket (out) reads everything. */
+	r = reconcile_once(d, &ctx, out, json, d->pci_scan_ok && !out);
+	if (r == -ESTALE) {
+		log_debug("the last PCI scan does not do for this pass: reading the whole host");
+		daemon_forget_pci_scan(d);
+		context_free(&ctx);
+		r = reconcile_once(d, &ctx, out, json, false);
+	}
 	/* The lock is the CLI's too: while a CLI applies, try again after the quiet time. */
-	uint64_t t0 = now_ns();
-	r = context_load(&ctx, NULL, d->state_file, true);
-	log_debug("observed the host in %llu ms", (unsigned long long)((now_ns() - t0) / 1000000));
 	if (r == -EWOULDBLOCK) {
 		daemon_schedule_reconcile(d, "lock", true, "busy: retrying");
 		return r;
 	}
-	if (r == 0)
-		r = plan_and_apply(d, &ctx, out, json);
-	if (r != -EWOULDBLOCK && ctx.nl)
+	if (ctx.nl)
 		metrics_daemon_update(d->policy, &ctx.host, &ctx.state); /* --metrics-file */
 	return r;
 }
@@ -375,6 +436,7 @@ int daemon_reload(struct daemon *d)
 	d->policy = p;
 	d->last_error[0] = '\0';
 	pending_forget(&d->pend, NULL); /* a reload (or `vfmgr apply`) tries them all again */
+	daemon_forget_pci_scan(d);
 	log_notice("%s: policy loaded", d->policy_file);
 	daemon_schedule_reconcile(d, "policy", true, "loaded");
 	return 0;
@@ -495,6 +557,7 @@ static void daemon_close(struct daemon *d)
 	free(d->last_plan);
 	apply_pending_free(&d->pend);
 	free(d->watch);
+	daemon_forget_pci_scan(d);
 }
 
 /* Runs the loop until stopped, or with until_ns set, until every policy PF is present (at

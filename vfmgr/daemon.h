@@ -68,6 +68,10 @@ struct daemon {
 	uint64_t last_event_ns;    /* the last event or reconcile: what "a quiet period" means */
 	bool immediate;            /* the timer is armed to fire at once (first drift event) */
 	bool urgent; /* ...and stays so until it fires: a policy PF got its driver back */
+	/* The PCI functions of the last whole read of the host (daemon_reconcile): a pass after
+	 * link drift alone plans from them instead of scanning PCI again. */
+	struct host pci_scan;
+	bool pci_scan_ok;
 };
 
 /* Something changed: reconcile after the quiet time. The reconcile reads the whole host, so
@@ -80,6 +84,9 @@ void daemon_schedule_reconcile(struct daemon *d, const char *subject, bool exter
  * the VMs on them wait, so reconcile at once, and let the events that follow (udev's rename,
  * the VFs this creates) wait for the pass after it instead of delaying this one. */
 void daemon_schedule_now(struct daemon *d, const char *subject, const char *why);
+/* Something on the PCI bus may have changed (any pci uevent, lost events, a reload): the next
+ * pass reads every PCI function again. */
+void daemon_forget_pci_scan(struct daemon *d);
 /* Observes, plans and, if the host differs from the policy, applies. Plan lines also go to out
  * (may be NULL), or with json apply --json's summary. 0 when converged or applied, -errno
  * otherwise. */

@@ -1,6 +1,7 @@
 #include "vfmgr/observe-host.h"
 
 #include "passthrough/vfio.h"
+#include "util/array.h"
 #include "util/log.h"
 
 #include <ctype.h>
@@ -91,12 +92,62 @@ void host_link_vfs(struct host *h)
 	}
 }
 
-int observe_host(struct host *h)
+int host_copy_pci(struct host *dst, const struct host *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	for (size_t i = 0; i < src->n_nics; i++) {
+		const struct nic *s = &src->nics[i];
+		if (s->bus != NIC_BUS_PCI)
+			continue;
+		struct nic *n = ARRAY_APPEND(dst->nics, dst->n_nics, dst->cap_nics);
+		if (!n)
+			goto fail;
+		*n = *s;
+		/* What the scan does not fill: read again with every pass. */
+		n->netdevs = NULL;
+		n->n_netdevs = n->cap_netdevs = 0;
+		n->management = false;
+		n->management_why[0] = '\0';
+		n->vf_settings = (struct pf_vfs){0};
+		n->vf_settings_err = -ENOENT; /* unread, as observe_vf_settings starts */
+		n->rss = NULL;
+		n->pf = NO_INDEX;
+		n->vf_index = -1;
+		n->group_peers = NULL; /* still src's: never freed through dst */
+		n->vfs = NULL;
+		n->n_group_peers = n->cap_group_peers = n->n_vfs = n->cap_vfs = 0;
+		int r = array_dup(&n->group_peers, s->group_peers, s->n_group_peers,
+		                  sizeof(*s->group_peers));
+		if (r == 0)
+			r = array_dup(&n->vfs, s->vfs, s->n_vfs, sizeof(*s->vfs));
+		if (r < 0) /* host_free frees what n has so far */
+			goto fail;
+		n->n_group_peers = n->cap_group_peers = s->n_group_peers;
+		n->n_vfs = n->cap_vfs = s->n_vfs;
+	}
+	return 0;
+fail:
+	host_free(dst);
+	return -ENOMEM;
+}
+
+bool host_vf_counts_match(const struct host *h)
+{
+	for (size_t i = 0; i < h->n_nics; i++) {
+		const struct nic *n = &h->nics[i];
+		if (n->bus == NIC_BUS_PCI && n->sriov_capable && n->vf_settings_err == 0 &&
+		    n->vf_settings.num_vf != (unsigned)n->numvfs)
+			return false;
+	}
+	return true;
+}
+
+static int observe_from(struct host *h, const struct host *pci)
 {
 	int r;
 
 	memset(h, 0, sizeof(*h));
-	r = observe_pci(h);
+	r = pci ? host_copy_pci(h, pci) : observe_pci(h);
 	if (r < 0)
 		goto fail;
 	r = observe_netdevsim(h);
@@ -111,6 +162,16 @@ int observe_host(struct host *h)
 fail:
 	host_free(h);
 	return r;
+}
+
+int observe_host(struct host *h)
+{
+	return observe_from(h, NULL);
+}
+
+int observe_host_reusing(struct host *h, const struct host *pci)
+{
+	return observe_from(h, pci);
 }
 
 const struct netdev *nic_pf_netdev(const struct nic *n)

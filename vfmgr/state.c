@@ -36,27 +36,12 @@ void state_free(struct state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* A copy of n elements of size bytes (NULL for none); -ENOMEM. */
-static int copy_array(void *dstp, const void *src, size_t n, size_t size)
-{
-	void **dst = dstp;
-
-	*dst = NULL;
-	if (!n)
-		return 0;
-	*dst = malloc(n * size);
-	if (!*dst)
-		return -ENOMEM;
-	memcpy(*dst, src, n * size);
-	return 0;
-}
-
 int state_copy(struct state *dst, const struct state *src)
 {
 	memset(dst, 0, sizeof(*dst));
-	if (copy_array(&dst->allocs, src->allocs, src->n, sizeof(*src->allocs)) < 0 ||
-	    copy_array(&dst->pts, src->pts, src->n_pts, sizeof(*src->pts)) < 0 ||
-	    copy_array(&dst->keys, src->keys, src->n_keys, sizeof(*src->keys)) < 0) {
+	if (array_dup(&dst->allocs, src->allocs, src->n, sizeof(*src->allocs)) < 0 ||
+	    array_dup(&dst->pts, src->pts, src->n_pts, sizeof(*src->pts)) < 0 ||
+	    array_dup(&dst->keys, src->keys, src->n_keys, sizeof(*src->keys)) < 0) {
 		state_free(dst);
 		return -ENOMEM;
 	}

@@ -92,6 +92,51 @@ static void test_vfs_point_back_at_their_pf(void **state)
 	assert_string_equal(nic(h, "0000:01:10.2")->netdevs[0].name, "enp1s0v1");
 }
 
+/* The daemon's pass after link drift: PCI functions copied from the last scan, netdevs read
+ * again, nothing of the scan shared with it (each is freed on its own). */
+static void test_a_reused_scan_is_the_scan_with_fresh_netdevs(void **state)
+{
+	struct mgmt_iface m = {.name = "eth0", .why = "default route via eth0"};
+	struct host *scan = *state, h = {0};
+
+	mgmt_mark(scan, &m, 1);
+	assert_int_equal(observe_host_reusing(&h, scan), 0);
+	assert_int_equal(h.n_nics, scan->n_nics);
+	for (size_t i = 0; i < h.n_nics; i++) {
+		const struct nic *a = &h.nics[i], *b = &scan->nics[i];
+		assert_string_equal(a->addr, b->addr);
+		assert_string_equal(a->driver, b->driver);
+		assert_int_equal(a->numvfs, b->numvfs);
+		assert_int_equal(a->iommu_group, b->iommu_group);
+		assert_int_equal(a->n_group_peers, b->n_group_peers);
+		assert_int_equal(a->n_vfs, b->n_vfs);
+		assert_int_equal(a->pf, b->pf);
+		assert_int_equal(a->vf_index, b->vf_index);
+		assert_int_equal(a->n_netdevs, b->n_netdevs);
+		if (a->n_netdevs)
+			assert_ptr_not_equal(a->netdevs, b->netdevs);
+		if (a->n_vfs)
+			assert_ptr_not_equal(a->vfs, b->vfs);
+		if (a->n_group_peers)
+			assert_ptr_not_equal(a->group_peers, b->group_peers);
+		assert_false(a->management); /* marked on the scan, not carried over */
+	}
+	assert_string_equal(nic(&h, "0000:01:10.2")->netdevs[0].name, "enp1s0v1");
+	assert_true(host_vf_counts_match(&h));
+	/* IFLA_NUM_VF says 0 while the scan had 3 VFs: the scan is stale. */
+	struct nic *pf = &h.nics[host_find_nic(&h, "0000:01:00.0")];
+	pf->vf_settings_err = 0;
+	pf->vf_settings.num_vf = 0;
+	assert_false(host_vf_counts_match(&h));
+	pf->vf_settings.num_vf = 3;
+	assert_true(host_vf_counts_match(&h));
+	/* Unread (no netdev, or the read failed) says nothing either way. */
+	pf->vf_settings.num_vf = 0;
+	pf->vf_settings_err = -ENOENT;
+	assert_true(host_vf_counts_match(&h));
+	host_free(&h);
+}
+
 static void test_management_interface_marks_its_device_only(void **state)
 {
 	struct mgmt_iface m = {.name = "eth1", .why = "default route via eth1"};
@@ -233,6 +278,8 @@ int main(int argc, char **argv)
 	                                    observed_free),
 	    cmocka_unit_test_setup_teardown(test_vfs_point_back_at_their_pf, observed,
 	                                    observed_free),
+	    cmocka_unit_test_setup_teardown(test_a_reused_scan_is_the_scan_with_fresh_netdevs,
+	                                    observed, observed_free),
 	    cmocka_unit_test_setup_teardown(test_management_interface_marks_its_device_only,
 	                                    observed, observed_free),
 	    cmocka_unit_test_setup_teardown(test_management_vf_marks_its_pf_too, observed,
