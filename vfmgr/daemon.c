@@ -259,15 +259,15 @@ static void print_summary(FILE *out, bool json, const struct plan *pl, int r,
 		log_error("out of memory writing the apply summary");
 }
 
-/* Nothing but VF settings (one RTM_SETLINK per PF, written against a fresh read of its VFs)
- * and the same allocations: nothing on the PCI bus changes, nor does any decision rest on what
+/* Nothing but VF settings (one RTM_SETLINK per PF, written against a fresh read of its VFs):
+ * with the same allocations, nothing on the PCI bus changes, nor does any decision rest on what
  * only the PCI scan says (drivers, IOMMU groups, which VFs a VM may take). */
-static bool plan_only_vf_settings(const struct plan *pl, const struct state *st)
+static bool plan_only_vf_settings(const struct plan *pl)
 {
 	for (size_t i = 0; i < pl->n; i++)
 		if (pl->actions[i].kind != PLAN_SET_VFS)
 			return false;
-	return state_equal(&pl->next, st);
+	return true;
 }
 
 /* reused: ctx->host's PCI functions came from d->pci_scan. A plan from them that needs more
@@ -286,7 +286,9 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool
 	daemon_diags_init(d, &diags);
 	r = plan_build(d->policy, &ctx->host, &ctx->state, &pl, &diags,
 	               PLAN_ALLOW_ABSENT | PLAN_DRIVER_WARN);
-	bool vf_only = r == 0 && plan_only_vf_settings(&pl, &ctx->state);
+	/* pending_hold below takes steps out of pl, never changes pl.next. */
+	bool same_state = r == 0 && state_equal(&pl.next, &ctx->state);
+	bool vf_only = same_state && plan_only_vf_settings(&pl);
 	if (reused && !vf_only) {
 		policy_diags_free(&diags);
 		return -ESTALE;
@@ -315,7 +317,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool
 	struct apply_pending before = {0};
 	pending_merge(&before, &d->pend); /* what was pending, to count repeated refusals */
 	size_t held = pending_hold(&d->pend, &pl, &ctx->host);
-	if (pl.n == 0 && state_equal(&pl.next, &ctx->state)) {
+	if (pl.n == 0 && same_state) {
 		log_debug("converged: nothing to change%s", held ? " (settings pending)" : "");
 		d->streak = 0;
 		free(d->last_plan);
@@ -367,6 +369,8 @@ static int reconcile_once(struct daemon *d, struct context *ctx, FILE *out, bool
 	bool scan_ok = false;
 	int r;
 
+	if (!reuse) /* this pass's whole read replaces it */
+		daemon_forget_pci_scan(d);
 	uint64_t t0 = now_ns();
 	r = context_load_reusing(ctx, NULL, d->state_file, true, reuse ? &d->pci_scan : NULL);
 	log_debug("observed the host in %llu ms%s", (unsigned long long)((now_ns() - t0) / 1000000),
@@ -379,12 +383,10 @@ static int reconcile_once(struct daemon *d, struct context *ctx, FILE *out, bool
 	r = plan_and_apply(d, ctx, out, json, reuse, &scan_ok);
 	if (r == -ESTALE)
 		return r;
-	if (!reuse) {
+	if (!reuse && scan_ok)
+		d->pci_scan_ok = host_copy_pci(&d->pci_scan, &ctx->host) == 0;
+	else if (reuse && !scan_ok)
 		daemon_forget_pci_scan(d);
-		d->pci_scan_ok = scan_ok && host_copy_pci(&d->pci_scan, &ctx->host) == 0;
-	} else if (!scan_ok) {
-		daemon_forget_pci_scan(d);
-	}
 	return r;
 }
 
@@ -400,7 +402,6 @@ int daemon_reconcile(struct daemon *d, FILE *out, bool json)
 	r = reconcile_once(d, &ctx, out, json, d->pci_scan_ok && !out);
 	if (r == -ESTALE) {
 		log_debug("the last PCI scan does not do for this pass: reading the whole host");
-		daemon_forget_pci_scan(d);
 		context_free(&ctx);
 		r = reconcile_once(d, &ctx, out, json, false);
 	}

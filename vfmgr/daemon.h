@@ -74,10 +74,10 @@ struct daemon {
 	bool pci_scan_ok;
 };
 
-/* Something changed: reconcile after the quiet time. The reconcile reads the whole host, so
- * subject only names the cause in the log line (a PF's address, or "lock", "policy", "host").
- * external events (hotplug, driver bind) also lift the hold that repeated failed applies put
- * on link events. */
+/* Something changed: reconcile after the quiet time. The reconcile reads the host (all of it
+ * but for link drift alone, see pci_scan), so subject only names the cause in the log line (a PF's
+ * address, or "lock", "policy", "host"). external events (hotplug, driver bind) also lift the hold
+ * that repeated failed applies put on link events. */
 void daemon_schedule_reconcile(struct daemon *d, const char *subject, bool external,
                                const char *why);
 /* A policy PF got its driver back (hotplug, or a reset: unbind and bind): its VFs are gone and

@@ -103,7 +103,7 @@ int host_copy_pci(struct host *dst, const struct host *src)
 		if (!n)
 			goto fail;
 		*n = *s;
-		/* What the scan does not fill: read again with every pass. */
+		/* What every pass reads again, not the scan. */
 		n->netdevs = NULL;
 		n->n_netdevs = n->cap_netdevs = 0;
 		n->management = false;
@@ -111,19 +111,15 @@ int host_copy_pci(struct host *dst, const struct host *src)
 		n->vf_settings = (struct pf_vfs){0};
 		n->vf_settings_err = -ENOENT; /* unread, as observe_vf_settings starts */
 		n->rss = NULL;
-		n->pf = NO_INDEX;
-		n->vf_index = -1;
-		n->group_peers = NULL; /* still src's: never freed through dst */
+		/* Arrays of its own (src's are never freed through dst, even half copied). */
+		n->group_peers = NULL;
 		n->vfs = NULL;
-		n->n_group_peers = n->cap_group_peers = n->n_vfs = n->cap_vfs = 0;
-		int r = array_dup(&n->group_peers, s->group_peers, s->n_group_peers,
-		                  sizeof(*s->group_peers));
-		if (r == 0)
-			r = array_dup(&n->vfs, s->vfs, s->n_vfs, sizeof(*s->vfs));
-		if (r < 0) /* host_free frees what n has so far */
+		n->cap_group_peers = n->n_group_peers;
+		n->cap_vfs = n->n_vfs;
+		if (array_dup(&n->group_peers, s->group_peers, s->n_group_peers,
+		              sizeof(*s->group_peers)) < 0 ||
+		    array_dup(&n->vfs, s->vfs, s->n_vfs, sizeof(*s->vfs)) < 0)
 			goto fail;
-		n->n_group_peers = n->cap_group_peers = s->n_group_peers;
-		n->n_vfs = n->cap_vfs = s->n_vfs;
 	}
 	return 0;
 fail:
@@ -142,7 +138,7 @@ bool host_vf_counts_match(const struct host *h)
 	return true;
 }
 
-static int observe_from(struct host *h, const struct host *pci)
+int observe_host_reusing(struct host *h, const struct host *pci)
 {
 	int r;
 
@@ -166,12 +162,7 @@ fail:
 
 int observe_host(struct host *h)
 {
-	return observe_from(h, NULL);
-}
-
-int observe_host_reusing(struct host *h, const struct host *pci)
-{
-	return observe_from(h, pci);
+	return observe_host_reusing(h, NULL);
 }
 
 const struct netdev *nic_pf_netdev(const struct nic *n)

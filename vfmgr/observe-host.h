@@ -100,10 +100,11 @@ int observe_rss(struct host *h, const struct policy *p);
 
 /* Fills *h from libpci and sysfs (under util/sysfs's root). */
 int observe_host(struct host *h);
-/* The same, but its PCI functions (ids, drivers, SR-IOV counts, VF links, IOMMU groups) copied
- * from pci, an earlier observe_host's result, instead of scanned again; netdevsim devices and
- * every netdev are read now. For the daemon's passes after link drift, when no PCI event came
- * since pci was read (host_vf_counts_match checks the copy against the kernel's VF counts). */
+/* The same, but with pci (an earlier observe_host's result; NULL: scan) its PCI functions (ids,
+ * drivers, SR-IOV counts, VF links, IOMMU groups) copied instead of scanned again; netdevsim
+ * devices and every netdev are read now. For the daemon's passes after link drift, when no PCI
+ * event came since pci was read (host_vf_counts_match checks the copy against the kernel's VF
+ * counts). */
 int observe_host_reusing(struct host *h, const struct host *pci);
 /* Copies the PCI functions of src into *dst as observe_pci found them: no netdevs, VF
  * settings, RSS or management marks. 0 or -ENOMEM (dst then empty). */
