@@ -854,6 +854,7 @@ static int field_rate(struct pctx *c, const struct key_def *k, struct ynode *n, 
 static const struct key_def nic_keys[] = {
     {"network", field_ref, offsetof(struct policy_nic, network), 0, 0, NULL, true},
     {"mac", field_nic_mac, offsetof(struct policy_nic, mac), 0, 0, NULL, false},
+    {"mac-b", field_nic_mac, offsetof(struct policy_nic, mac_b), 0, 0, NULL, false},
     {"rate", field_rate, offsetof(struct policy_nic, rate), 0, 0, NULL, false},
     {"shares", field_u32, offsetof(struct policy_nic, shares), 1, POLICY_SHARES_MAX, NULL, false},
     {"spoofchk", field_bool, offsetof(struct policy_nic, spoofchk), 0, 0, NULL, false},
