@@ -556,6 +556,16 @@ static int place_nic(struct vctx *c, const struct policy_vm *vm, size_t i)
 		if (nic->pf[1] != POLICY_NONE && !vm->on_demand)
 			p->pfs[nic->pf[1]].vf_demand++;
 	}
+	/* link-state enable keeps a VF's link up whatever its PF's carrier, so the guest's bond
+	 * would keep sending into a dead switch; auto lets the VF's link follow its uplink. */
+	if (nic->redundant.value && nic->link_state.value == POLICY_LINK_ENABLE)
+		return policy_diag_add(
+		    c->d, POLICY_WARNING,
+		    nic->link_state.set ? nic->link_state.mark : p->defaults.link_state.mark,
+		    "vm '%s' nic %zu is redundant, but link-state enable keeps each leg's link up "
+		    "when its uplink dies, so the guest's bond never fails over; use link-state "
+		    "auto (the default)",
+		    vm->name.value, i + 1);
 	return 0;
 }
 
