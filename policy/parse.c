@@ -813,6 +813,8 @@ static const struct key_def network_keys[] = {
     {"qos", field_u32, offsetof(struct policy_network, qos), 0, POLICY_QOS_MAX, NULL, false},
     {"proto", field_enum, offsetof(struct policy_network, proto), 0, 0, policy_proto_names, false},
     {"class", field_enum, offsetof(struct policy_network, class), 0, 0, policy_class_names, true},
+    {"mtu", field_u32, offsetof(struct policy_network, mtu), POLICY_MTU_MIN, POLICY_MTU_MAX, NULL,
+     false},
     {"pfs", field_ref_list, 0, 0, 0, NULL, false},
 };
 static const struct mapping_def network_def = {"network", network_keys, ARRAY_SIZE(network_keys),

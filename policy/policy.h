@@ -23,6 +23,8 @@
 #define POLICY_NAME_MAX     64
 #define POLICY_NUMVFS_MAX   65535 /* sriov_totalvfs is a 16-bit field */
 #define POLICY_VLAN_MAX     4094  /* 4095 is reserved by 802.1Q */
+#define POLICY_MTU_MIN      68    /* IPv4's minimum */
+#define POLICY_MTU_MAX      9216  /* the largest jumbo frames NICs take */
 #define POLICY_QOS_MAX      7
 #define POLICY_RATE_MAX     1000000 /* Mbit/s, 1 Tbit/s */
 #define POLICY_SHARES_MAX   1000000
@@ -197,6 +199,7 @@ struct policy_network {
 	struct policy_u32 qos;    /* 802.1p priority; unset = leave 0 */
 	struct policy_enum proto; /* enum policy_proto; unset = 802.1Q */
 	struct policy_enum class; /* enum policy_class; required */
+	struct policy_u32 mtu;    /* the guests' MTU (vfmgr guest-config); unset: theirs */
 	struct policy_ref *pfs;
 	size_t n_pfs;
 };

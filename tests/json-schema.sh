@@ -67,10 +67,11 @@ for vm in web01 nfv01; do
 	"$B" qemu-args --json --state "$STATE" "$vm" >"$T/qemu-$vm.json" 2>/dev/null
 	run "qemu-args --json $vm" "$SCHEMAS/qemu-args.schema.json" "$T/qemu-$vm.json"
 done
-for vm in web01 nfv01; do
-	"$B" guest-config --json --policy "$TOP/examples/demo.yaml" "$vm" >"$T/guest-$vm.json" 2>/dev/null
-	run "guest-config --json $vm (examples/demo.yaml)" "$SCHEMAS/guest-config.schema.json" \
-		"$T/guest-$vm.json"
+for pv in demo:web01 demo:nfv01 full:db01 full:cache01; do
+	"$B" guest-config --json --policy "$TOP/examples/${pv%:*}.yaml" "${pv#*:}" \
+		>"$T/guest-${pv/:/-}.json" 2>/dev/null
+	run "guest-config --json ${pv#*:} (examples/${pv%:*}.yaml)" \
+		"$SCHEMAS/guest-config.schema.json" "$T/guest-${pv/:/-}.json"
 done
 "$B" status --json --state "$STATE" >"$T/status.json"
 run "status --json (recorded state)" "$SCHEMAS/status.schema.json" "$T/status.json"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # vfmgr guest-config, read by its real consumer: Debian's `netplan generate` (netplan.io) turns
-# each VM's output (examples/demo.yaml's and examples/lab.yaml's VMs) into systemd-networkd
-# files, which must carry every MAC the output matches, net_failover's driver match, and each
-# bond with its mode, primary leg and link monitoring. Also: the YAML and --json are one model.
+# each VM's output (the VMs of examples/demo.yaml, lab.yaml and full.yaml) into systemd-networkd
+# files, which must carry every MAC the output matches, net_failover's driver match, each bond
+# with its mode, primary leg and link monitoring, and the MTU. Also: the YAML and --json are
+# one model.
 # netplan generate runs in a mount namespace of its own, with /etc and /run read-only and its
 # calls of udevadm and systemctl replaced by /bin/true, so it changes nothing on this machine;
 # it writes only under a temporary --root-dir. Needs root (unshare) and netplan.io. TAP lines.
@@ -70,27 +71,30 @@ sys.exit(yaml.safe_load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
 	ok "$vm: netplan generate accepts guest-config's output"
 	net=$d/root/run/systemd/network
 	ls "$net" 2>/dev/null | sed "s/^/# $vm: /"
-	while read -r id mac drv; do
+	while read -r id mac drv mtu; do
 		[ -z "$id" ] && continue
 		if has "$net/10-netplan-$id.network" "PermanentMACAddress=$mac" &&
-			{ [ "$drv" = - ] || has "$net/10-netplan-$id.network" "Driver=$drv"; }; then
-			ok "$vm: $id.network matches $mac$([ "$drv" != - ] && echo " and driver $drv")"
+			{ [ "$drv" = - ] || has "$net/10-netplan-$id.network" "Driver=$drv"; } &&
+			{ [ "$mtu" = - ] || has "$net/10-netplan-$id.network" "MTUBytes=$mtu"; }; then
+			ok "$vm: $id.network matches $mac$([ "$drv" != - ] && echo " and driver $drv")$([ "$mtu" != - ] && echo ", mtu $mtu")"
 		else
-			notok "$vm: $id.network matches $mac, driver $drv" \
+			notok "$vm: $id.network matches $mac, driver $drv, mtu $mtu" \
 				"$(cat "$net/10-netplan-$id.network" 2>&1)"
 		fi
 	done < <(jq -r '.network.ethernets // {} | to_entries[] |
-		"\(.key) \(.value.match.macaddress) \(.value.match.driver // "-")"' "$d/out.json")
-	while read -r bond prim; do
+		"\(.key) \(.value.match.macaddress) \(.value.match.driver // "-") \(.value.mtu // "-")"' \
+		"$d/out.json")
+	while read -r bond prim mtu; do
 		[ -z "$bond" ] && continue
 		local f=$net/10-netplan-$bond.netdev missing=
-		for l in "Kind=bond" "Mode=active-backup" "MIIMonitorSec=100ms" "FailOverMACPolicy=active"; do
+		for l in "Kind=bond" "Mode=active-backup" "MIIMonitorSec=100ms" "FailOverMACPolicy=active" \
+			$([ "$mtu" != - ] && echo "MTUBytes=$mtu"); do
 			has "$f" "$l" || missing="$missing $l"
 		done
 		if [ -z "$missing" ]; then
-			ok "$vm: $bond.netdev is an active-backup bond with MII monitoring"
+			ok "$vm: $bond.netdev is an active-backup bond with MII monitoring$([ "$mtu" != - ] && echo ", mtu $mtu")"
 		else
-			notok "$vm: $bond.netdev is an active-backup bond with MII monitoring" \
+			notok "$vm: $bond.netdev is an active-backup bond with MII monitoring$([ "$mtu" != - ] && echo ", mtu $mtu")" \
 				"missing:$missing" "$(cat "$f" 2>&1)"
 		fi
 		for id in $(jq -r ".network.bonds.\"$bond\".interfaces[]" "$d/out.json"); do
@@ -101,11 +105,11 @@ sys.exit(yaml.safe_load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
 				notok "$vm: $id is in $bond (primary $prim)" "$(cat "$net/10-netplan-$id.network" 2>&1)"
 			fi
 		done
-	done < <(jq -r '.network.bonds // {} | to_entries[] | "\(.key) \(.value.parameters.primary)"' \
-		"$d/out.json")
+	done < <(jq -r '.network.bonds // {} | to_entries[] |
+		"\(.key) \(.value.parameters.primary) \(.value.mtu // "-")"' "$d/out.json")
 }
 
-for pol in "$TOP/examples/demo.yaml" "$TOP/examples/lab.yaml"; do
+for pol in "$TOP/examples/demo.yaml" "$TOP/examples/lab.yaml" "$TOP/examples/full.yaml"; do
 	for vm in $("$B" __complete-vms --policy "$pol"); do
 		check_vm "$pol" "$vm"
 	done

@@ -43,25 +43,42 @@ static json_t *bond_entry(const char *a, const char *b)
 	                 GUEST_BOND_MII_MS, "fail-over-mac-policy", "active");
 }
 
+/* The network's mtu, when it has one, on the device the guest configures: a lone leg, or the
+ * bond (which gives it to its legs; a net_failover master gives it to its standby and VF). */
+static int set_mtu(json_t *dev, const struct policy_network *net)
+{
+	if (!net->mtu.set)
+		return 0;
+	return json_object_set_new(dev, "mtu", json_integer(net->mtu.value)) < 0 ? -ENOMEM : 0;
+}
+
 static int add_nic(const struct policy *p, const struct policy_vm *vm, size_t n, json_t *eth,
                    json_t *bonds)
 {
 	const struct policy_nic *nic = &vm->nics[n];
+	const struct policy_network *net = &p->networks[nic->network.index];
 	unsigned legs = nic->redundant.value ? 2 : 1, in = 0;
 	char id[2][32], bond[32];
+	json_t *dev = NULL;
 
 	for (unsigned leg = 0; leg < legs; leg++) {
 		snprintf(id[leg], sizeof(id[leg]), "nic%zu%s", n, leg ? "b" : "");
 		if (!leg_in_vm(p, nic, leg))
 			continue;
-		if (json_object_set_new(eth, id[leg], leg_entry(vm, n, leg)) < 0)
+		dev = leg_entry(vm, n, leg);
+		if (json_object_set_new(eth, id[leg], dev) < 0)
 			return -ENOMEM;
 		in++;
 	}
+	if (in == 1)
+		return set_mtu(dev, net);
 	if (in < 2)
 		return 0;
 	snprintf(bond, sizeof(bond), "bond%zu", n);
-	return json_object_set_new(bonds, bond, bond_entry(id[0], id[1])) < 0 ? -ENOMEM : 0;
+	dev = bond_entry(id[0], id[1]);
+	if (json_object_set_new(bonds, bond, dev) < 0)
+		return -ENOMEM;
+	return set_mtu(dev, net);
 }
 
 /* A whole PF keeps its own MAC; the policy knows it only when the PF is matched by MAC. */

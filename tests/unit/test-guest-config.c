@@ -68,6 +68,30 @@ static const struct gc_case cases[] = {
      "\"nic0\": {\"match\": {\"macaddress\": \"52:54:00:00:01:01\"}}, "
      "\"pt0\": {\"match\": {\"macaddress\": \"00:1b:21:00:00:0c\"}}}}}",
      1},
+    /* The mtu goes where the guest configures: the bond (it passes it to its legs), or the
+     * lone VF. */
+    {"test_network_mtu_is_on_the_bond_or_the_lone_vf",
+     "version: 1\n"
+     "pfs:\n"
+     "  - { name: a, match: { pci: \"0000:01:00.0\" }, switch: s1, numvfs: 4 }\n"
+     "  - { name: b, match: { pci: \"0000:02:00.0\" }, switch: s2, numvfs: 4 }\n"
+     "networks:\n"
+     "  - { name: n, vlan: 100, class: vm, pfs: [a, b], mtu: 9000 }\n"
+     "vms:\n"
+     "  - name: w\n"
+     "    nics:\n"
+     "      - { network: n, redundant: true, mac: \"52:54:00:00:01:01\", mac-b: "
+     "\"52:54:00:00:01:02\" }\n"
+     "      - { network: n, mac: \"52:54:00:00:01:03\" }\n",
+     "w",
+     "{\"network\": {\"version\": 2, \"ethernets\": {"
+     "\"nic0\": {\"match\": {\"macaddress\": \"52:54:00:00:01:01\"}}, "
+     "\"nic0b\": {\"match\": {\"macaddress\": \"52:54:00:00:01:02\"}}, "
+     "\"nic1\": {\"match\": {\"macaddress\": \"52:54:00:00:01:03\"}, \"mtu\": 9000}}, "
+     "\"bonds\": {\"bond0\": {\"interfaces\": [\"nic0\", \"nic0b\"], \"parameters\": "
+     "{\"mode\": \"active-backup\", \"primary\": \"nic0\", \"mii-monitor-interval\": 100, "
+     "\"fail-over-mac-policy\": \"active\"}, \"mtu\": 9000}}}}",
+     0},
     {"test_vm_without_nics_gets_an_empty_version_2_document",
      PFS "  - { name: w, passthrough: [ { pci: \"0000:05:00.0\" } ] }\n", "w",
      "{\"network\": {\"version\": 2}}", 1},
