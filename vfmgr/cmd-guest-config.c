@@ -91,7 +91,9 @@ int cmd_guest_config(const struct cmd_args *a)
 		context_print_diags(&d);
 	policy_diags_free(&d);
 	if (r < 0) {
-		if (r != -EINVAL)
+		if (r == -EINVAL)
+			log_error("%s: invalid (see above); nothing printed", a->policy);
+		else
 			log_error("%s: %s", a->policy, strerror(-r));
 		return EXIT_FAIL;
 	}
