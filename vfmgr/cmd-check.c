@@ -1,6 +1,7 @@
 /* vfmgr check: parse and validate a policy without touching the host. */
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
+#include "vfmgr/cmd-diag-json.h"
 #include "policy/policy.h"
 #include "util/log.h"
 
@@ -18,11 +19,7 @@ static int print_json(const struct policy_diags *d, const char *path, bool valid
 	if (!list)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->n; i++) {
-		const struct policy_diag *diag = &d->items[i];
-		json_t *o =
-		    json_pack("{s:s, s:I, s:I, s:s, s:s}", "file", d->file ? d->file : path, "line",
-		              (json_int_t)diag->line, "column", (json_int_t)diag->col, "severity",
-		              policy_severity_name(diag->severity), "message", diag->message);
+		json_t *o = diag_json_object(d, &d->items[i], path);
 
 		if (!o || json_array_append_new(list, o) < 0) {
 			json_decref(list);

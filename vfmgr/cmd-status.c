@@ -35,6 +35,8 @@ struct status_model {
 	struct status_dev *devs;
 	size_t n_devs;
 	const struct apply_pending *pending;
+	const char *daemon_policy; /* answered by the daemon: its policy, and its healing limit */
+	enum sriov_impact heal_allow;
 };
 
 static void model_free(struct status_model *m)
@@ -93,6 +95,8 @@ static int model_build(const struct context *ctx, struct status_model *m)
 
 	memset(m, 0, sizeof(*m));
 	m->pending = ctx->pending;
+	m->daemon_policy = ctx->daemon_policy;
+	m->heal_allow = ctx->heal_allow;
 	m->vfs = calloc(s->n ? s->n : 1, sizeof(*m->vfs));
 	m->devs = calloc(s->n_pts ? s->n_pts : 1, sizeof(*m->devs));
 	if (!m->vfs || !m->devs) {
@@ -287,6 +291,10 @@ static int print_json(const struct status_model *m, FILE *f)
 	for (size_t i = 0; devs && i < m->n_devs; i++)
 		json_array_append_new(devs, dev_json(&m->devs[i]));
 	o = json_pack("{s:o, s:o}", "vfs", vfs, "devices", devs);
+	if (o && m->daemon_policy)
+		json_object_set_new(o, "daemon",
+		                    json_pack("{s:s, s:s}", "policy", m->daemon_policy,
+		                              "heal_allow", sriov_impact_name(m->heal_allow)));
 	return cmd_json_print(o, f);
 }
 
@@ -299,8 +307,11 @@ int status_write(const struct context *ctx, bool json, FILE *f)
 		return r;
 	if (json)
 		r = print_json(&m, f);
-	else if ((r = print_vfs(&m, f)) == 0)
-		r = print_devs(&m, f);
+	else if ((r = print_vfs(&m, f)) == 0 && (r = print_devs(&m, f)) == 0 && ctx->daemon_policy)
+		fprintf(f,
+		        "daemon: runs %s; its own healing applies steps up to %s (a forwarded "
+		        "'vfmgr apply' keeps its --allow)\n",
+		        ctx->daemon_policy, sriov_impact_name(ctx->heal_allow));
 	model_free(&m);
 	return r;
 }
