@@ -6,6 +6,7 @@
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
+#include "vfmgr/vf-status.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/table.h"
@@ -48,33 +49,13 @@ static void model_free(struct status_model *m)
 static void build_vf(const struct host *h, const struct state_alloc *a,
                      const struct apply_pending *pend, struct status_vf *v)
 {
-	size_t i = host_find_nic(h, a->pf_addr);
-	const struct nic *n = i != NO_INDEX ? &h->nics[i] : NULL;
-	const struct vf_pending *p;
-	unsigned held = 0;
-	size_t from = 0;
+	struct vf_status_info info;
 
 	v->a = a;
-	v->pf_ifname = n && n->n_netdevs ? n->netdevs[0].name : NULL;
-	if (!n) {
-		v->status = "pf-missing";
-		return;
-	}
-	if (a->vf >= (unsigned)n->numvfs) {
-		v->status = "vf-missing";
-		return;
-	}
-	if (n->vf_settings_err < 0 || a->vf >= n->vf_settings.num_vf ||
-	    !n->vf_settings.readable[a->vf]) {
-		v->status = "unverified";
-		return;
-	}
-	v->live = &n->vf_settings.vfs[a->vf];
-	while ((p = apply_pending_find(pend, a->pf_addr, a->vf, &from)))
-		held |= p->attr;
-	/* What the daemon holds back is pending, not drift. */
-	v->drift = vf_config_diff(v->live, &a->want, VF_ATTR_ALL) & ~held;
-	v->status = held ? "pending" : v->drift ? "drift" : "ok";
+	v->status = vf_status_name(vf_status_get(h, a, pend, &info));
+	v->live = info.live;
+	v->pf_ifname = info.pf_ifname;
+	v->drift = info.drift;
 }
 
 static void build_dev(const struct host *h, const struct state_pt *t, struct status_dev *d)
