@@ -8,6 +8,8 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,6 +41,20 @@ static int make_plan(const struct cmd_args *a, bool lock, struct context *ctx, s
 	return r;
 }
 
+/* With a daemon running, the plan is not the whole story: say what the daemon itself would
+ * carry out (its socket is there; asking it would cost a request). */
+static void note_daemon(void)
+{
+	char sock[PATH_MAX];
+	struct stat st;
+
+	if (run_path("control", sock, sizeof(sock)) == 0 && stat(sock, &st) == 0 &&
+	    S_ISSOCK(st.st_mode))
+		log_notice("a vfmgr daemon runs (%s): its own healing applies steps up to %s; "
+		           "'vfmgr apply' through it keeps --allow",
+		           sock, sriov_impact_name(DAEMON_HEAL_ALLOW));
+}
+
 int cmd_plan(const struct cmd_args *a)
 {
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
@@ -50,6 +66,7 @@ int cmd_plan(const struct cmd_args *a)
 		plan_print(&pl, stdout);
 	else if (cmd_json_print(plan_to_json(&pl), stdout) < 0)
 		return EXIT_FAIL;
+	note_daemon();
 	return a->detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
 }
 
