@@ -156,7 +156,8 @@ bool events_udev_busy(struct daemon *d);
 void events_drain_rtnl(struct daemon *d);
 
 /* The options a forwarded `vfmgr apply` runs with: the client's --allow, its name for the
- * policy, and the lock wait of a local apply (no progress callback yet). */
+ * policy, and the lock wait of a local apply (no progress callback yet). policy_name points
+ * into req (or is daemon_policy): both must outlive the options. */
 struct reconcile_opts ctl_apply_opts(const struct ctl_request *req, const char *daemon_policy,
                                      FILE *out);
 int ctl_listen(struct daemon *d);

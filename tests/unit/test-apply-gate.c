@@ -29,9 +29,11 @@ static void one_step(struct plan *pl, struct plan_action *a, enum sriov_impact i
 	pl->n = pl->cap = 1;
 }
 
+/* The options point into the request, as in the daemon: it outlives them. */
+static struct ctl_request req;
+
 static struct reconcile_opts forwarded(const char *request)
 {
-	struct ctl_request req;
 	char err[256];
 
 	if (ctl_request_parse(request, strlen(request), &req, err, sizeof(err)) < 0)
@@ -66,12 +68,12 @@ static void test_forwarded_apply_without_allow_gets_the_cli_default(void **unuse
 
 static void test_cli_allow_survives_the_socket(void **unused)
 {
-	struct ctl_request req = {.command = CTL_APPLY, .allow = SRIOV_IMPACT_NONE};
+	struct ctl_request sent = {.command = CTL_APPLY, .allow = SRIOV_IMPACT_NONE};
 	char *text;
 
 	(void)unused;
-	snprintf(req.policy_arg, sizeof(req.policy_arg), "staged.yaml");
-	text = ctl_request_format(&req);
+	snprintf(sent.policy_arg, sizeof(sent.policy_arg), "staged.yaml");
+	text = ctl_request_format(&sent);
 	assert_non_null(text);
 	struct reconcile_opts o = forwarded(text);
 	if (o.allow != SRIOV_IMPACT_NONE || strcmp(o.policy_name, "staged.yaml") != 0)
