@@ -158,19 +158,25 @@ static int watch_add(struct daemon *d, const char *addr, const char *pf, int ifi
 	return 0;
 }
 
-/* Remembers the policy PFs as observed, their netdevs and VFs, to map events to PFs. */
-static void watch_update(struct daemon *d, const struct host *h)
+/* Remembers the policy PFs as observed, their netdevs and VFs, to map events to PFs. match is
+ * the pass's plan's (NULL when it failed: matched here then). */
+static void watch_update(struct daemon *d, const struct host *h, const size_t *match)
 {
-	size_t *pf_nic = calloc(d->policy->n_pfs ? d->policy->n_pfs : 1, sizeof(*pf_nic));
+	size_t *own = NULL;
+	const size_t *pf_nic = match;
 	struct policy_diags scratch;
 
 	d->n_watch = 0;
 	d->n_pfs_absent = d->policy->n_pfs;
-	if (!pf_nic)
-		return;
-	policy_diags_init(&scratch);
-	pfmatch_resolve(d->policy, h, pf_nic, &scratch, true);
-	policy_diags_free(&scratch);
+	if (!pf_nic) {
+		own = calloc(d->policy->n_pfs ? d->policy->n_pfs : 1, sizeof(*own));
+		if (!own)
+			return;
+		policy_diags_init(&scratch);
+		pfmatch_resolve(d->policy, h, own, &scratch, true);
+		policy_diags_free(&scratch);
+		pf_nic = own;
+	}
 	for (size_t i = 0; i < d->policy->n_pfs; i++) {
 		if (pf_nic[i] == NO_INDEX)
 			continue;
@@ -185,7 +191,7 @@ static void watch_update(struct daemon *d, const struct host *h)
 			if (n->vfs[k].addr[0])
 				watch_add(d, n->vfs[k].addr, n->addr, 0);
 	}
-	free(pf_nic);
+	free(own);
 }
 
 void daemon_diags_init(const struct daemon *d, struct policy_diags *diags)
@@ -313,7 +319,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, const struct re
 		policy_diags_free(&diags);
 		return -ESTALE;
 	}
-	watch_update(d, &ctx->host);
+	watch_update(d, &ctx->host, r == 0 ? pl.pf_match : NULL);
 	d->plan_ok = r == 0;
 	if (r < 0) {
 		log_plan_failure(d, &diags, r);

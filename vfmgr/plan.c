@@ -17,6 +17,7 @@ void plan_free(struct plan *pl)
 		free(pl->actions[i].rss);
 	}
 	free(pl->actions);
+	free(pl->pf_match);
 	state_free(&pl->next);
 	memset(pl, 0, sizeof(*pl));
 }
@@ -391,6 +392,10 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		plan_impact(out, h, old);
 out:
 	plan_policy_here_free(&here, filtered);
+	if (r == 0) {
+		out->pf_match = pf_nic;
+		pf_nic = NULL;
+	}
 	free(pf_nic);
 	free(numvfs);
 	free(order);

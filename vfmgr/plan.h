@@ -87,6 +87,10 @@ struct plan {
 	struct plan_action *actions;
 	size_t n, cap;
 	struct state next; /* the state file after a successful apply */
+	/* Each policy PF's device (an index into the host's nics, NO_INDEX: none), as plan_build
+	 * matched them, once: a caller that needs them too (the daemon's event map) reads them
+	 * here instead of matching again. */
+	size_t *pf_match;
 };
 
 /* A new action on device n (its first netdev), or NULL when out of memory. */
