@@ -361,7 +361,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, const struct re
 		apply_gate(&pl, o->allow, o->policy_name ? o->policy_name : d->policy_file,
 		           &refused);
 		print_summary(o, &pl, -EPERM, refused, &rep);
-		metrics_record_apply(false, pl.n, true);
+		metrics_record_apply(false, pl.n, false); /* a client's apply, not a heal */
 		apply_pending_free(&before);
 		return -EPERM;
 	}
@@ -376,7 +376,9 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, const struct re
 	struct apply_pending fresh = {0};
 	r = apply_plan_partial(&pl, ctx->nl, ctx->state_file, &ctx->state, &fresh, &rep);
 	print_summary(o, &pl, r, pl.n, &rep);
-	metrics_record_apply(r == 0, pl.n, true);
+	/* vfmgr_daemon_heals_total counts the daemon's own passes; a forwarded apply is the
+	 * client's, as it would be run locally. */
+	metrics_record_apply(r == 0, pl.n, !o->out);
 	pending_count_tries(&fresh, &before);
 	apply_pending_free(&before);
 	if (r == 0 && pending_merge(&d->pend, &fresh) < 0)
