@@ -9,13 +9,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <poll.h>
-#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,7 +143,7 @@ static int recv_all(int fd, char **out, size_t *len, unsigned *timeout_s)
 	return 0;
 }
 
-static int print_reply(const char *sock, const struct ctl_reply *rep)
+static int print_reply(const struct ctl_reply *rep)
 {
 	if (rep->log)
 		fputs(rep->log, stderr);
@@ -153,12 +153,11 @@ static int print_reply(const char *sock, const struct ctl_reply *rep)
 	}
 	if (!rep->ok)
 		log_error("daemon: %s", rep->error ? rep->error : "request failed");
-	(void)sock;
 	return rep->ok ? rep->exit : EXIT_FAIL;
 }
 
-/* One request on a fresh connection: 0 with *rep, -ENOENT-like errors from connect (no
- * daemon), or another -errno (logged). */
+/* One request on a fresh connection: 0 with *rep, 1 when nothing listens (no socket, or a stale
+ * one left by a daemon that died), or -errno (logged). */
 static int ask_once(const char *text, const char *sock, unsigned timeout_s, struct ctl_reply *rep)
 {
 	_cleanup_free_ char *reply = NULL;
@@ -169,7 +168,7 @@ static int ask_once(const char *text, const char *sock, unsigned timeout_s, stru
 	int r;
 
 	if (fd < 0)
-		return fd;
+		return 1;
 	r = send_all(fd, text, strlen(text));
 	if (r == 0 && shutdown(fd, SHUT_WR) < 0)
 		r = -errno;
@@ -214,8 +213,8 @@ int ctl_client_forward(struct ctl_request *req, const char *state_file)
 	for (;;) {
 		struct ctl_reply rep;
 		r = ask_once(text, sock, timeout_s, &rep);
-		/* No socket, or a stale one left by a daemon that died: do the work here. */
-		if (r == -ENOENT || r == -ECONNREFUSED)
+		/* No daemon: do the work here. */
+		if (r == 1)
 			return -1;
 		if (r < 0)
 			return EXIT_FAIL;
@@ -228,7 +227,7 @@ int ctl_client_forward(struct ctl_request *req, const char *state_file)
 			continue;
 		}
 		log_info("%s: answered by the daemon", sock);
-		r = print_reply(sock, &rep);
+		r = print_reply(&rep);
 		ctl_reply_free(&rep);
 		return r;
 	}

@@ -163,10 +163,11 @@ static int handle_apply(struct daemon *d, const struct ctl_request *req, FILE *o
 		daemon_forget_pci_scan(d);
 		/* Its watch list and pending settings are the candidate's: a pass puts them back.
 		 */
-		daemon_schedule_reconcile(d, "policy", true, "kept after the refused apply");
+		daemon_schedule_reconcile(d, "policy", true,
+		                          "the one running kept: the apply was refused or failed");
 		return EXIT_FAIL;
 	}
-	d->policy = old;
+	d->policy = old; /* daemon_adopt_policy frees the policy it replaces */
 	daemon_adopt_policy(d, cand);
 	daemon_notify_status(d, "");
 	return EXIT_OK;
