@@ -51,6 +51,7 @@ static int keep_absent_pt(const struct state *old, struct state *next, const cha
 		if (!t)
 			return -ENOMEM;
 		*t = old->pts[i];
+		t->releasing = false;
 	}
 	return 0;
 }
