@@ -113,6 +113,11 @@ static void test_state_strings_follow_the_policy_rules(void **state)
 	assert_int_equal(
 	    load_one("..", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "allocation 0: vm, network or pf is not a valid policy name");
+	/* Names reach command lines: one that begins with '-' would be an option there. */
+	assert_int_equal(
+	    load_one("-web", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)),
+	    -EINVAL);
+	assert_string_equal(err, "allocation 0: vm, network or pf is not a valid policy name");
 	assert_int_equal(
 	    load_one("vm\n1", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)),
 	    -EINVAL);
