@@ -64,7 +64,10 @@ int cmd_check(const struct cmd_args *a)
 		r = policy_parse_file_as(path, &(struct policy_select){.host = host}, &p, &diags);
 	else
 		r = policy_check_fleet_file(path, &p, &diags, &groups);
-	if (r < 0 && r != -EINVAL) {
+	/* A read that failed with EINVAL itself (some /proc and /sys files) left no diagnostic:
+	 * it is a read error too, not "invalid (0 errors)". */
+	bool read_err = r < 0 && (r != -EINVAL || diags.n_errors == 0);
+	if (read_err) {
 		/* I/O and memory failures have no place in the file; report them like a
 		 * diagnostic so --json readers see them too. */
 		if (policy_diag_add(&diags, POLICY_ERROR, (struct policy_mark){0},
@@ -79,7 +82,7 @@ int cmd_check(const struct cmd_args *a)
 			log_error("%s: cannot format diagnostics as JSON", path);
 	} else {
 		context_print_diags(&diags);
-		if (r == 0 || r == -EINVAL)
+		if (!read_err && (r == 0 || r == -EINVAL))
 			print_summary(p, &diags, path, host, groups);
 	}
 	policy_diags_free(&diags);

@@ -41,7 +41,7 @@ int cmd_plan(const struct cmd_args *a)
 	if (make_plan(a, false, &ctx, &pl) < 0)
 		return EXIT_FAIL;
 	if (!a->json)
-		plan_print(&pl, stdout);
+		plan_print_from(&pl, &ctx.state, stdout);
 	else if (cmd_json_print(plan_to_json(&pl), stdout) < 0)
 		return EXIT_FAIL;
 	return a->detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
@@ -75,7 +75,7 @@ static int apply_planned(const struct cmd_args *a, struct context *ctx, struct p
 	int r;
 
 	if (!a->json)
-		plan_print(pl, stdout);
+		plan_print_from(pl, &ctx->state, stdout);
 	fflush(stdout);
 	if (check_impact(a, pl, &refused) < 0) {
 		r = EXIT_FAIL;

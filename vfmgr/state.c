@@ -912,6 +912,28 @@ int state_check_host(const struct state *s, const struct host *h, char *err, siz
 	return 0;
 }
 
+/* The file as state_save writes it: in a directory no other user can plant names in, never
+ * through a symlink, owned by root and written by no one else. -EALREADY when it logged why. */
+static int state_read(const char *path, char **text, size_t *len)
+{
+	char dir[PATH_MAX], base[PATH_MAX], why[160];
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	if (str_copy(dir, sizeof(dir), path) < 0 || str_copy(base, sizeof(base), path) < 0)
+		return -ENAMETOOLONG;
+	const char *dname = dirname(dir);
+	r = dir_open_trusted(dname, &dfd, why, sizeof(why));
+	if (r == -ENOENT)
+		return r;
+	if (r < 0) {
+		log_error("%s: refusing to read the state file there: %s; nothing was changed",
+		          dname, why[0] ? why : strerror(-r));
+		return -EALREADY;
+	}
+	return file_read_trusted(dfd, basename(base), STATE_FILE_MAX, text, len);
+}
+
 int state_load(const char *path, struct state *s)
 {
 	_cleanup_free_ char *text = NULL;
@@ -923,9 +945,24 @@ int state_load(const char *path, struct state *s)
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = file_read_regular(path, STATE_FILE_MAX, FILE_OWNER_TRUSTED, &text, &len);
+	r = state_read(path, &text, &len);
 	if (r == -ENOENT)
 		return 0;
+	if (r == -EALREADY) /* state_read said why */
+		return -EPERM;
+	if (r == -ELOOP) {
+		log_error(
+		    "%s: the state file is a symbolic link; vfmgr never writes one, nor reads "
+		    "through one: nothing was changed (move it away; see vfmgr(8), STATE FILE)",
+		    path);
+		return -EPERM;
+	}
+	if (r == -EACCES) {
+		log_error("%s: the state file may be written by other users than root; nothing was "
+		          "changed (chmod 0600 it, or move it away; see vfmgr(8), STATE FILE)",
+		          path);
+		return -EPERM;
+	}
 	if (r == -ENOEXEC) {
 		log_error("%s: the state file is %s, not a regular file; nothing was changed", path,
 		          stat(path, &st) == 0 ? file_kind(st.st_mode) : "not a regular file");

@@ -432,6 +432,45 @@ static void test_releasing_record_beside_the_held_one(void **state)
 	state_free(&s);
 }
 
+/* Reading the state trusts exactly what writing does: the file state_save wrote loads; a
+ * symlink to it, a file others may write and a directory others may write do not. */
+static void test_state_read_is_trusted_as_written(void **state)
+{
+	char dir[4096], file[4200], link[4200], open_dir[4200], planted[4300];
+	struct state s = {0}, back;
+	(void)state;
+
+	snprintf(dir, sizeof(dir), "%s/state-trust-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/state.json", dir);
+	snprintf(link, sizeof(link), "%s/link.json", dir);
+	snprintf(open_dir, sizeof(open_dir), "%s/open", dir);
+	snprintf(planted, sizeof(planted), "%s/state.json", open_dir);
+	assert_int_equal(state_save(file, &s), 0);
+	assert_int_equal(state_load(file, &back), 0);
+	state_free(&back);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(state_load(link, &back), -EPERM);
+	assert_int_equal(chmod(file, 0620), 0);
+	assert_int_equal(state_load(file, &back), -EPERM);
+	assert_int_equal(chmod(file, 0600), 0);
+	assert_int_equal(mkdir(open_dir, 0755), 0);
+	assert_int_equal(state_save(planted, &s), 0);
+	assert_int_equal(chmod(open_dir, 0777), 0);
+	assert_int_equal(state_load(planted, &back), -EPERM);
+	/* A file that is not there, in a directory that is not there: an empty state. */
+	snprintf(planted, sizeof(planted), "%s/none/state.json", dir);
+	assert_int_equal(state_load(planted, &back), 0);
+	assert_int_equal(back.n, 0);
+	snprintf(planted, sizeof(planted), "%s/open/state.json", dir);
+	unlink(planted);
+	rmdir(open_dir);
+	unlink(link);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +483,7 @@ int main(void)
 	    cmocka_unit_test(test_state_equal_agrees_with_the_file),
 	    cmocka_unit_test(test_device_with_two_owners_is_refused),
 	    cmocka_unit_test(test_releasing_record_beside_the_held_one),
+	    cmocka_unit_test(test_state_read_is_trusted_as_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
