@@ -599,6 +599,31 @@ static void test_killed_release_after_restores_only_drops_records(void **state)
 	state_free(&intent);
 }
 
+/* One device, one owner: a VF of a policy PF (here the very VF db holds) cannot also be a
+ * VM's whole device; the plan says so at the passthrough's line. */
+static void test_vf_of_a_policy_pf_is_no_passthrough(void **state)
+{
+	struct fx *f = *state;
+	char text[2048], vf[NIC_ADDR_LEN];
+
+	given(f, lab_policy, 4);
+	planned(f);
+	converge(&f->h, &f->pl.next);
+	strcpy(vf, state_find(&f->pl.next, "db", 0, 0)->vf_addr);
+	snprintf(text, sizeof(text), "%s  - name: x\n    passthrough: [ { pci: \"%s\" } ]\n",
+	         lab_policy, vf);
+	f->p2 = parse(text);
+	assert_int_equal(build(f, f->p2, &f->pl.next, &f->again), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
+	char want[300];
+	snprintf(want, sizeof(want),
+	         "vm x: %s is VF %u of pf a (0000:01:00.0), whose VFs vfmgr allocates to VM NICs; "
+	         "give the VM a NIC on one of its networks instead",
+	         vf, state_find(&f->pl.next, "db", 0, 0)->vf);
+	assert_string_equal(f->d.items[0].message, want);
+	assert_int_equal(f->d.items[0].line, 14);
+}
+
 static void test_generated_mac_is_stable_local_unicast(void **state)
 {
 	uint8_t a[MAC_LEN], b[MAC_LEN], c[MAC_LEN], legb[MAC_LEN];
@@ -1095,6 +1120,7 @@ int main(void)
 	    fx_test(test_release_writes_only_its_own_vms_vfs),
 	    fx_test(test_killed_release_is_finished_by_the_next_run),
 	    fx_test(test_killed_release_after_restores_only_drops_records),
+	    fx_test(test_vf_of_a_policy_pf_is_no_passthrough),
 	    cmocka_unit_test(test_generated_mac_is_stable_local_unicast),
 	    fx_test(test_vm_numa_node_prefers_local_pf),
 	    fx_test(test_no_iommu_refuses_passthrough),
