@@ -54,6 +54,11 @@ static void build_vf(const struct host *h, const struct state_alloc *a,
 
 	v->a = a;
 	v->pf_ifname = n && n->n_netdevs ? n->netdevs[0].name : NULL;
+	/* A release cut short: the next release (or apply, prepare, daemon) finishes it. */
+	if (a->releasing) {
+		v->status = "releasing";
+		return;
+	}
 	if (!n) {
 		v->status = "pf-missing";
 		return;
@@ -82,7 +87,8 @@ static void build_dev(const struct host *h, const struct state_pt *t, struct sta
 
 	d->t = t;
 	d->driver = n && n->driver[0] ? n->driver : NULL;
-	d->status = !n                                                ? "missing"
+	d->status = t->releasing                                      ? "releasing"
+	            : !n                                              ? "missing"
 	            : d->driver && strcmp(d->driver, "vfio-pci") == 0 ? "ok"
 	                                                              : "not-on-vfio";
 }
@@ -116,7 +122,9 @@ static void status_text(const struct status_model *m, const struct status_vf *v,
 	buf[0] = '\0';
 	if (!v->live) {
 		snprintf(buf, size, "%s",
-		         strcmp(v->status, "pf-missing") == 0   ? "PF missing"
+		         strcmp(v->status, "releasing") == 0
+		             ? "being released (vfmgr release finishes it)"
+		         : strcmp(v->status, "pf-missing") == 0 ? "PF missing"
 		         : strcmp(v->status, "vf-missing") == 0 ? "VF missing"
 		                                                : v->status);
 		return;
