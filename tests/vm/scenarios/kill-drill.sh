@@ -153,6 +153,17 @@ check_eq "held, with an empty state: the orphans check sees 4 devices" 4 \
 	"$(VFMGR_STATE=/tmp/empty-state.json orphans | wc -l)"
 check "release alpha" "$VFMGR" release alpha
 same_view "release gives the base back" "$base"
+# One device, one owner: a VF of a policy PF cannot also be a VM's whole device.
+vf0=$(basename "$(readlink /sys/bus/pci/devices/$PF1/virtfn0)")
+{
+	cat $POL
+	printf '  - name: beta\n    passthrough: [ { pci: "%s" } ]\n' "$vf0"
+} >/tmp/two-owners.yaml
+out=$("$VFMGR" check /tmp/two-owners.yaml 2>&1)
+echo "$out"
+check "check refuses a VF of a policy PF as a whole device, at its line" \
+	grep -q "two-owners.yaml:17:[0-9]*: .*vm beta: $vf0 is a VF of pf uplink-a" <<<"$out"
+check_fails "plan refuses it too" "$VFMGR" plan /tmp/two-owners.yaml
 
 points=0
 # drill NAME FROM(base|held) STEPS-POLICY RECOVERIES CMD...: SIGKILL at every point of CMD
