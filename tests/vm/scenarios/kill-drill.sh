@@ -223,8 +223,9 @@ for round in $(seq 1 "$rounds"); do
 	drill daemon-none held $NOALPHA "daemon-none release prepare" daemon --policy $NOALPHA
 	"$VFMGR" release alpha >/dev/null 2>&1
 done
-echo "# kill points tried: $points (SIGKILL), in $(echo "$(cut -d' ' -f1 /proc/uptime) - $t0" | bc)s"
-check "kill points were tried" test "$points" -ge 15
+took=$(echo "$(cut -d' ' -f1 /proc/uptime) - $t0" | bc)
+echo "# kill points tried: $points (SIGKILL), in ${took}s"
+check "$points kill points tried (SIGKILL, ${took}s)" test "$points" -ge 15
 
 # SIGHUP and SIGQUIT act as SIGTERM: the step finishes, every step done is undone, and the
 # run says so.
