@@ -63,7 +63,7 @@ int cmd_plan(const struct cmd_args *a)
 	if (make_plan(a, false, &ctx, &pl) < 0)
 		return EXIT_FAIL;
 	if (!a->json)
-		plan_print(&pl, stdout);
+		plan_print_from(&pl, &ctx.state, stdout);
 	else if (cmd_json_print(plan_to_json(&pl), stdout) < 0)
 		return EXIT_FAIL;
 	note_daemon();
@@ -78,7 +78,7 @@ static int apply_planned(const struct cmd_args *a, struct context *ctx, struct p
 	int r;
 
 	if (!a->json)
-		plan_print(pl, stdout);
+		plan_print_from(pl, &ctx->state, stdout);
 	fflush(stdout);
 	if (apply_gate(pl, a->allow, a->argv[0], &refused) < 0) {
 		r = EXIT_FAIL;

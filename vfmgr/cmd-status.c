@@ -65,7 +65,8 @@ static void build_dev(const struct host *h, const struct state_pt *t, struct sta
 
 	d->t = t;
 	d->driver = n && n->driver[0] ? n->driver : NULL;
-	d->status = !n                                                ? "missing"
+	d->status = t->releasing                                      ? "releasing"
+	            : !n                                              ? "missing"
 	            : d->driver && strcmp(d->driver, "vfio-pci") == 0 ? "ok"
 	                                                              : "not-on-vfio";
 }
@@ -101,7 +102,9 @@ static void status_text(const struct status_model *m, const struct status_vf *v,
 	buf[0] = '\0';
 	if (!v->live) {
 		snprintf(buf, size, "%s",
-		         strcmp(v->status, "pf-missing") == 0   ? "PF missing"
+		         strcmp(v->status, "releasing") == 0
+		             ? "being released (vfmgr release finishes it)"
+		         : strcmp(v->status, "pf-missing") == 0 ? "PF missing"
 		         : strcmp(v->status, "vf-missing") == 0 ? "VF missing"
 		                                                : v->status);
 		return;

@@ -134,6 +134,7 @@ static enum vf_metric alloc_metric(const struct host *h, const struct state_allo
 	case VF_STATUS_OK:
 		return planned ? VF_PENDING : VF_CONFIGURED;
 	case VF_STATUS_PENDING:
+	case VF_STATUS_RELEASING: /* its restore is still to be done */
 		return VF_PENDING;
 	case VF_STATUS_DRIFT:
 		return VF_DRIFTED;

@@ -10,6 +10,7 @@ static const char *const names[VF_STATUS_COUNT] = {
     [VF_STATUS_UNVERIFIED] = "unverified",
     [VF_STATUS_PF_MISSING] = "pf-missing",
     [VF_STATUS_VF_MISSING] = "vf-missing",
+    [VF_STATUS_RELEASING] = "releasing",
 };
 
 const char *vf_status_name(enum vf_status s)
@@ -28,6 +29,9 @@ enum vf_status vf_status_get(const struct host *h, const struct state_alloc *a,
 
 	memset(out, 0, sizeof(*out));
 	out->pf_ifname = n && n->n_netdevs ? n->netdevs[0].name : NULL;
+	/* A release cut short: the next release (or apply, prepare, daemon) finishes it. */
+	if (a->releasing)
+		return out->status = VF_STATUS_RELEASING;
 	if (!n)
 		return out->status = VF_STATUS_PF_MISSING;
 	if (a->vf >= (unsigned)n->numvfs)

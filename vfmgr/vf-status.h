@@ -14,6 +14,7 @@ enum vf_status {
 	VF_STATUS_UNVERIFIED, /* the kernel did not report the VF's settings */
 	VF_STATUS_PF_MISSING,
 	VF_STATUS_VF_MISSING,
+	VF_STATUS_RELEASING, /* a release cut short: the next run gives it back */
 	VF_STATUS_COUNT,
 };
 
@@ -27,7 +28,7 @@ struct vf_status_info {
 /* The status of allocation a on h; pend (may be NULL) holds the daemon's refused settings. */
 enum vf_status vf_status_get(const struct host *h, const struct state_alloc *a,
                              const struct apply_pending *pend, struct vf_status_info *out);
-/* "ok", "pending", "drift", "unverified", "pf-missing", "vf-missing" (status --json). */
+/* "ok", "pending", "drift", "unverified", "pf-missing", "vf-missing", "releasing" (status --json). */
 const char *vf_status_name(enum vf_status s);
 
 #endif
