@@ -84,7 +84,7 @@ FORCE:
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(BUILD)/libvfmgr.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -DTOP_SRCDIR=\"$(CURDIR)\" -o $@ $< $(TEST_SUPPORT) $(BUILD)/libvfmgr.a $(LDLIBS_ALL) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit '-DTOP_SRCDIR="$(CURDIR)"' -o $@ $< $(TEST_SUPPORT) $(BUILD)/libvfmgr.a $(LDLIBS_ALL) $(CMOCKA_LIBS)
 
 $(BUILD)/vmprogs/%: tests/vm/progs/%.c
 	@mkdir -p $(dir $@)

@@ -86,7 +86,12 @@ step "JSON schemas (doc/schema)" tests/json-schema.sh
 step "man pages (mandoc, groff)" tests/man-lint.sh
 step "bash completion" tests/completion.sh
 step "benchmark input (plan-scale)" tests/bench-inputs.sh
-if [ "${VM:-1}" != 0 ]; then
+# shellcheck source=tests/vm/labcache.sh
+. tests/vm/labcache.sh
+LAB=${LAB:-$PWD/.lab-cache}
+if [ "${VM:-1}" != 0 ] && ! lab_cache_ready; then
+	step "lab" lab_cache_need
+elif [ "${VM:-1}" != 0 ]; then
 	for s in tests/vm/scenarios/*.sh; do
 		name=$(basename "$s" .sh)
 		if [ -n "${SCENARIOS:-}" ] && ! echo " $SCENARIOS " | grep -q " $name "; then
