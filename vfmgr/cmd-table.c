@@ -50,6 +50,14 @@ const struct command vfmgr_commands[] = {
      .help = "network PCI devices, their VFs and drivers",
      .opts = OPT_JSON,
      .run = cmd_list},
+    {.name = "init",
+     .synopsis = "",
+     .help = "a starter policy from this host's PFs, which changes nothing",
+     .details = "Prints a policy for this host: every SR-IOV PF matched by its PCI address\n"
+                "with the VF count it has now, the one carrying the management path\n"
+                "commented out, no networks or VMs. `vfmgr plan` on it shows no changes:\n"
+                "vfmgr init >/etc/vfmgr/policy.yaml, edit, check, plan, then apply.\n",
+     .run = cmd_init},
     {.name = "check",
      .synopsis = "POLICY [--json] [--hostname NAME]",
      .help = "validate a policy file (vfmgr-policy(5))",

@@ -99,6 +99,13 @@ int cmd_rss_set(const struct cmd_args *a);
 int cmd_daemon(const struct cmd_args *a);
 int cmd_metrics(const struct cmd_args *a);
 int cmd_complete_vms(const struct cmd_args *a);
+int cmd_init(const struct cmd_args *a);
+
+struct host;
+/* `vfmgr init`'s starter policy for host h (hostname for its comment, or NULL): every
+ * SR-IOV PF by PCI address with its VF count now, the management one commented out; no
+ * networks or VMs, so its plan is empty. 0 or -EIO. */
+int init_policy_write(const struct host *h, const char *hostname, FILE *f);
 
 /* Prints o (NULL: out of memory) as indented JSON and a newline, and drops it; 0 or -errno. */
 int cmd_json_print(json_t *o, FILE *f);
