@@ -3,6 +3,7 @@
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/plural.h"
 #include "util/parse.h"
 
 #include <errno.h>
@@ -23,12 +24,14 @@ static void emit_diags(const struct policy_diags *d, bool to_log)
 	char buf[1024];
 
 	for (size_t i = 0; i < d->n; i++) {
-		policy_diag_format(d, &d->items[i], buf, sizeof(buf));
-		if (to_log)
+		if (to_log) {
+			policy_diag_format_bare(d, &d->items[i], buf, sizeof(buf));
 			log_msg(d->items[i].severity == POLICY_ERROR ? LOG_ERR : LOG_WARNING, "%s",
 			        buf);
-		else
+		} else {
+			policy_diag_format(d, &d->items[i], buf, sizeof(buf));
 			fprintf(stderr, "%s\n", buf);
+		}
 	}
 }
 
@@ -186,7 +189,8 @@ static int load_policy(struct context *c, const char *file)
 	if (r < 0 && r != -EINVAL)
 		log_error("%s: %s", file, strerror(-r));
 	else if (r == -EINVAL)
-		log_error("%s: invalid policy (%zu errors); nothing was changed", file, d.n_errors);
+		log_error("%s: invalid policy (%zu %s); nothing was changed", file, d.n_errors,
+		          plural(d.n_errors, "error", "errors"));
 	policy_diags_free(&d);
 	return r;
 }
