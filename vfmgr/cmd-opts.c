@@ -64,6 +64,9 @@ static const struct cmd_option {
      SET_STR, FIELD(metrics_file)},
     {OPT_DETAILED_EXIT, "detailed-exitcode", NULL, "exit 3 when changes are pending, 0 when none",
      SET_TRUE, FIELD(detailed_exitcode)},
+    {OPT_TREE, "tree", NULL, "each PF, its VFs and who holds each (VM or driver)", SET_TRUE,
+     FIELD(tree)},
+    {OPT_DOT, "dot", NULL, "the same tree as a Graphviz graph", SET_TRUE, FIELD(dot)},
     {OPT_HELP, "help", NULL, "print this help and exit", .set = SET_HELP},
     /* vfmgr's own options, taken after the command too: `vfmgr check p.yaml -v`. */
     {OPT_HELP, "verbose", NULL, "more messages; twice for debug messages", .set = SET_VERBOSE},

@@ -46,9 +46,11 @@ static const char guest_details[] =
 
 const struct command vfmgr_commands[] = {
     {.name = "list",
-     .synopsis = "[--json]",
+     .synopsis = "[--json | --tree | --dot] [--state FILE] [--policy FILE]",
      .help = "network PCI devices, their VFs and drivers",
-     .opts = OPT_JSON,
+     .details = "--tree and --dot show who holds each VF: a VM (from the state file) or\n"
+                "the driver; the policy, when it can be read, names the PFs and switches.\n",
+     .opts = OPT_JSON | OPT_TREE | OPT_DOT | OPT_STATE | OPT_POLICY,
      .run = cmd_list},
     {.name = "init",
      .synopsis = "",

@@ -39,6 +39,8 @@ enum cmd_opt {
 	OPT_WAIT_PFS = 1u << 9,       /* --wait-pfs SECONDS */
 	OPT_METRICS_FILE = 1u << 10,  /* --metrics-file FILE */
 	OPT_DETAILED_EXIT = 1u << 11, /* --detailed-exitcode */
+	OPT_TREE = 1u << 12,          /* list --tree */
+	OPT_DOT = 1u << 13,           /* list --dot */
 };
 
 struct command;
@@ -48,6 +50,7 @@ struct cmd_args {
 	const struct command *cmd;
 	bool json, if_managed;
 	bool detailed_exitcode;   /* plan: exit 3 when changes are pending */
+	bool tree, dot;           /* list: the PF -> VF -> holder picture, as text or Graphviz */
 	const char *state_file;   /* NULL: $VFMGR_STATE or the default */
 	const char *hostname;     /* NULL: this machine */
 	const char *policy;       /* DEFAULT_POLICY for commands with --policy; NULL: --no-policy */
