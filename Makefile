@@ -58,7 +58,7 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 LABBENCH_SRCS := $(wildcard bench/lab/*.c)
 LABBENCH_BINS := $(LABBENCH_SRCS:bench/lab/%.c=$(BUILD)/bench/lab/%)
 
-.PHONY: FORCE all check soak unit deps build-deps demo install clean fuzz fuzz-short bench format tests-build
+.PHONY: FORCE all check soak unit deps build-deps demo install uninstall clean fuzz fuzz-short bench format tests-build
 all: $(BUILD)/vfmgr $(BUILD)/vfmgr-test $(VMPROG_BINS) $(LABBENCH_BINS)
 
 # V=1 shows the full commands.
@@ -160,6 +160,13 @@ install: $(BUILD)/vfmgr
 	mkdir -p $(DESTDIR)$(LIBVIRT_HOOKDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/libvirt-hook >$(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr
 	chmod 755 $(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr
+
+# What install put in place (same PREFIX and DESTDIR); the policy and the state stay.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vfmgr $(DESTDIR)$(BASHCOMPDIR)/vfmgr $(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr
+	for m in $(wildcard man/*.[1-8]); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for f in $(wildcard udev-rules/*.rules); do rm -f $(DESTDIR)$(UDEVDIR)/$${f##*/}; done
+	for f in $(wildcard systemd/*.service); do rm -f $(DESTDIR)$(UNITDIR)/$${f##*/}; done
 
 clean:
 	rm -rf $(BUILD)

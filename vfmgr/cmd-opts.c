@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define OPT_HELP 0u /* every command has it, and the program's own options below */
 
@@ -255,6 +256,16 @@ static int parse(const char *path, const struct command *c, int argc, char **arg
 	if (c->max_args >= 0 && a->argc > c->max_args)
 		return usage_error(path, c, "unexpected argument", a->argv[c->max_args]);
 	return -1;
+}
+
+int cmd_named_state_exists(const struct cmd_args *a)
+{
+	if (!a->state_file || access(a->state_file, F_OK) == 0)
+		return 0;
+	log_error("%s: no such state file (apply and prepare write it; without --state vfmgr "
+	          "reads $VFMGR_STATE or " STATE_DEFAULT_PATH ")",
+	          a->state_file);
+	return EXIT_FAIL;
 }
 
 void cmd_usage(const struct command *table, size_t n, const char *path, FILE *f)

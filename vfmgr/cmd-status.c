@@ -314,6 +314,9 @@ int cmd_status(const struct cmd_args *a)
 	                       a->state_file);
 	if (r >= 0)
 		return r;
+	/* No daemon answered (one that runs may not have written its state file yet). */
+	if (cmd_named_state_exists(a))
+		return EXIT_FAIL;
 	if (context_load(&ctx, NULL, a->state_file, false) < 0)
 		return EXIT_FAIL;
 	return status_write(&ctx, a->json, stdout) < 0 ? EXIT_FAIL : EXIT_OK;

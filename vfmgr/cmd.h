@@ -81,6 +81,11 @@ struct command {
 extern const struct command vfmgr_commands[];
 extern const size_t vfmgr_n_commands;
 
+/* A --state FILE that a reading command (status, qemu-args, libvirt-xml) was given but that
+ * does not exist: logs why and returns EXIT_FAIL; 0 when the file is there or not named (a
+ * missing default file is a host where vfmgr holds nothing yet). */
+int cmd_named_state_exists(const struct cmd_args *a);
+
 /* Runs the command argv[0] names among table (path: the words before it, "" or "rss"):
  * parses its options, prints --help, reports usage errors (exit 2) prefixed "vfmgr:". */
 int cmd_dispatch(const struct command *table, size_t n, const char *path, int argc, char **argv);
