@@ -232,7 +232,7 @@ static bool number_ok(struct pctx *c, const struct key_def *k, struct ynode *n, 
 	/* 0100: octal 64 to YAML 1.1, 100 to YAML 1.2 and to vfmgr's parse_u32. */
 	if (zeros && len > 1 && strspn(s, "0123456789") == len) {
 		if (strspn(s, "01234567") == len)
-			snprintf(v11, sizeof(v11), "octal %s, %llu", s, strtoull(s, NULL, 8));
+			snprintf(v11, sizeof(v11), "%llu (octal)", strtoull(s, NULL, 8));
 		else
 			snprintf(v11, sizeof(v11), "the string '%s'", s);
 		*r = perr_at(c, node_mark(n),

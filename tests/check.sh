@@ -85,6 +85,7 @@ fi
 step "ansible collection" tests/ansible.sh
 step "metrics format (promtool)" tests/promtool.sh
 step "JSON schemas (doc/schema)" tests/json-schema.sh
+step "policy schema agrees with vfmgr check" tests/policy-schema.sh
 step "man pages (mandoc, groff)" tests/man-lint.sh
 step "bash completion" tests/completion.sh
 step "benchmark input (plan-scale)" tests/bench-inputs.sh

@@ -635,7 +635,7 @@ static void test_yaml_typing_table(void **state)
 	    {"vlan", "'100'", "not the string \"100\""},
 	    {"vlan", "0100",
 	     "'vlan' 0100 has a leading zero: PyYAML and Ansible (YAML 1.1) read "
-	     "octal 0100, 64, YAML 1.2 reads 100; write 100"},
+	     "64 (octal), YAML 1.2 reads 100; write 100"},
 	    {"vlan", "089", "read the string '089', YAML 1.2 reads 89; write 89"},
 	    {"vlan", "00", "leading zero"},
 	    {"spoofchk", "true", ""},
