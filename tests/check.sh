@@ -77,6 +77,7 @@ step "example policies (check)" tests/examples.sh
 step "guest-config through netplan generate" tests/netplan.sh
 step "diagnostics (text form)" tests/diagnostics.sh
 step "list --tree and --dot (recorded host)" tests/list-tree.sh
+step "apply asks on a terminal (script)" tests/apply-prompt.sh
 step "libvirt schema" tests/unit/libvirt-schema.sh build/tests/test-launch
 step "plan JSON schema" tests/plan-schema.sh build
 if ls tests/fuzz/fuzz-*.c >/dev/null 2>&1; then

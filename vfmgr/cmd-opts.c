@@ -65,6 +65,8 @@ static const struct cmd_option {
      SET_STR, FIELD(metrics_file)},
     {OPT_DETAILED_EXIT, "detailed-exitcode", NULL, "exit 3 when changes are pending, 0 when none",
      SET_TRUE, FIELD(detailed_exitcode)},
+    {OPT_YES, "yes", NULL, "ask nothing on a terminal: a step above --allow stops the apply",
+     SET_TRUE, FIELD(yes)},
     {OPT_TREE, "tree", NULL, "each PF, its VFs and who holds each (VM or driver)", SET_TRUE,
      FIELD(tree)},
     {OPT_DOT, "dot", NULL, "the same tree as a Graphviz graph", SET_TRUE, FIELD(dot)},

@@ -1,5 +1,6 @@
 /* vfmgr plan POLICY / vfmgr apply POLICY: show, or make, the changes that converge the host. */
 #include "vfmgr/apply.h"
+#include "vfmgr/apply-confirm.h"
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
@@ -57,6 +58,15 @@ static int check_impact(const struct cmd_args *args, const struct plan *pl, size
 	*refused = k;
 	if (k == pl->n)
 		return 0;
+	/* On a terminal the admin may accept them here, as with terraform apply. */
+	if (apply_may_ask(args->json, args->yes)) {
+		if (apply_confirm(pl, args->allow, stdin, stdout)) {
+			*refused = pl->n;
+			return 0;
+		}
+		log_error("%s: not confirmed; nothing was changed", args->argv[0]);
+		return -EPERM;
+	}
 	const struct plan_action *a = &pl->actions[k];
 	plan_step_name(a, step, sizeof(step));
 	log_error("%s: step %zu (%s) is %s: %s%s%s", args->argv[0], k + 1, step,

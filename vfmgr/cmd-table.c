@@ -75,9 +75,13 @@ const struct command vfmgr_commands[] = {
      .max_args = 1,
      .run = cmd_plan},
     {.name = "apply",
-     .synopsis = "POLICY [--allow none|vf-reset|vf-destroy|pf-reset] [--json] [--state FILE]",
+     .synopsis = "POLICY [--allow none|vf-reset|vf-destroy|pf-reset] [--yes] [--json] [--state "
+                 "FILE]",
      .help = "make the host match the policy",
-     .opts = OPT_ALLOW | OPT_JSON | OPT_STATE,
+     .details = "A step that disrupts more than --allow (default vf-destroy) stops the apply\n"
+                "before its first write; on a terminal (stdin and stdout) apply lists those\n"
+                "steps and asks, unless --yes or --json is given.\n",
+     .opts = OPT_ALLOW | OPT_JSON | OPT_STATE | OPT_YES,
      .min_args = 1,
      .max_args = 1,
      .run = cmd_apply},

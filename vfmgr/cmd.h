@@ -41,6 +41,7 @@ enum cmd_opt {
 	OPT_DETAILED_EXIT = 1u << 11, /* --detailed-exitcode */
 	OPT_TREE = 1u << 12,          /* list --tree */
 	OPT_DOT = 1u << 13,           /* list --dot */
+	OPT_YES = 1u << 14,           /* apply --yes: never ask */
 };
 
 struct command;
@@ -51,6 +52,7 @@ struct cmd_args {
 	bool json, if_managed;
 	bool detailed_exitcode;   /* plan: exit 3 when changes are pending */
 	bool tree, dot;           /* list: the PF -> VF -> holder picture, as text or Graphviz */
+	bool yes;                 /* apply: ask nothing on a terminal (steps above --allow stop) */
 	const char *state_file;   /* NULL: $VFMGR_STATE or the default */
 	const char *hostname;     /* NULL: this machine */
 	const char *policy;       /* DEFAULT_POLICY for commands with --policy; NULL: --no-policy */
