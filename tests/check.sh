@@ -76,7 +76,7 @@ step "hostile input" tests/hostile.sh
 step "example policies (check)" tests/examples.sh
 step "guest-config through netplan generate" tests/netplan.sh
 step "diagnostics (text form)" tests/diagnostics.sh
-step "list --tree and --dot (recorded host)" tests/list-tree.sh
+step "pictures: list --tree, --dot, status VM (recorded host)" tests/pictures.sh
 step "apply asks on a terminal (script)" tests/apply-prompt.sh
 step "libvirt schema" tests/unit/libvirt-schema.sh build/tests/test-launch
 step "plan JSON schema" tests/plan-schema.sh build

@@ -1,5 +1,5 @@
 #!/bin/bash
-# vfmgr list --tree and --dot over the lab's recorded host (tests/data, under umockdev-run:
+# vfmgr list --tree, --dot and status VM over the lab's recorded host (tests/data, under umockdev-run:
 # two igb PFs, three VFs on the first), with a state file that gives VF 2 to a VM: every VF
 # sysfs has is named, with its holder; colour only on a terminal without NO_COLOR (script(1)
 # makes the terminal). TAP lines; a failure prints what it expected and what it saw.
@@ -68,6 +68,34 @@ fi
 if command -v dot >/dev/null; then
 	dot -Tsvg <<<"$dot" >/dev/null 2>"$T/dot.err" && ok "Graphviz reads --dot" || bad "Graphviz reads --dot" "dot exits 0" "$(cat "$T/dot.err")"
 fi
+# status VM: a redundant NIC's two legs side by side.
+cat >"$T/legs.json" <<'JSON'
+{"version": 1, "passthrough": [], "allocations": [
+ {"vm": "web01", "nic": 0, "leg": 0, "network": "prod", "pf": "uplink-a",
+  "pf_address": "0000:01:00.0", "vf": 0, "vf_address": "0000:01:10.0", "saved": null,
+  "want": {"mac": "52:54:00:00:00:01", "vlan": 100, "qos": 0, "proto": "802.1Q",
+           "min_tx_rate": 0, "max_tx_rate": 0, "spoofchk": 1, "trust": 0, "link_state": "auto"},
+  "vfio": false, "migratable": false, "driver_before": "igbvf"},
+ {"vm": "web01", "nic": 0, "leg": 1, "network": "prod", "pf": "uplink-b",
+  "pf_address": "0000:02:00.0", "vf": 0, "vf_address": "0000:02:10.0", "saved": null,
+  "want": {"mac": "52:54:00:00:00:01", "vlan": 100, "qos": 0, "proto": "802.1Q",
+           "min_tx_rate": 0, "max_tx_rate": 0, "spoofchk": 1, "trust": 0, "link_state": "auto"},
+  "vfio": false, "migratable": false, "driver_before": "igbvf"}]}
+JSON
+legs=$(run status web01 --state "$T/legs.json" --policy "$top/examples/lab.yaml")
+if grep -qx 'vm web01 nic 0: network prod, redundant (two legs)' <<<"$legs" &&
+	grep -qE '^  PF +0000:01:00\.0 [a-z0-9]+ \(uplink-a\) +0000:02:00\.0 [a-z0-9]+ \(uplink-b\)$' <<<"$legs" &&
+	grep -qE '^  switch +tor-a +tor-b$' <<<"$legs" && grep -qE '^  VLAN ' <<<"$legs" &&
+	grep -qE '^  link ' <<<"$legs" && grep -qE '^  drift ' <<<"$legs"; then
+	ok "status VM: the two legs side by side (PF, switch, VF, VLAN, link, drift)"
+else
+	bad "status VM: the two legs side by side" "PF/switch/VF/VLAN/link/drift rows, leg 1 and leg 2" "$legs"
+fi
+script -qec "TERM=xterm umockdev-run -d '$FIX' -- '$B' status web01 --state '$T/legs.json'" /dev/null >"$T/legs-tty.txt" 2>&1
+grep -q $'\033\\[31m' "$T/legs-tty.txt" && ok "status VM: a leg that is not ok is red on a terminal" ||
+	bad "status VM: a leg that is not ok is red on a terminal" "ESC[31m on the drift row" "$(cat -v "$T/legs-tty.txt")"
+run status nosuchvm --state "$T/legs.json" >/dev/null
+[ $? = 1 ] && ok "status of a VM that holds nothing fails" || bad "status of a VM that holds nothing fails" "exit 1" "$(cat "$T/err")"
 run list --tree --json >/dev/null
 [ $? = 2 ] && ok "--tree with --json is a usage error" || bad "--tree with --json is a usage error" "exit 2" "$(cat "$T/err")"
 echo "1..$n"
