@@ -1,5 +1,7 @@
 # vfmgr build. `make` builds the program, `make check` runs every test tier, `make deps`
-# installs what both need on Debian 12, `make demo` shows the main job in the QEMU lab.
+# installs what both need on Debian 12 (the whole lab: for a development machine), `make
+# build-deps` only what building needs (for a host that runs vfmgr), `make demo` shows the
+# main job in the QEMU lab.
 PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
@@ -56,14 +58,14 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 LABBENCH_SRCS := $(wildcard bench/lab/*.c)
 LABBENCH_BINS := $(LABBENCH_SRCS:bench/lab/%.c=$(BUILD)/bench/lab/%)
 
-.PHONY: FORCE all check soak unit deps demo install clean fuzz fuzz-short bench format tests-build
+.PHONY: FORCE all check soak unit deps build-deps demo install uninstall clean fuzz fuzz-short bench format tests-build
 all: $(BUILD)/vfmgr $(BUILD)/vfmgr-test $(VMPROG_BINS) $(LABBENCH_BINS)
 
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
 
 $(BUILD)/obj/%.o: %.c
-	$(if $(PKGS_MISSING),$(error pkg-config finds no $(PKGS_MISSING): run 'sudo make deps' (README, Dependencies)))
+	$(if $(PKGS_MISSING),$(error pkg-config finds no $(PKGS_MISSING): run 'sudo make build-deps' (README, Dependencies)))
 	@mkdir -p $(dir $@)
 	@$(if $(V),:,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -84,7 +86,7 @@ FORCE:
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(BUILD)/libvfmgr.a
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -DTOP_SRCDIR=\"$(CURDIR)\" -o $@ $< $(TEST_SUPPORT) $(BUILD)/libvfmgr.a $(LDLIBS_ALL) $(CMOCKA_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit '-DTOP_SRCDIR="$(CURDIR)"' -o $@ $< $(TEST_SUPPORT) $(BUILD)/libvfmgr.a $(LDLIBS_ALL) $(CMOCKA_LIBS)
 
 $(BUILD)/vmprogs/%: tests/vm/progs/%.c
 	@mkdir -p $(dir $@)
@@ -118,6 +120,10 @@ check: deps
 
 deps:
 	@tests/vm/deps.sh
+
+# A compiler, pkg-config and the -dev libraries; no QEMU, kernels, libvirt or test tools.
+build-deps:
+	@tests/vm/deps.sh --build
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -156,6 +162,13 @@ install: $(BUILD)/vfmgr
 	mkdir -p $(DESTDIR)$(LIBVIRT_HOOKDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/libvirt-hook >$(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr
 	chmod 755 $(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr
+
+# What install put in place (same PREFIX and DESTDIR); the policy and the state stay.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/vfmgr $(DESTDIR)$(BASHCOMPDIR)/vfmgr $(DESTDIR)$(LIBVIRT_HOOKDIR)/vfmgr
+	for m in $(wildcard man/*.[1-8]); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for f in $(wildcard udev-rules/*.rules); do rm -f $(DESTDIR)$(UDEVDIR)/$${f##*/}; done
+	for f in $(wildcard systemd/*.service); do rm -f $(DESTDIR)$(UNITDIR)/$${f##*/}; done
 
 clean:
 	rm -rf $(BUILD)

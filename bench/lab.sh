@@ -2,6 +2,10 @@
 # Runs the lab benchmarks (bench/lab/*.sh) in the QEMU lab and prints their tables.
 set -u
 HERE=$(dirname "$(realpath "$0")")
+LAB=${LAB:-$(realpath "$HERE/..")/.lab-cache}
+# shellcheck source=tests/vm/labcache.sh
+. "$HERE/../tests/vm/labcache.sh"
+lab_cache_need ""
 rc=0
 for b in "$HERE"/lab/*.sh; do
 	name=$(basename "$b" .sh)

@@ -1,4 +1,5 @@
 #include "passthrough/vfio.h"
+#include "util/progress.h"
 #include "util/cleanup.h"
 #include "util/fault.h"
 #include "util/strcopy.h"
@@ -54,6 +55,7 @@ bool vfio_iommu_present(void)
 static int wait_group_node(const char *addr, char *why, size_t whysize)
 {
 	int g = vfio_group(addr);
+	struct progress pr;
 	char dev[64];
 
 	if (g < 0) {
@@ -61,11 +63,16 @@ static int wait_group_node(const char *addr, char *why, size_t whysize)
 		return g;
 	}
 	snprintf(dev, sizeof(dev), "/dev/vfio/%d", g);
+	progress_start(&pr, 2, "%s: waiting for %s", addr, dev);
 	for (int i = 0; i < 100; i++) {
-		if (access(dev, F_OK) == 0)
+		if (access(dev, F_OK) == 0) {
+			progress_end(&pr);
 			return 0;
+		}
+		progress_tick(&pr);
 		usleep(20000);
 	}
+	progress_end(&pr);
 	snprintf(why, whysize, "bound to vfio-pci but %s did not appear within 2 s", dev);
 	return -ETIMEDOUT;
 }

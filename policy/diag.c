@@ -1,6 +1,8 @@
 #include "policy/policy-internal.h"
+#include "util/plural.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,8 +155,10 @@ static void diags_summarize(struct policy_diags *d)
 
 	if (!d->n_dropped || d->summarized)
 		return;
-	if (asprintf(&msg, "... and %zu more problems not shown (%zu errors, %zu warnings in all)",
-	             d->n_dropped, d->n_errors, d->n_warnings) < 0)
+	if (asprintf(&msg, "... and %zu more %s not shown (%zu %s, %zu %s in all)", d->n_dropped,
+	             plural(d->n_dropped, "problem", "problems"), d->n_errors,
+	             plural(d->n_errors, "error", "errors"), d->n_warnings,
+	             plural(d->n_warnings, "warning", "warnings")) < 0)
 		return;
 	if (diag_push(d, POLICY_ERROR, (struct policy_mark){0}, msg) == 0)
 		d->summarized = true;
@@ -179,14 +183,26 @@ const char *policy_severity_name(enum policy_severity s)
 	return s == POLICY_WARNING ? "warning" : "error";
 }
 
-int policy_diag_format(const struct policy_diags *d, const struct policy_diag *diag, char *buf,
-                       size_t size)
+static int diag_format(const struct policy_diags *d, const struct policy_diag *diag, bool word,
+                       char *buf, size_t size)
 {
 	const char *file = d->file ? d->file : "<policy>";
-	const char *sev = diag->severity == POLICY_WARNING ? "warning: " : "";
+	const char *sev = !word ? "" : diag->severity == POLICY_WARNING ? "warning: " : "error: ";
 
 	if (diag->line == 0)
 		return snprintf(buf, size, "%s: %s%s", file, sev, diag->message);
 	return snprintf(buf, size, "%s:%u:%u: %s%s", file, diag->line, diag->col, sev,
 	                diag->message);
+}
+
+int policy_diag_format(const struct policy_diags *d, const struct policy_diag *diag, char *buf,
+                       size_t size)
+{
+	return diag_format(d, diag, true, buf, size);
+}
+
+int policy_diag_format_bare(const struct policy_diags *d, const struct policy_diag *diag, char *buf,
+                            size_t size)
+{
+	return diag_format(d, diag, false, buf, size);
 }

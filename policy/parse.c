@@ -2,11 +2,13 @@
  * its keys, so unknown keys, duplicate keys, wrong types and missing keys are found in one place.
  * Problems are recorded as diagnostics and parsing goes on, so one run reports all of them. */
 #include "policy/policy-internal.h"
+#include "policy/scalar-type.h"
 #include "policy/yaml-tree.h"
 #include "util/arena.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/parse.h"
+#include "util/suggest.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -183,12 +185,71 @@ static const char *scalar_of(struct pctx *c, const struct key_def *k, struct yno
 	return s;
 }
 
+/* The readers of a policy must agree on what it says: vfmgr, PyYAML (Ansible, YAML 1.1) and
+ * YAML 1.2 readers. A plain scalar one of them reads as a number, boolean or null is no
+ * string; a quoted one is no number or boolean (scalar-type.h). */
+static const char *typed_reader(enum scalar_type t11)
+{
+	return t11 != SCALAR_STRING ? "PyYAML and Ansible (YAML 1.1)" : "YAML 1.2";
+}
+
+/* A scalar where text is wanted (a name, an address, a word), or NULL after recording why. */
+static const char *text_of(struct pctx *c, const struct key_def *k, struct ynode *n,
+                           const char *expect, int *r)
+{
+	const char *s = scalar_of(c, k, n, expect, r);
+	enum scalar_type t11, t12;
+
+	if (!s || n->quoted || !*s)
+		return s;
+	t11 = scalar_type_yaml11(s);
+	t12 = scalar_type_yaml12(s);
+	if (t11 == SCALAR_STRING && t12 == SCALAR_STRING)
+		return s;
+	*r = perr_at(c, node_mark(n),
+	             "'%s' must be %s, and %s unquoted is %s to %s: quote it (\"%s\")", k->name,
+	             expect, s, scalar_type_name(t11 != SCALAR_STRING ? t11 : t12),
+	             typed_reader(t11), s);
+	return NULL;
+}
+
+/* s, the text of n, is an integer every reader reads alike; else records why and says false. */
+static bool number_ok(struct pctx *c, const struct key_def *k, struct ynode *n, const char *s,
+                      const char *expect, int *r)
+{
+	size_t zeros = strspn(s, "0"), len = strlen(s);
+	const char *dec = s[zeros] ? s + zeros : "0";
+	char v11[64];
+
+	if (n->quoted) {
+		*r =
+		    perr_at(c, node_mark(n),
+		            "'%s' must be %s, not the string \"%s\" (quoted, YAML reads a string): "
+		            "write it without quotes",
+		            k->name, expect, s);
+		return false;
+	}
+	/* 0100: octal 64 to YAML 1.1, 100 to YAML 1.2 and to vfmgr's parse_u32. */
+	if (zeros && len > 1 && strspn(s, "0123456789") == len) {
+		if (strspn(s, "01234567") == len)
+			snprintf(v11, sizeof(v11), "%llu (octal)", strtoull(s, NULL, 8));
+		else
+			snprintf(v11, sizeof(v11), "the string '%s'", s);
+		*r = perr_at(c, node_mark(n),
+		             "'%s' %s has a leading zero: PyYAML and Ansible (YAML 1.1) read %s, "
+		             "YAML 1.2 reads %s; write %s",
+		             k->name, s, v11, dec, dec);
+		return false;
+	}
+	return true;
+}
+
 /* A non-empty scalar, copied into the policy's arena; or NULL after recording why (r holds
  * -ENOMEM then). */
 static const char *nonempty_copy(struct pctx *c, const struct key_def *k, struct ynode *n,
                                  const char *expect, int *r)
 {
-	const char *s = scalar_of(c, k, n, expect, r);
+	const char *s = text_of(c, k, n, expect, r);
 	const char *v;
 
 	if (!s)
@@ -236,7 +297,7 @@ static int field_name(struct pctx *c, const struct key_def *k, struct ynode *n, 
 	const char *s;
 	int r;
 
-	s = scalar_of(c, k, n, "a name", &r);
+	s = text_of(c, k, n, "a name", &r);
 	if (!s)
 		return r;
 	if (s[0] == '-')
@@ -258,7 +319,7 @@ static int field_interface(struct pctx *c, const struct key_def *k, struct ynode
 	const char *s;
 	int r;
 
-	s = scalar_of(c, k, n, "an interface name", &r);
+	s = text_of(c, k, n, "an interface name", &r);
 	if (!s)
 		return r;
 	/* The kernel's rule for netdev names: IFNAMSIZ - 1 bytes, no '/', ':' or whitespace. */
@@ -294,6 +355,8 @@ static int field_u32(struct pctx *c, const struct key_def *k, struct ynode *n, v
 	s = scalar_of(c, k, n, "an integer", &r);
 	if (!s)
 		return r;
+	if (!number_ok(c, k, n, s, "an integer", &r))
+		return r;
 	if (parse_u32(s, k->max, &v) < 0 || v < k->min)
 		return perr_at(c, node_mark(n), "'%s' must be an integer in %u-%u, got '%s'",
 		               k->name, k->min, k->max, s);
@@ -305,6 +368,7 @@ static int field_u32(struct pctx *c, const struct key_def *k, struct ynode *n, v
 
 static int field_bool(struct pctx *c, const struct key_def *k, struct ynode *n, void *field)
 {
+	static const char *const words[] = {"true", "True", "TRUE", "false", "False", "FALSE"};
 	struct policy_bool *f = field;
 	const char *s;
 	bool v;
@@ -313,12 +377,26 @@ static int field_bool(struct pctx *c, const struct key_def *k, struct ynode *n, 
 	s = scalar_of(c, k, n, "true or false", &r);
 	if (!s)
 		return r;
-	if (parse_bool(s, &v) < 0)
-		return perr_at(c, node_mark(n), "'%s' must be true or false, got '%s'", k->name, s);
-	f->value = v;
-	f->set = true;
-	f->mark = node_mark(n);
-	return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(words) && !n->quoted; i++) {
+		if (strcmp(s, words[i]) == 0) {
+			f->value = i < 3;
+			f->set = true;
+			f->mark = node_mark(n);
+			return 0;
+		}
+	}
+	if (n->quoted && parse_bool(s, &v) == 0)
+		return perr_at(c, node_mark(n),
+		               "'%s' must be true or false, not the string \"%s\" (quoted, YAML "
+		               "reads a string): write %s without quotes",
+		               k->name, s, v ? "true" : "false");
+	/* yes/no/on/off: booleans to YAML 1.1, strings to YAML 1.2. */
+	if (scalar_type_yaml11(s) == SCALAR_BOOL && parse_bool(s, &v) == 0)
+		return perr_at(c, node_mark(n),
+		               "'%s' must be true or false; %s is %s to PyYAML and Ansible (YAML "
+		               "1.1) but a string to YAML 1.2: write %s",
+		               k->name, s, v ? "true" : "false", v ? "true" : "false");
+	return perr_at(c, node_mark(n), "'%s' must be true or false, got '%s'", k->name, s);
 }
 
 static int enum_lookup(const struct policy_enum_name *t, const char *s, int *out)
@@ -339,7 +417,7 @@ static int field_enum(struct pctx *c, const struct key_def *k, struct ynode *n, 
 	const char *s;
 	int v, r;
 
-	s = scalar_of(c, k, n, "a word", &r);
+	s = text_of(c, k, n, "a word", &r);
 	if (!s)
 		return r;
 	if (enum_lookup(k->values, s, &v) == 0) {
@@ -362,7 +440,7 @@ static int field_mac(struct pctx *c, const struct key_def *k, struct ynode *n, v
 	const char *s;
 	int r;
 
-	s = scalar_of(c, k, n, "a MAC address", &r);
+	s = text_of(c, k, n, "a MAC address", &r);
 	if (!s)
 		return r;
 	if (parse_mac(s, f->addr) < 0)
@@ -405,7 +483,7 @@ static int field_pci(struct pctx *c, const struct key_def *k, struct ynode *n, v
 	const char *s;
 	int r;
 
-	s = scalar_of(c, k, n, "a PCI address", &r);
+	s = text_of(c, k, n, "a PCI address", &r);
 	if (!s)
 		return r;
 	if (parse_pci_addr(s, &f->addr) < 0)
@@ -425,7 +503,7 @@ static int field_pci_id(struct pctx *c, const struct key_def *k, struct ynode *n
 	const char *s;
 	int used = 0, r;
 
-	s = scalar_of(c, k, n, "a PCI id", &r);
+	s = text_of(c, k, n, "a PCI id", &r);
 	if (!s)
 		return r;
 	if (strlen(s) != 9 || strspn(s, "0123456789abcdefABCDEF") != 4 || s[4] != ':' ||
@@ -516,6 +594,8 @@ static int field_rss_channels(struct pctx *c, const struct key_def *k, struct yn
 		return r;
 	if (strcmp(s, "numa-local") == 0) {
 		rss->channels_numa_local = true;
+	} else if (!number_ok(c, k, n, s, "an integer or numa-local", &r)) {
+		return r;
 	} else if (parse_u32(s, POLICY_CHANNELS_MAX, &v) < 0 || v < 1) {
 		return perr_at(c, node_mark(n),
 		               "'%s' must be an integer in 1-%u or numa-local, got '%s'", k->name,
@@ -628,7 +708,7 @@ static int field_rss_key(struct pctx *c, const struct key_def *k, struct ynode *
 	const char *s;
 	int r;
 
-	s = scalar_of(c, k, n, "random or hex bytes", &r);
+	s = text_of(c, k, n, "random or hex bytes", &r);
 	if (!s)
 		return r;
 	if (strcmp(s, "random") == 0) {
@@ -1033,7 +1113,18 @@ static int parse_mapping(struct pctx *c, struct ynode *n, const struct mapping_d
 			}
 		}
 		if (!k) {
-			r = perr_at(c, node_mark(key), "unknown key '%s' in %s", name, def->what);
+			struct suggest sg;
+
+			suggest_init(&sg, name);
+			for (i = 0; i < def->n_keys; i++)
+				suggest_offer(&sg, def->keys[i].name);
+			if (suggest_result(&sg))
+				r = perr_at(c, node_mark(key),
+				            "unknown key '%s' in %s; did you mean '%s'?", name,
+				            def->what, suggest_result(&sg));
+			else
+				r = perr_at(c, node_mark(key), "unknown key '%s' in %s", name,
+				            def->what);
 		} else if (seen[i].line) {
 			r = perr_at(c, node_mark(key), "duplicate key '%s' in %s (first at %u:%u)",
 			            name, def->what, seen[i].line, seen[i].col);

@@ -313,10 +313,13 @@ int policy_diag_addv(struct policy_diags *d, enum policy_severity sev, struct po
                      const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 /* Sorts by position so output reads top to bottom (stable for equal positions). */
 void policy_diags_sort(struct policy_diags *d);
-/* "file:line:col: message", warnings as "file:line:col: warning: message"; returns the
- * snprintf() length. */
+/* As gcc writes them: "file:line:col: error: message" or "file:line:col: warning: message"
+ * ("file: error: message" for the file as a whole); returns the snprintf() length. */
 int policy_diag_format(const struct policy_diags *d, const struct policy_diag *diag, char *buf,
                        size_t size);
+/* The same without the severity word, for a log line whose priority carries it. */
+int policy_diag_format_bare(const struct policy_diags *d, const struct policy_diag *diag, char *buf,
+                            size_t size);
 const char *policy_severity_name(enum policy_severity s);
 
 /* The MAC of one leg (0: a, 1: b) of VM NIC nic (its index in vm->nics): the policy's `mac:`

@@ -4,8 +4,11 @@
 #include "policy/policy-internal.h"
 #include "util/array.h"
 #include "util/cleanup.h"
+#include "util/suggest.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,10 +213,32 @@ static int check_pf_pci(struct vctx *c)
 
 /* ---- references ---- */
 
+/* "; did you mean 'X'?" naming the pf (pfs) or network closest to word, or "" when none is.
+ * Not for a problem past the diagnostics cap: nobody sees it, and a hostile file could ask
+ * for millions of names times millions of candidates. */
+static const char *did_you_mean(const struct vctx *c, bool pfs, const char *word, char *buf,
+                                size_t size)
+{
+	const struct policy *p = c->p;
+	size_t n = pfs ? p->n_pfs : p->n_networks;
+	struct suggest sg;
+
+	if (c->d->n >= POLICY_DIAGS_MAX)
+		return "";
+	suggest_init(&sg, word);
+	for (size_t i = 0; i < n; i++)
+		suggest_offer(&sg, pfs ? p->pfs[i].name.value : p->networks[i].name.value);
+	if (!suggest_result(&sg))
+		return "";
+	snprintf(buf, size, "; did you mean '%s'?", suggest_result(&sg));
+	return buf;
+}
+
 static int resolve_network_pfs(struct vctx *c, const struct name_index *pfs)
 {
 	struct policy *p = c->p;
 	_cleanup_free_ size_t *stamp = calloc(p->n_pfs + 1, sizeof(*stamp));
+	char hint[POLICY_NAME_MAX + 32];
 	int r;
 
 	if (!stamp)
@@ -227,8 +252,9 @@ static int resolve_network_pfs(struct vctx *c, const struct name_index *pfs)
 
 			ref->index = pf;
 			if (pf == POLICY_NONE) {
-				r = verr(c, ref->mark, "network '%s' refers to unknown pf '%s'",
-				         net->name.value, ref->name);
+				r = verr(c, ref->mark, "network '%s' refers to unknown pf '%s'%s",
+				         net->name.value, ref->name,
+				         did_you_mean(c, true, ref->name, hint, sizeof(hint)));
 			} else if (stamp[pf] == ni + 1) {
 				ref->index = POLICY_NONE;
 				r = verr(c, ref->mark, "pf '%s' is listed twice in network '%s'",
@@ -250,6 +276,7 @@ static int resolve_vm_refs(struct vctx *c, const struct name_index *pfs,
                            const struct name_index *nets)
 {
 	struct policy *p = c->p;
+	char hint[POLICY_NAME_MAX + 32];
 	int r = 0;
 
 	for (size_t v = 0; v < p->n_vms; v++) {
@@ -261,8 +288,9 @@ static int resolve_vm_refs(struct vctx *c, const struct name_index *pfs,
 			ref->index = name_index_find(nets, ref->name);
 			if (ref->index == POLICY_NONE)
 				r = verr(c, ref->mark,
-				         "vm '%s' nic %zu refers to unknown network '%s'",
-				         vm->name.value, i + 1, ref->name);
+				         "vm '%s' nic %zu refers to unknown network '%s'%s",
+				         vm->name.value, i + 1, ref->name,
+				         did_you_mean(c, false, ref->name, hint, sizeof(hint)));
 			if (r < 0)
 				return r;
 		}
@@ -273,8 +301,9 @@ static int resolve_vm_refs(struct vctx *c, const struct name_index *pfs,
 				continue;
 			ref->index = name_index_find(pfs, ref->name);
 			if (ref->index == POLICY_NONE)
-				r = verr(c, ref->mark, "vm '%s' passes through unknown pf '%s'",
-				         vm->name.value, ref->name);
+				r = verr(c, ref->mark, "vm '%s' passes through unknown pf '%s'%s",
+				         vm->name.value, ref->name,
+				         did_you_mean(c, true, ref->name, hint, sizeof(hint)));
 			if (r < 0)
 				return r;
 		}

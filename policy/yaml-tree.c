@@ -165,6 +165,7 @@ static int ybuild_event(struct ybuild *b, const yaml_event_t *e)
 	switch (e->type) {
 	case YAML_SCALAR_EVENT:
 		n->type = YNODE_SCALAR;
+		n->quoted = e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 		if (e->data.scalar.length > UINT32_MAX)
 			return -E2BIG;
 		n->n = (uint32_t)e->data.scalar.length;
@@ -184,11 +185,53 @@ static int ybuild_event(struct ybuild *b, const yaml_event_t *e)
 	}
 }
 
-static int yload_fail(const yaml_parser_t *p, struct yload_error *err)
+/* The line and column (in characters, as libyaml counts them) of byte off of buf. */
+static struct policy_mark mark_at_offset(const char *buf, size_t len, size_t off)
+{
+	struct policy_mark m = {1, 1};
+
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			m.line++;
+			m.col = 1;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+			m.col++; /* a UTF-8 continuation byte is part of the character before it */
+		}
+	}
+	return m;
+}
+
+static int yload_fail(const yaml_parser_t *p, const char *buf, size_t len, struct yload_error *err)
 {
 	if (p->error == YAML_MEMORY_ERROR) {
 		err->nomem = true;
 		return -ENOMEM;
+	}
+	/* libyaml's reader reports a bad byte by offset only, its mark left at the start; for a
+	 * sequence cut short, the offset is of the byte that does not continue it. */
+	if (p->error == YAML_READER_ERROR) {
+		size_t off = p->problem_offset < len ? p->problem_offset : len;
+		int byte = off < len ? (unsigned char)buf[off] : -1;
+
+		for (size_t k = 1;
+		     k <= 3 && k <= off && p->problem && strstr(p->problem, "trailing"); k++) {
+			if (((unsigned char)buf[off - k] & 0xc0) == 0xc0) {
+				off -= k;
+				byte = (unsigned char)buf[off];
+				break;
+			}
+		}
+		err->mark = mark_at_offset(buf, len, off);
+		if (byte >= 0)
+			snprintf(
+			    err->message, sizeof(err->message),
+			    "not UTF-8: byte 0x%02x at offset %zu (%s; save the file as UTF-8)",
+			    (unsigned)byte, off, p->problem ? p->problem : "invalid byte");
+		else
+			snprintf(err->message, sizeof(err->message),
+			         "not UTF-8: the file ends inside a character (%s)",
+			         p->problem ? p->problem : "incomplete UTF-8 octet sequence");
+		return -EINVAL;
 	}
 	err->mark = mark_of(&p->problem_mark);
 	snprintf(err->message, sizeof(err->message), "%s%s%s", p->problem ? p->problem : "error",
@@ -196,8 +239,8 @@ static int yload_fail(const yaml_parser_t *p, struct yload_error *err)
 	return -EINVAL;
 }
 
-static int ytree_run(yaml_parser_t *p, struct ybuild *b, bool *more, struct policy_mark *more_mark,
-                     struct yload_error *err)
+static int ytree_run(yaml_parser_t *p, const char *buf, size_t len, struct ybuild *b, bool *more,
+                     struct policy_mark *more_mark, struct yload_error *err)
 {
 	yaml_event_t e;
 	int docs = 0;
@@ -207,7 +250,7 @@ static int ytree_run(yaml_parser_t *p, struct ybuild *b, bool *more, struct poli
 		int r = 0;
 
 		if (!yaml_parser_parse(p, &e))
-			return yload_fail(p, err);
+			return yload_fail(p, buf, len, err);
 		type = e.type;
 		if (type == YAML_DOCUMENT_START_EVENT && ++docs == 2) {
 			/* The rest is not read: a second document is an error already. */
@@ -238,7 +281,7 @@ int ytree_load(struct arena *a, const char *buf, size_t len, struct ynode **root
 	if (!yaml_parser_initialize(&p))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	r = ytree_run(&p, &b, more, more_mark, err);
+	r = ytree_run(&p, buf, len, &b, more, more_mark, err);
 	yaml_parser_delete(&p);
 	free(b.kids);
 	free(b.frames);

@@ -19,7 +19,8 @@ enum ynode_type {
 
 /* 32 bytes: a 100k-VM policy has millions of these, and touching fresh pages is what costs. */
 struct ynode {
-	uint32_t type; /* enum ynode_type */
+	uint16_t type;   /* enum ynode_type */
+	uint16_t quoted; /* a scalar written quoted or as a block (| or >): a string to YAML */
 	struct policy_mark mark;
 	uint32_t n; /* scalar: bytes of value; sequence: items; mapping: pairs */
 	union {

@@ -159,6 +159,7 @@ static int read_state_fd(int fd, const char *ifname, struct rss_state *st)
 		return r;
 	/* Some virtual devices (lo) have no driver info; the name is only for messages. */
 	str_copy(st->driver, sizeof(st->driver), r == 0 ? info.driver : "its driver");
+	st->driver_known = r == 0;
 	r = read_channels(fd, ifname, st);
 	if (r < 0)
 		return r;

@@ -24,6 +24,7 @@ struct rss_channels {
 struct rss_state {
 	char ifname[IFNAMSIZ];
 	char driver[32];         /* ETHTOOL_GDRVINFO, for messages ("igb") */
+	bool driver_known;       /* false: ETHTOOL_GDRVINFO failed and driver reads "its driver" */
 	bool has_channels;       /* the driver answers ETHTOOL_GCHANNELS */
 	struct rss_channels max; /* the driver's limits */
 	struct rss_channels cur; /* what is set now */

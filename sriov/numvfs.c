@@ -1,4 +1,5 @@
 #include "sriov/numvfs.h"
+#include "util/progress.h"
 #include "sriov/pflink.h"
 #include "util/fault.h"
 #include "util/sysfs.h"
@@ -86,13 +87,21 @@ static int write_numvfs(enum nic_bus bus, const char *addr, unsigned n, char *wh
 
 int sriov_wait_link_if_up(int ifindex)
 {
+	char name[IF_NAMESIZE] = "";
 	double start = now();
+	struct progress pr;
 
+	progress_start(&pr, SRIOV_LINK_WAIT_SECONDS, "%s: waiting for the carrier",
+	               if_indextoname((unsigned)ifindex, name) ? name : "the PF");
 	while (sriov_pf_link(ifindex) == PF_LINK_NO_CARRIER) {
-		if (now() - start > SRIOV_LINK_WAIT_SECONDS)
+		if (now() - start > SRIOV_LINK_WAIT_SECONDS) {
+			progress_end(&pr);
 			return -ETIMEDOUT;
+		}
+		progress_tick(&pr);
 		usleep(20000);
 	}
+	progress_end(&pr);
 	return 0;
 }
 

@@ -40,7 +40,7 @@ cat >"$T/play.yml" <<YAML
 YAML
 out=$(ansible-playbook -i localhost, -c local "$T/play.yml" 2>&1)
 rc=$?
-if [ $rc -ne 0 ] && grep -q "vfmgr check failed: $T/bad.yaml:3:56: 'numvfs' must be" <<<"$out" &&
+if [ $rc -ne 0 ] && grep -q "vfmgr check failed: $T/bad.yaml:3:56: error: 'numvfs' must be" <<<"$out" &&
 	grep -q "failed=1" <<<"$out"; then
 	ok "a policy error fails the task with vfmgr's file:line:col message"
 else
@@ -55,7 +55,7 @@ cat >"$T/vfmgr" <<SH
 #!/bin/sh
 echo "\$*" >>"$T/calls"
 case \$1 in
-check) echo "\$2: valid (1 pfs, 1 networks, 1 vms, 0 warnings; 1 host group)" ;;
+check) echo "\$2: valid (1 PF, 1 network, 1 VM, 0 warnings; 1 host group)" ;;
 plan)
 	case "\$*" in
 	*--json*) if [ -s "$T/plan" ]; then echo '{"steps": [{"action": "set-numvfs"}]}'; else echo '{"steps": []}'; fi ;;

@@ -75,6 +75,9 @@ step "unit tests (ASan+UBSan)" make -s unit SAN=1 CC=clang BUILD=build/asan
 step "hostile input" tests/hostile.sh
 step "example policies (check)" tests/examples.sh
 step "guest-config through netplan generate" tests/netplan.sh
+step "diagnostics (text form)" tests/diagnostics.sh
+step "pictures: list --tree, --dot, status VM (recorded host)" tests/pictures.sh
+step "apply asks on a terminal (script)" tests/apply-prompt.sh
 step "libvirt schema" tests/unit/libvirt-schema.sh build/tests/test-launch
 step "plan JSON schema" tests/plan-schema.sh build
 if ls tests/fuzz/fuzz-*.c >/dev/null 2>&1; then
@@ -83,11 +86,17 @@ fi
 step "ansible collection" tests/ansible.sh
 step "metrics format (promtool)" tests/promtool.sh
 step "JSON schemas (doc/schema)" tests/json-schema.sh
+step "policy schema agrees with vfmgr check" tests/policy-schema.sh
 step "man pages (mandoc, groff)" tests/man-lint.sh
 step "bash completion" tests/completion.sh
 step "libvirt hook (names after --)" tests/libvirt-hook.sh
 step "benchmark input (plan-scale)" tests/bench-inputs.sh
-if [ "${VM:-1}" != 0 ]; then
+# shellcheck source=tests/vm/labcache.sh
+. tests/vm/labcache.sh
+LAB=${LAB:-$PWD/.lab-cache}
+if [ "${VM:-1}" != 0 ] && ! lab_cache_ready; then
+	step "lab" lab_cache_need
+elif [ "${VM:-1}" != 0 ]; then
 	for s in tests/vm/scenarios/*.sh; do
 		name=$(basename "$s" .sh)
 		if [ -n "${SCENARIOS:-}" ] && ! echo " $SCENARIOS " | grep -q " $name "; then

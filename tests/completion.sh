@@ -31,7 +31,7 @@ expect "qemu-args" vfmgr -v q
 expect "set show" vfmgr rss ""
 expect "lo" vfmgr rss show lo
 expect "channels" vfmgr rss set lo cha
-expect "--help --json --state" vfmgr status --
+expect "--help --json --policy --state" vfmgr status --
 expect "--detailed-exitcode --help --hostname --json --state" vfmgr plan x.yaml --
 expect "--allow" vfmgr apply --al
 expect "pf-reset" vfmgr apply x.yaml --allow pf

@@ -43,7 +43,7 @@ pass() { n=$((n + 1)); echo "ok $n - $*"; }
 fail() { n=$((n + 1)); echo "not ok $n - $*"; fails=$((fails + 1)); }
 
 mkfifo "$T/p.yaml"
-check "policy FIFO refused" 3000 "p.yaml: a FIFO, not a regular file" "$B" check "$T/p.yaml"
+check "policy FIFO refused" 3000 "p.yaml: error: a FIFO, not a regular file" "$B" check "$T/p.yaml"
 check "policy /dev/zero refused" 3000 "a character device, not a regular file" "$B" check /dev/zero
 # A read that fails with EINVAL is a read error, not "invalid (0 errors)".
 check "a read error is said as one" 3000 "clear_refs: cannot read policy: Invalid argument" \
@@ -56,9 +56,9 @@ open(t + "/brackets.yaml", "w").write("[" * (1 << 20))
 open(t + "/unknown.yaml", "w").write("version: 1\n" + "".join("k%d: 1\n" % i for i in range(200000)))
 open(t + "/items.yaml", "w").write("version: 1\npfs:\n" + "- a\n" * 200000)
 PY
-check "100,000 nested [ stop at depth 64" 3000 "deep.yaml:2:69: nested more than 64 levels" "$B" check "$T/deep.yaml"
+check "100,000 nested [ stop at depth 64" 3000 "deep.yaml:2:69: error: nested more than 64 levels" "$B" check "$T/deep.yaml"
 [ -f "$T/brackets.yaml" ] &&
-	check "1 MiB of [ stops at depth 64" 3000 "brackets.yaml:1:65: nested more than 64" "$B" check "$T/brackets.yaml"
+	check "1 MiB of [ stops at depth 64" 3000 "brackets.yaml:1:65: error: nested more than 64" "$B" check "$T/brackets.yaml"
 truncate -s 300M "$T/huge.yaml"
 check "300 MB policy refused unread" 3000 "larger than 32 MiB" "$B" check "$T/huge.yaml"
 if [ -f "$T/unknown.yaml" ]; then
@@ -68,7 +68,7 @@ if [ -f "$T/unknown.yaml" ]; then
 	check "200k list items refused before allocating" 8000 "'pfs' has 200000 entries" "$B" check "$T/items.yaml"
 fi
 printf 'version: 1\npfs:\n  - name: a\n    numvfs: !!str 2\n' >"$T/tag.yaml"
-check "tags refused" 3000 "tag.yaml:4:13: tag tag:yaml.org,2002:str" "$B" check "$T/tag.yaml"
+check "tags refused" 3000 "tag.yaml:4:13: error: tag tag:yaml.org,2002:str" "$B" check "$T/tag.yaml"
 printf 'version: 1\nnetworks:\n  - { name: "a\\e[2J\\nb", class: vm, vlan: 4095 }\n  - { name: "..", class: vm }\n' >"$T/esc.yaml"
 check "vlan 4095 refused" 3000 "'vlan' must be an integer in 0-4094" "$B" check "$T/esc.yaml"
 check "name .. refused" 3000 "got '\\.\\.'" "$B" check "$T/esc.yaml"

@@ -1,4 +1,5 @@
 #include "util/sysfs.h"
+#include "util/progress.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 
@@ -273,6 +274,7 @@ int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, co
 	size_t len = strlen(value);
 	struct timespec start, t;
 	long waited_us = 0, step_us = 500;
+	struct progress pr;
 	int status;
 	ROOTED(p, fmt);
 
@@ -293,15 +295,18 @@ int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, co
 	close(result[1]);
 	writes++;
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	progress_start(&pr, timeout_ms / 1000.0, "writing %s to %s", value, p + strlen(root));
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 		if (w < 0 && errno != EINTR) {
 			int e = -errno;
+			progress_end(&pr);
 			close(result[0]);
 			return e;
 		}
 		if (w == pid)
 			break;
+		progress_tick(&pr);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		waited_us =
 		    (t.tv_sec - start.tv_sec) * 1000000L + (t.tv_nsec - start.tv_nsec) / 1000;
@@ -310,6 +315,7 @@ int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, co
 			 * that is merely slow must be allowed to finish what the kernel started. */
 			*stuck = pid;
 			remember_given_up(pid);
+			progress_end(&pr);
 			close(result[0]);
 			return -ETIMEDOUT;
 		}
@@ -318,6 +324,7 @@ int sysfs_write_bounded(const char *value, unsigned timeout_ms, pid_t *stuck, co
 		if (step_us < 20000)
 			step_us *= 2;
 	}
+	progress_end(&pr);
 	int err;
 	ssize_t n = read(result[0], &err, sizeof(err));
 	close(result[0]);

@@ -6,6 +6,7 @@
 #include "util/log.h"
 #include "util/parse.h"
 #include "util/sysfs.h"
+#include "util/plural.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -36,17 +37,22 @@ static int print_json(const struct policy_diags *d, const char *path, bool valid
 static void print_summary(const struct policy *p, const struct policy_diags *d, const char *path,
                           const char *host, size_t groups)
 {
-	if (p && host)
-		printf("%s: valid as host %s (%zu pfs, %zu networks, %zu vms, %zu warnings)\n",
-		       path, host, p->n_pfs, p->n_networks, p->n_vms, d->n_warnings);
-	else if (p)
-		printf("%s: valid (%zu pfs, %zu networks, %zu vms, %zu warnings; %zu host "
-		       "group%s)\n",
-		       path, p->n_pfs, p->n_networks, p->n_vms, d->n_warnings, groups,
-		       groups == 1 ? "" : "s");
-	else
-		fprintf(stderr, "%s: invalid (%zu errors, %zu warnings)\n", path, d->n_errors,
-		        d->n_warnings);
+	if (p) {
+		printf("%s: valid", path);
+		if (host)
+			printf(" as host %s", host);
+		printf(" (%zu %s, %zu %s, %zu %s, %zu %s", p->n_pfs, plural(p->n_pfs, "PF", "PFs"),
+		       p->n_networks, plural(p->n_networks, "network", "networks"), p->n_vms,
+		       plural(p->n_vms, "VM", "VMs"), d->n_warnings,
+		       plural(d->n_warnings, "warning", "warnings"));
+		if (!host)
+			printf("; %zu %s", groups, plural(groups, "host group", "host groups"));
+		printf(")\n");
+	} else {
+		fprintf(stderr, "%s: invalid (%zu %s, %zu %s)\n", path, d->n_errors,
+		        plural(d->n_errors, "error", "errors"), d->n_warnings,
+		        plural(d->n_warnings, "warning", "warnings"));
+	}
 }
 
 /* One device, one owner: a pci: passthrough that this host's sysfs says is a VF (its physfn

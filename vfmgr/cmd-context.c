@@ -4,6 +4,7 @@
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/plural.h"
 #include "util/parse.h"
 
 #include <errno.h>
@@ -26,12 +27,14 @@ static void emit_diags(const struct policy_diags *d, bool to_log)
 	diag_json_add(d);
 	diag_json_mute(true); /* the log lines below are these diagnostics again */
 	for (size_t i = 0; i < d->n; i++) {
-		policy_diag_format(d, &d->items[i], buf, sizeof(buf));
-		if (to_log)
+		if (to_log) {
+			policy_diag_format_bare(d, &d->items[i], buf, sizeof(buf));
 			log_msg(d->items[i].severity == POLICY_ERROR ? LOG_ERR : LOG_WARNING, "%s",
 			        buf);
-		else
+		} else {
+			policy_diag_format(d, &d->items[i], buf, sizeof(buf));
 			fprintf(stderr, "%s\n", buf);
+		}
 	}
 	diag_json_mute(false);
 }
@@ -190,7 +193,8 @@ static int load_policy(struct context *c, const struct load_opts *o)
 	if (r < 0 && r != -EINVAL)
 		log_error("%s: %s", file, strerror(-r));
 	else if (r == -EINVAL)
-		log_error("%s: invalid policy (%zu errors); nothing was changed", file, d.n_errors);
+		log_error("%s: invalid policy (%zu %s); nothing was changed", file, d.n_errors,
+		          plural(d.n_errors, "error", "errors"));
 	policy_diags_free(&d);
 	return r;
 }

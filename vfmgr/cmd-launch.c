@@ -38,8 +38,18 @@ static int collect(const struct state *s, const char *vm, struct launch_dev **ou
 	for (size_t i = 0; i < s->n; i++) {
 		const struct state_alloc *a = &s->allocs[i];
 		/* A VF being released is no longer the VM's to start with. */
-		if (strcmp(a->vm, vm) != 0 || !a->vfio || a->releasing)
+		if (strcmp(a->vm, vm) != 0 || a->releasing)
 			continue;
+		/* Said, not dropped silently: the NIC is the policy's, but its VF stays a host
+		 * netdev (a container's, a VM's through something else). */
+		if (!a->vfio) {
+			log_notice(
+			    "vm %s nic %u%s: vf-driver kernel, so its VF %s stays on the host "
+			    "and is not in this output",
+			    vm, a->nic, a->leg ? " (second leg)" : "",
+			    a->vf_addr[0] ? a->vf_addr : a->pf_addr);
+			continue;
+		}
 		if (!a->vf_addr[0]) {
 			log_error(
 			    "vm %s nic %u: its VF on %s has no PCI address yet (run vfmgr prepare "
@@ -175,6 +185,8 @@ static int run(const struct cmd_args *a, bool qemu)
 	struct launch_opts o = {
 	    .qemu = qemu, .json = a->json, .netdev = a->netdev, .standby = a->standby};
 
+	if (cmd_named_state_exists(a))
+		return EXIT_FAIL;
 	return launch_write(state_path(a->state_file), a->argv[0], &o, stdout) < 0 ? EXIT_FAIL
 	                                                                           : EXIT_OK;
 }

@@ -3,6 +3,10 @@
 #include "vfmgr/observe-host.h"
 #include "vfmgr/cmd-list-json.h"
 #include "vfmgr/observe-mgmt.h"
+#include "vfmgr/cmd-list-tree.h"
+#include "vfmgr/plan.h"
+#include "vfmgr/state.h"
+#include "policy/policy.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/table.h"
@@ -10,7 +14,9 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void join_netdevs(const struct nic *n, char *buf, size_t size, int field)
 {
@@ -79,6 +85,62 @@ static int print_table(const struct host *h)
 	return table_print_rows(stdout, ARRAY_SIZE(head), head, h->n_nics, nic_row, h);
 }
 
+/* The policy's PF names and switches per host device, when the policy can be read; a policy
+ * that is there but invalid is a warning: the tree is drawn without them. */
+static void policy_marks(const char *file, const struct host *h, const char **names,
+                         const char **switches, struct policy **p)
+{
+	struct policy_diags d;
+	_cleanup_free_ size_t *out = NULL;
+
+	if (!file || access(file, F_OK) != 0)
+		return;
+	policy_diags_init(&d);
+	if (policy_parse_file(file, p, &d) < 0) {
+		log_warn("%s: invalid policy (vfmgr check %s); PFs shown without names", file,
+		         file);
+		policy_diags_free(&d);
+		return;
+	}
+	out = calloc((*p)->n_pfs + 1, sizeof(*out));
+	if (out && pfmatch_resolve(*p, h, out, &d, true) >= 0) {
+		for (size_t i = 0; i < (*p)->n_pfs; i++) {
+			if (out[i] == NO_INDEX || out[i] >= h->n_nics)
+				continue;
+			names[out[i]] = (*p)->pfs[i].name.value;
+			switches[out[i]] = (*p)->pfs[i].switch_name.value;
+		}
+	}
+	policy_diags_free(&d);
+}
+
+static int print_tree(const struct cmd_args *a, const struct host *h)
+{
+	_cleanup_free_ const char **names = calloc(h->n_nics + 1, sizeof(*names));
+	_cleanup_free_ const char **switches = calloc(h->n_nics + 1, sizeof(*switches));
+	struct state st = {0};
+	struct policy *p = NULL;
+	int r;
+
+	if (!names || !switches)
+		return -ENOMEM;
+	r = state_load(state_path(a->state_file), &st);
+	if (r < 0)
+		log_warn("%s: cannot read the state file (%s); no VM is shown",
+		         state_path(a->state_file), strerror(-r));
+	policy_marks(a->policy, h, names, switches, &p);
+	r = tree_write(&(struct tree_view){.host = h,
+	                                   .state = &st,
+	                                   .pf_name = names,
+	                                   .pf_switch = switches,
+	                                   .dot = a->dot,
+	                                   .colour = !a->dot && tree_colour_for(stdout)},
+	               stdout);
+	policy_free(p);
+	state_free(&st);
+	return r;
+}
+
 int cmd_list(const struct cmd_args *a)
 {
 	struct host h;
@@ -93,7 +155,14 @@ int cmd_list(const struct cmd_args *a)
 	if (r < 0)
 		log_warn("cannot tell which device carries the management path: %s; none is marked",
 		         strerror(-r));
-	r = a->json ? cmd_json_print(list_json(&h), stdout) : print_table(&h);
+	if ((a->json + a->tree + a->dot) > 1) {
+		host_free(&h);
+		log_error("list: --json, --tree and --dot are one each (see vfmgr list --help)");
+		return EXIT_USAGE;
+	}
+	r = a->json             ? cmd_json_print(list_json(&h), stdout)
+	    : a->tree || a->dot ? print_tree(a, &h)
+	                        : print_table(&h);
 	host_free(&h);
 	if (r < 0) {
 		log_error("list: %s", strerror(-r));

@@ -8,13 +8,16 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/parse.h"
+#include "util/suggest.h"
+#include "util/sysfs.h"
 
 #include <getopt.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define OPT_HELP 0u /* every command has it */
+#define OPT_HELP 0u /* every command has it, and the program's own options below */
 
 /* How an option's value lands in struct cmd_args. */
 enum opt_set {
@@ -24,6 +27,8 @@ enum opt_set {
 	SET_IMPACT,  /* an impact name (sriov_impact_parse) */
 	SET_SECONDS, /* 0 to 3600 */
 	SET_HELP,    /* --help: the parser prints it */
+	SET_VERBOSE, /* -v, --verbose: as before the command, more messages */
+	SET_SYSFS,   /* --sysfs-root DIR: as before the command */
 };
 
 /* The cmd_args member an option sets. */
@@ -61,8 +66,26 @@ static const struct cmd_option {
      SET_STR, FIELD(metrics_file)},
     {OPT_DETAILED_EXIT, "detailed-exitcode", NULL, "exit 3 when changes are pending, 0 when none",
      SET_TRUE, FIELD(detailed_exitcode)},
+    {OPT_YES, "yes", NULL, "ask nothing on a terminal: a step above --allow stops the apply",
+     SET_TRUE, FIELD(yes)},
+    {OPT_TREE, "tree", NULL, "each PF, its VFs and who holds each (VM or driver)", SET_TRUE,
+     FIELD(tree)},
+    {OPT_DOT, "dot", NULL, "the same tree as a Graphviz graph", SET_TRUE, FIELD(dot)},
     {OPT_HELP, "help", NULL, "print this help and exit", .set = SET_HELP},
+    /* vfmgr's own options, taken after the command too: `vfmgr check p.yaml -v`. */
+    {OPT_HELP, "verbose", NULL, "more messages; twice for debug messages", .set = SET_VERBOSE},
+    {OPT_HELP, "sysfs-root", "DIR", "read and write sysfs under DIR (tests)", .set = SET_SYSFS},
 };
+
+static size_t opt_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(options) - 1; i++)
+		if (strcmp(options[i].name, name) == 0)
+			break;
+	return i;
+}
 
 /* "vfmgr rss show" for messages. */
 static void full_name(const char *path, const struct command *c, char *buf, size_t size)
@@ -88,15 +111,18 @@ static void print_help(const char *path, const struct command *c)
 		const struct cmd_option *o = &options[i];
 		char flag[48];
 
-		if (o->bit != OPT_HELP && !(c->opts & o->bit))
+		if ((o->bit != OPT_HELP && !(c->opts & o->bit)) || o->set == SET_VERBOSE ||
+		    o->set == SET_SYSFS)
 			continue;
 		snprintf(flag, sizeof(flag), "%s--%s%s%s",
-		         o->bit == OPT_JSON   ? "-j, "
-		         : o->bit == OPT_HELP ? "-h, "
-		                              : "",
+		         o->bit == OPT_JSON      ? "-j, "
+		         : o->set == SET_HELP    ? "-h, "
+		         : o->set == SET_VERBOSE ? "-v, "
+		                                 : "",
 		         o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 		printf("  %-24s %s\n", flag, o->help);
 	}
+	printf("and vfmgr's own -v and --sysfs-root DIR, here as before the command\n");
 }
 
 /* "vfmgr: error: NAME: what (see vfmgr NAME --help)", exit 2. */
@@ -107,6 +133,25 @@ static int usage_error(const char *path, const struct command *c, const char *wh
 	full_name(path, c, name, sizeof(name));
 	log_error("%s: %s%s%s%s (see vfmgr %s --help)", name, what, arg ? " '" : "", arg ? arg : "",
 	          arg ? "'" : "", name);
+	return EXIT_USAGE;
+}
+
+/* An unknown --word, with the closest of the command's options: exit 2. */
+static int unknown_long(const char *path, const struct command *c, const char *arg,
+                        const struct option *longopts)
+{
+	char word[64], name[64];
+	struct suggest sg;
+
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+	suggest_init(&sg, word);
+	for (const struct option *o = longopts; o->name; o++)
+		suggest_offer(&sg, o->name);
+	if (!suggest_result(&sg))
+		return usage_error(path, c, "unrecognized option", arg);
+	full_name(path, c, name, sizeof(name));
+	log_error("%s: unrecognized option '%s'; did you mean '--%s'? (see vfmgr %s --help)", name,
+	          arg, suggest_result(&sg), name);
 	return EXIT_USAGE;
 }
 
@@ -135,6 +180,12 @@ static int set_option(const char *path, const struct command *c, const struct cm
 		break;
 	case SET_HELP:
 		break;
+	case SET_VERBOSE:
+		log_set_level(log_get_level() < LOG_INFO ? LOG_INFO : LOG_DEBUG);
+		break;
+	case SET_SYSFS:
+		sysfs_set_root(val);
+		break;
 	}
 	return r < 0 ? usage_error(path, c, o->bad, val) : -1;
 }
@@ -144,8 +195,8 @@ static int parse(const char *path, const struct command *c, int argc, char **arg
                  struct cmd_args *a)
 {
 	struct option longopts[ARRAY_SIZE(options) + 1];
-	const char *shortopts =
-	    c->words ? (c->opts & OPT_JSON ? "+:hj" : "+:h") : (c->opts & OPT_JSON ? ":hj" : ":h");
+	const char *shortopts = c->words ? (c->opts & OPT_JSON ? "+:hjv" : "+:hv")
+	                                 : (c->opts & OPT_JSON ? ":hjv" : ":hv");
 	size_t n = 0;
 	int ch;
 
@@ -173,13 +224,27 @@ static int parse(const char *path, const struct command *c, int argc, char **arg
 		}
 		if (ch == 'j')
 			ch = 256; /* options[0] is --json */
+		if (ch == 'v')
+			ch = 256 + (int)opt_index("verbose");
 		if (ch == ':')
 			return usage_error(path, c, "missing value for", argv[optind - 1]);
+		/* A flag given a value: getopt_long says '?' with optopt the flag's code. One JSON
+		 * form (indented), so --json=pretty is refused, not guessed at. */
+		if (ch == '?' && optopt >= 256 && optopt < 256 + (int)ARRAY_SIZE(options))
+			return usage_error(
+			    path, c,
+			    options[optopt - 256].bit == OPT_JSON
+			        ? "--json takes no value (its output is always indented "
+			          "JSON), not"
+			        : "this option takes no value:",
+			    argv[optind - 1]);
+		if (ch == '?' && !optopt && !strncmp(argv[optind - 1], "--", 2))
+			return unknown_long(path, c, argv[optind - 1], longopts);
 		if (ch == '?' || ch < 256)
 			return usage_error(path, c, "unrecognized option",
 			                   optopt ? (char[]){'-', (char)optopt, '\0'}
 			                          : argv[optind - 1]);
-		if (options[ch - 256].bit == OPT_HELP) {
+		if (options[ch - 256].set == SET_HELP) {
 			print_help(path, c);
 			return EXIT_OK;
 		}
@@ -194,6 +259,16 @@ static int parse(const char *path, const struct command *c, int argc, char **arg
 	if (c->max_args >= 0 && a->argc > c->max_args)
 		return usage_error(path, c, "unexpected argument", a->argv[c->max_args]);
 	return -1;
+}
+
+int cmd_named_state_exists(const struct cmd_args *a)
+{
+	if (!a->state_file || access(a->state_file, F_OK) == 0)
+		return 0;
+	log_error("%s: no such state file (apply and prepare write it; without --state vfmgr "
+	          "reads $VFMGR_STATE or " STATE_DEFAULT_PATH ")",
+	          a->state_file);
+	return EXIT_FAIL;
 }
 
 void cmd_usage(const struct command *table, size_t n, const char *path, FILE *f)
@@ -232,8 +307,21 @@ int cmd_dispatch(const struct command *table, size_t n, const char *path, int ar
 		if (strcmp(argv[0], table[i].name) == 0)
 			c = &table[i];
 	if (!c) {
-		log_error("%s%sunknown command '%s' (vfmgr %s%s--help lists them)", path,
-		          path[0] ? ": " : "", argv[0], path, path[0] ? " " : "");
+		struct suggest sg;
+
+		suggest_init(&sg, argv[0]);
+		for (size_t i = 0; i < n; i++)
+			if (!table[i].hidden)
+				suggest_offer(&sg, table[i].name);
+		if (suggest_result(&sg))
+			log_error(
+			    "%s%sunknown command '%s'; did you mean '%s'? (vfmgr %s%s--help lists "
+			    "them)",
+			    path, path[0] ? ": " : "", argv[0], suggest_result(&sg), path,
+			    path[0] ? " " : "");
+		else
+			log_error("%s%sunknown command '%s' (vfmgr %s%s--help lists them)", path,
+			          path[0] ? ": " : "", argv[0], path, path[0] ? " " : "");
 		return EXIT_USAGE;
 	}
 	if (c->subs) {

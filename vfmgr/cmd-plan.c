@@ -1,5 +1,6 @@
 /* vfmgr plan POLICY / vfmgr apply POLICY: show, or make, the changes that converge the host. */
 #include "vfmgr/apply.h"
+#include "vfmgr/apply-confirm.h"
 #include "vfmgr/apply-gate.h"
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
@@ -70,6 +71,25 @@ int cmd_plan(const struct cmd_args *a)
 	return a->detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
 }
 
+/* A routine apply never drops a host link by surprise: a step above the allowed impact stops
+ * the apply before its first write, unless the admin accepts it at a terminal (as with
+ * terraform apply). */
+static int check_impact(const struct cmd_args *args, const struct plan *pl, size_t *refused)
+{
+	*refused = plan_first_above(pl, args->allow);
+	if (*refused == pl->n)
+		return 0;
+	if (apply_may_ask(args->json, args->yes)) {
+		if (apply_confirm(pl, args->allow, stdin, stdout)) {
+			*refused = pl->n;
+			return 0;
+		}
+		log_error("%s: not confirmed; nothing was changed", args->argv[0]);
+		return -EPERM;
+	}
+	return apply_gate(pl, args->allow, args->argv[0], refused);
+}
+
 /* Prints the plan and, unless a step is above the allowed impact, applies it; an exit status. */
 static int apply_planned(const struct cmd_args *a, struct context *ctx, struct plan *pl)
 {
@@ -80,7 +100,7 @@ static int apply_planned(const struct cmd_args *a, struct context *ctx, struct p
 	if (!a->json)
 		plan_print_from(pl, &ctx->state, stdout);
 	fflush(stdout);
-	if (apply_gate(pl, a->allow, a->argv[0], &refused) < 0) {
+	if (check_impact(a, pl, &refused) < 0) {
 		r = EXIT_FAIL;
 	} else {
 		apply_catch_signals();

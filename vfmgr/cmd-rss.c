@@ -108,14 +108,15 @@ static int show_json(const struct rss_view *v)
 	format_hex_bytes(st->key, st->key_size, key, sizeof(key));
 	rss_cpulist_format(&v->irqs.local, local, sizeof(local));
 	o = json_pack(
-	    "{s:s,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:s,s:b}", "ifname", st->ifname, "driver",
-	    st->driver, "channels", st->has_channels ? channels_json(st) : json_null(), "rx_rings",
+	    "{s:s,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "ifname", st->ifname, "driver",
+	    st->driver_known ? json_string(st->driver) : json_null(), "channels",
+	    st->has_channels ? channels_json(st) : json_null(), "rx_rings",
 	    (json_int_t)st->rx_rings, "hfunc",
 	    rss_hfunc_name(st->hfunc) ? json_string(rss_hfunc_name(st->hfunc)) : json_null(), "key",
 	    st->key_size ? json_string(key) : json_null(), "indirection", table, "queues",
 	    queues_json(v), "numa_node",
 	    v->irqs.numa_node >= 0 ? json_integer(v->irqs.numa_node) : json_null(), "local_cpus",
-	    local, "irqbalance", rss_irqbalance_running());
+	    local[0] ? json_string(local) : json_null(), "irqbalance", rss_irqbalance_running());
 	return cmd_json_print(o, stdout);
 }
 

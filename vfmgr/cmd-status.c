@@ -7,6 +7,7 @@
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
 #include "vfmgr/vf-status.h"
+#include "vfmgr/cmd-list-tree.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/table.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct status_vf {
 	const struct state_alloc *a;
@@ -282,6 +284,88 @@ static int print_json(const struct status_model *m, FILE *f)
 	return cmd_json_print(o, f);
 }
 
+/* ---- vfmgr status VM: the legs of each NIC side by side ---- */
+
+#define LEG_ROWS 6
+
+/* The switch of the policy PF named pf, or "-" when the policy does not say. */
+static const char *switch_of(const struct policy *p, const char *pf)
+{
+	for (size_t i = 0; p && i < p->n_pfs; i++)
+		if (strcmp(p->pfs[i].name.value, pf) == 0 && p->pfs[i].switch_name.value)
+			return p->pfs[i].switch_name.value;
+	return "-";
+}
+
+static void leg_cells(const struct context *ctx, const struct status_model *m,
+                      const struct status_vf *v, char cells[LEG_ROWS][160])
+{
+	const struct state_alloc *a = v->a;
+	size_t i = host_find_nic(&ctx->host, a->pf_addr);
+	const struct nic *n = i != NO_INDEX ? &ctx->host.nics[i] : NULL;
+	const struct netdev *nd = n ? nic_pf_netdev(n) : NULL;
+
+	snprintf(cells[0], 160, "%s%s%s (%s)", a->pf_addr, nd ? " " : "", nd ? nd->name : "",
+	         a->pf);
+	snprintf(cells[1], 160, "%s", switch_of(ctx->policy, a->pf));
+	snprintf(cells[2], 160, "vf %u %s", a->vf, a->vf_addr[0] ? a->vf_addr : "");
+	if (v->live)
+		snprintf(cells[3], 160, v->live->vlan == a->want.vlan ? "%u" : "%u (want %u)",
+		         v->live->vlan, a->want.vlan);
+	else
+		snprintf(cells[3], 160, "- (want %u)", a->want.vlan);
+	snprintf(cells[4], 160, "%s", nd ? nd->operstate : "-");
+	status_text(m, v, cells[5], 160);
+}
+
+static int print_vm(const struct context *ctx, const struct status_model *m, const char *vm,
+                    FILE *f)
+{
+	static const char *const label[LEG_ROWS] = {"PF", "switch", "VF", "VLAN", "link", "drift"};
+	bool colour = tree_colour_for(f), any = false;
+
+	for (unsigned nic = 0; nic <= POLICY_VM_NICS_MAX; nic++) {
+		const struct status_vf *legs[2] = {NULL, NULL};
+		char cells[2][LEG_ROWS][160];
+		int w = 0;
+
+		for (size_t i = 0; i < m->n_vfs; i++)
+			if (strcmp(m->vfs[i].a->vm, vm) == 0 && m->vfs[i].a->nic == nic)
+				legs[m->vfs[i].a->leg ? 1 : 0] = &m->vfs[i];
+		if (!legs[0] && !legs[1])
+			continue;
+		any = true;
+		for (int l = 0; l < 2; l++)
+			if (legs[l]) {
+				leg_cells(ctx, m, legs[l], cells[l]);
+				for (int r = 0; r < LEG_ROWS; r++)
+					if ((int)strlen(cells[l][r]) > w)
+						w = (int)strlen(cells[l][r]);
+			}
+		const struct status_vf *first = legs[0] ? legs[0] : legs[1];
+		fprintf(f, "vm %s nic %u: network %s%s\n", vm, nic, first->a->network,
+		        legs[0] && legs[1] ? ", redundant (two legs)" : "");
+		fprintf(f, "  %-8s %-*s %s\n", "", w + 1, legs[0] ? "leg 1" : "",
+		        legs[1] ? "leg 2" : "");
+		for (int r = 0; r < LEG_ROWS; r++) {
+			fprintf(f, "  %-8s", label[r]);
+			for (int l = 0; l < 2; l++) {
+				const char *c = legs[l] ? cells[l][r] : "";
+				bool bad = r == LEG_ROWS - 1 && legs[l] && strcmp(c, "ok") != 0;
+				fprintf(f, " %s%-*s%s", bad && colour ? "\033[31m" : "",
+				        l ? 0 : w + 1, c, bad && colour ? "\033[0m" : "");
+			}
+			fputc('\n', f);
+		}
+	}
+	if (!any) {
+		log_error("vm %s holds no VF in %s (vfmgr status lists those that do)", vm,
+		          ctx->state_file);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int status_write(const struct context *ctx, bool json, FILE *f)
 {
 	struct status_model m;
@@ -300,15 +384,44 @@ int status_write(const struct context *ctx, bool json, FILE *f)
 	return r;
 }
 
+/* vfmgr status VM: read here, not through the daemon (whose answer is the whole table). */
+static int status_vm(const struct cmd_args *a)
+{
+	_cleanup_context_ struct context ctx = CONTEXT_INIT;
+	const char *policy = a->policy && access(a->policy, R_OK) == 0 ? a->policy : NULL;
+	struct status_model m;
+	int r;
+
+	if (cmd_named_state_exists(a))
+		return EXIT_FAIL;
+	if (context_load(&ctx, policy, a->state_file, false) < 0)
+		return EXIT_FAIL;
+	r = model_build(&ctx, &m);
+	if (r == 0) {
+		r = print_vm(&ctx, &m, a->argv[0], stdout);
+		model_free(&m);
+	}
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_status(const struct cmd_args *a)
 {
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	int r;
 
+	if (a->argc == 1 && a->json) {
+		log_error("status: VM takes no --json; status --json lists every VF with its vm");
+		return EXIT_USAGE;
+	}
+	if (a->argc == 1)
+		return status_vm(a);
 	r = ctl_client_forward(&(struct ctl_request){.command = CTL_STATUS, .json = a->json},
 	                       a->state_file);
 	if (r >= 0)
 		return r;
+	/* No daemon answered (one that runs may not have written its state file yet). */
+	if (cmd_named_state_exists(a))
+		return EXIT_FAIL;
 	if (context_load(&ctx, NULL, a->state_file, false) < 0)
 		return EXIT_FAIL;
 	return status_write(&ctx, a->json, stdout) < 0 ? EXIT_FAIL : EXIT_OK;

@@ -46,10 +46,20 @@ static const char guest_details[] =
 
 const struct command vfmgr_commands[] = {
     {.name = "list",
-     .synopsis = "[--json]",
+     .synopsis = "[--json | --tree | --dot] [--state FILE] [--policy FILE]",
      .help = "network PCI devices, their VFs and drivers",
-     .opts = OPT_JSON,
+     .details = "--tree and --dot show who holds each VF: a VM (from the state file) or\n"
+                "the driver; the policy, when it can be read, names the PFs and switches.\n",
+     .opts = OPT_JSON | OPT_TREE | OPT_DOT | OPT_STATE | OPT_POLICY,
      .run = cmd_list},
+    {.name = "init",
+     .synopsis = "",
+     .help = "a starter policy from this host's PFs, which changes nothing",
+     .details = "Prints a policy for this host: every SR-IOV PF matched by its PCI address\n"
+                "with the VF count it has now, the one carrying the management path\n"
+                "commented out, no networks or VMs. `vfmgr plan` on it shows no changes:\n"
+                "vfmgr init >/etc/vfmgr/policy.yaml, edit, check, plan, then apply.\n",
+     .run = cmd_init},
     {.name = "check",
      .synopsis = "POLICY [--json] [--hostname NAME]",
      .help = "validate a policy file (vfmgr-policy(5))",
@@ -65,16 +75,23 @@ const struct command vfmgr_commands[] = {
      .max_args = 1,
      .run = cmd_plan},
     {.name = "apply",
-     .synopsis = "POLICY [--allow none|vf-reset|vf-destroy|pf-reset] [--json] [--state FILE]",
+     .synopsis = "POLICY [--allow none|vf-reset|vf-destroy|pf-reset] [--yes] [--json] [--state "
+                 "FILE]",
      .help = "make the host match the policy",
-     .opts = OPT_ALLOW | OPT_JSON | OPT_STATE,
+     .details = "A step that disrupts more than --allow (default vf-destroy) stops the apply\n"
+                "before its first write; on a terminal (stdin and stdout) apply lists those\n"
+                "steps and asks, unless --yes or --json is given.\n",
+     .opts = OPT_ALLOW | OPT_JSON | OPT_STATE | OPT_YES,
      .min_args = 1,
      .max_args = 1,
      .run = cmd_apply},
     {.name = "status",
-     .synopsis = "[--json] [--state FILE]",
+     .synopsis = "[VM] [--json] [--state FILE] [--policy FILE]",
      .help = "what vfmgr holds: VFs with live settings and drift, whole devices",
-     .opts = OPT_JSON | OPT_STATE,
+     .details = "With VM: each of its NICs with the legs side by side (PF, switch from the\n"
+                "policy, VF, VLAN, the PF's link, drift), drift in red on a terminal.\n",
+     .opts = OPT_JSON | OPT_STATE | OPT_POLICY,
+     .max_args = 1,
      .run = cmd_status},
     {.name = "prepare",
      .synopsis = "VM [--policy FILE] [--state FILE] [--if-managed]",

@@ -39,6 +39,9 @@ enum cmd_opt {
 	OPT_WAIT_PFS = 1u << 9,       /* --wait-pfs SECONDS */
 	OPT_METRICS_FILE = 1u << 10,  /* --metrics-file FILE */
 	OPT_DETAILED_EXIT = 1u << 11, /* --detailed-exitcode */
+	OPT_TREE = 1u << 12,          /* list --tree */
+	OPT_DOT = 1u << 13,           /* list --dot */
+	OPT_YES = 1u << 14,           /* apply --yes: never ask */
 };
 
 struct command;
@@ -48,6 +51,8 @@ struct cmd_args {
 	const struct command *cmd;
 	bool json, if_managed;
 	bool detailed_exitcode;   /* plan: exit 3 when changes are pending */
+	bool tree, dot;           /* list: the PF -> VF -> holder picture, as text or Graphviz */
+	bool yes;                 /* apply: ask nothing on a terminal (steps above --allow stop) */
 	const char *state_file;   /* NULL: $VFMGR_STATE or the default */
 	const char *hostname;     /* NULL: this machine */
 	const char *policy;       /* DEFAULT_POLICY for commands with --policy; NULL: --no-policy */
@@ -78,6 +83,11 @@ struct command {
 extern const struct command vfmgr_commands[];
 extern const size_t vfmgr_n_commands;
 
+/* A --state FILE that a reading command (status, qemu-args, libvirt-xml) was given but that
+ * does not exist: logs why and returns EXIT_FAIL; 0 when the file is there or not named (a
+ * missing default file is a host where vfmgr holds nothing yet). */
+int cmd_named_state_exists(const struct cmd_args *a);
+
 /* Runs the command argv[0] names among table (path: the words before it, "" or "rss"):
  * parses its options, prints --help, reports usage errors (exit 2) prefixed "vfmgr:". */
 int cmd_dispatch(const struct command *table, size_t n, const char *path, int argc, char **argv);
@@ -100,6 +110,13 @@ int cmd_daemon(const struct cmd_args *a);
 int cmd_reload(const struct cmd_args *a);
 int cmd_metrics(const struct cmd_args *a);
 int cmd_complete_vms(const struct cmd_args *a);
+int cmd_init(const struct cmd_args *a);
+
+struct host;
+/* `vfmgr init`'s starter policy for host h (hostname for its comment, or NULL): every
+ * SR-IOV PF by PCI address with its VF count now, the management one commented out; no
+ * networks or VMs, so its plan is empty. 0 or -EIO. */
+int init_policy_write(const struct host *h, const char *hostname, FILE *f);
 
 /* Prints o (NULL: out of memory) as indented JSON and a newline, and drops it; 0 or -errno. */
 int cmd_json_print(json_t *o, FILE *f);

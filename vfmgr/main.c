@@ -1,5 +1,6 @@
 /* vfmgr: SR-IOV VFs and VFIO passthrough for VM hosts, driven by one YAML policy. */
 #include "vfmgr/cmd.h"
+#include "vfmgr/version.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/sysfs.h"
@@ -8,10 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef VFMGR_VERSION
-#define VFMGR_VERSION "0.1"
-#endif
 
 static void usage(FILE *f)
 {

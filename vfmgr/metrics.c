@@ -1,6 +1,7 @@
 /* The metrics text and the last-apply record. Values come from the same snapshot `vfmgr
  * status` reads (live VF settings against the state file) and from the plan. */
 #include "vfmgr/metrics.h"
+#include "vfmgr/version.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/vf-status.h"
 #include "util/cleanup-json.h"
@@ -205,6 +206,9 @@ int metrics_write(FILE *f, const struct host *h, const struct state *st,
 
 	if (r < 0)
 		return r;
+	fputs("# HELP vfmgr_build_info The vfmgr that wrote these metrics, by version; always 1.\n"
+	      "# TYPE vfmgr_build_info gauge\nvfmgr_build_info{version=\"" VFMGR_VERSION "\"} 1\n",
+	      f);
 	fputs("# HELP vfmgr_vfs VFs per PF: configured (live settings are what vfmgr set), pending "
 	      "(settings the plan would still write), drifted (live differs), unverified (the "
 	      "kernel did not report the VF).\n# TYPE vfmgr_vfs gauge\n",

@@ -140,8 +140,7 @@ void plan_impact(struct plan *pl, const struct host *h, const struct state *old)
 		if (!drv && k->pf_driver) {
 			size_t off = strlen(a->impact_why);
 			snprintf(a->impact_why + off, sizeof(a->impact_why) - off,
-			         "; driver %s is not in vfmgr's table: tried, then read back",
-			         driver[0] ? driver : "(none)");
+			         "; driver %s " PLAN_DRIVER_NOTE, driver[0] ? driver : "(none)");
 		}
 	}
 }

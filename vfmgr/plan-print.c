@@ -368,8 +368,28 @@ json_t *plan_to_json(const struct plan *pl)
 	return steps ? json_pack("{s:o}", "steps", steps) : NULL;
 }
 
+/* The driver note plan_impact appends to every step on a driver outside the table: in the text
+ * it is said once, after the steps, not on each of a PF's hundreds of VF lines (the JSON keeps
+ * it on every step). Strips it from rec; the driver's name into drv, or "" when none. */
+static void take_driver_note(json_t *rec, char *drv, size_t size)
+{
+	const char *why = get_str(rec, "impact_reason"), *at, *end;
+
+	drv[0] = '\0';
+	at = why ? strstr(why, "; driver ") : NULL;
+	end = at ? strstr(at, " " PLAN_DRIVER_NOTE) : NULL;
+	if (!end || end[strlen(" " PLAN_DRIVER_NOTE)] != '\0')
+		return;
+	snprintf(drv, size, "%.*s", (int)(end - at - strlen("; driver ")),
+	         at + strlen("; driver "));
+	json_object_set_new(rec, "impact_reason", json_stringn(why, (size_t)(at - why)));
+}
+
 void plan_print(const struct plan *pl, FILE *f)
 {
+	char drv[DRIVER_LEN + 8] = "", note[DRIVER_LEN + 8] = "";
+	size_t noted = 0;
+
 	if (pl->n == 0) {
 		fprintf(f, "no changes: the host matches the policy\n");
 		return;
@@ -379,6 +399,11 @@ void plan_print(const struct plan *pl, FILE *f)
 		char what[160];
 
 		if (rec) {
+			take_driver_note(rec, drv, sizeof(drv));
+			if (drv[0] && (!note[0] || strcmp(note, drv) == 0)) {
+				snprintf(note, sizeof(note), "%s", drv);
+				noted++;
+			}
 			plan_step_text(rec, f);
 		} else { /* out of memory: still say what the step is */
 			plan_step_name(&pl->actions[i], what, sizeof(what));
@@ -386,6 +411,9 @@ void plan_print(const struct plan *pl, FILE *f)
 		}
 		json_decref(rec);
 	}
+	if (noted)
+		fprintf(f, "note: driver %s %s (%zu %s above)\n", note, PLAN_DRIVER_NOTE, noted,
+		        noted == 1 ? "step" : "steps");
 }
 
 void plan_print_from(const struct plan *pl, const struct state *old, FILE *f)

@@ -141,6 +141,10 @@ int plan_check_drivers(const struct policy *p, const struct host *h, const size_
                        struct policy_diags *d);
 /* Fills each step's impact, reason and VMs (old: who holds VFs before the plan). */
 void plan_impact(struct plan *pl, const struct host *h, const struct state *old);
+/* What a step's impact reason ends with when its driver is not in sriov/drivers.c's table
+ * ("; driver NAME " PLAN_DRIVER_NOTE); plan_print says it once, after the steps. */
+#define PLAN_DRIVER_NOTE "is not in vfmgr's table: tried, then read back"
+
 /* The first step whose impact is above allow, or pl->n when there is none. */
 size_t plan_first_above(const struct plan *pl, enum sriov_impact allow);
 /* What apply accepts unless told otherwise: anything short of resetting a PF, whose host link

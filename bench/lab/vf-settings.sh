@@ -37,6 +37,9 @@ elapsed() {
 }
 min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 # best_pair "CMD A" "CMD B": sets BEST_A and BEST_B (seconds).
+# Functions, not command strings: the checkout's path may hold spaces.
+vfmgr_apply() { "$VFMGR" apply --allow pf-reset /tmp/p.yaml; }
+vfmgr_check() { "$VFMGR" check /tmp/p.yaml; }
 best_pair() {
 	BEST_A= BEST_B=
 	for RUN in $(seq 1 "$RUNS"); do
@@ -88,7 +91,7 @@ for N in 16 64 256; do
 	sends=$(grep -c 'sendmsg(' /tmp/st.txt)
 	setlinks=$(grep -c 'RTM_SETLINK' /tmp/st.txt)
 	# P2: converged, against vfmgr check of the same policy.
-	best_pair "$VFMGR apply --allow pf-reset /tmp/p.yaml" "$VFMGR check /tmp/p.yaml"
+	best_pair vfmgr_apply vfmgr_check
 	t_p2=$BEST_A t_check=$BEST_B
 	strace -f -yy -o /tmp/st2.txt -e trace=sendmsg,openat "$VFMGR" apply --allow pf-reset /tmp/p.yaml >/dev/null 2>&1
 	p2w=$(($(grep -c RTM_SETLINK /tmp/st2.txt) + $(grep -E 'O_WRONLY|O_RDWR' /tmp/st2.txt | grep -vc '/run/vfmgr/lock')))

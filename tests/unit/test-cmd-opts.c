@@ -122,7 +122,7 @@ static void test_usage_errors_exit_2(void **state)
 	char *unknown_opt[] = {"list", "--bogus", NULL};
 	char *not_taken[] = {"apply", "p.yaml", "--hostname", "h", NULL};
 	char *no_operand[] = {"check", NULL};
-	char *extra[] = {"status", "x", NULL};
+	char *extra[] = {"status", "x", "y", NULL};
 	char *no_value[] = {"plan", "p.yaml", "--state", NULL};
 	char *bad_allow[] = {"apply", "p.yaml", "--allow", "everything", NULL};
 	char *bad_wait[] = {"daemon", "--wait-pfs", "3601", NULL};

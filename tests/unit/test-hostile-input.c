@@ -71,15 +71,16 @@ static void test_fifo_policy_is_refused_without_blocking(void **state)
 	assert_int_equal(mkfifo(f, 0600), 0);
 	assert_int_equal(parse_file_first(f, got, sizeof(got), &d), -EINVAL);
 	snprintf(want, sizeof(want),
-	         "%s: a FIFO, not a regular file: a policy must be a regular "
+	         "%s: error: a FIFO, not a regular file: a policy must be a regular "
 	         "file",
 	         f);
 	assert_string_equal(got, want);
 	policy_diags_free(&d);
 	/* A character device that never ends (/dev/zero) is refused the same way. */
 	assert_int_equal(parse_file_first("/dev/zero", got, sizeof(got), &d), -EINVAL);
-	assert_string_equal(got, "/dev/zero: a character device, not a regular file: a policy "
-	                         "must be a regular file");
+	assert_string_equal(got,
+	                    "/dev/zero: error: a character device, not a regular file: a policy "
+	                    "must be a regular file");
 	policy_diags_free(&d);
 }
 
@@ -96,7 +97,7 @@ static void test_oversized_policy_is_refused_unread(void **state)
 	assert_int_equal(ftruncate(fd, 33 << 20), 0);
 	close(fd);
 	assert_int_equal(parse_file_first(f, got, sizeof(got), &d), -EINVAL);
-	snprintf(want, sizeof(want), "%s: larger than 32 MiB, the most a policy may be", f);
+	snprintf(want, sizeof(want), "%s: error: larger than 32 MiB, the most a policy may be", f);
 	assert_string_equal(got, want);
 	policy_diags_free(&d);
 }
@@ -114,7 +115,7 @@ static void test_deep_nesting_stops_at_the_limit(void **state)
 	y[len + 2 * n] = '\0';
 	/* 53 s before the limit (libyaml's scanner is quadratic in depth). */
 	assert_null(policy_expect(y,
-	                          "t.yaml:2:69: nested more than 64 levels deep, far deeper "
+	                          "t.yaml:2:69: error: nested more than 64 levels deep, far deeper "
 	                          "than any policy",
 	                          NULL));
 	assert_true(now_s() - t0 < 1.0);
@@ -124,14 +125,16 @@ static void test_deep_nesting_stops_at_the_limit(void **state)
 static void test_tags_are_refused(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\npfs:\n  - name: a\n    numvfs: !!str 2\n",
-	                          "t.yaml:4:13: tag tag:yaml.org,2002:str: tags are not part of "
-	                          "the policy language (remove it)",
-	                          NULL));
-	assert_null(policy_expect("version: 1\nnetworks: !custom []\n",
-	                          "t.yaml:2:11: tag !custom: tags are not part of the policy "
-	                          "language (remove it)",
-	                          NULL));
+	assert_null(
+	    policy_expect("version: 1\npfs:\n  - name: a\n    numvfs: !!str 2\n",
+	                  "t.yaml:4:13: error: tag tag:yaml.org,2002:str: tags are not part of "
+	                  "the policy language (remove it)",
+	                  NULL));
+	assert_null(
+	    policy_expect("version: 1\nnetworks: !custom []\n",
+	                  "t.yaml:2:11: error: tag !custom: tags are not part of the policy "
+	                  "language (remove it)",
+	                  NULL));
 }
 
 static void test_nul_in_key_is_refused(void **state)
@@ -139,35 +142,37 @@ static void test_nul_in_key_is_refused(void **state)
 	(void)state;
 	/* The key used to compare equal to "pfs" up to the NUL. */
 	assert_null(policy_expect("version: 1\n\"pfs\\0x\": []\n",
-	                          "t.yaml:2:1: a NUL byte (\\0) in a scalar", NULL));
+	                          "t.yaml:2:1: error: a NUL byte (\\0) in a scalar", NULL));
 }
 
 static void test_vlan_4095_is_reserved(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\nnetworks:\n  - { name: n, class: vm, vlan: 4095 }\n",
-	                          "t.yaml:3:33: 'vlan' must be an integer in 0-4094, got '4095'",
-	                          NULL));
+	assert_null(policy_expect(
+	    "version: 1\nnetworks:\n  - { name: n, class: vm, vlan: 4095 }\n",
+	    "t.yaml:3:33: error: 'vlan' must be an integer in 0-4094, got '4095'", NULL));
 }
 
 static void test_dot_names_are_refused(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\nvms:\n  - name: \"..\"\n  - name: .\n",
-	                          "t.yaml:3:11: 'name' must be 1-64 letters, digits, '-', '_' or "
-	                          "'.' (not . or ..), got '..'",
-	                          "t.yaml:4:11: 'name' must be 1-64 letters, digits, '-', '_' or "
-	                          "'.' (not . or ..), got '.'",
-	                          NULL));
+	assert_null(
+	    policy_expect("version: 1\nvms:\n  - name: \"..\"\n  - name: .\n",
+	                  "t.yaml:3:11: error: 'name' must be 1-64 letters, digits, '-', '_' or "
+	                  "'.' (not . or ..), got '..'",
+	                  "t.yaml:4:11: error: 'name' must be 1-64 letters, digits, '-', '_' or "
+	                  "'.' (not . or ..), got '.'",
+	                  NULL));
 }
 
 static void test_control_characters_are_escaped_in_messages(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\nvms:\n  - name: \"a\\e[2Jb\\nvfmgr: ok\"\n",
-	                          "t.yaml:3:11: 'name' must be 1-64 letters, digits, '-', '_' or "
-	                          "'.' (not . or ..), got 'a\\x1b[2Jb\\x0avfmgr: ok'",
-	                          NULL));
+	assert_null(
+	    policy_expect("version: 1\nvms:\n  - name: \"a\\e[2Jb\\nvfmgr: ok\"\n",
+	                  "t.yaml:3:11: error: 'name' must be 1-64 letters, digits, '-', '_' or "
+	                  "'.' (not . or ..), got 'a\\x1b[2Jb\\x0avfmgr: ok'",
+	                  NULL));
 }
 
 static void test_reported_errors_are_capped(void **state)
@@ -185,8 +190,9 @@ static void test_reported_errors_are_capped(void **state)
 	assert_int_equal(d.n_errors, 1000);
 	assert_int_equal(d.n, POLICY_DIAGS_MAX + 1);
 	policy_diag_format(&d, &d.items[d.n - 1], got, sizeof(got));
-	assert_string_equal(got, "t.yaml: ... and 900 more problems not shown (1000 errors, 0 "
-	                         "warnings in all)");
+	assert_string_equal(got,
+	                    "t.yaml: error: ... and 900 more problems not shown (1000 errors, 0 "
+	                    "warnings in all)");
 	policy_diags_free(&d);
 	free(y);
 }
@@ -201,7 +207,7 @@ static void test_long_lists_are_refused_before_allocating(void **state)
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)sprintf(y + len, "- {}\n");
 	assert_null(policy_expect(y,
-	                          "t.yaml:3:1: 'pfs' has 65537 entries, more than the 65536 "
+	                          "t.yaml:3:1: error: 'pfs' has 65537 entries, more than the 65536 "
 	                          "allowed",
 	                          NULL));
 	free(y);
@@ -434,11 +440,12 @@ static void test_management_route_says_where_it_came_from(void **state)
 static void test_host_traffic_false_contradicts_management(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\npfs:\n  - { name: m, match: { pci: \"0000:01:00.0\" "
-	                          "}, management: true, host-traffic: false }\n",
-	                          "t.yaml:3:80: pf 'm' is a management pf; it cannot also say "
-	                          "host-traffic: false",
-	                          NULL));
+	assert_null(
+	    policy_expect("version: 1\npfs:\n  - { name: m, match: { pci: \"0000:01:00.0\" "
+	                  "}, management: true, host-traffic: false }\n",
+	                  "t.yaml:3:80: error: pf 'm' is a management pf; it cannot also say "
+	                  "host-traffic: false",
+	                  NULL));
 }
 
 int main(void)

@@ -250,6 +250,31 @@ static void test_an_unknown_driver_is_planned_and_said_to_be_unknown(void **stat
 	fixture_free(&f);
 }
 
+/* A plan on a driver outside the table says so once, after its steps, not on every VF line. */
+static void test_the_unknown_driver_note_is_printed_once(void **state)
+{
+	struct fixture f;
+	char *text = NULL;
+	size_t len = 0, notes = 0;
+	FILE *out;
+	(void)state;
+
+	plan_on(&f, "netdevsim", 0, 0, 2, "", "");
+	assert_int_equal(f.r, 0);
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	plan_print(&f.pl, out);
+	assert_int_equal(fclose(out), 0);
+	for (const char *p = text; (p = strstr(p, "not in vfmgr's table")); p++)
+		notes++;
+	if (notes != 1 || !strstr(text, "\nnote: driver netdevsim is not in vfmgr's table: tried, "
+	                                "then read back ("))
+		fail_msg("expected the driver note once, on a last 'note:' line; got %zu in:\n%s",
+		         notes, text);
+	free(text);
+	fixture_free(&f);
+}
+
 /* Plans 2 VFs on a PF of driver with numvfs VFs now: the first step sets numvfs, at impact. */
 static void plan_numvfs(struct fixture *f, const char *driver, uint16_t device, int numvfs,
                         enum sriov_impact impact)
@@ -335,6 +360,7 @@ int main(void)
 	static const struct CMUnitTest others[] = {
 	    cmocka_unit_test(test_daemon_plans_past_a_driver_refusal_with_a_warning),
 	    cmocka_unit_test(test_an_unknown_driver_is_planned_and_said_to_be_unknown),
+	    cmocka_unit_test(test_the_unknown_driver_note_is_printed_once),
 	    cmocka_unit_test(test_enabling_vfs_on_igb_resets_the_pf),
 	    cmocka_unit_test(test_changing_the_vf_count_destroys_vfs),
 	    cmocka_unit_test(test_a_vlan_change_is_live_and_a_mac_change_resets_the_vf),

@@ -145,7 +145,8 @@ static void test_on_demand_vms_do_not_count_against_numvfs(void **state)
 	                 -EINVAL);
 	assert_int_equal(d.n, 1);
 	policy_diag_format(&d, &d.items[0], msg, sizeof(msg));
-	assert_string_equal(msg, "t.yaml:2:58: pf 'a' needs 2 VFs for VM NICs but numvfs is 1");
+	assert_string_equal(msg,
+	                    "t.yaml:2:58: error: pf 'a' needs 2 VFs for VM NICs but numvfs is 1");
 	policy_diags_free(&d);
 	/* Without the second pinned VM it fits: r1 and r2 are not counted. */
 	char one[512];
@@ -165,11 +166,14 @@ static void test_hosts_syntax(void **state)
 	    "  - { name: a, match: { pci: \"0000:01:00.0\" }, hosts: [] }\n"
 	    "  - { name: b, match: { pci: \"0000:02:00.0\" }, hosts: web1 }\n"
 	    "  - { name: c, match: { pci: \"0000:03:00.0\" }, hosts: [\"web 1\", \"\"] }\n",
-	    "t.yaml:3:55: 'hosts' must be a non-empty sequence of hostname globs, not an empty one",
-	    "t.yaml:4:55: 'hosts' must be a non-empty sequence of hostname globs, not a scalar",
-	    "t.yaml:5:56: 'hosts' entry 'web 1' is not a hostname glob (letters, digits, '-', '_', "
+	    "t.yaml:3:55: error: 'hosts' must be a non-empty sequence of hostname globs, not an "
+	    "empty one",
+	    "t.yaml:4:55: error: 'hosts' must be a non-empty sequence of hostname globs, not a "
+	    "scalar",
+	    "t.yaml:5:56: error: 'hosts' entry 'web 1' is not a hostname glob (letters, digits, "
+	    "'-', '_', "
 	    "'.', and the wildcards * ? [...])",
-	    "t.yaml:5:65: 'hosts' must not be empty", NULL));
+	    "t.yaml:5:65: error: 'hosts' must not be empty", NULL));
 }
 
 /* Runs the fleet check on yaml; the policy it returns goes to *kept, or is freed if kept is NULL.
@@ -205,8 +209,9 @@ static int check_fleet(const char *yaml, struct policy_diags *d, size_t *groups)
  * host where a host in no group has no pf for it, and two pfs on the same device on web1. */
 static void test_fleet_check_evaluates_each_group(void **state)
 {
-	static const char no_pf[] = "t.yaml:25:23: vm 'everywhere' nic 1: network 'prod' has no "
-	                            "pf that can give it a VF";
+	static const char no_pf[] =
+	    "t.yaml:25:23: error: vm 'everywhere' nic 1: network 'prod' has no "
+	    "pf that can give it a VF";
 	struct policy_diags d;
 	char msg[1024];
 	size_t groups;
@@ -228,8 +233,9 @@ static void test_fleet_check_evaluates_each_group(void **state)
 	assert_int_equal(check_fleet(broken, &d, &groups), -EINVAL);
 	assert_int_equal(d.n, 2);
 	policy_diag_format(&d, &d.items[0], msg, sizeof(msg));
-	assert_string_equal(msg, "t.yaml:13:19: pf 'side' matches pci 0000:01:00.0 like pf 'up' "
-	                         "(at 5:19)");
+	assert_string_equal(msg,
+	                    "t.yaml:13:19: error: pf 'side' matches pci 0000:01:00.0 like pf 'up' "
+	                    "(at 5:19)");
 	policy_diag_format(&d, &d.items[1], msg, sizeof(msg));
 	assert_string_equal(msg, no_pf);
 	policy_diags_free(&d);
@@ -267,8 +273,9 @@ static void test_fleet_check_without_hosts_validates_the_one_view(void **state)
 	assert_int_equal(groups, 1);
 	assert_int_equal(d.n, 1);
 	policy_diag_format(&d, &d.items[0], msg, sizeof(msg));
-	assert_string_equal(msg, "t.yaml:4:33: pf 'side' matches pci 0000:01:00.0 like pf 'up' "
-	                         "(at 3:31)");
+	assert_string_equal(msg,
+	                    "t.yaml:4:33: error: pf 'side' matches pci 0000:01:00.0 like pf 'up' "
+	                    "(at 3:31)");
 	policy_diags_free(&d);
 
 	memcpy(valid, one, sizeof(one));

@@ -221,25 +221,26 @@ static void test_defaults_section_applies_to_nics_without_own_value(void **state
 static void test_unknown_key_is_error(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "pfs:\n"
-	                          "  - name: a\n"
-	                          "    match: { pci: \"0000:01:00.0\" }\n"
-	                          "    numfvs: 4\n",
-	                          "t.yaml:5:5: unknown key 'numfvs' in pf", NULL));
+	assert_null(policy_expect(
+	    "version: 1\n"
+	    "pfs:\n"
+	    "  - name: a\n"
+	    "    match: { pci: \"0000:01:00.0\" }\n"
+	    "    numfvs: 4\n",
+	    "t.yaml:5:5: error: unknown key 'numfvs' in pf; did you mean 'numvfs'?", NULL));
 }
 
 static void test_duplicate_key_is_error(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "networks:\n"
-	                          "  - name: a\n"
-	                          "    class: vm\n"
-	                          "    vlan: 10\n"
-	                          "    vlan: 20\n",
-	                          "t.yaml:6:5: duplicate key 'vlan' in network (first at 5:5)",
-	                          NULL));
+	assert_null(policy_expect(
+	    "version: 1\n"
+	    "networks:\n"
+	    "  - name: a\n"
+	    "    class: vm\n"
+	    "    vlan: 10\n"
+	    "    vlan: 20\n",
+	    "t.yaml:6:5: error: duplicate key 'vlan' in network (first at 5:5)", NULL));
 }
 
 static void test_missing_required_key_is_error(void **state)
@@ -248,9 +249,10 @@ static void test_missing_required_key_is_error(void **state)
 	assert_null(policy_expect("version: 1\n"
 	                          "networks:\n"
 	                          "  - { name: a, vlan: 10 }\n",
-	                          "t.yaml:3:5: missing required key 'class' in network", NULL));
-	assert_null(policy_expect("pfs: []\n",
-	                          "t.yaml:1:1: missing required key 'version' in policy", NULL));
+	                          "t.yaml:3:5: error: missing required key 'class' in network",
+	                          NULL));
+	assert_null(policy_expect(
+	    "pfs: []\n", "t.yaml:1:1: error: missing required key 'version' in policy", NULL));
 }
 
 static void test_keys_must_be_scalars(void **state)
@@ -259,7 +261,7 @@ static void test_keys_must_be_scalars(void **state)
 	assert_null(policy_expect("version: 1\n"
 	                          "? [a]\n"
 	                          ": 1\n",
-	                          "t.yaml:2:3: keys in policy must be words, not a sequence",
+	                          "t.yaml:2:3: error: keys in policy must be words, not a sequence",
 	                          NULL));
 }
 
@@ -273,15 +275,17 @@ static void test_wrong_type_is_error(void **state)
 	                          "  - name: a\n"
 	                          "    match: \"0000:01:00.0\"\n"
 	                          "    numvfs: { n: 4 }\n",
-	                          "t.yaml:4:12: 'match' must be a mapping, not a scalar",
-	                          "t.yaml:5:13: 'numvfs' must be an integer, not a mapping", NULL));
+	                          "t.yaml:4:12: error: 'match' must be a mapping, not a scalar",
+	                          "t.yaml:5:13: error: 'numvfs' must be an integer, not a mapping",
+	                          NULL));
 	assert_null(policy_expect("version: 1\n"
 	                          "vms: { name: a }\n",
-	                          "t.yaml:2:6: 'vms' must be a sequence, not a mapping", NULL));
-	assert_null(policy_expect("version: 1\n"
-	                          "vms: [ a ]\n",
-	                          "t.yaml:2:8: each entry of 'vms' must be a mapping, not a scalar",
+	                          "t.yaml:2:6: error: 'vms' must be a sequence, not a mapping",
 	                          NULL));
+	assert_null(policy_expect(
+	    "version: 1\n"
+	    "vms: [ a ]\n",
+	    "t.yaml:2:8: error: each entry of 'vms' must be a mapping, not a scalar", NULL));
 }
 
 static void test_integer_out_of_range_is_error(void **state)
@@ -290,27 +294,27 @@ static void test_integer_out_of_range_is_error(void **state)
 	assert_null(policy_expect("version: 1\n"
 	                          "networks:\n"
 	                          "  - { name: a, class: vm, vlan: 4096, qos: 8 }\n",
-	                          "t.yaml:3:33: 'vlan' must be an integer in 0-4094, got '4096'",
-	                          "t.yaml:3:44: 'qos' must be an integer in 0-7, got '8'", NULL));
+	                          "t.yaml:3:33: error: 'vlan' must be an integer in 0-4094, got '4096'",
+	                          "t.yaml:3:44: error: 'qos' must be an integer in 0-7, got '8'", NULL));
 	assert_null(policy_expect("version: 1\n"
 	                          "networks:\n"
 	                          "  - { name: a, class: vm, mtu: 67 }\n"
 	                          "  - { name: b, class: vm, mtu: 9217 }\n",
-	                          "t.yaml:3:32: 'mtu' must be an integer in 68-9216, got '67'",
-	                          "t.yaml:4:32: 'mtu' must be an integer in 68-9216, got '9217'",
+	                          "t.yaml:3:32: error: 'mtu' must be an integer in 68-9216, got '67'",
+	                          "t.yaml:4:32: error: 'mtu' must be an integer in 68-9216, got '9217'",
 	                          NULL));
 }
 
 static void test_integer_rejects_signs_and_words(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "pfs:\n"
-	                          "  - { name: a, match: { driver: igb }, numvfs: -1 }\n"
-	                          "  - { name: b, match: { driver: igb }, numvfs: four }\n",
-	                          "t.yaml:3:48: 'numvfs' must be an integer in 0-65535, got '-1'",
-	                          "t.yaml:4:48: 'numvfs' must be an integer in 0-65535, got 'four'",
-	                          NULL));
+	assert_null(policy_expect(
+	    "version: 1\n"
+	    "pfs:\n"
+	    "  - { name: a, match: { driver: igb }, numvfs: -1 }\n"
+	    "  - { name: b, match: { driver: igb }, numvfs: four }\n",
+	    "t.yaml:3:48: error: 'numvfs' must be an integer in 0-65535, got '-1'",
+	    "t.yaml:4:48: error: 'numvfs' must be an integer in 0-65535, got 'four'", NULL));
 }
 
 static void test_bool_rejects_other_words(void **state)
@@ -319,30 +323,32 @@ static void test_bool_rejects_other_words(void **state)
 	assert_null(policy_expect(MIN_VM_POLICY "vms:\n"
 	                                        "  - name: v\n"
 	                                        "    nics: [ { network: prod, trust: maybe } ]\n",
-	                          "t.yaml:8:37: 'trust' must be true or false, got 'maybe'", NULL));
+	                          "t.yaml:8:37: error: 'trust' must be true or false, got 'maybe'",
+	                          NULL));
 }
 
 static void test_enum_lists_allowed_values(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "networks:\n"
-	                          "  - { name: a, class: vmotion }\n",
-	                          "t.yaml:3:23: 'class' must be one of vm, management, migration, "
-	                          "storage, fault-tolerance, replication, backup; got 'vmotion'",
-	                          NULL));
+	assert_null(
+	    policy_expect("version: 1\n"
+	                  "networks:\n"
+	                  "  - { name: a, class: vmotion }\n",
+	                  "t.yaml:3:23: error: 'class' must be one of vm, management, migration, "
+	                  "storage, fault-tolerance, replication, backup; got 'vmotion'",
+	                  NULL));
 }
 
 static void test_name_must_be_plain(void **state)
 {
 	(void)state;
-	assert_null(
-	    policy_expect("version: 1\n"
-	                  "vms:\n"
-	                  "  - name: \"web 01\"\n",
-	                  "t.yaml:3:11: 'name' must be 1-64 letters, digits, '-', '_' or '.' "
-	                  "(not . or ..), got 'web 01'",
-	                  NULL));
+	assert_null(policy_expect(
+	    "version: 1\n"
+	    "vms:\n"
+	    "  - name: \"web 01\"\n",
+	    "t.yaml:3:11: error: 'name' must be 1-64 letters, digits, '-', '_' or '.' "
+	    "(not . or ..), got 'web 01'",
+	    NULL));
 }
 
 /* A name would reach command lines (the libvirt hook runs vfmgr prepare NAME): never an
@@ -355,9 +361,9 @@ static void test_name_cannot_begin_with_a_dash(void **state)
 	                          "  - name: -web\n"
 	                          "  - name: --help\n"
 	                          "  - name: web-01\n",
-	                          "t.yaml:3:11: 'name' must not begin with '-' (a command would "
+	                          "t.yaml:3:11: error: 'name' must not begin with '-' (a command would "
 	                          "read it as an option), got '-web'",
-	                          "t.yaml:4:11: 'name' must not begin with '-' (a command would "
+	                          "t.yaml:4:11: error: 'name' must not begin with '-' (a command would "
 	                          "read it as an option), got '--help'",
 	                          NULL));
 }
@@ -365,13 +371,14 @@ static void test_name_cannot_begin_with_a_dash(void **state)
 static void test_pci_address_syntax(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "vms:\n"
-	                          "  - name: v\n"
-	                          "    passthrough: [ { pci: \"3b:00\" } ]\n",
-	                          "t.yaml:4:27: 'pci' must be a PCI address like 0000:3b:00.0, got "
-	                          "'3b:00'",
-	                          NULL));
+	assert_null(
+	    policy_expect("version: 1\n"
+	                  "vms:\n"
+	                  "  - name: v\n"
+	                  "    passthrough: [ { pci: \"3b:00\" } ]\n",
+	                  "t.yaml:4:27: error: 'pci' must be a PCI address like 0000:3b:00.0, got "
+	                  "'3b:00'",
+	                  NULL));
 }
 
 static void test_pci_id_syntax(void **state)
@@ -381,30 +388,31 @@ static void test_pci_id_syntax(void **state)
 	    "version: 1\n"
 	    "pfs:\n"
 	    "  - { name: a, match: { id: \"8086-10c9\" } }\n",
-	    "t.yaml:3:29: 'id' must be a PCI id like 8086:10c9, got '8086-10c9'", NULL));
+	    "t.yaml:3:29: error: 'id' must be a PCI id like 8086:10c9, got '8086-10c9'", NULL));
 }
 
 static void test_interface_name_rules(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "pfs:\n"
-	                          "  - { name: a, match: { interface: enp59s0f0np0-too-long } }\n",
-	                          "t.yaml:3:36: 'interface' must be a network interface name (1-15 "
-	                          "characters, no '/', ':' or spaces), got 'enp59s0f0np0-too-long'",
-	                          NULL));
+	assert_null(
+	    policy_expect("version: 1\n"
+	                  "pfs:\n"
+	                  "  - { name: a, match: { interface: enp59s0f0np0-too-long } }\n",
+	                  "t.yaml:3:36: error: 'interface' must be a network interface name (1-15 "
+	                  "characters, no '/', ':' or spaces), got 'enp59s0f0np0-too-long'",
+	                  NULL));
 }
 
 static void test_mac_syntax(void **state)
 {
 	(void)state;
-	assert_null(
-	    policy_expect(MIN_VM_POLICY "vms:\n"
-	                                "  - name: v\n"
-	                                "    nics: [ { network: prod, mac: 52:54:00:12:34 } ]\n",
-	                  "t.yaml:8:35: 'mac' must be a MAC address like 52:54:00:12:34:56, got "
-	                  "'52:54:00:12:34'",
-	                  NULL));
+	assert_null(policy_expect(
+	    MIN_VM_POLICY "vms:\n"
+	                  "  - name: v\n"
+	                  "    nics: [ { network: prod, mac: \"52:54:00:12:34\" } ]\n",
+	    "t.yaml:8:35: error: 'mac' must be a MAC address like 52:54:00:12:34:56, got "
+	    "'52:54:00:12:34'",
+	    NULL));
 }
 
 static void test_mac_must_be_unicast(void **state)
@@ -414,7 +422,7 @@ static void test_mac_must_be_unicast(void **state)
 	    MIN_VM_POLICY "vms:\n"
 	                  "  - name: v\n"
 	                  "    nics: [ { network: prod, mac: \"01:00:5e:00:00:01\" } ]\n",
-	    "t.yaml:8:35: 'mac' 01:00:5e:00:00:01 is a multicast address; a NIC "
+	    "t.yaml:8:35: error: 'mac' 01:00:5e:00:00:01 is a multicast address; a NIC "
 	    "needs a unicast one",
 	    NULL));
 }
@@ -442,19 +450,19 @@ static void test_rate_min_greater_than_max_is_error(void **state)
 	    MIN_VM_POLICY "vms:\n"
 	                  "  - name: v\n"
 	                  "    nics: [ { network: prod, rate: { min: 2000, max: 1000 } } ]\n",
-	    "t.yaml:8:43: rate min 2000 is greater than max 1000", NULL));
+	    "t.yaml:8:43: error: rate min 2000 is greater than max 1000", NULL));
 }
 
 static void test_match_needs_a_selector(void **state)
 {
 	(void)state;
-	assert_null(
-	    policy_expect("version: 1\n"
-	                  "pfs:\n"
-	                  "  - { name: a, match: {} }\n",
-	                  "t.yaml:3:23: 'match' needs at least one of pci, interface, driver, id, "
-	                  "mac",
-	                  NULL));
+	assert_null(policy_expect(
+	    "version: 1\n"
+	    "pfs:\n"
+	    "  - { name: a, match: {} }\n",
+	    "t.yaml:3:23: error: 'match' needs at least one of pci, interface, driver, id, "
+	    "mac",
+	    NULL));
 }
 
 static void test_passthrough_takes_pci_or_pf(void **state)
@@ -466,8 +474,8 @@ static void test_passthrough_takes_pci_or_pf(void **state)
 	                          "    passthrough:\n"
 	                          "      - { pci: \"0000:01:00.0\", pf: a }\n"
 	                          "      - {}\n",
-	                          "t.yaml:5:9: passthrough takes 'pci' or 'pf', not both",
-	                          "t.yaml:6:9: passthrough needs 'pci' or 'pf'", NULL));
+	                          "t.yaml:5:9: error: passthrough takes 'pci' or 'pf', not both",
+	                          "t.yaml:6:9: error: passthrough needs 'pci' or 'pf'", NULL));
 }
 
 /* ---- rss ---- */
@@ -475,25 +483,25 @@ static void test_passthrough_takes_pci_or_pf(void **state)
 static void test_rss_channels_is_count_or_numa_local(void **state)
 {
 	(void)state;
-	assert_null(
-	    policy_expect("version: 1\n"
-	                  "pfs:\n"
-	                  "  - { name: a, match: { driver: igb }, rss: { channels: 0 } }\n"
-	                  "  - { name: b, match: { driver: igb }, rss: { channels: local } }\n",
-	                  "t.yaml:3:57: 'channels' must be an integer in 1-1024 or numa-local, "
-	                  "got '0'",
-	                  "t.yaml:4:57: 'channels' must be an integer in 1-1024 or numa-local, "
-	                  "got 'local'",
-	                  NULL));
+	assert_null(policy_expect(
+	    "version: 1\n"
+	    "pfs:\n"
+	    "  - { name: a, match: { driver: igb }, rss: { channels: 0 } }\n"
+	    "  - { name: b, match: { driver: igb }, rss: { channels: local } }\n",
+	    "t.yaml:3:57: error: 'channels' must be an integer in 1-1024 or numa-local, "
+	    "got '0'",
+	    "t.yaml:4:57: error: 'channels' must be an integer in 1-1024 or numa-local, "
+	    "got 'local'",
+	    NULL));
 }
 
 static void test_rss_weights_must_fit_channels(void **state)
 {
 	(void)state;
-	assert_null(policy_expect(RSS_OF_A "      channels: 2\n"
-	                                   "      indirection: { weights: [1, 1, 1] }\n",
-	                          "t.yaml:7:20: 'weights' lists 3 channels but 'channels' is 2",
-	                          NULL));
+	assert_null(policy_expect(
+	    RSS_OF_A "      channels: 2\n"
+	             "      indirection: { weights: [1, 1, 1] }\n",
+	    "t.yaml:7:20: error: 'weights' lists 3 channels but 'channels' is 2", NULL));
 }
 
 static void test_rss_weights_not_all_zero(void **state)
@@ -504,31 +512,31 @@ static void test_rss_weights_not_all_zero(void **state)
 	                  "pfs:\n"
 	                  "  - { name: a, match: { driver: igb }, rss: { indirection: { weights: "
 	                  "[0, 0] } } }\n",
-	                  "t.yaml:3:71: 'weights' must not all be 0", NULL));
+	                  "t.yaml:3:71: error: 'weights' must not all be 0", NULL));
 }
 
 static void test_rss_queue_range_must_fit_channels(void **state)
 {
 	(void)state;
-	assert_null(policy_expect(RSS_OF_A "      channels: 4\n"
-	                                   "      indirection: { start: 2, queues: 4 }\n",
-	                          "t.yaml:7:20: 'start' + 'queues' is 6 but 'channels' is only 4",
-	                          NULL));
+	assert_null(policy_expect(
+	    RSS_OF_A "      channels: 4\n"
+	             "      indirection: { start: 2, queues: 4 }\n",
+	    "t.yaml:7:20: error: 'start' + 'queues' is 6 but 'channels' is only 4", NULL));
 }
 
 static void test_rss_indirection_takes_one_form(void **state)
 {
 	(void)state;
-	assert_null(
-	    policy_expect(RSS_OF_A "      indirection: { weights: [1], queues: 2 }\n"
-	                           "  - name: b\n"
-	                           "    match: { driver: igb }\n"
-	                           "    rss: { indirection: spread }\n",
-	                  "t.yaml:6:20: 'indirection' takes either weights or start and queues, "
-	                  "not both",
-	                  "t.yaml:9:25: 'indirection' must be equal or a mapping with weights or "
-	                  "start and queues, got a scalar",
-	                  NULL));
+	assert_null(policy_expect(
+	    RSS_OF_A "      indirection: { weights: [1], queues: 2 }\n"
+	             "  - name: b\n"
+	             "    match: { driver: igb }\n"
+	             "    rss: { indirection: spread }\n",
+	    "t.yaml:6:20: error: 'indirection' takes either weights or start and queues, "
+	    "not both",
+	    "t.yaml:9:25: error: 'indirection' must be equal or a mapping with weights or "
+	    "start and queues, got a scalar",
+	    NULL));
 }
 
 static void test_rss_key_is_random_or_hex(void **state)
@@ -538,7 +546,7 @@ static void test_rss_key_is_random_or_hex(void **state)
 	    policy_expect("version: 1\n"
 	                  "pfs:\n"
 	                  "  - { name: a, match: { driver: igb }, rss: { key: \"6d:5a:5\" } }\n",
-	                  "t.yaml:3:52: 'key' must be random or 1-256 hex bytes like "
+	                  "t.yaml:3:52: error: 'key' must be random or 1-256 hex bytes like "
 	                  "6d:5a:56:da, got '6d:5a:5'",
 	                  NULL));
 }
@@ -549,19 +557,19 @@ static void test_version_must_be_1(void **state)
 {
 	(void)state;
 	assert_null(policy_expect(
-	    "version: 2\n", "t.yaml:1:10: unsupported policy version 2; this vfmgr reads version 1",
-	    NULL));
+	    "version: 2\n",
+	    "t.yaml:1:10: error: unsupported policy version 2; this vfmgr reads version 1", NULL));
 }
 
 static void test_top_level_hosts_is_refused(void **state)
 {
 	(void)state;
-	assert_null(
-	    policy_expect("version: 1\n"
-	                  "hosts: [ \"rack1-*\" ]\n",
-	                  "t.yaml:2:8: 'hosts' is not a top-level key; put 'hosts:' on the pfs and "
-	                  "vms entries it selects",
-	                  NULL));
+	assert_null(policy_expect(
+	    "version: 1\n"
+	    "hosts: [ \"rack1-*\" ]\n",
+	    "t.yaml:2:8: error: 'hosts' is not a top-level key; put 'hosts:' on the pfs and "
+	    "vms entries it selects",
+	    NULL));
 }
 
 static void test_yaml_syntax_error_has_position(void **state)
@@ -570,7 +578,7 @@ static void test_yaml_syntax_error_has_position(void **state)
 	assert_null(
 	    policy_expect("version: 1\n"
 	                  "pfs: [ { name: a }\n",
-	                  "t.yaml:3:1: invalid YAML: did not find expected ',' or ']' while "
+	                  "t.yaml:3:1: error: invalid YAML: did not find expected ',' or ']' while "
 	                  "parsing a flow sequence",
 	                  NULL));
 }
@@ -582,28 +590,30 @@ static void test_aliases_are_rejected(void **state)
 	                          "networks:\n"
 	                          "  - &n { name: a, class: vm }\n"
 	                          "  - *n\n",
-	                          "t.yaml:4:5: YAML aliases are not supported in a policy", NULL));
+	                          "t.yaml:4:5: error: YAML aliases are not supported in a policy",
+	                          NULL));
 }
 
 static void test_second_document_is_rejected(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "---\n"
-	                          "version: 1\n",
-	                          "t.yaml:2:1: a policy is one YAML document, found a second one",
-	                          NULL));
+	assert_null(policy_expect(
+	    "version: 1\n"
+	    "---\n"
+	    "version: 1\n",
+	    "t.yaml:2:1: error: a policy is one YAML document, found a second one", NULL));
 }
 
 static void test_empty_policy_is_error(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("# nothing\n", "t.yaml: the policy is empty", NULL));
-	assert_null(policy_expect(
-	    "- version: 1\n", "t.yaml:1:1: the policy must be a mapping, not a sequence", NULL));
+	assert_null(policy_expect("# nothing\n", "t.yaml: error: the policy is empty", NULL));
+	assert_null(policy_expect("- version: 1\n",
+	                          "t.yaml:1:1: error: the policy must be a mapping, not a sequence",
+	                          NULL));
 	/* Found by fuzzing: an empty container closed before any node had a parent. */
 	assert_null(policy_expect(
-	    " [\n ]", "t.yaml:1:2: the policy must be a mapping, not a sequence", NULL));
+	    " [\n ]", "t.yaml:1:2: error: the policy must be a mapping, not a sequence", NULL));
 }
 
 static void test_nul_byte_in_scalar_is_error(void **state)
@@ -611,19 +621,97 @@ static void test_nul_byte_in_scalar_is_error(void **state)
 	(void)state;
 	assert_null(policy_expect("version: 1\n"
 	                          "vms: [ { name: \"a\\0b\" } ]\n",
-	                          "t.yaml:2:16: a NUL byte (\\0) in a scalar", NULL));
+	                          "t.yaml:2:16: error: a NUL byte (\\0) in a scalar", NULL));
 }
 
 static void test_all_errors_are_reported_in_file_order(void **state)
 {
 	(void)state;
-	assert_null(policy_expect("version: 1\n"
-	                          "networks:\n"
-	                          "  - { name: a, class: vm, vlan: 5000 }\n"
-	                          "  - { name: b, colour: red }\n",
-	                          "t.yaml:3:33: 'vlan' must be an integer in 0-4094, got '5000'",
-	                          "t.yaml:4:5: missing required key 'class' in network",
-	                          "t.yaml:4:16: unknown key 'colour' in network", NULL));
+	assert_null(
+	    policy_expect("version: 1\n"
+	                  "networks:\n"
+	                  "  - { name: a, class: vm, vlan: 5000 }\n"
+	                  "  - { name: b, colour: red }\n",
+	                  "t.yaml:3:33: error: 'vlan' must be an integer in 0-4094, got '5000'",
+	                  "t.yaml:4:5: error: missing required key 'class' in network",
+	                  "t.yaml:4:16: error: unknown key 'colour' in network", NULL));
+}
+
+/* YAML typing: what vfmgr reads must be what PyYAML (Ansible) and YAML 1.2 readers read. Each
+ * value goes in one place of a valid policy; "" means accepted, else a piece of the error. */
+static void test_yaml_typing_table(void **state)
+{
+	static const struct {
+		const char *key, *value, *want;
+	} cases[] = {
+	    {"vlan", "100", ""},
+	    {"vlan", "0", ""},
+	    {"vlan", "\"100\"",
+	     "'vlan' must be an integer, not the string \"100\" (quoted, YAML "
+	     "reads a string): write it without quotes"},
+	    {"vlan", "'100'", "not the string \"100\""},
+	    {"vlan", "0100",
+	     "'vlan' 0100 has a leading zero: PyYAML and Ansible (YAML 1.1) read "
+	     "64 (octal), YAML 1.2 reads 100; write 100"},
+	    {"vlan", "089", "read the string '089', YAML 1.2 reads 89; write 89"},
+	    {"vlan", "00", "leading zero"},
+	    {"spoofchk", "true", ""},
+	    {"spoofchk", "False", ""},
+	    {"spoofchk", "TRUE", ""},
+	    {"spoofchk", "\"true\"", "'spoofchk' must be true or false, not the string \"true\""},
+	    {"spoofchk", "off",
+	     "'spoofchk' must be true or false; off is false to PyYAML and "
+	     "Ansible (YAML 1.1) but a string to YAML 1.2: write false"},
+	    {"spoofchk", "on", "on is true to PyYAML"},
+	    {"spoofchk", "yes", "yes is true to PyYAML"},
+	    {"spoofchk", "No", "No is false to PyYAML"},
+	    {"spoofchk", "tRuE", "'spoofchk' must be true or false, got 'tRuE'"},
+	    {"spoofchk", "1", "'spoofchk' must be true or false, got '1'"},
+	    {"switch", "tor-a", ""},
+	    {"switch", "\"on\"", ""},
+	    {"switch", "on",
+	     "'switch' must be a string, and on unquoted is a boolean to PyYAML "
+	     "and Ansible (YAML 1.1): quote it (\"on\")"},
+	    {"switch", "100", "100 unquoted is an integer to PyYAML"},
+	    {"switch", "1.5", "1.5 unquoted is a number to PyYAML"},
+	    {"switch", "1e3", "1e3 unquoted is a number to YAML 1.2"},
+	    {"switch", "~", "~ unquoted is null"},
+	    {"switch", "12:30", "12:30 unquoted is an integer to PyYAML"},
+	    {"mac", "\"52:54:00:12:34:56\"", ""},
+	    {"mac", "52:54:00:12:34:56", "52:54:00:12:34:56 unquoted is an integer to PyYAML"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *k = cases[i].key, *v = cases[i].value;
+		char yaml[512], got[512] = "";
+		struct policy_diags d;
+		struct policy *p = NULL;
+
+		snprintf(
+		    yaml, sizeof(yaml),
+		    "version: 1\n"
+		    "pfs:\n"
+		    "  - { name: a, match: { pci: \"0000:01:00.0\" }, numvfs: 2, switch: %s }\n"
+		    "networks:\n"
+		    "  - { name: prod, vlan: %s, class: vm, pfs: [a] }\n"
+		    "vms:\n"
+		    "  - { name: v, nics: [ { network: prod, spoofchk: %s, mac: %s } ] }\n",
+		    strcmp(k, "switch") ? "tor-a" : v, strcmp(k, "vlan") ? "100" : v,
+		    strcmp(k, "spoofchk") ? "true" : v,
+		    strcmp(k, "mac") ? "\"52:54:00:00:00:01\"" : v);
+		policy_diags_init(&d);
+		policy_parse_buffer("t.yaml", yaml, strlen(yaml), &p, &d);
+		if (d.n)
+			policy_diag_format(&d, &d.items[0], got, sizeof(got));
+		if (*cases[i].want ? !strstr(got, cases[i].want) || !strstr(got, ": error: ")
+		                   : d.n != 0 || !p)
+			fail_msg("%s: %s: expected %s%s%s, got \"%s\"", k, v,
+			         *cases[i].want ? "an error with \"" : "no diagnostic",
+			         cases[i].want, *cases[i].want ? "\"" : "", got);
+		policy_free(p);
+		policy_diags_free(&d);
+	}
 }
 
 int main(void)
@@ -649,6 +737,7 @@ int main(void)
 	    cmocka_unit_test(test_pci_id_syntax),
 	    cmocka_unit_test(test_interface_name_rules),
 	    cmocka_unit_test(test_mac_syntax),
+	    cmocka_unit_test(test_yaml_typing_table),
 	    cmocka_unit_test(test_mac_must_be_unicast),
 	    cmocka_unit_test(test_mac_not_locally_administered_warns),
 	    cmocka_unit_test(test_rate_min_greater_than_max_is_error),

@@ -66,63 +66,63 @@ static const struct rule_case rule_cases[] = {
     /* ---- names and references ---- */
     {"test_pf_names_are_unique",
      TWO_PFS "  - { name: a, match: { driver: igb } }\n",
-     {"t.yaml:6:13: duplicate pf name 'a' (first at 3:13)"}},
+     {"t.yaml:6:13: error: duplicate pf name 'a' (first at 3:13)"}},
     {"test_network_names_are_unique",
      TWO_PFS "networks:\n"
              "  - { name: n, class: vm }\n"
              "  - { name: n, class: storage }\n",
-     {"t.yaml:8:13: duplicate network name 'n' (first at 7:13)"}},
+     {"t.yaml:8:13: error: duplicate network name 'n' (first at 7:13)"}},
     {"test_vm_names_are_unique",
      "version: 1\n"
      "vms:\n"
      "  - name: v\n"
      "  - name: v\n",
-     {"t.yaml:4:11: duplicate vm name 'v' (first at 3:11)"}},
+     {"t.yaml:4:11: error: duplicate vm name 'v' (first at 3:11)"}},
     {"test_network_rejects_unknown_pf",
      TWO_PFS "networks:\n"
              "  - { name: n, class: vm, pfs: [a, c] }\n",
-     {"t.yaml:7:36: network 'n' refers to unknown pf 'c'"}},
+     {"t.yaml:7:36: error: network 'n' refers to unknown pf 'c'"}},
     {"test_network_lists_a_pf_once",
      TWO_PFS "networks:\n"
              "  - { name: n, class: vm, pfs: [a, a] }\n",
-     {"t.yaml:7:36: pf 'a' is listed twice in network 'n'"}},
+     {"t.yaml:7:36: error: pf 'a' is listed twice in network 'n'"}},
     {"test_vm_nic_rejects_unknown_network",
      TWO_PFS "vms:\n"
              "  - { name: v, nics: [ { network: prod } ] }\n",
-     {"t.yaml:7:35: vm 'v' nic 1 refers to unknown network 'prod'"}},
+     {"t.yaml:7:35: error: vm 'v' nic 1 refers to unknown network 'prod'"}},
     {"test_passthrough_rejects_unknown_pf",
      TWO_PFS "vms:\n"
              "  - { name: v, passthrough: [ { pf: z } ] }\n",
-     {"t.yaml:7:37: vm 'v' passes through unknown pf 'z'"}},
+     {"t.yaml:7:37: error: vm 'v' passes through unknown pf 'z'"}},
     {"test_two_pfs_cannot_match_the_same_pci_device",
      TWO_PFS "  - { name: c, match: { pci: \"01:00.0\" } }\n",
-     {"t.yaml:6:30: pf 'c' matches pci 0000:01:00.0 like pf 'a' (at 3:30)"}},
+     {"t.yaml:6:30: error: pf 'c' matches pci 0000:01:00.0 like pf 'a' (at 3:30)"}},
     /* ---- isolation ---- */
     {"test_vm_nic_rejects_non_vm_network",
      TWO_PFS "networks:\n"
              "  - { name: vmotion, vlan: 30, class: migration, pfs: [a] }\n"
              "vms:\n"
              "  - { name: v, nics: [ { network: vmotion } ] }\n",
-     {"t.yaml:9:35: vm 'v' nic 1 cannot join network 'vmotion' of class "
+     {"t.yaml:9:35: error: vm 'v' nic 1 cannot join network 'vmotion' of class "
       "migration; VM NICs need class vm"}},
     {"test_networks_of_different_class_cannot_share_vlan_on_a_pf",
      TWO_PFS "networks:\n"
              "  - { name: prod, vlan: 100, class: vm, pfs: [a, b] }\n"
              "  - { name: nfs, vlan: 100, class: storage, pfs: [b] }\n",
-     {"t.yaml:8:51: network 'nfs' (class storage) shares vlan 100 with "
+     {"t.yaml:8:51: error: network 'nfs' (class storage) shares vlan 100 with "
       "network 'prod' (class vm) on pf 'b'; different traffic classes need "
       "different VLANs"}},
     {"test_untagged_networks_of_different_class_conflict_too",
      TWO_PFS "networks:\n"
              "  - { name: prod, class: vm, pfs: [a] }\n"
              "  - { name: bk, class: backup, pfs: [a] }\n",
-     {"t.yaml:8:38: network 'bk' (class backup) shares vlan 0 with network "
+     {"t.yaml:8:38: error: network 'bk' (class backup) shares vlan 0 with network "
       "'prod' (class vm) on pf 'a'; different traffic classes need different "
       "VLANs"}},
     {"test_vm_network_cannot_use_management_pf",
      TWO_PFS "networks:\n"
              "  - { name: n, class: vm, pfs: [a, m] }\n",
-     {"t.yaml:7:36: network 'n' of class vm cannot use management pf 'm': it "
+     {"t.yaml:7:36: error: network 'n' of class vm cannot use management pf 'm': it "
       "would carry VFs for VMs"}},
     {"test_management_pf_is_never_touched",
      "version: 1\n"
@@ -132,16 +132,16 @@ static const struct rule_case rule_cases[] = {
      "    management: true\n"
      "    numvfs: 2\n"
      "    rss: { channels: 2 }\n",
-     {"t.yaml:6:13: pf 'm' is a management pf, which vfmgr never touches; it "
+     {"t.yaml:6:13: error: pf 'm' is a management pf, which vfmgr never touches; it "
       "cannot have numvfs",
-      "t.yaml:7:10: pf 'm' is a management pf, which vfmgr never touches; it "
+      "t.yaml:7:10: error: pf 'm' is a management pf, which vfmgr never touches; it "
       "cannot have rss"}},
     {"test_management_pf_cannot_be_passed_through",
      TWO_PFS "vms:\n"
              "  - name: v\n"
              "    passthrough: [ { pf: m }, { pci: \"0000:01:00.0\" } ]\n",
-     {"t.yaml:8:20: vm 'v' cannot take management pf 'm'",
-      "t.yaml:8:31: vm 'v' takes pf 'a' whole, but the pf has numvfs 2"}},
+     {"t.yaml:8:20: error: vm 'v' cannot take management pf 'm'",
+      "t.yaml:8:31: error: vm 'v' takes pf 'a' whole, but the pf has numvfs 2"}},
     {"test_passed_through_pf_carries_no_network",
      "version: 1\n"
      "pfs:\n"
@@ -150,7 +150,7 @@ static const struct rule_case rule_cases[] = {
      "  - { name: n, class: storage, pfs: [d] }\n"
      "vms:\n"
      "  - { name: v, passthrough: [ { pf: d } ] }\n",
-     {"t.yaml:7:31: vm 'v' takes pf 'd' whole, but network 'n' uses it"}},
+     {"t.yaml:7:31: error: vm 'v' takes pf 'd' whole, but network 'n' uses it"}},
     {"test_same_vlan_is_fine_for_same_class_or_other_pf",
      TWO_PFS "networks:\n"
              "  - { name: p1, vlan: 100, class: vm, pfs: [a] }\n"
@@ -167,7 +167,7 @@ static const struct rule_case rule_cases[] = {
      "  - { name: n, class: vm, pfs: [a, b] }\n"
      "vms:\n"
      "  - { name: v, nics: [ { network: n, redundant: true } ] }\n",
-     {"t.yaml:8:49: vm 'v' nic 1 is redundant, but network 'n' is not on two "
+     {"t.yaml:8:49: error: vm 'v' nic 1 is redundant, but network 'n' is not on two "
       "pfs with different switches"}},
     /* 2 redundant NICs take 2 VFs on each pf; the third NIC has no room left. */
     {"test_vf_demand_must_fit_numvfs",
@@ -176,7 +176,7 @@ static const struct rule_case rule_cases[] = {
                   "      - { network: n, redundant: true }\n"
                   "      - { network: n, redundant: true }\n"
                   "      - { network: n }\n",
-     {"t.yaml:3:68: pf 'a' needs 3 VFs for VM NICs but numvfs is 2"}},
+     {"t.yaml:3:68: error: pf 'a' needs 3 VFs for VM NICs but numvfs is 2"}},
     {"test_vf_demand_counts_pfs_without_numvfs_as_zero",
      "version: 1\n"
      "pfs:\n"
@@ -185,25 +185,25 @@ static const struct rule_case rule_cases[] = {
      "  - { name: n, class: vm, pfs: [a] }\n"
      "vms:\n"
      "  - { name: v, nics: [ { network: n } ] }\n",
-     {"t.yaml:3:13: pf 'a' needs 1 VFs for VM NICs but numvfs is 0"}},
+     {"t.yaml:3:13: error: pf 'a' needs 1 VFs for VM NICs but numvfs is 0"}},
     {"test_network_without_pfs_gives_no_vf",
      TWO_PFS "networks:\n"
              "  - { name: n, class: vm }\n"
              "vms:\n"
              "  - { name: v, nics: [ { network: n } ] }\n",
-     {"t.yaml:9:35: vm 'v' nic 1: network 'n' has no pf that can give it a VF"}},
+     {"t.yaml:9:35: error: vm 'v' nic 1: network 'n' has no pf that can give it a VF"}},
     /* ---- claims ---- */
     {"test_two_vms_cannot_share_a_mac",
      TWO_PFS_ON_N "  - { name: v1, nics: [ { network: n, mac: \"52:54:00:00:00:01\" } ] }\n"
                   "  - { name: v2, nics: [ { network: n, mac: \"52:54:00:00:00:01\" } ] }\n",
-     {"t.yaml:10:44: vm 'v2' nic 1 uses mac 52:54:00:00:00:01, which vm 'v1' nic 1 already "
+     {"t.yaml:10:44: error: vm 'v2' nic 1 uses mac 52:54:00:00:00:01, which vm 'v1' nic 1 already "
       "uses (at 9:44); every leg of every NIC needs its own MAC"}},
     {"test_two_nics_of_one_vm_cannot_share_a_mac",
      TWO_PFS_ON_N "  - name: v\n"
                   "    nics:\n"
                   "      - { network: n, mac: \"52:54:00:00:00:01\" }\n"
                   "      - { network: n, mac: \"52:54:00:00:00:01\" }\n",
-     {"t.yaml:12:28: vm 'v' nic 2 uses mac 52:54:00:00:00:01, which vm 'v' nic 1 already "
+     {"t.yaml:12:28: error: vm 'v' nic 2 uses mac 52:54:00:00:00:01, which vm 'v' nic 1 already "
       "uses (at 11:28); every leg of every NIC needs its own MAC"}},
     /* Linux's net_failover pairs a standby with its VF by MAC: one MAC on both legs would
      * leave the second pair without a master. */
@@ -215,18 +215,18 @@ static const struct rule_case rule_cases[] = {
                   "        migratable: true\n"
                   "        mac: \"52:54:00:00:00:01\"\n"
                   "        mac-b: \"52:54:00:00:00:01\"\n",
-     {"t.yaml:15:16: vm 'v' nic 1 leg b uses mac 52:54:00:00:00:01, which vm 'v' nic 1 "
+     {"t.yaml:15:16: error: vm 'v' nic 1 leg b uses mac 52:54:00:00:00:01, which vm 'v' nic 1 "
       "leg a already uses (at 14:14); every leg of every NIC needs its own MAC"}},
     {"test_a_given_mac_cannot_take_a_derived_leg_b_mac",
      TWO_PFS_ON_N "  - { name: v, nics: [ { network: n, redundant: true } ] }\n"
                   "  - { name: w, nics: [ { network: n, mac: \"82:08:99:0d:73:d5\" } ] }\n",
-     {"t.yaml:10:43: vm 'w' nic 1 uses mac 82:08:99:0d:73:d5, which vm 'v' nic 1 leg b "
+     {"t.yaml:10:43: error: vm 'w' nic 1 uses mac 82:08:99:0d:73:d5, which vm 'v' nic 1 leg b "
       "(derived mac-b) already uses (at 9:49); every leg of every NIC needs its own MAC"}},
     /* The error stays on the line the admin wrote, even when the derived MAC comes later. */
     {"test_a_derived_mac_taken_earlier_is_reported_at_the_given_one",
      TWO_PFS_ON_N "  - { name: w, nics: [ { network: n, mac: \"8e:ac:e8:0e:0f:ff\" } ] }\n"
                   "  - { name: v, nics: [ { network: n } ] }\n",
-     {"t.yaml:9:43: vm 'w' nic 1 uses mac 8e:ac:e8:0e:0f:ff, which vm 'v' nic 1 (derived "
+     {"t.yaml:9:43: error: vm 'w' nic 1 uses mac 8e:ac:e8:0e:0f:ff, which vm 'v' nic 1 (derived "
       "mac) also gets (at 10:24); every leg of every NIC needs its own MAC"}},
     {"test_redundant_nic_with_link_state_enable_is_warned",
      TWO_PFS_ON_N
@@ -252,14 +252,14 @@ static const struct rule_case rule_cases[] = {
      {NULL}},
     {"test_mac_b_needs_a_redundant_nic",
      TWO_PFS_ON_N "  - { name: v, nics: [ { network: n, mac-b: \"52:54:00:00:00:02\" } ] }\n",
-     {"t.yaml:9:45: vm 'v' nic 1 has mac-b, the MAC of a redundant NIC's second leg, but is "
+     {"t.yaml:9:45: error: vm 'v' nic 1 has mac-b, the MAC of a redundant NIC's second leg, but is "
       "not redundant: drop mac-b or add redundant: true"}},
     {"test_two_vms_cannot_claim_one_device",
      "version: 1\n"
      "vms:\n"
      "  - { name: v1, passthrough: [ { pci: \"0000:af:00.0\" } ] }\n"
      "  - { name: v2, passthrough: [ { pci: \"af:00.0\" } ] }\n",
-     {"t.yaml:4:32: vm 'v2' claims a device that vm 'v1' already takes (at "
+     {"t.yaml:4:32: error: vm 'v2' claims a device that vm 'v1' already takes (at "
       "3:32)"}},
     {"test_pci_passthrough_of_a_pf_is_a_claim_on_that_pf",
      "version: 1\n"
@@ -268,7 +268,7 @@ static const struct rule_case rule_cases[] = {
      "vms:\n"
      "  - { name: v1, passthrough: [ { pf: d } ] }\n"
      "  - { name: v2, passthrough: [ { pci: \"0000:05:00.0\" } ] }\n",
-     {"t.yaml:6:32: vm 'v2' claims a device that vm 'v1' already takes (at "
+     {"t.yaml:6:32: error: vm 'v2' claims a device that vm 'v1' already takes (at "
       "5:32)"}},
 };
 

@@ -2,6 +2,10 @@
 # `make demo`: boots the lab and runs the main job there, printing what it does.
 set -u
 HERE=$(dirname "$(realpath "$0")")
+LAB=${LAB:-$(realpath "$HERE/../..")/.lab-cache}
+# shellcheck source=tests/vm/labcache.sh
+. "$HERE/labcache.sh"
+lab_cache_need ""
 out=$(mktemp -d)
 VMLAB_KEEP=1 "$HERE/run.sh" -t 300 "$HERE/demo/main-job.sh:300" >"$out/run.txt" 2>&1
 rc=$?

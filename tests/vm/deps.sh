@@ -1,6 +1,9 @@
 #!/bin/bash
-# Installs everything vfmgr needs to build, test and run its QEMU lab on Debian 12.
+# Installs everything vfmgr needs to build, test and run its QEMU lab on Debian 12 (`make
+# deps`, for a development machine), or with --build only what building vfmgr needs (`make
+# build-deps`, for a host that runs it: a compiler, pkg-config and the -dev libraries).
 # Idempotent: a second run with everything in place makes no downloads.
+#   usage: deps.sh [--build | --list | --list-build]
 #   LAB   cache directory for the guest kernel, busybox, netdevsim and initramfs
 #         (default: .lab-cache in the source tree, git-ignored)
 set -eEuo pipefail
@@ -11,7 +14,6 @@ trap 'echo "deps: FAILED: $STEP (line $LINENO: $BASH_COMMAND exited $?)" >&2' ER
 HERE=$(dirname "$(realpath "$0")")
 TOP=$(realpath "$HERE/../..")
 LAB=${LAB:-$TOP/.lab-cache}
-mkdir -p "$LAB/debs"
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then
@@ -56,8 +58,11 @@ add_backports() {
 # netplan.io (with python3-yaml): tests/netplan.sh feeds `vfmgr guest-config` to netplan
 # generate under a root dir of its own; its boot-time generator does nothing here, as long as
 # /etc/netplan holds no file.
-BUILD_PKGS=(build-essential clang clang-format llvm libclang-rt-14-dev pkg-config
-	libpci-dev libnl-3-dev libnl-route-3-dev libudev-dev libyaml-dev libjansson-dev libcmocka-dev
+# HOST_PKGS: what `make` and `make install` need on a host that runs vfmgr; nothing of the lab
+# (no QEMU, no kernels, no libvirt daemon, no backports source).
+HOST_PKGS=(build-essential pkg-config
+	libpci-dev libnl-3-dev libnl-route-3-dev libudev-dev libyaml-dev libjansson-dev)
+BUILD_PKGS=("${HOST_PKGS[@]}" clang clang-format llvm libclang-rt-14-dev libcmocka-dev
 	pciutils iproute2 ethtool kmod udev strace valgrind umockdev xz-utils zstd cpio
 	python3 python3-jsonschema mandoc groff-base time jq bc dwarves ansible-core
 	libvirt-clients libxml2-utils libvirt-daemon-system
@@ -78,15 +83,19 @@ apt_update() {
 	APT_UPDATED=1
 }
 
-install_host_packages() {
+install_pkgs() { # packages...: installs those not installed yet
 	local miss
-	mapfile -t miss < <(missing_pkgs "${BUILD_PKGS[@]}")
-	STEP="installing host packages"
+	mapfile -t miss < <(missing_pkgs "$@")
 	if [ "${#miss[@]}" -gt 0 ]; then
 		need_root "installing ${miss[*]}"
 		apt_update
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${miss[@]}"
 	fi
+}
+
+install_host_packages() {
+	STEP="installing host packages"
+	install_pkgs "${BUILD_PKGS[@]}"
 	STEP="installing QEMU from bookworm-backports"
 	if ! qemu-system-x86_64 -device help 2>/dev/null | grep -q '"igb"'; then
 		need_root "installing QEMU from bookworm-backports"
@@ -201,6 +210,7 @@ setup_kernel() {
 }
 
 main() {
+	mkdir -p "$LAB/debs"
 	install_host_packages
 	STEP="fetching busybox"
 	if [ ! -x "$LAB/busybox" ]; then
@@ -227,9 +237,19 @@ main() {
 	echo "deps: ready (guest kernels $k1 and $k2, lab cache $LAB)"
 }
 
-# --list: the host packages this installs, one a line (.ci/run purges the build ones first).
-if [ "${1:-}" = --list ]; then
-	printf '%s\n' "${BUILD_PKGS[@]}"
-	exit 0
-fi
-main "$@"
+case "${1:-}" in
+# --list: the host packages this installs, one a line (.ci/run purges the build ones first);
+# --list-build: those --build installs.
+--list) printf '%s\n' "${BUILD_PKGS[@]}" ;;
+--list-build) printf '%s\n' "${HOST_PKGS[@]}" ;;
+--build)
+	STEP="installing the build dependencies"
+	install_pkgs "${HOST_PKGS[@]}"
+	echo "deps: ready to build (${HOST_PKGS[*]}); nothing of the lab was installed"
+	;;
+"") main ;;
+*)
+	echo "usage: $0 [--build | --list | --list-build]" >&2
+	exit 2
+	;;
+esac

@@ -14,10 +14,14 @@ BB=$LAB/busybox
 if [ -f "$OUT" ] && [ "$OUT" -nt "$HERE/guest/init" ] && [ "$OUT" -nt "$0" ] && [ "$OUT" -nt "$BB" ]; then
 	exit 0
 fi
-depmod -b "$KDIR" "$KVER"
+# The module index `make deps` wrote is reused (the kernel tree may be shared, read-only).
+dep=$KDIR/lib/modules/$KVER/modules.dep
+if [ ! -f "$dep" ] || [ -n "$(find "$KDIR/lib/modules/$KVER" -name '*.ko*' -newer "$dep" | head -n1)" ]; then
+	depmod -b "$KDIR" "$KVER"
+fi
 ST=$(mktemp -d "$LAB/stage.XXXXXX")
 trap 'rm -rf "$ST"' EXIT
-mkdir -p "$ST"/{bin,proc,sys,dev,lower,upper,newroot,mods}
+mkdir -p "$ST"/{bin,proc,sys,dev,lower,upper,newroot,mods,top}
 cp "$BB" "$ST/bin/busybox"
 install -m 755 "$HERE/guest/init" "$ST/init"
 for m in virtio_pci 9pnet_virtio 9p overlay; do

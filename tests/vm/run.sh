@@ -23,11 +23,10 @@ shift $((OPTIND - 1))
 [ $# -gt 0 ] || { echo "usage: $0 [-t SECONDS] [-k KVER] SCENARIO.sh[:LIMIT]..." >&2; exit 2; }
 
 # -k stable / backports: the kernels `make deps` set up (Debian's 6.1 and 6.12).
-KDIR=$(realpath "$LAB/kernel${KVER:+-$KVER}" 2>/dev/null)
-if [ ! -d "$KDIR/lib/modules" ]; then
-	echo "vmlab: no guest kernel in $LAB (run 'make deps')" >&2
-	exit 1
-fi
+# shellcheck source=tests/vm/labcache.sh
+. "$HERE/labcache.sh"
+lab_cache_need "$KVER"
+KDIR=$(realpath "$LAB/kernel${KVER:+-$KVER}")
 KVER=$(ls "$KDIR/lib/modules")
 INITRD=$LAB/initramfs-$KVER.cpio.gz
 "$HERE/mkinitramfs.sh" "$KDIR" || exit 1
@@ -39,17 +38,25 @@ for s in "$@"; do
 	path=${s%%:*}
 	limit=120
 	[ "$path" != "$s" ] && limit=${s##*:}
-	echo "$(realpath "$path") $limit" >>"$OUT/scenarios"
+	# "LIMIT PATH": the path last, so that it may hold spaces.
+	printf '%s %s\n' "$limit" "$(realpath "$path")" >>"$OUT/scenarios"
 done
-# What the scenarios need to find: the fresh build and the source tree (via the 9p root).
-cat >"$OUT/env" <<ENV
-export VFMGR_TOP=$TOP
-export VFMGR=$TOP/build/vfmgr
-export VFMGR_TEST=$TOP/build/vfmgr-test
-export VFMGR_LAB=$(realpath "$LAB")
-export VMPROGS=$TOP/build/vmprogs
-export VMLAB_QMP_REQ=/vmlab-out/qmp-requests
-ENV
+# The checkout reaches the guest by its own 9p share (tag "top"), which the guest's init mounts
+# at the same path once its own /tmp and /run are in place: a checkout under /tmp, /run or on
+# another mount is found there, not through the host's /. The path goes in a file of the out
+# share, not on the kernel command line, where a space would split it.
+printf '%s\n' "$TOP" >"$OUT/top"
+# The make-deps tools a scenario runs (promtool) come the same way, from wherever LAB is.
+TOOLS=$(dirname "$(realpath "$LAB/promtool" 2>/dev/null || echo "$LAB/none")")
+# What the scenarios need to find: the fresh build and the source tree.
+{
+	printf 'export VFMGR_TOP=%q\n' "$TOP"
+	printf 'export VFMGR=%q\n' "$TOP/build/vfmgr"
+	printf 'export VFMGR_TEST=%q\n' "$TOP/build/vfmgr-test"
+	printf 'export VMPROGS=%q\n' "$TOP/build/vmprogs"
+	[ -x "$TOOLS/promtool" ] && printf 'export PROMTOOL=/run/vmlab/tools/promtool\n'
+	printf 'export VMLAB_QMP_REQ=/vmlab-out/qmp-requests\n'
+} >"$OUT/env"
 
 netdev() { # $1 = index
 	if [ "${NET_MODE:-hub}" = hub ]; then
@@ -62,14 +69,14 @@ netdev() { # $1 = index
 # A scenario asks for a third igb PF (for whole-device passthrough) with a header line
 # "# vmlab: igbs=3".
 IGBS=2
-while read -r path _; do
+while read -r _ path; do
 	n=$(sed -n 's/^# vmlab:.*igbs=\([0-9]\).*/\1/p' "$path" | head -n1)
 	[ -n "$n" ] && [ "$n" -gt "$IGBS" ] && IGBS=$n
 done <"$OUT/scenarios"
 # "# vmlab: init=systemd": the guest boots systemd as PID 1 (tests/vm/guest/systemd-boot.sh).
 INIT=
-while read -r path _; do
-	grep -q '^# vmlab:.*init=systemd' "$path" && INIT=" vmlab.init=systemd"
+while read -r _ path; do
+	grep -q '^# vmlab:.*init=systemd' "$path" && INIT="vmlab.init=systemd"
 done <"$OUT/scenarios"
 dev=()
 port=1
@@ -96,10 +103,16 @@ QEMU=(qemu-system-x86_64 -machine q35 -accel "${VMLAB_ACCEL:-tcg,thread=single}"
 	-device "${VMLAB_IOMMU:-intel-iommu,intremap=on}" "${dev[@]}"
 	-fsdev local,id=fsroot,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,fsdev=fsroot,mount_tag=hostroot
-	-fsdev "local,id=fsout,path=$OUT,security_model=none"
+	-fsdev "local,id=fstop,path=${TOP//,/,,},security_model=none,readonly=on,multidevs=remap"
+	-device virtio-9p-pci,fsdev=fstop,mount_tag=top
+	-fsdev "local,id=fsmods,path=${KDIR//,/,,}/lib/modules/$KVER,security_model=none,readonly=on"
+	-device virtio-9p-pci,fsdev=fsmods,mount_tag=kmods
+	-fsdev "local,id=fstools,path=${TOOLS//,/,,},security_model=none,readonly=on"
+	-device virtio-9p-pci,fsdev=fstools,mount_tag=tools
+	-fsdev "local,id=fsout,path=${OUT//,/,,},security_model=none"
 	-device virtio-9p-pci,fsdev=fsout,mount_tag=out
 	-kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$INITRD"
-	-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check intel_iommu=on iommu=pt ${VMLAB_APPEND:+$VMLAB_APPEND }vmlab.kdir=$KDIR vmlab.stage2=$HERE/guest/stage2.sh$INIT")
+	-append "console=ttyS0 loglevel=4 panic=-1 no_timer_check intel_iommu=on iommu=pt ${VMLAB_APPEND:+$VMLAB_APPEND }$INIT")
 
 start=$(date +%s.%N)
 timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/qemu.log" 2>&1 &
@@ -167,7 +180,7 @@ wall=$(echo "$(date +%s.%N) - $start" | bc)
 
 rc=$(cat "$OUT/rc" 2>/dev/null)
 status=0
-while read -r path limit; do
+while read -r limit path; do
 	name=$(basename "$path" .sh)
 	if [ -f "$OUT/$name.log" ]; then
 		# Each check's TAP line; a failed one with what it expected and saw.

@@ -32,7 +32,7 @@ done
 gzip -1 </proc/kallsyms >"$VMLAB_OUT/kallsyms.gz" &
 klog=$!
 overall=0
-while read -r scenario limit; do
+while read -r limit scenario; do
 	[ -n "$scenario" ] || continue
 	name=$(basename "$scenario" .sh)
 	echo "vmlab: scenario $name (limit ${limit}s)"

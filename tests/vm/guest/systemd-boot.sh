@@ -49,7 +49,7 @@ AllowIsolate=yes
 EOF
 mkdir -p "$U/vmlab.target.wants"
 
-while read -r scenario _; do
+while read -r _ scenario; do
 	[ -n "$scenario" ] || continue
 	name=$(basename "$scenario" .sh)
 	echo "vmlab: boot phase of $name"
@@ -65,6 +65,9 @@ for w in "$U/vmlab.target.wants"/*; do
 	[ -e "$w" ] || [ -L "$w" ] || continue
 	after="$after ${w##*/}"
 done
+# ExecStart's own quoting: the path in double quotes, its "%" and "$" doubled (not specifiers).
+exec_path=${HERE//%/%%}
+exec_path=${exec_path//\$/\$\$}
 cat >"$U/vmlab-run.service" <<EOF
 [Unit]
 Description=vmlab: run the scenarios, then power off
@@ -77,6 +80,6 @@ StandardOutput=tty
 StandardError=tty
 TTYPath=/dev/ttyS0
 TimeoutStartSec=infinity
-ExecStart=/bin/bash $HERE/stage2.sh
+ExecStart=/bin/bash "$exec_path/stage2.sh"
 EOF
 echo "vmlab: systemd set up (vmlab.target wants:${after:- nothing more})"

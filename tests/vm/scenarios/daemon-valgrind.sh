@@ -46,7 +46,7 @@ done
 check_eq "daemon converged after the killed CLI: $PF2 numvfs" 4 "$(numvfs $PF2)"
 check "daemon converged: db01's VF has vlan 200" vf_vlan "$if1" "$(db_vf)" 200
 check "the state file parses" jq -e .allocations "$VFMGR_STATE"
-check "status: every allocation ok" sh -c "$VFMGR status --json | jq -e '[.vfs[].status] | all(. == \"ok\")'"
+check "status: every allocation ok" sh -c '"$VFMGR" status --json | jq -e "[.vfs[].status] | all(. == \"ok\")"'
 
 # Drift -> heal, repeated, under valgrind.
 vf=$(db_vf)

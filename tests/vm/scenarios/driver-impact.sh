@@ -84,12 +84,12 @@ policy ", proto: 802.1ad" ""
 traced_apply ad
 check_eq "802.1ad on igb: apply fails" 1 "$rc"
 check "802.1ad: a plan error at the network's proto key" \
-	grep -q "^/tmp/p.yaml:5:[0-9]*: network prod: igb has no 802.1ad VLAN protocol; use proto: 802.1Q on pf left ($PF)" <<<"$out"
+	grep -q "^/tmp/p.yaml:5:[0-9]*: error: network prod: igb has no 802.1ad VLAN protocol; use proto: 802.1Q on pf left ($PF)" <<<"$out"
 policy "" ", rate: { min: 50, max: 300 }"
 traced_apply min
 check_eq "min rate on igb: apply fails" 1 "$rc"
 check "min rate: a plan error at the NIC's rate" \
-	grep -q "^/tmp/p.yaml:8:[0-9]*: vm web01 nic 0: igb has no minimum TX rate (pf left, $PF)" <<<"$out"
+	grep -q "^/tmp/p.yaml:8:[0-9]*: error: vm web01 nic 0: igb has no minimum TX rate (pf left, $PF)" <<<"$out"
 check_eq "neither sent an RTM_SETLINK nor wrote sysfs" 0 \
 	"$(cat /tmp/st-ad.txt /tmp/st-min.txt | grep -cE 'RTM_SETLINK|write\([0-9]+, "[0-9]')"
 check_eq "host unchanged (ip -d link, numvfs)" "$before" "$(ip -d link show "$IF" | grep -E '^ +vf '; numvfs)"
@@ -115,8 +115,9 @@ vms:
   - name: web01
     nics: [ { network: prod, vf-driver: kernel, rate: { min: 50, max: 300 } } ]
 EOF
-plan_says /tmp/n.yaml "netdevsim: plan says the driver is not in the table" \
-	-q "impact: none (new VFs; $IF stays up; driver netdevsim is not in vfmgr's table: tried, then read back)"
+plan_says /tmp/n.yaml "netdevsim: plan says the driver is not in the table, once, after the steps" \
+	-qx "note: driver netdevsim is not in vfmgr's table: tried, then read back ([0-9]* steps above)"
+check_eq "netdevsim: the steps themselves do not repeat the note" 1 "$(grep -c "not in vfmgr's table" <<<"$out")"
 check_eq "netdevsim: plan --json driver_known false on every step" "false" \
 	"$(plan_json /tmp/n.yaml '[.steps[].driver_known] | unique | map(tostring) | join(",")')"
 check "netdevsim: apply takes what igb would refuse" "$VFMGR" apply /tmp/n.yaml

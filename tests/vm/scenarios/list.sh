@@ -20,7 +20,7 @@ for _ in $(seq 50); do
 done
 
 J=$(mktemp)
-check "list --json runs" sh -c "$VFMGR list --json >$J"
+check "list --json runs" sh -c '"$VFMGR" list --json >"$1"' sh "$J"
 check "list (table) runs" "$VFMGR" list
 check "list --json (igb PF and VFs) matches doc/schema/list.schema.json" \
 	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/list.schema.json" "$J"

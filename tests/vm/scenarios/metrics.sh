@@ -9,7 +9,8 @@ export VFMGR_STATE=/tmp/vfmgr-state.json
 PF=0000:01:00.0
 IF=$(ls /sys/bus/pci/devices/$PF/net)
 ip link set "$IF" up
-PROMTOOL=${VFMGR_LAB:-$VFMGR_TOP/.lab-cache}/promtool
+# run.sh shares the lab cache's promtool, wherever LAB is (env: PROMTOOL).
+PROMTOOL=${PROMTOOL:-$VFMGR_TOP/.lab-cache/promtool}
 P=/tmp/m.yaml
 policy() { # $1 = numvfs, $2 = web01's MAC
 	cat >$P <<YAML

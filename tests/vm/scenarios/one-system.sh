@@ -49,7 +49,8 @@ EOF
 	exit $?
 fi
 
-PROMTOOL=${VFMGR_LAB:-$VFMGR_TOP/.lab-cache}/promtool
+# run.sh shares the lab cache's promtool, wherever LAB is (env: PROMTOOL).
+PROMTOOL=${PROMTOOL:-$VFMGR_TOP/.lab-cache/promtool}
 cursor() { journalctl -n 0 --show-cursor | sed -n 's/^-- cursor: //p'; }
 jlog() { # CURSOR [args]: the journal's message text since CURSOR
 	local c=$1

@@ -71,7 +71,7 @@ policy "{ channels: 2, indirection: equal, key: random }"
 out=$("$VFMGR" apply --allow pf-reset "$POLICY" 2>&1)
 check_eq "key on igb: apply fails" 1 $?
 check_eq "key error at the policy line" 1 \
-	"$(echo "$out" | grep -c "^$POLICY:6:[0-9]*: pf a: rss: hash key not supported by igb on $IF")"
+	"$(echo "$out" | grep -c "^$POLICY:6:[0-9]*: error: pf a: rss: hash key not supported by igb on $IF")"
 check_eq "key request changed nothing" "$before" "$(snapshot)"
 
 # A later step failing: the channel and table steps that ran are undone.

@@ -118,7 +118,7 @@ rc=$?
 echo "$out"
 check_eq "min_tx_rate on igb fails" 1 "$rc"
 check "the plan error names the policy line, igb and the PF" \
-	grep -qE "^/tmp/minrate.yaml:[0-9]+:[0-9]+: vm db01 nic 0: igb has no minimum TX rate \(pf " <<<"$out"
+	grep -qE "^/tmp/minrate.yaml:[0-9]+:[0-9]+: error: vm db01 nic 0: igb has no minimum TX rate \(pf " <<<"$out"
 check "nothing was changed, said" grep -q "cannot plan (see above); nothing was changed" <<<"$out"
 check_eq "no RTM_SETLINK was sent" 0 "$(grep -c RTM_SETLINK /tmp/strace-min.txt)"
 check_eq "host unchanged after the failed apply (ip -d link, numvfs, drivers)" "$before" "$(host_view)"

@@ -109,7 +109,7 @@ check:
   description: What C(vfmgr check) printed (the summary and any warnings).
   returned: always
   type: str
-  sample: "/etc/vfmgr/policy.yaml: valid (3 pfs, 2 networks, 2 vms, 0 warnings; 5 host groups)"
+  sample: "/etc/vfmgr/policy.yaml: valid (3 PFs, 2 networks, 2 VMs, 0 warnings; 5 host groups)"
 installed:
   description: Whether C(path) was copied to C(dest) and kept there (a failed apply puts
     C(dest) back).
