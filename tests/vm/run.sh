@@ -31,6 +31,8 @@ fi
 KVER=$(ls "$KDIR/lib/modules")
 INITRD=$LAB/initramfs-$KVER.cpio.gz
 "$HERE/mkinitramfs.sh" "$KDIR" || exit 1
+# The guest tier's VM (a VM the lab guest boots): its kernel and initramfs, built once per kernel.
+"$HERE/mkinitramfs.sh" --inner "$KDIR" || exit 1
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/vmlab.XXXXXX")
 QMP=$OUT/qmp.sock
@@ -48,6 +50,9 @@ export VFMGR=$TOP/build/vfmgr
 export VFMGR_TEST=$TOP/build/vfmgr-test
 export VMPROGS=$TOP/build/vmprogs
 export VMLAB_QMP_REQ=/vmlab-out/qmp-requests
+export VMLAB_INNER_KERNEL=$(realpath "$LAB")/inner-vmlinux-$KVER
+export VMLAB_INNER_INITRD=$(realpath "$LAB")/inner-initramfs-$KVER.cpio
+export VMLAB_GUESTPROGS=$TOP/build/guestprogs
 ENV
 
 netdev() { # $1 = index
