@@ -4,20 +4,29 @@
 # in an archive appended to the initramfs, with the static tests/vm/guestprogs); the VM prints
 # "vmguest: KEY VALUE" lines on its serial console, which the scenario reads and checks.
 
-# inner_start SCRIPT QEMU-ARGS...: boots the VM in the background. Sets INNER_DIR, INNER_LOG
-# (its console), INNER_QMP (its QMP socket) and INNER_PID.
-inner_start() {
-	local script=$1
-	shift
+# inner_initrd SCRIPT: the VM's initramfs with SCRIPT as /guest.sh, in a new INNER_DIR (also
+# sets INNER_LOG, the console's file, and INNER_QMP); the archive is INNER_DIR/initrd.cpio.
+inner_initrd() {
 	INNER_DIR=$(mktemp -d /tmp/inner.XXXXXX)
 	INNER_LOG=$INNER_DIR/console.log
 	INNER_QMP=$INNER_DIR/qmp.sock
 	mkdir -p "$INNER_DIR/root/bin"
-	cp "$script" "$INNER_DIR/root/guest.sh"
+	cp "$1" "$INNER_DIR/root/guest.sh"
 	cp "$VMLAB_GUESTPROGS"/* "$INNER_DIR/root/bin/"
 	# The kernel unpacks concatenated archives in turn: the base, then the scenario's files.
 	(cd "$INNER_DIR/root" && find . | cpio -o -H newc --quiet) >"$INNER_DIR/extra.cpio"
 	cat "$VMLAB_INNER_INITRD" "$INNER_DIR/extra.cpio" >"$INNER_DIR/initrd.cpio"
+}
+
+# The VM's kernel command line: its console, and no more than a warning on it (every console
+# line costs an emulated UART's worth of exits twice over).
+INNER_APPEND="console=ttyS0 quiet panic=-1"
+
+# inner_start SCRIPT QEMU-ARGS...: boots the VM in the background. Sets INNER_DIR, INNER_LOG
+# (its console), INNER_QMP (its QMP socket) and INNER_PID.
+inner_start() {
+	inner_initrd "$1"
+	shift
 	: >"$INNER_LOG"
 	# Read once here (the lab guest's 9p root keeps it cached) to say what the read costs.
 	INNER_T0=${EPOCHREALTIME/./}
@@ -25,12 +34,11 @@ inner_start() {
 	echo "# the VM's kernel and initramfs read over 9p in $(((${EPOCHREALTIME/./} - INNER_T0) / 1000)) ms"
 	INNER_T0=${EPOCHREALTIME/./}
 	# One vCPU, 256 MiB, nothing QEMU would add by default; the kernel booted as ELF through
-	# its PVH entry (no decompression under TCG inside TCG); quiet, as every console line
-	# costs an emulated UART's worth of exits twice over.
+	# its PVH entry (no decompression under TCG inside TCG).
 	qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 -m 256M -nodefaults \
 		-display none -no-reboot -no-user-config -serial "file:$INNER_LOG" \
 		-qmp "unix:$INNER_QMP,server=on,wait=off" -kernel "$VMLAB_INNER_KERNEL" \
-		-initrd "$INNER_DIR/initrd.cpio" -append "console=ttyS0 quiet panic=-1" \
+		-initrd "$INNER_DIR/initrd.cpio" -append "$INNER_APPEND" \
 		"$@" >"$INNER_DIR/qemu.log" 2>&1 &
 	INNER_PID=$!
 }
