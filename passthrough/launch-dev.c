@@ -36,6 +36,26 @@ int launch_dev_check(const struct launch_dev *d, char *why, size_t whysize)
 	return 0;
 }
 
+int launch_devs_check_macs(const struct launch_dev *d, size_t n, char *why, size_t whysize)
+{
+	char mac[MAC_STR_LEN];
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; d[i].kind == LAUNCH_NIC && j < n; j++) {
+			if (d[j].kind != LAUNCH_NIC || memcmp(d[i].mac, d[j].mac, MAC_LEN) != 0)
+				continue;
+			format_mac(d[i].mac, mac);
+			snprintf(
+			    why, whysize,
+			    "%s and %s have one MAC, %s: the guest's net_failover and bonding "
+			    "tell NICs apart by MAC; run vfmgr apply (or vfmgr prepare), which "
+			    "gives each leg its own (vfmgr-policy(5), mac-b)",
+			    d[i].id, d[j].id, mac);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 void launch_standby_netdev(const struct launch_dev *d, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s-net", d->id);

@@ -171,10 +171,9 @@ static int print_hostdev(const struct launch_dev *d, const struct launch_standby
 int launch_print_libvirt(const struct launch_dev *d, size_t n, const struct launch_standby *sb,
                          FILE *f, char *why, size_t whysize)
 {
-	for (size_t i = 0; i < n; i++) {
-		int r = print_hostdev(&d[i], sb, f, why, whysize);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	int r = launch_devs_check_macs(d, n, why, whysize);
+
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = print_hostdev(&d[i], sb, f, why, whysize);
+	return r;
 }

@@ -148,11 +148,13 @@ int launch_print_qemu(const struct launch_dev *d, size_t n, const struct launch_
                       FILE *f, char *why, size_t whysize)
 {
 	unsigned chassis = FAILOVER_CHASSIS_BASE;
+	int r = launch_devs_check_macs(d, n, why, whysize);
 
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		char host[PCI_ADDR_STR_LEN];
 		struct pci_addr a;
-		int r;
 
 		r = launch_dev_check(&d[i], why, whysize);
 		if (r < 0)

@@ -35,6 +35,10 @@ bool launch_id_valid(const char *id);
 /* 0, or -EINVAL (why names the device) when its address or id cannot be printed. */
 int launch_dev_check(const struct launch_dev *d, char *why, size_t whysize);
 
+/* 0, or -EINVAL (why names both) when two NICs have one MAC: a state written before each leg
+ * of a redundant NIC had its own MAC. */
+int launch_devs_check_macs(const struct launch_dev *d, size_t n, char *why, size_t whysize);
+
 /* s as a QEMU key=value option value: each ',' doubled, so it cannot end the value. */
 void launch_qemu_print_value(const char *s, FILE *f);
 /* s as an XML attribute value (between either quote): &, <, >, ' and " escaped; -EINVAL

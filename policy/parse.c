@@ -813,6 +813,8 @@ static const struct key_def network_keys[] = {
     {"qos", field_u32, offsetof(struct policy_network, qos), 0, POLICY_QOS_MAX, NULL, false},
     {"proto", field_enum, offsetof(struct policy_network, proto), 0, 0, policy_proto_names, false},
     {"class", field_enum, offsetof(struct policy_network, class), 0, 0, policy_class_names, true},
+    {"mtu", field_u32, offsetof(struct policy_network, mtu), POLICY_MTU_MIN, POLICY_MTU_MAX, NULL,
+     false},
     {"pfs", field_ref_list, 0, 0, 0, NULL, false},
 };
 static const struct mapping_def network_def = {"network", network_keys, ARRAY_SIZE(network_keys),
@@ -854,6 +856,7 @@ static int field_rate(struct pctx *c, const struct key_def *k, struct ynode *n, 
 static const struct key_def nic_keys[] = {
     {"network", field_ref, offsetof(struct policy_nic, network), 0, 0, NULL, true},
     {"mac", field_nic_mac, offsetof(struct policy_nic, mac), 0, 0, NULL, false},
+    {"mac-b", field_nic_mac, offsetof(struct policy_nic, mac_b), 0, 0, NULL, false},
     {"rate", field_rate, offsetof(struct policy_nic, rate), 0, 0, NULL, false},
     {"shares", field_u32, offsetof(struct policy_nic, shares), 1, POLICY_SHARES_MAX, NULL, false},
     {"spoofchk", field_bool, offsetof(struct policy_nic, spoofchk), 0, 0, NULL, false},

@@ -9,6 +9,11 @@
  * problem in d. Returns 0 or -ENOMEM; errors are counted in d->n_errors. */
 int policy_check_and_place(struct policy *p, struct policy_diags *d);
 
+/* MAC claims (nic-mac.c): every leg of every VM NIC, given or derived, needs its own MAC; a
+ * second claim on one is an error at the later claim, or at the given one when the other is
+ * derived. Also refuses mac-b on a NIC that is not redundant. 0 or -ENOMEM. */
+int policy_check_macs(const struct policy *p, struct policy_diags *d);
+
 /* Host selection (hosts.c), between reading and validation: drops the pfs and vms entries
  * sel's host does not select, and pf names they leave dangling in networks' pfs lists, and
  * marks on-demand VMs. sel NULL: this machine, every on-demand VM kept. 0 or -errno. */

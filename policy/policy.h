@@ -23,6 +23,8 @@
 #define POLICY_NAME_MAX     64
 #define POLICY_NUMVFS_MAX   65535 /* sriov_totalvfs is a 16-bit field */
 #define POLICY_VLAN_MAX     4094  /* 4095 is reserved by 802.1Q */
+#define POLICY_MTU_MIN      68    /* IPv4's minimum */
+#define POLICY_MTU_MAX      9216  /* the largest jumbo frames NICs take */
 #define POLICY_QOS_MAX      7
 #define POLICY_RATE_MAX     1000000 /* Mbit/s, 1 Tbit/s */
 #define POLICY_SHARES_MAX   1000000
@@ -197,6 +199,7 @@ struct policy_network {
 	struct policy_u32 qos;    /* 802.1p priority; unset = leave 0 */
 	struct policy_enum proto; /* enum policy_proto; unset = 802.1Q */
 	struct policy_enum class; /* enum policy_class; required */
+	struct policy_u32 mtu;    /* the guests' MTU (vfmgr guest-config); unset: theirs */
 	struct policy_ref *pfs;
 	size_t n_pfs;
 };
@@ -209,7 +212,8 @@ struct policy_rate {
 struct policy_nic {
 	struct policy_mark mark;
 	struct policy_ref network;
-	struct policy_mac mac; /* unset: vfmgr generates a stable one */
+	struct policy_mac mac;   /* leg a; unset: vfmgr derives a stable one */
+	struct policy_mac mac_b; /* leg b of a redundant NIC; unset: derived (policy_nic_mac) */
 	struct policy_rate rate;
 	struct policy_u32 shares;
 	struct policy_bool spoofchk;   /* default on */
@@ -314,6 +318,16 @@ void policy_diags_sort(struct policy_diags *d);
 int policy_diag_format(const struct policy_diags *d, const struct policy_diag *diag, char *buf,
                        size_t size);
 const char *policy_severity_name(enum policy_severity s);
+
+/* The MAC of one leg (0: a, 1: b) of VM NIC nic (its index in vm->nics): the policy's `mac:`
+ * (leg a) or `mac-b:` (leg b), else policy_mac_derive's. Each leg of a redundant NIC has its
+ * own MAC because the guest's net_failover pairs a standby with its VF by MAC. */
+void policy_nic_mac(const struct policy_vm *vm, size_t nic, unsigned leg, uint8_t mac[MAC_LEN]);
+/* A locally administered unicast MAC that depends only on the VM name, the NIC index and the
+ * leg, so a NIC gets the same MAC on every host and after every reboot: the first 6 bytes of
+ * FNV-1a 64 over "vfmgr:" VM "/" N (leg a) or "vfmgr:" VM "/" N "/b" (leg b), byte 0 with
+ * the multicast bit cleared and the local bit set. */
+void policy_mac_derive(const char *vm, size_t nic, unsigned leg, uint8_t mac[MAC_LEN]);
 
 /* Parse and validate. Returns 0 with *ret set when the policy is valid (warnings may be in
  * diags), -EINVAL when diags holds errors (*ret is NULL), -ENOMEM, or the -errno of reading the

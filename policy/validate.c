@@ -127,24 +127,6 @@ static uint64_t pci_key(const struct pci_addr *a)
 	       (uint64_t)(a->dev << 3 | a->func);
 }
 
-static uint64_t mac_key(const uint8_t mac[MAC_LEN])
-{
-	uint64_t k = 0;
-
-	for (int i = 0; i < MAC_LEN; i++)
-		k = k << 8 | mac[i];
-	return k;
-}
-
-static void mac_from_key(uint64_t key, char buf[MAC_STR_LEN])
-{
-	uint8_t mac[MAC_LEN];
-
-	for (int i = MAC_LEN - 1; i >= 0; i--, key >>= 8)
-		mac[i] = (uint8_t)key;
-	format_mac(mac, buf);
-}
-
 /* A growing list of claims; seq is the order of appearance. */
 struct claims {
 	struct claim *v;
@@ -486,35 +468,6 @@ static int check_passthrough(struct vctx *c)
 	return r < 0 ? r : claims_check(c, &l, passthrough_collide);
 }
 
-/* ---- MACs ---- */
-
-static int mac_collide(struct vctx *c, const struct claim *dup, const struct claim *first)
-{
-	const struct policy *p = c->p;
-	char buf[MAC_STR_LEN];
-
-	mac_from_key(dup->key, buf);
-	return verr(c, dup->mark, "vm '%s' uses mac %s, which vm '%s' already uses (at %u:%u)",
-	            p->vms[dup->owner].name.value, buf, p->vms[first->owner].name.value,
-	            first->mark.line, first->mark.col);
-}
-
-static int check_macs(struct vctx *c)
-{
-	const struct policy *p = c->p;
-	_cleanup_(claims_free) struct claims l = {0};
-
-	for (size_t vmi = 0; vmi < p->n_vms; vmi++) {
-		const struct policy_vm *vm = &p->vms[vmi];
-		for (size_t i = 0; i < vm->n_nics; i++) {
-			const struct policy_mac *mac = &vm->nics[i].mac;
-			if (mac->set && claim_add(&l, mac_key(mac->addr), vmi, mac->mark) < 0)
-				return -ENOMEM;
-		}
-	}
-	return claims_check(c, &l, mac_collide);
-}
-
 /* ---- VM NICs: class, redundancy, VF placement ---- */
 
 static bool pf_can_host_vfs(const struct policy *p, size_t pf)
@@ -603,6 +556,16 @@ static int place_nic(struct vctx *c, const struct policy_vm *vm, size_t i)
 		if (nic->pf[1] != POLICY_NONE && !vm->on_demand)
 			p->pfs[nic->pf[1]].vf_demand++;
 	}
+	/* link-state enable keeps a VF's link up whatever its PF's carrier, so the guest's bond
+	 * would keep sending into a dead switch; auto lets the VF's link follow its uplink. */
+	if (nic->redundant.value && nic->link_state.value == POLICY_LINK_ENABLE)
+		return policy_diag_add(
+		    c->d, POLICY_WARNING,
+		    nic->link_state.set ? nic->link_state.mark : p->defaults.link_state.mark,
+		    "vm '%s' nic %zu is redundant, but link-state enable keeps each leg's link up "
+		    "when its uplink dies, so the guest's bond never fails over; use link-state "
+		    "auto (the default)",
+		    vm->name.value, i + 1);
 	return 0;
 }
 
@@ -683,7 +646,7 @@ int policy_check_and_place(struct policy *p, struct policy_diags *d)
 	if (r == 0)
 		r = check_passthrough(&c);
 	if (r == 0)
-		r = check_macs(&c);
+		r = policy_check_macs(p, d);
 	if (r == 0)
 		r = place_nics(&c);
 out:

@@ -73,6 +73,8 @@ step "unit tests" make -s unit
 step "fault hooks (test build only)" tests/fault-hooks.sh
 step "unit tests (ASan+UBSan)" make -s unit SAN=1 CC=clang BUILD=build/asan
 step "hostile input" tests/hostile.sh
+step "example policies (check)" tests/examples.sh
+step "guest-config through netplan generate" tests/netplan.sh
 step "libvirt schema" tests/unit/libvirt-schema.sh build/tests/test-launch
 step "plan JSON schema" tests/plan-schema.sh build
 if ls tests/fuzz/fuzz-*.c >/dev/null 2>&1; then

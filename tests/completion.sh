@@ -38,6 +38,9 @@ expect "pf-reset" vfmgr apply x.yaml --allow pf
 expect "nfv01 web01" vfmgr prepare --policy examples/demo.yaml ""
 expect "nfv01" vfmgr prepare --policy examples/demo.yaml n
 expect "" vfmgr prepare --policy examples/demo.yaml web01 ""
+expect "guest-config" vfmgr gu
+expect "web01" vfmgr guest-config --policy examples/demo.yaml w
+expect "--help --hostname --json --policy" vfmgr guest-config --
 expect "examples/demo.yaml" vfmgr check examples/dem
 expect "" vfmgr check examples/demo.yaml ""
 echo "1..$n"

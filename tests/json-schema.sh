@@ -5,7 +5,8 @@
 #                                         scenarios and tests/plan-schema.sh use this)
 #   tests/json-schema.sh                  the real outputs this host can give: check --json on
 #                                         every example, qemu-args and status --json from a
-#                                         recorded state file, list --json; and one broken
+#                                         recorded state file, guest-config --json of the
+#                                         demo's VMs, list --json; and one broken
 #                                         document that must be refused. TAP lines.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,6 +66,12 @@ STATE=$TOP/tests/fuzz/seeds/state/lab.json
 for vm in web01 nfv01; do
 	"$B" qemu-args --json --state "$STATE" "$vm" >"$T/qemu-$vm.json" 2>/dev/null
 	run "qemu-args --json $vm" "$SCHEMAS/qemu-args.schema.json" "$T/qemu-$vm.json"
+done
+for pv in demo:web01 demo:nfv01 full:db01 full:cache01; do
+	"$B" guest-config --json --policy "$TOP/examples/${pv%:*}.yaml" "${pv#*:}" \
+		>"$T/guest-${pv/:/-}.json" 2>/dev/null
+	run "guest-config --json ${pv#*:} (examples/${pv%:*}.yaml)" \
+		"$SCHEMAS/guest-config.schema.json" "$T/guest-${pv/:/-}.json"
 done
 "$B" status --json --state "$STATE" >"$T/status.json"
 run "status --json (recorded state)" "$SCHEMAS/status.schema.json" "$T/status.json"

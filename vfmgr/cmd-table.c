@@ -37,6 +37,13 @@ static const char libvirt_details[] =
     "<teaming type='persistent'/> on standby, connected as --standby says (default: libvirt\n"
     "network 'default'). contrib/libvirt-hook runs vfmgr prepare and release from libvirt.\n";
 
+static const char guest_details[] =
+    "From the policy (no state, no host needed): each VF the VM gets, matched by its MAC; a\n"
+    "redundant NIC's two legs as bond<N> (active-backup, primary leg a, MII monitoring,\n"
+    "fail-over-mac-policy active); a migratable NIC's net_failover master, matched by MAC and\n"
+    "driver net_failover so that its standby and VF (same MAC) stay unconfigured. For\n"
+    "cloud-init's network-config or /etc/netplan; --json: the same model as JSON.\n";
+
 const struct command vfmgr_commands[] = {
     {.name = "list",
      .synopsis = "[--json]",
@@ -99,6 +106,14 @@ const struct command vfmgr_commands[] = {
      .min_args = 1,
      .max_args = 1,
      .run = cmd_libvirt_xml},
+    {.name = "guest-config",
+     .synopsis = "VM [--json] [--policy FILE] [--hostname NAME]",
+     .help = "the VM's own network configuration (netplan / cloud-init v2)",
+     .details = guest_details,
+     .opts = OPT_JSON | OPT_POLICY | OPT_HOSTNAME,
+     .min_args = 1,
+     .max_args = 1,
+     .run = cmd_guest_config},
     {.name = "rss",
      .synopsis = "show|set IFACE ...",
      .help = "channels, RSS table, key, hash function, queue IRQs",

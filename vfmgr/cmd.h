@@ -92,6 +92,7 @@ int cmd_release(const struct cmd_args *a);
 int cmd_prepare(const struct cmd_args *a);
 int cmd_qemu_args(const struct cmd_args *a);
 int cmd_libvirt_xml(const struct cmd_args *a);
+int cmd_guest_config(const struct cmd_args *a);
 int cmd_check(const struct cmd_args *a);
 int cmd_rss_show(const struct cmd_args *a);
 int cmd_rss_set(const struct cmd_args *a);

@@ -1,7 +1,6 @@
 /* VF allocation: which VF each VM NIC gets. Stable: an allocation in the state file is kept
  * while it still fits the policy, so a VM finds the same VF after every run and reboot.
  * Linear in the number of NICs: lookups go through sorted indexes, never a scan per NIC. */
-#include "vfmgr/plan-macgen.h"
 #include "vfmgr/plan.h"
 #include "util/array.h"
 #include "util/strcopy.h"
@@ -270,10 +269,7 @@ static void want_of(const struct alloc_ctx *c, const struct state_alloc *a, stru
 
 	memset(w, 0, sizeof(*w));
 	w->index = a->vf;
-	if (nic->mac.set)
-		memcpy(w->mac, nic->mac.addr, MAC_LEN);
-	else
-		macgen_for_nic(a->vm, a->nic, w->mac);
+	policy_nic_mac(&c->p->vms[a->vm_index], a->nic, a->leg, w->mac);
 	w->vlan = (uint16_t)net->vlan.value;
 	w->qos = net->qos.set ? (uint8_t)net->qos.value : 0;
 	w->proto = net->proto.set && net->proto.value == POLICY_PROTO_8021AD ? VF_PROTO_8021AD

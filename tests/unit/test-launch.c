@@ -21,9 +21,14 @@
 	{                                                                                          \
 		0x52, 0x54, 0x00, 0x00, 0x01, 0x01                                                 \
 	}
+/* web01 nic 0 leg b's derived MAC (vfmgr-policy(5)): each failover pair needs its own. */
+static const uint8_t mac_leg_b[MAC_LEN] = {0xf2, 0x83, 0xca, 0x89, 0xac, 0x9b};
 
-static const struct launch_dev plain_vf = {
-    .kind = LAUNCH_NIC, .addr = "0000:01:10.2", .mac = MAC1, .vlan = 100, .id = "vfmgr-db01-nic0"};
+static const struct launch_dev plain_vf = {.kind = LAUNCH_NIC,
+                                           .addr = "0000:01:10.2",
+                                           .mac = {0x52, 0x54, 0x00, 0x00, 0x02, 0x01},
+                                           .vlan = 100,
+                                           .id = "vfmgr-db01-nic0"};
 static const struct launch_dev migratable_vf = {.kind = LAUNCH_NIC,
                                                 .addr = "0000:01:10.0",
                                                 .mac = MAC1,
@@ -121,6 +126,7 @@ static void test_qemu_json_numbers_and_booleans_are_typed(void **state)
 	(void)state;
 
 	snprintf(d[1].id, sizeof(d[1].id), "vfmgr-web01-nic0b");
+	memcpy(d[1].mac, mac_leg_b, MAC_LEN);
 	char *s = qemu(d, 2, true, NULL, &r);
 	assert_int_equal(r, 0);
 	for (char *line = strtok(s, "\n"); line; line = strtok(NULL, "\n"), lines++) {
@@ -172,6 +178,7 @@ static void test_qemu_chassis_numbers_run_out_at_255(void **state)
 
 	for (size_t i = 0; i < 57; i++) {
 		d[i] = migratable_vf;
+		d[i].mac[5] = (uint8_t)i;
 		snprintf(d[i].id, sizeof(d[i].id), "vfmgr-big-nic%zu", i);
 	}
 	free(qemu(d, 56, false, NULL, &r));
@@ -263,7 +270,7 @@ static void test_libvirt_plain_vf_and_whole_pf_are_hostdevs(void **state)
 	char *s = libvirt("plain-vf-and-pf", d, 2, NULL, &r);
 	assert_int_equal(r, 0);
 	assert_string_equal(s,
-	                    "<!-- VF for MAC 52:54:00:00:01:01 vlan 100: vfmgr sets these on the "
+	                    "<!-- VF for MAC 52:54:00:00:02:01 vlan 100: vfmgr sets these on the "
 	                    "PF side -->\n"
 	                    "<hostdev mode='subsystem' type='pci' managed='no'>\n"
 	                    "  <driver name='vfio'/>\n"
@@ -326,17 +333,44 @@ static void test_libvirt_standby_kinds(void **state)
 
 	snprintf(d[1].id, sizeof(d[1].id), "vfmgr-web01-nic0b");
 	d[1].addr[3] = '1';
+	memcpy(d[1].mac, mac_leg_b, MAC_LEN);
 	assert_int_equal(launch_standby_parse("bridge=br0", &sb, why, sizeof(why)), 0);
 	char *s = libvirt("redundant-bridge", d, 4, &sb, &r);
 	assert_int_equal(r, 0);
 	assert_non_null(strstr(s, "<interface type='bridge'>\n  <source bridge='br0'/>\n"));
 	assert_non_null(strstr(s, "persistent='ua-vfmgr-web01-nic0b-standby'/>"));
+	/* Each standby carries its own leg's MAC. */
+	assert_non_null(strstr(s, "<mac address='52:54:00:00:01:01'/>"));
+	assert_non_null(strstr(s, "<mac address='f2:83:ca:89:ac:9b'/>"));
 	free(s);
 	assert_int_equal(launch_standby_parse("user", &sb, why, sizeof(why)), 0);
 	s = libvirt("migratable-user", d, 1, &sb, &r);
 	assert_int_equal(r, 0);
 	assert_non_null(strstr(s, "<interface type='user'>\n  <mac "));
 	free(s);
+}
+
+/* A state written before each leg had its own MAC: both emitters refuse it and say what to run,
+ * rather than print two failover pairs the guest cannot tell apart. */
+static void test_two_nics_with_one_mac_are_refused(void **state)
+{
+	struct launch_dev d[] = {migratable_vf, migratable_vf};
+	struct launch_standby sb = {.type = LAUNCH_STANDBY_USER};
+	int r;
+	(void)state;
+
+	snprintf(d[1].id, sizeof(d[1].id), "vfmgr-web01-nic0b");
+	free(qemu(d, 2, false, NULL, &r));
+	assert_int_equal(r, -EINVAL);
+	assert_string_equal(why,
+	                    "vfmgr-web01-nic0 and vfmgr-web01-nic0b have one MAC, "
+	                    "52:54:00:00:01:01: the guest's net_failover and bonding tell NICs "
+	                    "apart by MAC; run vfmgr apply (or vfmgr prepare), which gives each "
+	                    "leg its own (vfmgr-policy(5), mac-b)");
+	why[0] = '\0';
+	free(libvirt("shared-mac", d, 2, &sb, &r));
+	assert_int_equal(r, -EINVAL);
+	assert_non_null(strstr(why, "have one MAC"));
 }
 
 static void test_libvirt_standby_words_are_checked(void **state)
@@ -398,6 +432,7 @@ int main(void)
 	    cmocka_unit_test(test_xml_attr_is_escaped),
 	    cmocka_unit_test(test_libvirt_plain_vf_and_whole_pf_are_hostdevs),
 	    cmocka_unit_test(test_libvirt_migratable_vf_gets_a_teaming_pair),
+	    cmocka_unit_test(test_two_nics_with_one_mac_are_refused),
 	    cmocka_unit_test(test_libvirt_standby_kinds),
 	    cmocka_unit_test(test_libvirt_standby_words_are_checked),
 	    cmocka_unit_test(test_libvirt_hostile_source_is_escaped),

@@ -3,7 +3,6 @@
 #include "kept-output.h"
 #include "rss/table.h"
 #include "vfmgr/cmd-rss-words.h"
-#include "vfmgr/plan-macgen.h"
 #include "vfmgr/observe-mgmt.h"
 #include "vfmgr/plan.h"
 
@@ -300,6 +299,26 @@ static void test_redundant_pair_uses_two_switches(void **state)
 	assert_string_not_equal(l0->pf, l1->pf);
 }
 
+/* net_failover and bonding in the guest tell the legs apart by MAC: each leg's VF (and so its
+ * state record, qemu-args and libvirt-xml) gets its own, the same on every plan. */
+static void test_each_leg_of_a_redundant_pair_gets_its_own_mac(void **state)
+{
+	struct fx *f = *state;
+	uint8_t a[MAC_LEN], b[MAC_LEN];
+
+	given(f, lab_policy, 4);
+	planned(f);
+	const struct state_alloc *l0 = state_find(&f->pl.next, "web", 0, 0);
+	const struct state_alloc *l1 = state_find(&f->pl.next, "web", 0, 1);
+	assert_non_null(l0);
+	assert_non_null(l1);
+	policy_mac_derive("web", 0, 0, a);
+	policy_mac_derive("web", 0, 1, b);
+	assert_memory_equal(l0->want.mac, a, MAC_LEN);
+	assert_memory_equal(l1->want.mac, b, MAC_LEN);
+	assert_memory_not_equal(l0->want.mac, l1->want.mac, MAC_LEN);
+}
+
 static void test_converged_host_plans_nothing(void **state)
 {
 	struct fx *f = *state;
@@ -454,16 +473,20 @@ static void test_release_restores_saved_settings(void **state)
 
 static void test_generated_mac_is_stable_local_unicast(void **state)
 {
-	uint8_t a[MAC_LEN], b[MAC_LEN], c[MAC_LEN];
+	uint8_t a[MAC_LEN], b[MAC_LEN], c[MAC_LEN], legb[MAC_LEN];
 	(void)state;
 
-	macgen_for_nic("web01", 0, a);
-	macgen_for_nic("web01", 0, b);
-	macgen_for_nic("web01", 1, c);
+	policy_mac_derive("web01", 0, 0, a);
+	policy_mac_derive("web01", 0, 0, b);
+	policy_mac_derive("web01", 1, 0, c);
+	policy_mac_derive("web01", 0, 1, legb);
 	assert_memory_equal(a, b, MAC_LEN);
 	assert_memory_not_equal(a, c, MAC_LEN);
-	assert_true(mac_is_local(a));
-	assert_false(mac_is_multicast(a));
+	assert_memory_not_equal(a, legb, MAC_LEN);
+	for (const uint8_t *m = a; m; m = m == a ? legb : NULL) {
+		assert_true(mac_is_local(m));
+		assert_false(mac_is_multicast(m));
+	}
 }
 
 static void test_vm_numa_node_prefers_local_pf(void **state)
@@ -933,6 +956,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    fx_test(test_plan_creates_vfs_on_empty_pfs),
 	    fx_test(test_redundant_pair_uses_two_switches),
+	    fx_test(test_each_leg_of_a_redundant_pair_gets_its_own_mac),
 	    fx_test(test_converged_host_plans_nothing),
 	    fx_test(test_one_vlan_change_plans_one_write),
 	    fx_test(test_allocation_is_stable_when_a_vm_is_added_in_front),

@@ -292,6 +292,13 @@ static void test_integer_out_of_range_is_error(void **state)
 	                          "  - { name: a, class: vm, vlan: 4096, qos: 8 }\n",
 	                          "t.yaml:3:33: 'vlan' must be an integer in 0-4094, got '4096'",
 	                          "t.yaml:3:44: 'qos' must be an integer in 0-7, got '8'", NULL));
+	assert_null(policy_expect("version: 1\n"
+	                          "networks:\n"
+	                          "  - { name: a, class: vm, mtu: 67 }\n"
+	                          "  - { name: b, class: vm, mtu: 9217 }\n",
+	                          "t.yaml:3:32: 'mtu' must be an integer in 68-9216, got '67'",
+	                          "t.yaml:4:32: 'mtu' must be an integer in 68-9216, got '9217'",
+	                          NULL));
 }
 
 static void test_integer_rejects_signs_and_words(void **state)

@@ -21,7 +21,15 @@ static void test_redundant_pair_uses_two_switches(void **state)
 	struct policy *p;
 
 	(void)state;
-	p = policy_expect_valid(TWO_PFS_ON_N
+	p = policy_expect_valid("version: 1\n"
+	                        "pfs:\n"
+	                        "  - { name: a, match: { pci: \"0000:01:00.0\" }, switch: s1, "
+	                        "numvfs: 3 }\n"
+	                        "  - { name: b, match: { pci: \"0000:02:00.0\" }, switch: s2, "
+	                        "numvfs: 3 }\n"
+	                        "networks:\n"
+	                        "  - { name: n, class: vm, pfs: [a, b] }\n"
+	                        "vms:\n"
 	                        "  - { name: v, nics: [ { network: n, redundant: true } ] }\n");
 	assert_int_equal(p->vms[0].nics[0].pf[0], 0);
 	assert_int_equal(p->vms[0].nics[0].pf[1], 1);
@@ -188,8 +196,64 @@ static const struct rule_case rule_cases[] = {
     {"test_two_vms_cannot_share_a_mac",
      TWO_PFS_ON_N "  - { name: v1, nics: [ { network: n, mac: \"52:54:00:00:00:01\" } ] }\n"
                   "  - { name: v2, nics: [ { network: n, mac: \"52:54:00:00:00:01\" } ] }\n",
-     {"t.yaml:10:44: vm 'v2' uses mac 52:54:00:00:00:01, which vm 'v1' already "
-      "uses (at 9:44)"}},
+     {"t.yaml:10:44: vm 'v2' nic 1 uses mac 52:54:00:00:00:01, which vm 'v1' nic 1 already "
+      "uses (at 9:44); every leg of every NIC needs its own MAC"}},
+    {"test_two_nics_of_one_vm_cannot_share_a_mac",
+     TWO_PFS_ON_N "  - name: v\n"
+                  "    nics:\n"
+                  "      - { network: n, mac: \"52:54:00:00:00:01\" }\n"
+                  "      - { network: n, mac: \"52:54:00:00:00:01\" }\n",
+     {"t.yaml:12:28: vm 'v' nic 2 uses mac 52:54:00:00:00:01, which vm 'v' nic 1 already "
+      "uses (at 11:28); every leg of every NIC needs its own MAC"}},
+    /* Linux's net_failover pairs a standby with its VF by MAC: one MAC on both legs would
+     * leave the second pair without a master. */
+    {"test_redundant_legs_cannot_share_a_mac",
+     TWO_PFS_ON_N "  - name: v\n"
+                  "    nics:\n"
+                  "      - network: n\n"
+                  "        redundant: true\n"
+                  "        migratable: true\n"
+                  "        mac: \"52:54:00:00:00:01\"\n"
+                  "        mac-b: \"52:54:00:00:00:01\"\n",
+     {"t.yaml:15:16: vm 'v' nic 1 leg b uses mac 52:54:00:00:00:01, which vm 'v' nic 1 "
+      "leg a already uses (at 14:14); every leg of every NIC needs its own MAC"}},
+    {"test_a_given_mac_cannot_take_a_derived_leg_b_mac",
+     TWO_PFS_ON_N "  - { name: v, nics: [ { network: n, redundant: true } ] }\n"
+                  "  - { name: w, nics: [ { network: n, mac: \"82:08:99:0d:73:d5\" } ] }\n",
+     {"t.yaml:10:43: vm 'w' nic 1 uses mac 82:08:99:0d:73:d5, which vm 'v' nic 1 leg b "
+      "(derived mac-b) already uses (at 9:49); every leg of every NIC needs its own MAC"}},
+    /* The error stays on the line the admin wrote, even when the derived MAC comes later. */
+    {"test_a_derived_mac_taken_earlier_is_reported_at_the_given_one",
+     TWO_PFS_ON_N "  - { name: w, nics: [ { network: n, mac: \"8e:ac:e8:0e:0f:ff\" } ] }\n"
+                  "  - { name: v, nics: [ { network: n } ] }\n",
+     {"t.yaml:9:43: vm 'w' nic 1 uses mac 8e:ac:e8:0e:0f:ff, which vm 'v' nic 1 (derived "
+      "mac) also gets (at 10:24); every leg of every NIC needs its own MAC"}},
+    {"test_redundant_nic_with_link_state_enable_is_warned",
+     TWO_PFS_ON_N
+     "  - { name: v, nics: [ { network: n, redundant: true, link-state: enable } ] }\n",
+     {"t.yaml:9:67: warning: vm 'v' nic 1 is redundant, but link-state enable keeps each leg's "
+      "link up when its uplink dies, so the guest's bond never fails over; use link-state auto "
+      "(the default)"}},
+    {"test_redundant_nic_inherits_link_state_enable_from_defaults_with_a_warning",
+     "version: 1\n"
+     "defaults: { link-state: enable }\n"
+     "pfs:\n"
+     "  - { name: a, match: { pci: \"0000:01:00.0\" }, switch: s1, numvfs: 2 }\n"
+     "  - { name: b, match: { pci: \"0000:02:00.0\" }, switch: s2, numvfs: 2 }\n"
+     "networks:\n"
+     "  - { name: n, class: vm, pfs: [a, b] }\n"
+     "vms:\n"
+     "  - { name: v, nics: [ { network: n, redundant: true }, { network: n } ] }\n",
+     {"t.yaml:2:25: warning: vm 'v' nic 1 is redundant, but link-state enable keeps each leg's "
+      "link up when its uplink dies, so the guest's bond never fails over; use link-state auto "
+      "(the default)"}},
+    {"test_redundant_nic_with_link_state_auto_is_fine",
+     TWO_PFS_ON_N "  - { name: v, nics: [ { network: n, redundant: true, link-state: auto } ] }\n",
+     {NULL}},
+    {"test_mac_b_needs_a_redundant_nic",
+     TWO_PFS_ON_N "  - { name: v, nics: [ { network: n, mac-b: \"52:54:00:00:00:02\" } ] }\n",
+     {"t.yaml:9:45: vm 'v' nic 1 has mac-b, the MAC of a redundant NIC's second leg, but is "
+      "not redundant: drop mac-b or add redundant: true"}},
     {"test_two_vms_cannot_claim_one_device",
      "version: 1\n"
      "vms:\n"
@@ -212,11 +276,57 @@ static void test_rule_case(void **state)
 {
 	const struct rule_case *c = *state;
 	struct policy *p = policy_expect_lines(c->yaml, c->diags);
+	bool error = false;
 
-	if (c->diags[0])
+	/* Only errors make a policy invalid; a case of warnings alone keeps it. */
+	for (size_t i = 0; i < 3 && c->diags[i]; i++)
+		error |= !strstr(c->diags[i], ": warning: ");
+	if (error)
 		assert_null(p);
 	else
 		assert_non_null(p);
+	policy_free(p);
+}
+
+/* Leg a has the policy's mac:, leg b its mac-b: or, without one, a MAC derived from the VM
+ * name and NIC index (pinned here: a changed derivation would change running VMs' MACs). */
+static void test_each_leg_of_a_redundant_nic_has_its_own_mac(void **state)
+{
+	uint8_t a[MAC_LEN], b[MAC_LEN];
+	char sa[MAC_STR_LEN], sb[MAC_STR_LEN];
+	struct policy *p;
+
+	(void)state;
+	p = policy_expect_valid(
+	    "version: 1\n"
+	    "pfs:\n"
+	    "  - { name: a, match: { pci: \"0000:01:00.0\" }, switch: s1, "
+	    "numvfs: 3 }\n"
+	    "  - { name: b, match: { pci: \"0000:02:00.0\" }, switch: s2, "
+	    "numvfs: 3 }\n"
+	    "networks:\n"
+	    "  - { name: n, class: vm, pfs: [a, b] }\n"
+	    "vms:\n"
+	    "  - { name: v, nics: [ { network: n, redundant: true } ] }\n"
+	    "  - name: w\n"
+	    "    nics:\n"
+	    "      - { network: n, redundant: true, mac: \"52:54:00:00:00:01\" }\n"
+	    "      - { network: n, redundant: true, mac: \"52:54:00:00:00:02\",\n"
+	    "          mac-b: \"52:54:00:00:00:03\" }\n");
+	const char *const want[][2] = {{"8e:ac:e8:0e:0f:ff", "82:08:99:0d:73:d5"},
+	                               {"52:54:00:00:00:01", "62:fd:f0:f7:6d:d5"},
+	                               {"52:54:00:00:00:02", "52:54:00:00:00:03"}};
+	const struct {
+		size_t vm, nic;
+	} at[] = {{0, 0}, {1, 0}, {1, 1}};
+	for (size_t i = 0; i < 3; i++) {
+		policy_nic_mac(&p->vms[at[i].vm], at[i].nic, 0, a);
+		policy_nic_mac(&p->vms[at[i].vm], at[i].nic, 1, b);
+		format_mac(a, sa);
+		format_mac(b, sb);
+		assert_string_equal(sa, want[i][0]);
+		assert_string_equal(sb, want[i][1]);
+	}
 	policy_free(p);
 }
 
@@ -225,6 +335,7 @@ int main(void)
 	static const struct CMUnitTest others[] = {
 	    cmocka_unit_test(test_redundant_pair_uses_two_switches),
 	    cmocka_unit_test(test_plain_nics_spread_over_the_least_loaded_pf),
+	    cmocka_unit_test(test_each_leg_of_a_redundant_nic_has_its_own_mac),
 	};
 
 	return RUN_CASES(rule_cases, test_rule_case, others);

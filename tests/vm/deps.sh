@@ -54,11 +54,15 @@ add_backports() {
 # libvirt-clients and libxml2-utils: virt-xml-validate over the emitter's XML in make check;
 # libvirt-daemon-system: libvirtd for tests/vm/scenarios/libvirt.sh (run in the guest);
 # tcpdump: the guest tier's captures on the wire (tests/vm/scenarios/guest-*.sh).
+# netplan.io (with python3-yaml): tests/netplan.sh feeds `vfmgr guest-config` to netplan
+# generate under a root dir of its own; its boot-time generator does nothing here, as long as
+# /etc/netplan holds no file.
 BUILD_PKGS=(build-essential clang clang-format llvm libclang-rt-14-dev pkg-config
 	libpci-dev libnl-3-dev libnl-route-3-dev libudev-dev libyaml-dev libjansson-dev libcmocka-dev
 	pciutils iproute2 ethtool kmod udev strace valgrind umockdev xz-utils zstd cpio
 	python3 python3-jsonschema mandoc groff-base time jq bc dwarves ansible-core
-	libvirt-clients libxml2-utils libvirt-daemon-system tcpdump)
+	libvirt-clients libxml2-utils libvirt-daemon-system tcpdump
+	netplan.io python3-yaml)
 
 missing_pkgs() {
 	local p

@@ -130,6 +130,10 @@ for vm in vplain vmig vred; do
 			grep -q "link/ether $mac .*vlan 100, qos 3, spoof checking $spoof" <<<"$line"
 	done <"/tmp/lv/$vm.vfs"
 done
+# The guest's bond (and net_failover, for a migratable pair) tells the legs apart by MAC.
+check_eq "vred: each leg has its own MAC (vfmgr-policy(5), MAC ADDRESSES)" \
+	"52:54:00:00:03:03 $(vfmgr guest-config vred | sed -n 's/.*macaddress: "\(.*\)"/\1/p' | tail -n1)" \
+	"$(st '[.allocations[] | select(.vm=="vred")] | sort_by(.leg) | map(.want.mac) | join(" ")')"
 # QEMU's view: each VF is a vfio-pci device on the VF's address, on the guest's PCI bus.
 read -r _ _ a </tmp/lv/vplain.vfs
 check_eq "vplain: QEMU's vfio-pci ua-vfmgr-vplain-nic0 is $a" "$a" "$(qom_host vplain ua-vfmgr-vplain-nic0)"

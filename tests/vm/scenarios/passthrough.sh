@@ -51,6 +51,8 @@ check "status --json with a whole device matches doc/schema/status.schema.json" 
 ip -d link show "$(ls /sys/bus/pci/devices/$PF1/net)" | grep 'vf '
 check "MAC and VLAN were set on the PF side before the VF went to vfio-pci" \
 	sh -c "ip -d link show $(ls /sys/bus/pci/devices/$PF1/net) | grep -q 'link/ether 52:54:00:00:01:01 .*vlan 100, qos 3'"
+check "web01's leg b VF has its own MAC (derived, vfmgr-policy(5) mac-b)" \
+	sh -c "ip -d link show $(ls /sys/bus/pci/devices/$PF2/net) | grep -q 'link/ether f2:83:ca:89:ac:9b .*vlan 100, qos 3'"
 
 # A QEMU in the guest, started with exactly what qemu-args prints.
 run_qemu() { # NAME EXPECTED-IDS EXTRA-ARGS...
@@ -80,6 +82,10 @@ check_eq "qemu-args web01: two vfio-pci devices on their own root ports" 2 \
 	"$(grep -c '^-device vfio-pci,host=.*,bus=vfmgr-web01-nic0b*-port,' <<<"$args")"
 check_eq "qemu-args web01: two failover standbys" 2 "$(grep -c 'virtio-net-pci,.*failover=on' <<<"$args")"
 check "qemu-args web01: the VFs point at their standbys" grep -q 'failover_pair_id=vfmgr-web01-nic0-standby' <<<"$args"
+# The guest's net_failover pairs a standby with its VF by MAC: one MAC per failover pair.
+check_eq "qemu-args web01: each standby has its leg's own MAC" \
+	"mac=52:54:00:00:01:01 mac=f2:83:ca:89:ac:9b" \
+	"$(grep -o 'virtio-net-pci,.*failover=on' <<<"$args" | grep -o 'mac=[0-9a-f:]*' | tr '\n' ' ' | sed 's/ $//')"
 # A failover primary stays hidden until the guest's virtio-net driver accepts the standby
 # feature, so a stopped (-S) QEMU shows the standbys and the root ports waiting for the VFs.
 # 6900:4096 = 1af4:1000 (virtio-net), 6966:12 = 1b36:000c (pcie-root-port)
@@ -137,6 +143,7 @@ xml=$("$VFMGR" libvirt-xml web01)
 echo "$xml"
 check_eq "libvirt-xml: a plain hostdev per VF" 2 "$(grep -c "<hostdev mode='subsystem' type='pci' managed='no'>" <<<"$xml")"
 check "libvirt-xml: the standby has the VF's mac" grep -q "<mac address='52:54:00:00:01:01'/>" <<<"$xml"
+check "libvirt-xml: leg b's standby has leg b's own mac" grep -q "<mac address='f2:83:ca:89:ac:9b'/>" <<<"$xml"
 check "libvirt-xml: each VF is a failover primary" grep -q "<teaming type='transient' persistent='ua-vfmgr-web01-nic0b-standby'/>" <<<"$xml"
 check "libvirt-xml nfv01: hostdev" grep -q "<hostdev mode='subsystem' type='pci' managed='no'>" <<<"$("$VFMGR" libvirt-xml nfv01)"
 check_fails "qemu-args for an unknown VM fails" "$VFMGR" qemu-args nosuchvm

@@ -55,7 +55,8 @@ check "ip: web01 leg 0 mac" vf_field "$if1" "$vf_web_a" "link/ether 52:54:00:00:
 check "ip: web01 leg 0 vlan 100" vf_field "$if1" "$vf_web_a" "vlan 100,"
 check "ip: web01 leg 0 spoof checking on" vf_field "$if1" "$vf_web_a" "spoof checking on"
 check "ip: web01 leg 0 trust off" vf_field "$if1" "$vf_web_a" "trust off"
-check "ip: web01 leg 1 mac" vf_field "$if2" "$vf_web_b" "link/ether 52:54:00:00:01:01"
+# Leg b has its own MAC, derived from the VM name and NIC index (vfmgr-policy(5), mac-b).
+check "ip: web01 leg 1 mac (its own, derived)" vf_field "$if2" "$vf_web_b" "link/ether f2:83:ca:89:ac:9b"
 check "ip: web01 leg 1 vlan 100" vf_field "$if2" "$vf_web_b" "vlan 100,"
 check "ip: db01 mac" vf_field "$if1" "$vf_db" "link/ether 52:54:00:00:02:01"
 check "ip: db01 vlan 200" vf_field "$if1" "$vf_db" "vlan 200,"
