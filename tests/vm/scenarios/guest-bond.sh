@@ -47,24 +47,45 @@ done
 args=$("$VFMGR" qemu-args vm2)
 echo "# vfmgr qemu-args vm2: ${args//$'\n'/ }"
 
-# In the VM: the legs in the order QEMU gave them slots (qemu-args lists leg a first), a bond
-# over them with leg a primary, pings, and what happens when leg a's uplink goes.
-cat >/tmp/guest-bond.guest.sh <<'EOF'
+# The bond as `vfmgr guest-config` describes it (network-config v2), turned into the sysfs
+# writes busybox can do: its members found by MAC, its mode, primary and fail-over-MAC policy.
+"$VFMGR" guest-config --policy "$POL" vm2
+gc=$("$VFMGR" guest-config --policy "$POL" --json vm2)
+gcq() { jq -r "$1" <<<"$gc"; }
+BOND='.network.bonds.bond0'
+GC_PRIMARY=$(gcq "$BOND.parameters.primary")
+GC_OTHER=$(gcq "$BOND.interfaces[] | select(. != \"$GC_PRIMARY\")")
+GC_MAC_A=$(gcq ".network.ethernets[\"$GC_PRIMARY\"].match.macaddress")
+GC_MAC_B=$(gcq ".network.ethernets[\"$GC_OTHER\"].match.macaddress")
+check_eq "guest-config: the bond's primary is leg a's MAC, its other member leg b's" \
+	"$MAC_A $MAC_B" "$GC_MAC_A $GC_MAC_B"
+check_eq "guest-config: active-backup, MII monitoring every 100 ms, the active leg's MAC" \
+	"active-backup 100 active" \
+	"$(gcq "$BOND.parameters | \"\\(.mode) \\(.[\"mii-monitor-interval\"]) \\(.[\"fail-over-mac-policy\"])\"")"
+check "each leg has its own MAC (net_failover and the switches tell them apart)" test "$MAC_A" != "$MAC_B"
+
+# In the VM: the legs by MAC, the bond over them with guest-config's parameters but for the
+# monitor, pings, and what happens when leg a's uplink goes.
+cat >/tmp/guest-bond.guest.sh <<EOF
+MAC_A=$GC_MAC_A MAC_B=$GC_MAC_B MODE=$(gcq "$BOND.parameters.mode")
+FOM=$(gcq "$BOND.parameters[\"fail-over-mac-policy\"]")
+EOF
+cat >>/tmp/guest-bond.guest.sh <<'EOF'
 cs() { u=$(cut -d' ' -f1 /proc/uptime); echo "${u%.*}${u#*.}"; } # uptime in 1/100 s
-set -- $(ls -d /sys/bus/pci/drivers/igbvf/0000:* | sort)
-[ $# = 2 ] || { echo "vmguest: igbvf has $# devices, not 2"; exit 1; }
-A=$(ls "$1/net") B=$(ls "$2/net")
+byaddr() { for n in /sys/class/net/*; do [ -e "$n/device" ] && [ "$(cat "$n/address")" = "$1" ] && echo "${n##*/}"; done | head -n1; }
+A=$(byaddr "$MAC_A") B=$(byaddr "$MAC_B")
+[ -n "$A" ] && [ -n "$B" ] || { echo "vmguest: no NIC with $MAC_A or $MAC_B"; ip link; exit 1; }
 echo "vmguest: leg-a $A $(basename "$(readlink /sys/class/net/$A/device/driver)") $(cat /sys/class/net/$A/address)"
 echo "vmguest: leg-b $B $(basename "$(readlink /sys/class/net/$B/device/driver)") $(cat /sys/class/net/$B/address)"
 S=/sys/class/net/bond0/bonding
 echo +bond0 >/sys/class/net/bonding_masters
-echo active-backup >$S/mode
+echo "$MODE" >$S/mode
 # ARP monitoring, not MII: in QEMU's igb model a VF's link never follows its PF's (see the
 # scenario), so miimon would not see the dead switch; the ARP monitor sees the traffic stop.
 echo 100 >$S/arp_interval
 echo +192.0.2.1 >$S/arp_ip_target
 # The PF fixes each VF's MAC: the bond takes the active leg's instead of changing the legs'.
-echo active >$S/fail_over_mac
+echo "$FOM" >$S/fail_over_mac
 echo "+$A" >$S/slaves
 echo "+$B" >$S/slaves
 echo "$A" >$S/primary
