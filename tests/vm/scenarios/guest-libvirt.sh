@@ -35,6 +35,10 @@ drv() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/d
 check "libvirtd starts under systemd" systemctl start libvirtd.service
 check "vfmgr apply" vfmgr apply --allow pf-reset /etc/vfmgr/policy.yaml
 vf=$(jq -r '.allocations[] | select(.vm=="vmlv") | .vf_address' "$STATE")
+# The admin pastes libvirt-xml into the domain while vfmgr holds the VM's devices, then gives
+# them back: from now on the hook prepares and releases them with the domain.
+devxml=$(vfmgr libvirt-xml vmlv)
+check "libvirt-xml vmlv: a hostdev for $vf" grep -q "<hostdev mode='subsystem' type='pci'" <<<"$devxml"
 check "vfmgr release vmlv (libvirt's hook prepares it)" vfmgr release vmlv
 check_eq "$vf is back on igbvf before the start" igbvf "$(drv "$vf")"
 
@@ -81,7 +85,7 @@ cat >/tmp/vmlv.xml <<EOF
     <serial type='file'><source path='$INNER_LOG'/><target port='0'/></serial>
     <controller type='usb' model='none'/>
     <memballoon model='none'/>
-$(vfmgr libvirt-xml vmlv)
+$devxml
   </devices>
 </domain>
 EOF
