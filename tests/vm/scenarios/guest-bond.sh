@@ -45,6 +45,8 @@ for i in "$if1" "$if2"; do
 	check "read-back: $i's VF for vm2 follows its uplink (link-state auto)" grep -q 'link-state auto' <<<"$line"
 done
 args=$("$VFMGR" qemu-args vm2)
+# Without devices from vfmgr there is no VM to boot.
+[ -n "$args" ] || { fail "vfmgr qemu-args printed nothing: no VM to boot"; finish; }
 echo "# vfmgr qemu-args vm2: ${args//$'\n'/ }"
 
 # The bond as `vfmgr guest-config` describes it (network-config v2), turned into the sysfs

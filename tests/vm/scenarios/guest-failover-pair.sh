@@ -29,6 +29,8 @@ for i in "$if1" "$if2"; do wait_until 20 grep -qx 1 "/sys/class/net/$i/carrier" 
 check "vfmgr apply" "$VFMGR" apply --allow pf-reset "$POL"
 check "vfmgr prepare web1" "$VFMGR" prepare --policy "$POL" web1
 args=$("$VFMGR" qemu-args --netdev user,restrict=on web1)
+# Without devices from vfmgr there is no VM to boot.
+[ -n "$args" ] || { fail "vfmgr qemu-args printed nothing: no VM to boot"; finish; }
 echo "# vfmgr qemu-args --netdev user,restrict=on web1: ${args//$'\n'/ }"
 macs=$(grep -o 'virtio-net-pci,[^ ]*' <<<"$args" | grep -o 'mac=[^,]*' | cut -d= -f2 | sort)
 check_eq "qemu-args: two standbys, each its own MAC" 2 "$(sort -u <<<"$macs" | wc -l)"

@@ -39,6 +39,8 @@ wait_until 20 grep -qx 1 "/sys/class/net/$if1/carrier" >/dev/null
 check "vfmgr apply" "$VFMGR" apply --allow pf-reset "$POL"
 check "vfmgr prepare vm3" "$VFMGR" prepare --policy "$POL" vm3
 args=$("$VFMGR" qemu-args --netdev tap,ifname=vfmtap0,script=no,downscript=no vm3)
+# Without devices from vfmgr there is no VM to boot.
+[ -n "$args" ] || { fail "vfmgr qemu-args printed nothing: no VM to boot"; finish; }
 echo "# vfmgr qemu-args --netdev ... vm3: ${args//$'\n'/ }"
 primary=$(grep -o 'vfio-pci,host=[^,]*,id=[^,]*' <<<"$args" | sed 's/.*,id=//')
 check_eq "qemu-args: the VF is the standby's failover primary" 1 \

@@ -26,6 +26,8 @@ check "vfmgr apply" "$VFMGR" apply --allow pf-reset "$POL"
 check "vfmgr prepare nfv1" "$VFMGR" prepare --policy "$POL" nfv1
 check_eq "$PF3 is on vfio-pci" vfio-pci "$(basename "$(readlink "/sys/bus/pci/devices/$PF3/driver")")"
 args=$("$VFMGR" qemu-args nfv1)
+# Without devices from vfmgr there is no VM to boot.
+[ -n "$args" ] || { fail "vfmgr qemu-args printed nothing: no VM to boot"; finish; }
 echo "# vfmgr qemu-args nfv1: ${args//$'\n'/ }"
 
 tcpdump -i "$if1" -U -nn -w /tmp/peer.pcap "ether src $PF3_MAC" >/tmp/tcpdump.log 2>&1 &

@@ -40,6 +40,8 @@ check_eq "vm1's VF $vf is on vfio-pci" vfio-pci \
 vfline=$(ip -d link show "$if1" | grep -E '^ +vf 0 ' | sed 's/^ *//')
 echo "# $if1: $vfline"
 args=$("$VFMGR" qemu-args vm1)
+# Without devices from vfmgr there is no VM to boot.
+[ -n "$args" ] || { fail "vfmgr qemu-args printed nothing: no VM to boot"; finish; }
 echo "# vfmgr qemu-args vm1: $args"
 
 # The peer listens before the VM starts: everything from the VF's MAC or the forged one.
