@@ -42,7 +42,7 @@ args=$("$VFMGR" qemu-args --netdev tap,ifname=vfmtap0,script=no,downscript=no vm
 # Without devices from vfmgr there is no VM to boot.
 [ -n "$args" ] || { fail "vfmgr qemu-args printed nothing: no VM to boot"; finish; }
 echo "# vfmgr qemu-args --netdev ... vm3: ${args//$'\n'/ }"
-primary=$(grep -o 'vfio-pci,host=[^,]*,id=[^,]*' <<<"$args" | sed 's/.*,id=//')
+primary=$(grep -o 'vfio-pci,[^ ]*' <<<"$args" | grep -o ',id=[^,]*' | cut -d= -f2)
 check_eq "qemu-args: the VF is the standby's failover primary" 1 \
 	"$(grep -c "failover_pair_id=" <<<"$args")"
 
