@@ -51,8 +51,12 @@ if [ $# = 2 ]; then
 else
 	echo "only $# of web01's two failover pairs formed: no bond"
 fi
+# busybox's ip has no -br: the same columns from sysfs (name, state, MAC, master).
 echo "--- ip -br link"
-ip -br link
+for n in /sys/class/net/*; do
+	m=$(readlink "$n/master" 2>/dev/null)
+	printf '%-10s %-8s %s%s\n' "${n##*/}" "$(tr a-z A-Z <"$n/operstate")" "$(cat "$n/address")" "${m:+ master ${m##*/}}"
+done
 if [ -e /proc/net/bonding/bond0 ]; then
 	echo "--- /proc/net/bonding/bond0"
 	grep -E 'Mode|Primary|Currently Active|MII Status|Slave Interface|Permanent HW addr' /proc/net/bonding/bond0

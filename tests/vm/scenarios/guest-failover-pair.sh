@@ -81,7 +81,7 @@ while [ "$(cat $S/active_slave)" != "$P" ] && [ $i -lt 100 ]; do
 done
 a=$(cat $S/active_slave)
 echo "vmguest: bond $(cut -d' ' -f1 $S/mode) slaves=$(tr ' ' , <$S/slaves) active=$a active-mac=$(cat /sys/class/net/$a/address 2>/dev/null)"
-ip -br link | sed 's/^/vmguest: link /'
+ip -o link | sed 's/^/vmguest: link /'
 EOF
 t "VM start"
 # shellcheck disable=SC2086
