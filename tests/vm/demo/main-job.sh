@@ -54,6 +54,7 @@ fi
 # busybox's ip has no -br: the same columns from sysfs (name, state, MAC, master).
 echo "--- ip -br link"
 for n in /sys/class/net/*; do
+	[ -d "$n" ] || continue # bonding_masters is a file
 	m=$(readlink "$n/master" 2>/dev/null)
 	printf '%-10s %-8s %s%s\n' "${n##*/}" "$(tr a-z A-Z <"$n/operstate")" "$(cat "$n/address")" "${m:+ master ${m##*/}}"
 done
