@@ -39,7 +39,7 @@ static int parse_mac(const char *s, unsigned char *mac)
 static void fmt_mac(const unsigned char *mac, char *out)
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-		 mac[5]);
+	         mac[5]);
 }
 
 static int open_socket(const char *ifname, int *ifindex)
@@ -78,7 +78,7 @@ static int cmd_send(int argc, char **argv)
 
 	if (argc != 9 && argc != 11) {
 		fprintf(stderr, "usage: rawframe send IF DST SRC ETHERTYPE TAG COUNT INTERVAL_MS "
-				"[VLAN PCP]\n");
+		                "[VLAN PCP]\n");
 		return 2;
 	}
 	if (parse_mac(argv[3], dst) < 0 || parse_mac(argv[4], src) < 0) {
@@ -132,7 +132,7 @@ static long long now_ms(void)
 
 /* Prints one received frame of the wanted type; returns 1 when it carries tag. */
 static int print_frame(const unsigned char *buf, size_t len, const struct tpacket_auxdata *aux,
-		       unsigned long type, const char *want)
+                       unsigned long type, const char *want)
 {
 	char src[18], dst[18], tag[TAG_MAX + 1] = "";
 	unsigned int t, vlan = 0, pcp = 0, tagged = 0;
@@ -194,11 +194,11 @@ static int cmd_recv(int argc, char **argv)
 		struct sockaddr_ll from;
 		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 		struct msghdr msg = {.msg_name = &from,
-				     .msg_namelen = sizeof(from),
-				     .msg_iov = &iov,
-				     .msg_iovlen = 1,
-				     .msg_control = ctrl,
-				     .msg_controllen = sizeof(ctrl)};
+		                     .msg_namelen = sizeof(from),
+		                     .msg_iov = &iov,
+		                     .msg_iovlen = 1,
+		                     .msg_control = ctrl,
+		                     .msg_controllen = sizeof(ctrl)};
 		const struct tpacket_auxdata *aux = NULL;
 		struct cmsghdr *c;
 		long long left = deadline - now_ms();
