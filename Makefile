@@ -136,10 +136,12 @@ fuzz: $(FUZZ_BINS)
 fuzz-short: $(FUZZ_BINS)
 	@tests/fuzz/run.sh short $(FUZZ_BINS)
 
-# The fault drills' injection rounds 10 times in one lab boot (tests/vm/soak/), to catch what
-# hangs or fails only some of the time; too long for every `make check`.
+# The fault drills' injection rounds 10 times and the kill drill's kill points 3 times in one
+# lab boot (tests/vm/soak/), to catch what hangs or fails only some of the time; too long for
+# every `make check`.
 soak: all
-	@tests/vm/run.sh -t 4500 -k stable tests/vm/soak/fault-soak.sh:4200
+	@tests/vm/run.sh -t 6000 -k stable tests/vm/soak/fault-soak.sh:4200 \
+		tests/vm/soak/kill-soak.sh:1500
 
 # The lab benchmarks run even when a host benchmark misses its target; either fails the target.
 bench: $(BENCH_BINS) all

@@ -47,6 +47,21 @@ static char *escape_controls(char *msg)
 	return out;
 }
 
+/* A message echoes values from the file (a name, a key): a 30 MB scalar must not make a 30 MB
+ * line, nor a 30 MB `check --json`. Past DIAG_MESSAGE_MAX bytes the message is cut, at a
+ * character boundary, and says how much was left out. */
+#define DIAG_MESSAGE_MAX 400
+static void truncate_message(char *msg, size_t len)
+{
+	size_t cut = DIAG_MESSAGE_MAX;
+
+	if (len <= DIAG_MESSAGE_MAX + 64)
+		return;
+	while (cut > 0 && ((unsigned char)msg[cut] & 0xc0) == 0x80)
+		cut--;
+	snprintf(msg + cut, len + 1 - cut, "... (%zu more bytes)", len - cut);
+}
+
 static int diag_push(struct policy_diags *d, enum policy_severity sev, struct policy_mark m,
                      char *msg)
 {
@@ -88,6 +103,7 @@ int policy_diag_addv(struct policy_diags *d, enum policy_severity sev, struct po
 	r = vasprintf(&msg, fmt, ap);
 	if (r < 0)
 		return -ENOMEM;
+	truncate_message(msg, (size_t)r);
 	return diag_push(d, sev, m, escape_controls(msg));
 }
 

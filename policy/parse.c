@@ -223,7 +223,9 @@ bool policy_name_is_valid(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (len == 0 || len > POLICY_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	/* A name reaches command lines (the libvirt hook's vfmgr prepare NAME): never an option. */
+	if (len == 0 || len > POLICY_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 ||
+	    s[0] == '-')
 		return false;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
 	       len;
@@ -237,6 +239,11 @@ static int field_name(struct pctx *c, const struct key_def *k, struct ynode *n, 
 	s = scalar_of(c, k, n, "a name", &r);
 	if (!s)
 		return r;
+	if (s[0] == '-')
+		return perr_at(c, node_mark(n),
+		               "'%s' must not begin with '-' (a command would read it as an "
+		               "option), got '%s'",
+		               k->name, s);
 	if (!policy_name_is_valid(s))
 		return perr_at(
 		    c, node_mark(n),

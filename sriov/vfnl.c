@@ -20,6 +20,11 @@ struct vfnl {
 	int kernel_err; /* -errno from the last NLMSG_ERROR */
 	struct pf_vfs *reading;
 	int parse_err;
+	/* The request waiting for its reply: its sequence number and PF, and whether the reply
+	 * came. A reply to an earlier request that timed out may still come first. */
+	unsigned seq;
+	int ifindex;
+	bool answered;
 };
 
 static unsigned long setlinks;
@@ -36,6 +41,7 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
 	(void)nla;
 
 	nl->kernel_err = err->error;
+	nl->answered = true;
 	return NL_STOP;
 }
 
@@ -45,7 +51,46 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	(void)msg;
 
 	nl->kernel_err = 0;
+	nl->answered = true;
 	return NL_STOP;
+}
+
+/* With auto-ack off libnl checks no sequence numbers: a late reply to a request that timed out
+ * (another PF's read, an error for another write) would be taken for this one's. */
+static int on_seq(struct nl_msg *msg, void *arg)
+{
+	struct vfnl *nl = arg;
+
+	return nlmsg_hdr(msg)->nlmsg_seq == nl->seq ? NL_OK : NL_SKIP;
+}
+
+/* Sends msg as the request for PF ifindex and reads until its own reply came (others are
+ * skipped); 0, or -errno as vfnl_recv_reply. */
+#define VFNL_STALE_MAX 64
+static int request(struct vfnl *nl, struct nl_msg *msg, int ifindex)
+{
+	int r;
+
+	if (nl_send_auto(nl->sk, msg) < 0)
+		return -EIO;
+	nl->seq = nlmsg_hdr(msg)->nlmsg_seq;
+	nl->ifindex = ifindex;
+	nl->answered = false;
+	for (unsigned i = 0; i < VFNL_STALE_MAX; i++) {
+		r = vfnl_recv_reply(nl->sk);
+		if (r < 0 || nl->answered)
+			return r;
+	}
+	return -EIO;
+}
+
+void vfnl_test_send_stale(struct vfnl *nl, int ifindex)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	_cleanup_nlmsg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST);
+
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) == 0)
+		nl_send_auto(nl->sk, msg);
 }
 
 int vfnl_set_recv_timeout(struct nl_sock *sk, unsigned ms)
@@ -96,6 +141,7 @@ int vfnl_open(struct vfnl **ret)
 	nl_socket_disable_auto_ack(nl->sk);
 	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, on_error, nl);
 	nl_socket_modify_cb(nl->sk, NL_CB_ACK, NL_CB_CUSTOM, on_ack, nl);
+	nl_socket_modify_cb(nl->sk, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq, nl);
 	*ret = nl;
 	return 0;
 }
@@ -219,8 +265,11 @@ static int on_link(struct nl_msg *msg, void *arg)
 	int rem;
 	bool have_num = false;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || !out)
+	if (nlh->nlmsg_type != RTM_NEWLINK || !out ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)) ||
+	    ((struct ifinfomsg *)nlmsg_data(nlh))->ifi_index != nl->ifindex)
 		return NL_SKIP;
+	nl->answered = true;
 	/* Walk the attributes in order instead of nlmsg_parse(): when the VF list overflows, its
 	 * 16-bit length wraps and what follows it is garbage that could overwrite good attributes.
 	 * IFLA_NUM_VF comes before the list; nothing after the list is needed. */
@@ -258,14 +307,11 @@ int vfnl_read(struct vfnl *nl, int ifindex, struct pf_vfs *out)
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
 	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS) < 0)
 		return -ENOMEM;
-	r = nl_send_auto(nl->sk, msg);
-	if (r < 0)
-		return -EIO;
 	nl->reading = out;
 	nl->parse_err = 0;
 	nl->kernel_err = 1; /* "no answer yet" */
 	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, on_link, nl);
-	r = vfnl_recv_reply(nl->sk);
+	r = request(nl, msg, ifindex);
 	nl->reading = NULL;
 	if (nl->parse_err < 0) {
 		pf_vfs_free(out);
@@ -388,9 +434,7 @@ static int write_chunk(struct vfnl *nl, int ifindex, const struct vf_write *w, s
 	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_DEFAULT, NULL, NULL);
 	nl->kernel_err = 1;
 	setlinks++;
-	if (nl_send_auto(nl->sk, msg) < 0)
-		return -EIO;
-	r = vfnl_recv_reply(nl->sk);
+	r = request(nl, msg, ifindex);
 	if (nl->kernel_err <= 0)
 		return nl->kernel_err;
 	return r;

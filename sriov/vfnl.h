@@ -48,6 +48,10 @@ int vfnl_read(struct vfnl *nl, int ifindex, struct pf_vfs *out);
 /* Sends the writes in one RTM_SETLINK per 512 VFs. Returns 0 or the kernel's -errno; the kernel
  * stops at the first failing VF attribute without saying which, so callers read back to find it. */
 int vfnl_write(struct vfnl *nl, int ifindex, const struct vf_write *w, size_t n);
+/* Each reply is taken only for its own request (its sequence number, and for a read its PF's
+ * ifindex): a reply that comes after its request timed out is skipped. For tests: sends a
+ * read request for ifindex and leaves its reply unread, as a request that timed out would. */
+void vfnl_test_send_stale(struct vfnl *nl, int ifindex);
 /* RTM_SETLINK messages sent by this process (for "converged means zero writes"). */
 unsigned long vfnl_setlink_count(void);
 

@@ -102,7 +102,28 @@ out=$(play2 --check --diff -e allow=pf-reset)
 ! applied && grep -q "changed=1" <<<"$out" && grep -q '^+ 0000:01:00.0 numvfs 3 (was 2)' <<<"$out"
 result "check mode: the plan is the diff, changed, apply never runs" $?
 
+# Staged (path + dest): the apply runs on dest (the daemon applies only the file it runs); a
+# refused apply puts dest back as it was, an accepted one keeps the staged file there.
+echo "version: 1 # staged" >"$T/staged.yaml"
+echo "version: 1 # installed" >"$T/dest.yaml"
+cat >"$T/play3.yml" <<YAML
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - vfmgr.sriov.policy:
+        { path: "$T/staged.yaml", dest: "$T/dest.yaml", vfmgr: "$T/vfmgr", allow: "{{ allow | default(omit) }}" }
+YAML
+: >"$T/calls"
+out=$(ansible-playbook -i localhost, -c local "$T/play3.yml" 2>&1)
+grep -q "failed=1" <<<"$out" && [ "$(cat "$T/dest.yaml")" = "version: 1 # installed" ] &&
+	grep -q "^apply $T/dest.yaml" "$T/calls"
+result "staged: a refused apply (of dest) leaves dest as it was" $?
+out=$(ansible-playbook -i localhost, -c local "$T/play3.yml" -e allow=pf-reset 2>&1)
+grep -q "changed=1" <<<"$out" && cmp -s "$T/staged.yaml" "$T/dest.yaml"
+result "staged: an accepted apply installs the staged file at dest" $?
+
 : >"$T/plan"
+: >"$T/calls"
 out=$(play2 -e allow=pf-reset)
 ! applied && grep -q "changed=0" <<<"$out"
 result "an empty plan: changed=0, apply never runs" $?

@@ -85,6 +85,7 @@ step "metrics format (promtool)" tests/promtool.sh
 step "JSON schemas (doc/schema)" tests/json-schema.sh
 step "man pages (mandoc, groff)" tests/man-lint.sh
 step "bash completion" tests/completion.sh
+step "libvirt hook (names after --)" tests/libvirt-hook.sh
 step "benchmark input (plan-scale)" tests/bench-inputs.sh
 if [ "${VM:-1}" != 0 ]; then
 	for s in tests/vm/scenarios/*.sh; do

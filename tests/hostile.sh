@@ -45,6 +45,9 @@ fail() { n=$((n + 1)); echo "not ok $n - $*"; fails=$((fails + 1)); }
 mkfifo "$T/p.yaml"
 check "policy FIFO refused" 3000 "p.yaml: a FIFO, not a regular file" "$B" check "$T/p.yaml"
 check "policy /dev/zero refused" 3000 "a character device, not a regular file" "$B" check /dev/zero
+# A read that fails with EINVAL is a read error, not "invalid (0 errors)".
+check "a read error is said as one" 3000 "clear_refs: cannot read policy: Invalid argument" \
+	"$B" check /proc/self/clear_refs
 python3 - "$T" <<'PY' 2>/dev/null || printf 'version: 1\npfs: %s\n' "$(head -c 100000 /dev/zero | tr '\0' '[')" >"$T/deep.yaml"
 import sys
 t = sys.argv[1]
@@ -74,12 +77,34 @@ if "$B" check "$T/esc.yaml" 2>&1 | grep -q $'\e'; then
 else
 	pass "escape sequences shown as \\x1b"
 fi
+# A 20 MB name: the message that echoes it is cut, so check --json is not 20 MB.
+{
+	printf 'version: 1\nvms:\n  - name: "'
+	head -c 20000000 /dev/zero | tr '\0' a
+	printf '"\n'
+} >"$T/longname.yaml"
+check "20 MB name refused" 8000 "more bytes\)" "$B" check "$T/longname.yaml"
+size=$("$B" check --json "$T/longname.yaml" 2>/dev/null | wc -c)
+[ "$size" -lt 8192 ] && pass "check --json of a 20 MB name: $size bytes" ||
+	fail "check --json of a 20 MB name: $size bytes"
 
 # State: special, huge, or written through a planted link.
 mkfifo "$T/s.fifo"
 check "state FIFO refused" 3000 "s.fifo: the state file is a FIFO" env VFMGR_RUN_DIR="$T/run" "$B" status --state "$T/s.fifo"
 truncate -s 161M "$T/big.json"
 check "161 MB state refused unread" 3000 "larger than 16 MiB" env VFMGR_RUN_DIR="$T/run" "$B" status --state "$T/big.json"
+# Read as written: never through a symlink, never from a directory others may write.
+mkdir -m 0700 "$T/st0"
+printf '{"version": 1, "allocations": [], "passthrough": []}\n' >"$T/st0/real.json"
+chmod 0600 "$T/st0/real.json"
+ln -s "$T/st0/real.json" "$T/st0/link.json"
+check "state through a symlink refused" 3000 "link.json: the state file is a symbolic link" \
+	env VFMGR_RUN_DIR="$T/run" "$B" status --state "$T/st0/link.json"
+mkdir -m 0777 "$T/st1"
+chmod 0777 "$T/st1"
+cp "$T/st0/real.json" "$T/st1/state.json"
+check "state in a directory others may write refused" 3000 "refusing to read the state file there" \
+	env VFMGR_RUN_DIR="$T/run" "$B" status --state "$T/st1/state.json"
 mkdir -m 0777 "$T/open"
 chmod 0777 "$T/open"
 check "run directory writable by others refused" 3000 "writable by others" env VFMGR_RUN_DIR="$T/open" "$B" release nosuchvm --state "$T/st.json"

@@ -75,6 +75,12 @@ for pv in demo:web01 demo:nfv01 full:db01 full:cache01; do
 done
 "$B" status --json --state "$STATE" >"$T/status.json"
 run "status --json (recorded state)" "$SCHEMAS/status.schema.json" "$T/status.json"
+# A failed --json command prints its diagnostics as JSON, the objects check --json prints.
+printf 'version: 1\npfs:\n  - { name: a, match: { pci: "0000:01:00.0" }, numvfs: 2, colour: blue }\n' >"$T/broken.yaml"
+"$B" plan --json "$T/broken.yaml" >"$T/plan-broken.json" 2>/dev/null
+run "plan --json of a broken policy (exit $?): its diagnostics" "$SCHEMAS/diagnostics.schema.json" "$T/plan-broken.json"
+"$B" apply --json "$T/broken.yaml" --state "$T/none.json" >"$T/apply-broken.json" 2>/dev/null
+run "apply --json of a broken policy: its diagnostics" "$SCHEMAS/diagnostics.schema.json" "$T/apply-broken.json"
 "$B" list --json >"$T/list.json"
 run "list --json (this host)" "$SCHEMAS/list.schema.json" "$T/list.json"
 # The schemas must be able to refuse: a check output whose line is a string.

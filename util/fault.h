@@ -3,7 +3,9 @@
  * constant 0 and the variables below are never read.
  *   VFMGR_TEST_FAIL_STEP=K      apply fails before plan step K (1-based)
  *   VFMGR_TEST_STOP_STEP=K      apply stops itself (SIGSTOP) before plan step K, so a drill
- *                               can change the host between the plan and the step
+ *                               can change the host between the plan and the step, or kill
+ *                               it there; K = steps + 1 is after the last step, before the
+ *                               state file's final write
  *   VFMGR_TEST_FAULT=POINT[:N]  the N-th (default first) pass through POINT fails, half-way
  *                               through a step: "vfio-unbound" (a bind or restore after the
  *                               unbind, before the probe), "numvfs-zero" (an N->0->M change

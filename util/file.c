@@ -32,23 +32,34 @@ const char *file_kind(mode_t mode)
 	}
 }
 
+static int read_fd(int fd, size_t max, unsigned flags, char **ret, size_t *ret_len);
+
 int file_read_regular(const char *path, size_t max, unsigned flags, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap;
-	struct stat st;
 
 	/* O_NONBLOCK: opening a FIFO with no writer would wait forever otherwise. */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	return read_fd(fd, max, flags, ret, ret_len);
+}
+
+static int read_fd(int fd, size_t max, unsigned flags, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap;
+	struct stat st;
+
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -ENOEXEC;
 	if ((flags & FILE_OWNER_TRUSTED) && st.st_uid != 0 && st.st_uid != geteuid())
 		return -EPERM;
+	/* What vfmgr writes (0600): another user could have rewritten a file others may write. */
+	if ((flags & FILE_OWNER_TRUSTED) && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EACCES;
 	if ((size_t)st.st_size > max)
 		return -EFBIG;
 	/* st_size is a hint only (procfs says 0, a file may grow): the loop bounds the read. */
@@ -226,4 +237,14 @@ int file_replace_at(int dfd, const char *name, const char *data, size_t len)
 	}
 	fsync(dfd);
 	return 0;
+}
+
+int file_read_trusted(int dfd, const char *name, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	return read_fd(fd, max, FILE_OWNER_TRUSTED, ret, ret_len);
 }

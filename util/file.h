@@ -15,6 +15,10 @@
  * Opens non-blocking, so a FIFO or device never blocks: -ENOEXEC for anything but a regular
  * file (file_kind() names it), -EFBIG past max, else 0 or -errno. */
 int file_read_regular(const char *path, size_t max, unsigned flags, char **ret, size_t *ret_len);
+/* As file_read_regular with FILE_OWNER_TRUSTED, for what vfmgr itself wrote with
+ * file_replace_at: name inside the trusted directory dfd (dir_open_trusted), never through a
+ * symlink (-ELOOP), and -EACCES for a file its group or others may write. */
+int file_read_trusted(int dfd, const char *name, size_t max, char **ret, size_t *ret_len);
 /* read(2), tried again when a signal interrupts it: bytes read, 0 at the end, or -errno. */
 ssize_t file_read_some(int fd, void *buf, size_t n);
 /* Reads until n bytes are in or the file ends: bytes read (fewer than n: the end), or -errno. */

@@ -9,6 +9,8 @@
 static int log_level = LOG_NOTICE;
 static enum log_target log_target = LOG_TARGET_STDERR;
 static FILE *log_capture;
+static void (*log_error_sink)(const char *msg, void *arg);
+static void *log_error_sink_arg;
 
 void log_set_level(int level)
 {
@@ -28,6 +30,12 @@ void log_set_target(enum log_target t)
 void log_set_capture(FILE *f)
 {
 	log_capture = f;
+}
+
+void log_set_error_sink(void (*fn)(const char *msg, void *arg), void *arg)
+{
+	log_error_sink = fn;
+	log_error_sink_arg = arg;
 }
 
 void log_setup_from_env(void)
@@ -93,5 +101,7 @@ void log_msg(int prio, const char *fmt, ...)
 		put_escaped(log_capture, msg ? msg : fmt);
 		fputc('\n', log_capture);
 	}
+	if (log_error_sink && prio <= LOG_ERR)
+		log_error_sink(msg ? msg : fmt, log_error_sink_arg);
 	free(msg);
 }

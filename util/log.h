@@ -16,6 +16,9 @@ void log_setup_from_env(void);
 /* While set, every logged line is also written to f (the daemon returns a request's log lines
  * to the client that asked); NULL stops it. */
 void log_set_capture(FILE *f);
+/* While set, fn also gets every error (and worse) logged, its text without the prefix: the
+ * --json commands hand their errors over as JSON. NULL stops it. */
+void log_set_error_sink(void (*fn)(const char *msg, void *arg), void *arg);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...)  log_msg(LOG_ERR, __VA_ARGS__)

@@ -32,11 +32,54 @@ static void on_stop_signal(int sig)
 
 void apply_catch_signals(void)
 {
+	static const int stop[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESTART};
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(stop); i++)
+		sigaction(stop[i], &sa, NULL);
+	/* A reader that went away (`vfmgr release vm | head -1`, a closed ssh session) must not
+	 * kill a run half way: writes to it fail with EPIPE instead. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A stop signal that waits, blocked, for a signalfd (the daemon's SIGTERM, SIGINT, SIGQUIT;
+ * its SIGHUP is a reload): 0 when there is none. */
+static int stop_waiting(void)
+{
+	static const int stop[] = {SIGTERM, SIGINT, SIGQUIT};
+	sigset_t set;
+
+	if (sigpending(&set) < 0)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(stop); i++)
+		if (sigismember(&set, stop[i]) == 1)
+			return stop[i];
+	return 0;
+}
+
+/* What the state file says while a plan runs: the plan's next state, and every record the plan
+ * drops kept as being released, so a run killed at any point leaves each device it touched on
+ * record for the next run to finish. */
+static int record_intent(const char *state_file, const struct state *next, const struct state *old)
+{
+	_cleanup_state_ struct state intent = {0};
+	int r = state_with_releasing(&intent, next, old);
+
+	return r < 0 ? r : state_save(state_file, &intent);
+}
+
+int apply_record_state(struct apply_ctx *c)
+{
+	int r;
+
+	if (!c->state_file || !c->next)
+		return 0;
+	r = record_intent(c->state_file, c->next, c->old);
+	if (r < 0)
+		log_error("%s: cannot record what this step learnt of a new VF: %s; not writing it",
+		          c->state_file, strerror(-r));
+	return r;
 }
 
 /* The leaves (sriov/, passthrough/) return -errno and a reason; the failure is logged here,
@@ -178,8 +221,8 @@ static bool save_fresh(struct state *next, const char *addr, const struct pf_vfs
 		return false;
 	for (size_t i = 0; i < next->n; i++) {
 		struct state_alloc *al = &next->allocs[i];
-		if (al->saved_known || strcmp(al->pf_addr, addr) != 0 || al->vf >= now->num_vf ||
-		    !now->readable[al->vf])
+		if (al->releasing || al->saved_known || strcmp(al->pf_addr, addr) != 0 ||
+		    al->vf >= now->num_vf || !now->readable[al->vf])
 			continue;
 		al->saved = now->vfs[al->vf];
 		al->saved_known = true;
@@ -308,9 +351,11 @@ static int write_partial(const struct plan_action *a, struct vfnl *nl, const str
 	return r;
 }
 
-static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct apply_undo *u,
-                       struct state *next, bool *state_changed)
+static int run_set_vfs(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
 {
+	struct vfnl *nl = c->nl;
+	struct state *next = c->next;
+	bool *state_changed = &c->state_changed;
 	struct pf_vfs now, back;
 	struct vf_write *w = calloc(a->n_vfs ? a->n_vfs : 1, sizeof(*w));
 	size_t n = 0;
@@ -327,7 +372,15 @@ static int run_set_vfs(const struct plan_action *a, struct vfnl *nl, struct appl
 		free(w);
 		return r;
 	}
-	*state_changed |= save_fresh(next, a->addr, &now);
+	if (save_fresh(next, a->addr, &now)) {
+		*state_changed = true;
+		r = apply_record_state(c);
+		if (r < 0) {
+			pf_vfs_free(&now);
+			free(w);
+			return r;
+		}
+	}
 	for (size_t i = 0; i < a->n_vfs; i++) {
 		const struct plan_vf *v = &a->vfs[i];
 		unsigned idx = v->want.cfg.index, attrs = v->want.attrs;
@@ -390,7 +443,7 @@ static bool record_vf_driver(struct state *next, const struct plan_action *a, co
 		return false;
 	for (size_t i = 0; i < next->n; i++) {
 		struct state_alloc *al = &next->allocs[i];
-		if (strcmp(al->pf_addr, a->addr) != 0 || al->vf != a->vf)
+		if (al->releasing || strcmp(al->pf_addr, a->addr) != 0 || al->vf != a->vf)
 			continue;
 		if (strcmp(al->vf_addr, dev) != 0) {
 			str_copy(al->vf_addr, sizeof(al->vf_addr), dev);
@@ -405,8 +458,7 @@ static bool record_vf_driver(struct state *next, const struct plan_action *a, co
 	return changed;
 }
 
-static int run_vfio_bind(const struct plan_action *a, struct apply_undo *u, struct state *next,
-                         bool *state_changed)
+static int run_vfio_bind(const struct plan_action *a, struct apply_undo *u, struct apply_ctx *c)
 {
 	char why[320];
 	int r;
@@ -422,9 +474,13 @@ static int run_vfio_bind(const struct plan_action *a, struct apply_undo *u, stru
 	r = vfio_current_driver(u->dev, u->driver, sizeof(u->driver));
 	if (r < 0)
 		return r;
-	if (a->is_vf)
-		*state_changed |= record_vf_driver(next, a, u->dev,
-		                                   strcmp(u->driver, VFIO_DRIVER) ? u->driver : "");
+	if (a->is_vf &&
+	    record_vf_driver(c->next, a, u->dev, strcmp(u->driver, VFIO_DRIVER) ? u->driver : "")) {
+		c->state_changed = true;
+		r = apply_record_state(c);
+		if (r < 0)
+			return r;
+	}
 	if (strcmp(u->driver, VFIO_DRIVER) == 0)
 		return 0;
 	/* A VF made by this apply could not be checked at plan time. */
@@ -509,7 +565,7 @@ int apply_undo_numvfs(const struct plan_action *a, struct apply_ctx *c, const st
 
 int apply_run_vfs(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
 {
-	return run_set_vfs(a, c->nl, u, c->next, &c->state_changed);
+	return run_set_vfs(a, c, u);
 }
 
 int apply_undo_vfs(const struct plan_action *a, struct apply_ctx *c, const struct apply_undo *u)
@@ -519,7 +575,7 @@ int apply_undo_vfs(const struct plan_action *a, struct apply_ctx *c, const struc
 
 int apply_run_vfio_bind(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
 {
-	return run_vfio_bind(a, u, c->next, &c->state_changed);
+	return run_vfio_bind(a, u, c);
 }
 
 /* Undoes a bind or a restore that was done: the device goes back to vfio-pci (to_vfio) or to
@@ -581,9 +637,10 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
                       const struct state *old, struct apply_report *rep)
 {
 	struct apply_undo *undos = calloc(pl->n ? pl->n : 1, sizeof(*undos));
-	struct apply_ctx c = {.nl = nl, .next = state_file ? &pl->next : NULL};
+	struct apply_ctx c = {
+	    .nl = nl, .next = state_file ? &pl->next : NULL, .state_file = state_file, .old = old};
 	size_t done = 0;
-	bool had_state = false;
+	bool had_state = false, releases = false, stopped = false;
 	int r = 0, rb = 0;
 
 	if (rep)
@@ -598,7 +655,11 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
 	/* A rollback puts back exactly what was there, including no file at all. */
 	if (state_file) {
 		had_state = access(state_file, F_OK) == 0;
-		r = state_save(state_file, &pl->next);
+		_cleanup_state_ struct state intent = {0};
+		r = state_with_releasing(&intent, &pl->next, old);
+		releases = r == 0 && (intent.n != pl->next.n || intent.n_pts != pl->next.n_pts);
+		if (r == 0)
+			r = state_save(state_file, &intent);
 	}
 	if (r < 0) {
 		log_error("%s: cannot write the state file: %s; nothing was changed", state_file,
@@ -628,7 +689,21 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
 			r = -EINTR;
 			break;
 		}
+		int sig = done + 1 < pl->n ? stop_waiting() : 0;
+		if (sig) {
+			/* The daemon is being stopped: it stops between steps, within the unit's
+			 * stop timeout, and leaves the rest on record for the next run. */
+			log_warn("%s: stopping after step %zu of %zu; the state file records the "
+			         "rest, which the next run does",
+			         strsignal(sig), done + 1, pl->n);
+			stopped = true;
+			done++;
+			break;
+		}
 	}
+	/* The test build can stop here too: every step done, the releases not yet dropped. */
+	if (r == 0 && !stopped)
+		r = fault_before_step(pl->n);
 	if (rep)
 		rep->failed = r < 0 ? done : pl->n;
 	if (r < 0) {
@@ -648,7 +723,7 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
 		/* Each step puts back its own partial changes before it returns its error;
 		 * dirty says it could not. After a signal every step ran whole (and done may be
 		 * pl->n). */
-		bool dirty = r != -EINTR && undos[done].dirty;
+		bool dirty = r != -EINTR && done < pl->n && undos[done].dirty;
 		if (rep)
 			rep->rolled_back = rb == 0 && e == 0 && !dirty;
 		if (rb == 0 && e == 0 && r == -EINTR)
@@ -662,11 +737,19 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
 		else
 			log_error("rollback incomplete: compare `vfmgr status` with the policy");
 	}
-	if (r == 0 && c.state_changed && state_file) {
+	if (stopped) {
+		r = -EINTR;
+		if (rep)
+			rep->failed = done;
+	}
+	/* Only now, every restore done, do the released records leave the file. */
+	if (r == 0 && (c.state_changed || releases) && state_file) {
 		r = state_save(state_file, &pl->next);
 		if (r < 0)
-			log_error("%s: cannot record the new VFs' first settings: %s", state_file,
-			          strerror(-r));
+			log_error(
+			    "%s: cannot write the state file after the last step: %s; the next "
+			    "run finishes what it records",
+			    state_file, strerror(-r));
 	}
 	for (size_t k = 0; k < done; k++) {
 		free(undos[k].writes);

@@ -5,10 +5,16 @@
 
 #include "vfmgr/plan.h"
 
-/* The state file is written with the plan's new state before the first change (so a crash
- * leaves the allocations on record) and put back to old if the apply is rolled back.
- * VFs that vfmgr itself created get their first settings recorded as the ones release puts
- * back. Test-only: VFMGR_TEST_FAIL_STEP=k makes step k (1-based) fail with EIO before it runs. */
+/* The state file is written before the first change with the plan's new state plus every
+ * record the plan drops, marked releasing (state_with_releasing), so a run killed at any point
+ * leaves what it acquires and what it gives back on record; the releasing records leave the
+ * file only after the last step. It is put back to old if the apply is rolled back. VFs that
+ * vfmgr itself created get their first settings recorded, before anything is written to them,
+ * as the ones release puts back. A stop signal the caller blocks for a signalfd (the daemon's
+ * SIGTERM) ends the run between two steps, with no rollback: -EINTR, the rest on record.
+ * Test-only: VFMGR_TEST_FAIL_STEP=k makes step k (1-based) fail with EIO before it runs, and
+ * VFMGR_TEST_STOP_STEP=k stops the process there (k = steps + 1: after the last step, before
+ * the state's final write). */
 int apply_plan(struct plan *pl, struct vfnl *nl, const char *state_file, const struct state *old);
 
 /* How an apply ended, for `apply --json`. */
@@ -59,8 +65,9 @@ const struct vf_pending *apply_pending_find(const struct apply_pending *pend, co
  * carrier. */
 bool apply_link_down(const char *addr, int ifindex);
 
-/* SIGINT and SIGTERM during apply_plan: the running step finishes, every step done is undone,
- * and apply_plan returns -EINTR. For the CLI, installed just before it applies. */
+/* SIGINT, SIGTERM, SIGHUP and SIGQUIT during apply_plan: the running step finishes, every
+ * step done is undone, and apply_plan returns -EINTR; SIGPIPE is ignored (a write to a reader
+ * that left fails with EPIPE). For the CLI, installed just before it applies. */
 void apply_catch_signals(void);
 
 #endif

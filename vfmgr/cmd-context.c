@@ -1,4 +1,5 @@
 #include "vfmgr/cmd-context.h"
+#include "vfmgr/cmd-diag-json.h"
 #include "vfmgr/observe-mgmt.h"
 #include "util/cleanup.h"
 #include "util/file.h"
@@ -22,6 +23,8 @@ static void emit_diags(const struct policy_diags *d, bool to_log)
 {
 	char buf[1024];
 
+	diag_json_add(d);
+	diag_json_mute(true); /* the log lines below are these diagnostics again */
 	for (size_t i = 0; i < d->n; i++) {
 		policy_diag_format(d, &d->items[i], buf, sizeof(buf));
 		if (to_log)
@@ -30,6 +33,7 @@ static void emit_diags(const struct policy_diags *d, bool to_log)
 		else
 			fprintf(stderr, "%s\n", buf);
 	}
+	diag_json_mute(false);
 }
 
 void context_print_diags(const struct policy_diags *d)
@@ -50,29 +54,28 @@ void context_diags_init(const struct context *c, struct policy_diags *d)
 }
 
 /* The daemon holds the lock for a whole reconcile (well under a second, seconds when it
- * changes VF counts): the CLI waits for it, bounded, instead of failing a VM's start. */
-static unsigned lock_wait_ms = LOCK_WAIT_DEFAULT_MS;
-
-void lock_set_wait(unsigned ms)
-{
-	lock_wait_ms = ms;
-}
-
-static unsigned lock_wait_limit(void)
+ * changes VF counts): the CLI waits for it, bounded, instead of failing a VM's start.
+ * $VFMGR_LOCK_WAIT (seconds) overrides a non-zero bound. */
+static unsigned lock_wait_limit(unsigned wait_ms)
 {
 	const char *e = getenv("VFMGR_LOCK_WAIT");
 	uint32_t s;
 
-	if (lock_wait_ms == 0 || !e || parse_u32(e, 3600, &s) < 0)
-		return lock_wait_ms;
+	if (wait_ms == 0 || !e || parse_u32(e, 3600, &s) < 0)
+		return wait_ms;
 	return (unsigned)s * 1000;
 }
 
+unsigned lock_wait_bound_ms(void)
+{
+	return lock_wait_limit(LOCK_WAIT_DEFAULT_MS);
+}
+
 /* -1 with errno EWOULDBLOCK when the lock is still held after the bound. */
-static int lock_wait(int fd, const char *path)
+static int lock_wait(int fd, const char *path, unsigned wait_ms)
 {
 	int e = errno; /* flock's: lock_wait_limit() may change errno */
-	unsigned limit = lock_wait_limit(), waited = 0;
+	unsigned limit = lock_wait_limit(wait_ms), waited = 0;
 
 	errno = e;
 	if (e != EWOULDBLOCK || limit == 0)
@@ -133,16 +136,19 @@ int run_file_open(const char *name, int *fd, char *path, size_t size)
 	return r;
 }
 
-int lock_take(int *fd)
+int lock_take(int *fd, unsigned wait_ms)
 {
 	char path[PATH_MAX];
 	int r = run_file_open("lock", fd, path, sizeof(path));
 
 	if (r < 0)
 		return r;
-	if (flock(*fd, LOCK_EX | LOCK_NB) < 0 && lock_wait(*fd, path) < 0) {
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0 && lock_wait(*fd, path, wait_ms) < 0) {
 		int e = errno;
-		if (e == EWOULDBLOCK)
+		if (e == EWOULDBLOCK && wait_ms == 0)
+			log_debug("%s: another vfmgr holds the lock",
+			          path); /* the caller retries */
+		else if (e == EWOULDBLOCK)
 			log_error(
 			    "%s: another vfmgr is changing the host; try again when it is done",
 			    path);
@@ -155,27 +161,25 @@ int lock_take(int *fd)
 	return 0;
 }
 
-static const char *select_host, *select_vm;
-
-void context_select(const char *hostname, const char *prepare_vm)
-{
-	select_host = hostname;
-	select_vm = prepare_vm;
-}
-
 /* An on-demand VM (hosts: for several hosts) is in this host's plan once it started here (it
  * holds VFs or devices in the state) or while it is being prepared. */
+struct keep_arg {
+	const struct state *state;
+	const char *keep_vm;
+};
+
 static bool keep_on_demand(const char *vm, void *arg)
 {
-	const struct state *st = arg;
+	const struct keep_arg *k = arg;
 
-	return (select_vm && strcmp(select_vm, vm) == 0) || state_holds_vm(st, vm);
+	return (k->keep_vm && strcmp(k->keep_vm, vm) == 0) || state_holds_vm(k->state, vm);
 }
 
-static int load_policy(struct context *c, const char *file)
+static int load_policy(struct context *c, const struct load_opts *o)
 {
-	struct policy_select sel = {
-	    .host = select_host, .keep_vm = keep_on_demand, .arg = &c->state};
+	const char *file = o->policy_file;
+	struct keep_arg keep = {.state = &c->state, .keep_vm = o->keep_vm};
+	struct policy_select sel = {.host = o->hostname, .keep_vm = keep_on_demand, .arg = &keep};
 	struct policy_diags d;
 	int r;
 
@@ -191,16 +195,15 @@ static int load_policy(struct context *c, const char *file)
 	return r;
 }
 
-int context_load_reusing(struct context *c, const char *policy_file, const char *state_file,
-                         bool lock, const struct host *pci)
+int context_open(struct context *c, const struct load_opts *o)
 {
 	int r;
 
 	memset(c, 0, sizeof(*c));
 	c->lock_fd = -1;
-	c->state_file = state_path(state_file);
-	if (lock) {
-		r = lock_take(&c->lock_fd);
+	c->state_file = state_path(o->state_file);
+	if (o->lock) {
+		r = lock_take(&c->lock_fd, o->lock_wait_ms);
 		if (r < 0)
 			return r;
 	}
@@ -208,14 +211,14 @@ int context_load_reusing(struct context *c, const char *policy_file, const char 
 	r = state_load(c->state_file, &c->state);
 	if (r < 0)
 		return r;
-	if (policy_file) {
-		r = load_policy(c, policy_file);
+	if (o->policy_file) {
+		r = load_policy(c, o);
 		if (r < 0)
 			return r;
 	}
 	/* pci.ids names are for `list`; looking them up costs more than the rest of observe. */
 	observe_pci_set_names(false);
-	r = observe_host_reusing(&c->host, pci);
+	r = observe_host_reusing(&c->host, o->pci);
 	if (r < 0) {
 		log_error("cannot read the host's devices: %s", strerror(-r));
 		return r;
@@ -253,7 +256,12 @@ int context_load_reusing(struct context *c, const char *policy_file, const char 
 
 int context_load(struct context *c, const char *policy_file, const char *state_file, bool lock)
 {
-	return context_load_reusing(c, policy_file, state_file, lock, NULL);
+	struct load_opts o = {.policy_file = policy_file,
+	                      .state_file = state_file,
+	                      .lock = lock,
+	                      .lock_wait_ms = LOCK_WAIT_DEFAULT_MS};
+
+	return context_open(c, &o);
 }
 
 void context_free(struct context *c)

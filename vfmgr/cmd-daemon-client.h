@@ -17,4 +17,10 @@ int abs_path(const char *path, char *buf, size_t size);
  * (the CLI then does the work itself). */
 int ctl_client_forward(struct ctl_request *req, const char *state_file);
 
+/* How long the CLI waits for the daemon's first answer to a command (status, reload, the start
+ * of an apply: the daemon then says how long the rest may take); $VFMGR_DAEMON_TIMEOUT seconds
+ * instead when set. Past it: "the daemon did not answer in N s". */
+#define CTL_STATUS_TIMEOUT_S 10
+unsigned ctl_request_timeout_s(enum ctl_command c);
+
 #endif

@@ -37,7 +37,8 @@ static int collect(const struct state *s, const char *vm, struct launch_dev **ou
 	*n = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct state_alloc *a = &s->allocs[i];
-		if (strcmp(a->vm, vm) != 0 || !a->vfio)
+		/* A VF being released is no longer the VM's to start with. */
+		if (strcmp(a->vm, vm) != 0 || !a->vfio || a->releasing)
 			continue;
 		if (!a->vf_addr[0]) {
 			log_error(
@@ -56,7 +57,7 @@ static int collect(const struct state *s, const char *vm, struct launch_dev **ou
 	}
 	for (size_t i = 0; i < s->n_pts; i++) {
 		const struct state_pt *t = &s->pts[i];
-		if (strcmp(t->vm, vm) != 0)
+		if (strcmp(t->vm, vm) != 0 || t->releasing)
 			continue;
 		x = add_dev(&d, n, &cap, LAUNCH_HOSTDEV, t->addr);
 		if (!x)

@@ -2,6 +2,7 @@
  * its table entry (cmd.h), so `--json` means the same on each, `--help` prints to standard
  * output and exits 0 everywhere, and a wrong command line says "vfmgr: ..." and exits 2. */
 #include "vfmgr/cmd.h"
+#include "vfmgr/cmd-diag-json.h"
 #include "vfmgr/plan.h"
 #include "vfmgr/state.h"
 #include "util/cleanup.h"
@@ -246,5 +247,16 @@ int cmd_dispatch(const struct command *table, size_t n, const char *path, int ar
 		return cmd_dispatch(c->subs, c->n_subs, name, argc - 1, argv + 1);
 	}
 	r = parse(path, c, argc, argv, &a);
-	return r >= 0 ? r : c->run(&a);
+	if (r >= 0)
+		return r;
+	if (!a.json)
+		return c->run(&a);
+	diag_json_begin();
+	r = c->run(&a);
+	json_t *diags = diag_json_end();
+	if (r != EXIT_OK && !cmd_json_printed())
+		cmd_json_print(diags, stdout);
+	else
+		json_decref(diags);
+	return r;
 }

@@ -1,5 +1,6 @@
 /* vfmgr plan POLICY / vfmgr apply POLICY: show, or make, the changes that converge the host. */
 #include "vfmgr/apply.h"
+#include "vfmgr/apply-gate.h"
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
@@ -7,6 +8,8 @@
 #include "util/log.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,8 +22,13 @@ static int make_plan(const struct cmd_args *a, bool lock, struct context *ctx, s
 	struct policy_diags d;
 	int r;
 
-	context_select(a->hostname, NULL);
-	r = context_load(ctx, a->argv[0], a->state_file, lock);
+	struct load_opts o = {.policy_file = a->argv[0],
+	                      .state_file = a->state_file,
+	                      .hostname = a->hostname,
+	                      .lock = lock,
+	                      .lock_wait_ms = LOCK_WAIT_DEFAULT_MS};
+
+	r = context_open(ctx, &o);
 	if (r < 0)
 		return r;
 	context_diags_init(ctx, &d);
@@ -33,6 +41,20 @@ static int make_plan(const struct cmd_args *a, bool lock, struct context *ctx, s
 	return r;
 }
 
+/* With a daemon running, the plan is not the whole story: say what the daemon itself would
+ * carry out (its socket is there; asking it would cost a request). */
+static void note_daemon(void)
+{
+	char sock[PATH_MAX];
+	struct stat st;
+
+	if (run_path("control", sock, sizeof(sock)) == 0 && stat(sock, &st) == 0 &&
+	    S_ISSOCK(st.st_mode))
+		log_notice("a vfmgr daemon runs (%s): its own healing applies steps up to %s; "
+		           "'vfmgr apply' through it keeps --allow",
+		           sock, sriov_impact_name(DAEMON_HEAL_ALLOW));
+}
+
 int cmd_plan(const struct cmd_args *a)
 {
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
@@ -41,30 +63,11 @@ int cmd_plan(const struct cmd_args *a)
 	if (make_plan(a, false, &ctx, &pl) < 0)
 		return EXIT_FAIL;
 	if (!a->json)
-		plan_print(&pl, stdout);
+		plan_print_from(&pl, &ctx.state, stdout);
 	else if (cmd_json_print(plan_to_json(&pl), stdout) < 0)
 		return EXIT_FAIL;
+	note_daemon();
 	return a->detailed_exitcode && pl.n ? PLAN_EXIT_CHANGES : EXIT_OK;
-}
-
-/* A routine apply never drops a host link by surprise: a step above the allowed impact stops
- * the apply before its first write. */
-static int check_impact(const struct cmd_args *args, const struct plan *pl, size_t *refused)
-{
-	size_t k = plan_first_above(pl, args->allow);
-	char step[160];
-
-	*refused = k;
-	if (k == pl->n)
-		return 0;
-	const struct plan_action *a = &pl->actions[k];
-	plan_step_name(a, step, sizeof(step));
-	log_error("%s: step %zu (%s) is %s: %s%s%s", args->argv[0], k + 1, step,
-	          sriov_impact_name(a->impact), a->impact_why, a->vms[0] ? "; vms: " : "", a->vms);
-	log_error("nothing was changed; review the plan with 'vfmgr plan %s', then accept it with "
-	          "'vfmgr apply --allow %s %s'",
-	          args->argv[0], sriov_impact_name(a->impact), args->argv[0]);
-	return -EPERM;
 }
 
 /* Prints the plan and, unless a step is above the allowed impact, applies it; an exit status. */
@@ -75,9 +78,9 @@ static int apply_planned(const struct cmd_args *a, struct context *ctx, struct p
 	int r;
 
 	if (!a->json)
-		plan_print(pl, stdout);
+		plan_print_from(pl, &ctx->state, stdout);
 	fflush(stdout);
-	if (check_impact(a, pl, &refused) < 0) {
+	if (apply_gate(pl, a->allow, a->argv[0], &refused) < 0) {
 		r = EXIT_FAIL;
 	} else {
 		apply_catch_signals();
@@ -98,8 +101,10 @@ int cmd_apply(const struct cmd_args *a)
 	int r;
 
 	/* With a daemon running, it applies (it holds the lock and would undo our changes). */
-	struct ctl_request req = {.command = CTL_APPLY, .json = a->json};
-	if (abs_path(a->argv[0], req.policy, sizeof(req.policy)) < 0)
+	struct ctl_request req = {.command = CTL_APPLY, .json = a->json, .allow = a->allow};
+	if (abs_path(a->argv[0], req.policy, sizeof(req.policy)) < 0 ||
+	    snprintf(req.policy_arg, sizeof(req.policy_arg), "%s", a->argv[0]) >=
+	        (int)sizeof(req.policy_arg))
 		return EXIT_USAGE;
 	r = ctl_client_forward(&req, a->state_file);
 	if (r >= 0)

@@ -17,8 +17,13 @@ int cmd_prepare(const struct cmd_args *a)
 	_cleanup_plan_ struct plan pl = {0};
 	int r;
 
-	context_select(NULL, vm); /* an on-demand VM gets its VFs here, where it starts */
-	if (context_load(&ctx, policy, a->state_file, true) < 0)
+	/* An on-demand VM gets its VFs here, where it starts. */
+	struct load_opts o = {.policy_file = policy,
+	                      .state_file = a->state_file,
+	                      .keep_vm = vm,
+	                      .lock = true,
+	                      .lock_wait_ms = LOCK_WAIT_DEFAULT_MS};
+	if (context_open(&ctx, &o) < 0)
 		return EXIT_FAIL;
 	for (size_t i = 0; i < ctx.policy->n_vms; i++)
 		known |= strcmp(ctx.policy->vms[i].name.value, vm) == 0;
@@ -39,8 +44,9 @@ int cmd_prepare(const struct cmd_args *a)
 		log_error("prepare %s: cannot plan; nothing was changed", vm);
 		return EXIT_FAIL;
 	}
-	plan_print(&pl, stdout);
-	fflush(stdout);
+	/* From here a signal (SIGHUP, a closed pipe) must not end the run half way. */
 	apply_catch_signals();
+	plan_print_from(&pl, &ctx.state, stdout);
+	fflush(stdout);
 	return apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
 }

@@ -32,8 +32,9 @@ int cmd_release(const struct cmd_args *a)
 		log_error("release %s: %s", vm, strerror(-r));
 		return EXIT_FAIL;
 	}
-	plan_print(&pl, stdout);
-	fflush(stdout);
+	/* From here a signal (SIGHUP, a closed pipe) must not end the run half way. */
 	apply_catch_signals();
+	plan_print_from(&pl, &ctx.state, stdout);
+	fflush(stdout);
 	return apply_plan(&pl, ctx.nl, ctx.state_file, &ctx.state) < 0 ? EXIT_FAIL : EXIT_OK;
 }

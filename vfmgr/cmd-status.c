@@ -6,6 +6,7 @@
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
+#include "vfmgr/vf-status.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/table.h"
@@ -35,6 +36,8 @@ struct status_model {
 	struct status_dev *devs;
 	size_t n_devs;
 	const struct apply_pending *pending;
+	const char *daemon_policy; /* answered by the daemon: its policy, and its healing limit */
+	enum sriov_impact heal_allow;
 };
 
 static void model_free(struct status_model *m)
@@ -46,33 +49,13 @@ static void model_free(struct status_model *m)
 static void build_vf(const struct host *h, const struct state_alloc *a,
                      const struct apply_pending *pend, struct status_vf *v)
 {
-	size_t i = host_find_nic(h, a->pf_addr);
-	const struct nic *n = i != NO_INDEX ? &h->nics[i] : NULL;
-	const struct vf_pending *p;
-	unsigned held = 0;
-	size_t from = 0;
+	struct vf_status_info info;
 
 	v->a = a;
-	v->pf_ifname = n && n->n_netdevs ? n->netdevs[0].name : NULL;
-	if (!n) {
-		v->status = "pf-missing";
-		return;
-	}
-	if (a->vf >= (unsigned)n->numvfs) {
-		v->status = "vf-missing";
-		return;
-	}
-	if (n->vf_settings_err < 0 || a->vf >= n->vf_settings.num_vf ||
-	    !n->vf_settings.readable[a->vf]) {
-		v->status = "unverified";
-		return;
-	}
-	v->live = &n->vf_settings.vfs[a->vf];
-	while ((p = apply_pending_find(pend, a->pf_addr, a->vf, &from)))
-		held |= p->attr;
-	/* What the daemon holds back is pending, not drift. */
-	v->drift = vf_config_diff(v->live, &a->want, VF_ATTR_ALL) & ~held;
-	v->status = held ? "pending" : v->drift ? "drift" : "ok";
+	v->status = vf_status_name(vf_status_get(h, a, pend, &info));
+	v->live = info.live;
+	v->pf_ifname = info.pf_ifname;
+	v->drift = info.drift;
 }
 
 static void build_dev(const struct host *h, const struct state_pt *t, struct status_dev *d)
@@ -82,7 +65,8 @@ static void build_dev(const struct host *h, const struct state_pt *t, struct sta
 
 	d->t = t;
 	d->driver = n && n->driver[0] ? n->driver : NULL;
-	d->status = !n                                                ? "missing"
+	d->status = t->releasing                                      ? "releasing"
+	            : !n                                              ? "missing"
 	            : d->driver && strcmp(d->driver, "vfio-pci") == 0 ? "ok"
 	                                                              : "not-on-vfio";
 }
@@ -93,6 +77,8 @@ static int model_build(const struct context *ctx, struct status_model *m)
 
 	memset(m, 0, sizeof(*m));
 	m->pending = ctx->pending;
+	m->daemon_policy = ctx->daemon_policy;
+	m->heal_allow = ctx->heal_allow;
 	m->vfs = calloc(s->n ? s->n : 1, sizeof(*m->vfs));
 	m->devs = calloc(s->n_pts ? s->n_pts : 1, sizeof(*m->devs));
 	if (!m->vfs || !m->devs) {
@@ -116,7 +102,9 @@ static void status_text(const struct status_model *m, const struct status_vf *v,
 	buf[0] = '\0';
 	if (!v->live) {
 		snprintf(buf, size, "%s",
-		         strcmp(v->status, "pf-missing") == 0   ? "PF missing"
+		         strcmp(v->status, "releasing") == 0
+		             ? "being released (vfmgr release finishes it)"
+		         : strcmp(v->status, "pf-missing") == 0 ? "PF missing"
 		         : strcmp(v->status, "vf-missing") == 0 ? "VF missing"
 		                                                : v->status);
 		return;
@@ -287,6 +275,10 @@ static int print_json(const struct status_model *m, FILE *f)
 	for (size_t i = 0; devs && i < m->n_devs; i++)
 		json_array_append_new(devs, dev_json(&m->devs[i]));
 	o = json_pack("{s:o, s:o}", "vfs", vfs, "devices", devs);
+	if (o && m->daemon_policy)
+		json_object_set_new(o, "daemon",
+		                    json_pack("{s:s, s:s}", "policy", m->daemon_policy,
+		                              "heal_allow", sriov_impact_name(m->heal_allow)));
 	return cmd_json_print(o, f);
 }
 
@@ -299,8 +291,11 @@ int status_write(const struct context *ctx, bool json, FILE *f)
 		return r;
 	if (json)
 		r = print_json(&m, f);
-	else if ((r = print_vfs(&m, f)) == 0)
-		r = print_devs(&m, f);
+	else if ((r = print_vfs(&m, f)) == 0 && (r = print_devs(&m, f)) == 0 && ctx->daemon_policy)
+		fprintf(f,
+		        "daemon: runs %s; its own healing applies steps up to %s (a forwarded "
+		        "'vfmgr apply' keeps its --allow)\n",
+		        ctx->daemon_policy, sriov_impact_name(ctx->heal_allow));
 	model_free(&m);
 	return r;
 }

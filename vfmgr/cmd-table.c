@@ -129,6 +129,13 @@ const struct command vfmgr_commands[] = {
      .help = "keep the host as the policy says, on every event",
      .opts = OPT_POLICY | OPT_STATE | OPT_WAIT_PFS | OPT_METRICS_FILE,
      .run = cmd_daemon},
+    {.name = "reload",
+     .synopsis = "",
+     .help = "make the running daemon read its policy again, and say whether it took it",
+     .details = "The daemon keeps the policy it ran when the new one does not validate; then\n"
+                "reload prints the diagnostics and exits 1 (systemctl reload vfmgr runs it).\n",
+     .max_args = 0,
+     .run = cmd_reload},
     /* For the bash completion: the VMs a policy names, one a line. */
     {.name = "__complete-vms",
      .synopsis = "[--policy FILE]",

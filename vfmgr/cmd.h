@@ -97,11 +97,17 @@ int cmd_check(const struct cmd_args *a);
 int cmd_rss_show(const struct cmd_args *a);
 int cmd_rss_set(const struct cmd_args *a);
 int cmd_daemon(const struct cmd_args *a);
+int cmd_reload(const struct cmd_args *a);
 int cmd_metrics(const struct cmd_args *a);
 int cmd_complete_vms(const struct cmd_args *a);
 
 /* Prints o (NULL: out of memory) as indented JSON and a newline, and drops it; 0 or -errno. */
 int cmd_json_print(json_t *o, FILE *f);
+/* Whether this process printed its JSON object on stdout (cmd_json_print, or a daemon's
+ * answer passed on: cmd_json_note_printed); a failed --json command that did not prints its
+ * diagnostics instead (cmd-diag-json.h). */
+bool cmd_json_printed(void);
+void cmd_json_note_printed(void);
 
 /* The body of `vfmgr status` for a loaded context (the daemon answers with it too). */
 int status_write(const struct context *ctx, bool json, FILE *f);

@@ -5,12 +5,15 @@
 #include "vfmgr/cmd.h"
 #include "vfmgr/cmd-context.h"
 #include "vfmgr/cmd-daemon-client.h"
+#include "vfmgr/cmd-diag-json.h"
 #include "vfmgr/daemon.h"
+#include "util/cleanup.h"
 #include "vfmgr/plan.h"
 #include "util/cleanup-json.h"
 #include "util/log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -55,27 +58,42 @@ static uint64_t mono_ms(void)
 }
 
 /* A handler writes the command's stdout to out and returns the CLI's exit status; what it
- * logs goes back to the client as well. */
-typedef int (*ctl_handler)(struct daemon *d, const struct ctl_request *req, FILE *out);
+ * logs goes back to the client as well. fd is the client's socket, for deadline lines. */
+typedef int (*ctl_handler)(struct daemon *d, const struct ctl_request *req, FILE *out, int fd);
 
-static int handle_status(struct daemon *d, const struct ctl_request *req, FILE *out)
+/* Tells the client how long the rest of its request may take ("deadline_s" line); a client that
+ * cannot take these few bytes at once gets them not, and waits by its own deadline. */
+static void send_deadline(void *arg, unsigned seconds)
+{
+	int fd = *(const int *)arg;
+	_cleanup_free_ char *line = ctl_deadline_format(seconds);
+
+	if (line && send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("control: deadline line: %s", strerror(errno));
+}
+
+static int handle_status(struct daemon *d, const struct ctl_request *req, FILE *out, int fd)
 {
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	int r = context_load(&ctx, NULL, req->state[0] ? req->state : d->state_file, false);
 
+	(void)fd;
 	ctx.pending = &d->pend;
+	ctx.daemon_policy = d->policy_file;
+	ctx.heal_allow = DAEMON_HEAL_ALLOW;
 	if (r == 0)
 		r = status_write(&ctx, req->json, out);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
-static int handle_plan(struct daemon *d, const struct ctl_request *req, FILE *out)
+static int handle_plan(struct daemon *d, const struct ctl_request *req, FILE *out, int fd)
 {
 	struct policy_diags diags;
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	_cleanup_plan_ struct plan pl = {0};
 	int r = context_load(&ctx, NULL, d->state_file, false);
 
+	(void)fd;
 	daemon_diags_init(d, &diags);
 	if (r == 0)
 		r = plan_build(d->policy, &ctx.host, &ctx.state, &pl, &diags,
@@ -92,8 +110,25 @@ static int handle_plan(struct daemon *d, const struct ctl_request *req, FILE *ou
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
-static int handle_apply(struct daemon *d, const struct ctl_request *req, FILE *out)
+struct reconcile_opts ctl_apply_opts(const struct ctl_request *req, const char *daemon_policy,
+                                     FILE *out)
 {
+	return (struct reconcile_opts){
+	    .out = out,
+	    .json = req->json,
+	    .allow = req->allow,
+	    .policy_name = req->policy_arg[0] ? req->policy_arg : daemon_policy,
+	    .lock_wait_ms = lock_wait_bound_ms(),
+	};
+}
+
+static int handle_apply(struct daemon *d, const struct ctl_request *req, FILE *out, int fd)
+{
+	struct reconcile_opts o = ctl_apply_opts(req, d->policy_file, out);
+	const char *name = o.policy_name;
+	struct policy *cand = NULL, *old;
+	int r;
+
 	/* One policy and one state file are the truth while the daemon runs: applying another
 	 * would be undone at the next event. */
 	if (req->policy[0] && strcmp(req->policy, d->policy_file) != 0) {
@@ -106,24 +141,51 @@ static int handle_apply(struct daemon *d, const struct ctl_request *req, FILE *o
 		log_error("the daemon keeps its state in %s, not %s", d->state_file, req->state);
 		return EXIT_FAIL;
 	}
-	/* The CLI applies what the file says now, so read it again first. */
-	if (daemon_reload(d) < 0)
+	/* The CLI applies what the file says now: read it again, but run it only once it is
+	 * applied. A refused or failed apply leaves the daemon on the policy it ran, so its own
+	 * healing does not carry out what the client's limit refused. */
+	o.progress = send_deadline;
+	o.progress_arg = &fd;
+	if (daemon_parse_policy(d, &cand) < 0) {
+		log_error("%s: invalid policy; nothing was changed", name);
 		return EXIT_FAIL;
+	}
+	/* The wait for the lock, as a local apply's; the steps' bound follows once planned. */
+	send_deadline(&fd, o.lock_wait_ms / 1000 + 30);
+	old = d->policy;
+	d->policy = cand;
+	daemon_forget_pci_scan(d);
 	d->pending = false;
-	return daemon_reconcile(d, out, req->json) < 0 ? EXIT_FAIL : EXIT_OK;
+	r = daemon_reconcile(d, &o);
+	if (r < 0) {
+		d->policy = old;
+		policy_free(cand);
+		daemon_forget_pci_scan(d);
+		/* Its watch list and pending settings are the candidate's: a pass puts them back.
+		 */
+		daemon_schedule_reconcile(d, "policy", true,
+		                          "the one running kept: the apply was refused or failed");
+		return EXIT_FAIL;
+	}
+	d->policy = old; /* daemon_adopt_policy frees the policy it replaces */
+	daemon_adopt_policy(d, cand);
+	daemon_notify_status(d, "");
+	return EXIT_OK;
 }
 
-static int handle_reload(struct daemon *d, const struct ctl_request *req, FILE *out)
+static int handle_reload(struct daemon *d, const struct ctl_request *req, FILE *out, int fd)
 {
 	(void)req;
+	(void)fd;
 	if (daemon_reload(d) < 0)
 		return EXIT_FAIL;
 	fprintf(out, "%s: reloaded\n", d->policy_file);
 	return EXIT_OK;
 }
 
-static int handle_qemu_args(struct daemon *d, const struct ctl_request *req, FILE *out)
+static int handle_qemu_args(struct daemon *d, const struct ctl_request *req, FILE *out, int fd)
 {
+	(void)fd;
 	if (!req->vm[0]) {
 		log_error("qemu-args: which VM? (\"vm\": NAME)");
 		return EXIT_USAGE;
@@ -137,7 +199,8 @@ static const ctl_handler handlers[CTL_N_COMMANDS] = {
     [CTL_RELOAD] = handle_reload, [CTL_QEMU_ARGS] = handle_qemu_args,
 };
 
-static void run_request(struct daemon *d, const struct ctl_request *req, struct ctl_reply *rep)
+static void run_request(struct daemon *d, const struct ctl_request *req, int fd,
+                        struct ctl_reply *rep)
 {
 	char *out_text = NULL, *log_text = NULL;
 	size_t out_len = 0, log_len = 0;
@@ -156,8 +219,19 @@ static void run_request(struct daemon *d, const struct ctl_request *req, struct 
 	}
 	log_info("control: %s", ctl_command_name(req->command));
 	log_set_capture(logf);
-	rep->exit = handlers[req->command](d, req, out);
+	if (req->json)
+		diag_json_begin();
+	rep->exit = handlers[req->command](d, req, out, fd);
 	log_set_capture(NULL);
+	if (req->json) {
+		/* A failed --json request that printed nothing answers with its diagnostics. */
+		json_t *diags = diag_json_end();
+		fflush(out);
+		if (rep->exit != EXIT_OK && out_len == 0)
+			cmd_json_print(diags, out);
+		else
+			json_decref(diags);
+	}
 	fclose(out);
 	fclose(logf);
 	rep->ok = true;
@@ -216,6 +290,15 @@ static void client_reply(struct daemon *d, struct ctl_client *c, struct ctl_repl
 	rearm_timer(d->ctls);
 }
 
+/* The client closed its end (it gave up waiting, or was killed): its request is not run. A
+ * client that only shut down its sending side (the CLI) is still there. */
+static bool client_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
 static void client_request_done(struct daemon *d, struct ctl_client *c)
 {
 	struct ctl_reply rep = {.exit = EXIT_FAIL};
@@ -229,8 +312,13 @@ static void client_request_done(struct daemon *d, struct ctl_client *c)
 	} else if (ctl_request_parse(c->buf, c->n, &req, err, sizeof(err)) < 0) {
 		log_warn("control: bad request from pid %d: %s", (int)c->pid, err);
 		rep.error = strdup(err);
+	} else if (client_gone(c->src.fd)) {
+		log_warn("control: pid %d went away before its %s ran; not run", (int)c->pid,
+		         ctl_command_name(req.command));
+		client_close(d, c);
+		return;
 	} else {
-		run_request(d, &req, &rep);
+		run_request(d, &req, c->src.fd, &rep);
 	}
 	client_reply(d, c, &rep);
 }
@@ -331,14 +419,20 @@ static void on_timer(struct daemon *d)
 	rearm_timer(srv);
 }
 
-/* Refuses fd with msg at once, without waiting on it: the client may retry. */
+/* Refuses fd with msg at once, without waiting on it: busy, so the client retries. What it
+ * sent is read first: closing a socket with unread data resets it, and the client would see
+ * ECONNRESET instead of this reply. */
 static void refuse_now(int fd, const char *msg)
 {
-	struct ctl_reply rep = {.exit = EXIT_FAIL, .error = strdup(msg)};
+	struct ctl_reply rep = {.exit = EXIT_FAIL, .error = strdup(msg), .busy = true};
 	_cleanup_free_ char *text = ctl_reply_format(&rep);
+	char sink[4096];
 
 	if (text && send(fd, text, strlen(text), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		log_debug("control: %s", strerror(errno));
+	shutdown(fd, SHUT_WR);
+	while (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+		;
 	ctl_reply_free(&rep);
 }
 

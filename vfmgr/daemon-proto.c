@@ -1,5 +1,6 @@
 /* Control socket requests and replies as JSON; pure functions only. */
 #include "vfmgr/daemon-proto.h"
+#include "vfmgr/plan.h"
 #include "util/cleanup-json.h"
 #include "util/strcopy.h"
 
@@ -15,6 +16,8 @@ enum ctl_key {
 	KEY_POLICY = 1 << 1,
 	KEY_STATE = 1 << 2,
 	KEY_VM = 1 << 3,
+	KEY_ALLOW = 1 << 4,
+	KEY_POLICY_ARG = 1 << 5,
 };
 
 static const struct {
@@ -23,7 +26,7 @@ static const struct {
 } commands[CTL_N_COMMANDS] = {
     [CTL_STATUS] = {"status", KEY_JSON | KEY_STATE},
     [CTL_PLAN] = {"plan", KEY_JSON},
-    [CTL_APPLY] = {"apply", KEY_JSON | KEY_POLICY | KEY_STATE},
+    [CTL_APPLY] = {"apply", KEY_JSON | KEY_POLICY | KEY_STATE | KEY_ALLOW | KEY_POLICY_ARG},
     [CTL_RELOAD] = {"reload", 0},
     [CTL_QEMU_ARGS] = {"qemu-args", KEY_VM | KEY_JSON},
 };
@@ -85,11 +88,27 @@ static int parse_vm(json_t *v, struct ctl_request *req, char *err, size_t errsiz
 	return parse_string(v, req->vm, sizeof(req->vm), "vm", err, errsize);
 }
 
+static int parse_policy_arg(json_t *v, struct ctl_request *req, char *err, size_t errsize)
+{
+	return parse_string(v, req->policy_arg, sizeof(req->policy_arg), "policy_arg", err,
+	                    errsize);
+}
+
+static int parse_allow(json_t *v, struct ctl_request *req, char *err, size_t errsize)
+{
+	const char *s = json_string_value(v);
+
+	if (!s || sriov_impact_parse(s, &req->allow) < 0)
+		return fail(err, errsize,
+		            "\"allow\" must be \"none\", \"vf-reset\", \"vf-destroy\" or "
+		            "\"pf-reset\"");
+	return 0;
+}
+
 static const struct key_parser keys[] = {
-    {"json", KEY_JSON, parse_json},
-    {"policy", KEY_POLICY, parse_policy},
-    {"state", KEY_STATE, parse_state},
-    {"vm", KEY_VM, parse_vm},
+    {"json", KEY_JSON, parse_json},    {"policy", KEY_POLICY, parse_policy},
+    {"state", KEY_STATE, parse_state}, {"vm", KEY_VM, parse_vm},
+    {"allow", KEY_ALLOW, parse_allow}, {"policy_arg", KEY_POLICY_ARG, parse_policy_arg},
 };
 
 const char *ctl_command_name(enum ctl_command c)
@@ -124,7 +143,8 @@ static int parse_key(const char *name, json_t *v, struct ctl_request *req, char 
 			            name);
 		return keys[i].parse(v, req, err, errsize);
 	}
-	return fail(err, errsize, "unknown key (keys: command, json, policy, state, vm)");
+	return fail(err, errsize,
+	            "unknown key (keys: command, json, policy, policy_arg, state, vm, allow)");
 }
 
 int ctl_request_parse(const char *buf, size_t len, struct ctl_request *req, char *err,
@@ -136,6 +156,7 @@ int ctl_request_parse(const char *buf, size_t len, struct ctl_request *req, char
 	int r = 0;
 
 	memset(req, 0, sizeof(*req));
+	req->allow = PLAN_ALLOW_DEFAULT;
 	if (len > CTL_REQUEST_MAX)
 		return fail(err, errsize, "request longer than %d bytes", CTL_REQUEST_MAX);
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
@@ -178,7 +199,10 @@ char *ctl_request_format(const struct ctl_request *req)
 	if (commands[req->command].keys & KEY_JSON && req->json)
 		json_object_set_new(o, "json", json_true());
 	if (set_string(o, "policy", req->policy) < 0 || set_string(o, "state", req->state) < 0 ||
-	    set_string(o, "vm", req->vm) < 0)
+	    set_string(o, "vm", req->vm) < 0 || set_string(o, "policy_arg", req->policy_arg) < 0)
+		return NULL;
+	if (commands[req->command].keys & KEY_ALLOW &&
+	    json_object_set_new(o, "allow", json_string(sriov_impact_name(req->allow))) < 0)
 		return NULL;
 	return json_dumps(o, JSON_COMPACT);
 }
@@ -191,6 +215,8 @@ char *ctl_reply_format(const struct ctl_reply *rep)
 		return NULL;
 	if (set_string(o, "output", rep->output) < 0 || set_string(o, "log", rep->log) < 0 ||
 	    set_string(o, "error", rep->error) < 0)
+		return NULL;
+	if (rep->busy && json_object_set_new(o, "busy", json_true()) < 0)
 		return NULL;
 	return json_dumps(o, JSON_COMPACT);
 }
@@ -206,18 +232,19 @@ int ctl_reply_parse(const char *buf, size_t len, struct ctl_reply *rep, char *er
 {
 	json_error_t je;
 	json_t *root;
-	int ok, code = 1, r = 0;
+	int ok, busy = 0, code = 1, r = 0;
 
 	memset(rep, 0, sizeof(*rep));
 	root = json_loadb(buf, len, 0, &je);
 	if (!root)
 		return fail(err, errsize, "reply is not JSON: %d:%d: %s", je.line, je.column,
 		            je.text);
-	if (json_unpack(root, "{s:b, s?:i}", "ok", &ok, "exit", &code) < 0) {
+	if (json_unpack(root, "{s:b, s?:i, s?:b}", "ok", &ok, "exit", &code, "busy", &busy) < 0) {
 		r = fail(err, errsize, "reply has no \"ok\"");
 	} else {
 		rep->ok = ok;
 		rep->exit = code;
+		rep->busy = busy;
 		rep->output = opt_string(root, "output");
 		rep->log = opt_string(root, "log");
 		rep->error = opt_string(root, "error");
@@ -232,4 +259,22 @@ void ctl_reply_free(struct ctl_reply *rep)
 	free(rep->log);
 	free(rep->error);
 	memset(rep, 0, sizeof(*rep));
+}
+
+char *ctl_deadline_format(unsigned seconds)
+{
+	char *s = NULL;
+
+	return asprintf(&s, "{\"" CTL_DEADLINE_KEY "\":%u}\n", seconds) < 0 ? NULL : s;
+}
+
+int ctl_deadline_parse(const char *line, size_t len, unsigned *seconds)
+{
+	_cleanup_json_ json_t *o = json_loadb(line, len, 0, NULL);
+	json_int_t n;
+
+	if (!o || json_unpack(o, "{s:I}", CTL_DEADLINE_KEY, &n) < 0 || n < 0 || n > 86400)
+		return -EINVAL;
+	*seconds = (unsigned)n;
+	return 0;
 }

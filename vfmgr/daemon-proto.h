@@ -7,6 +7,8 @@
 #ifndef VFMGR_CTL_PROTO_H
 #define VFMGR_CTL_PROTO_H
 
+#include "sriov/drivers.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -29,6 +31,10 @@ struct ctl_request {
 	char policy[CTL_PATH_MAX]; /* apply: the policy file the CLI was given ("" = daemon's) */
 	char state[CTL_PATH_MAX];  /* status, apply: the state file the CLI means ("" = daemon's) */
 	char vm[128];              /* qemu-args */
+	/* apply: the CLI's --allow (PLAN_ALLOW_DEFAULT when absent), and the policy as the user
+	 * typed it, for messages that read as the local command's */
+	enum sriov_impact allow;
+	char policy_arg[CTL_PATH_MAX];
 };
 
 struct ctl_reply {
@@ -37,7 +43,17 @@ struct ctl_reply {
 	char *output; /* stdout of the command (malloc'd, may be NULL) */
 	char *log;    /* the daemon's log lines for this request (malloc'd, may be NULL) */
 	char *error;  /* when !ok (malloc'd) */
+	bool busy;    /* !ok because the daemon could take no more clients: try again */
 };
+
+/* Before its reply, the daemon may send lines "{\"deadline_s\": N}\n": the request is under way
+ * and the reply comes within N s from now (a wait for the lock, an apply's steps). The reply
+ * itself is the text after the last newline. */
+#define CTL_DEADLINE_KEY "deadline_s"
+/* The line that announces N s; malloc'd or NULL. */
+char *ctl_deadline_format(unsigned seconds);
+/* N from one such line (without its newline); 0 or -EINVAL. */
+int ctl_deadline_parse(const char *line, size_t len, unsigned *seconds);
 
 /* Parses one request. 0, or -EINVAL with a message for the client in err. */
 int ctl_request_parse(const char *buf, size_t len, struct ctl_request *req, char *err,

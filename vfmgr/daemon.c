@@ -158,19 +158,25 @@ static int watch_add(struct daemon *d, const char *addr, const char *pf, int ifi
 	return 0;
 }
 
-/* Remembers the policy PFs as observed, their netdevs and VFs, to map events to PFs. */
-static void watch_update(struct daemon *d, const struct host *h)
+/* Remembers the policy PFs as observed, their netdevs and VFs, to map events to PFs. match is
+ * the pass's plan's (NULL when it failed: matched here then). */
+static void watch_update(struct daemon *d, const struct host *h, const size_t *match)
 {
-	size_t *pf_nic = calloc(d->policy->n_pfs ? d->policy->n_pfs : 1, sizeof(*pf_nic));
+	size_t *own = NULL;
+	const size_t *pf_nic = match;
 	struct policy_diags scratch;
 
 	d->n_watch = 0;
 	d->n_pfs_absent = d->policy->n_pfs;
-	if (!pf_nic)
-		return;
-	policy_diags_init(&scratch);
-	pfmatch_resolve(d->policy, h, pf_nic, &scratch, true);
-	policy_diags_free(&scratch);
+	if (!pf_nic) {
+		own = calloc(d->policy->n_pfs ? d->policy->n_pfs : 1, sizeof(*own));
+		if (!own)
+			return;
+		policy_diags_init(&scratch);
+		pfmatch_resolve(d->policy, h, own, &scratch, true);
+		policy_diags_free(&scratch);
+		pf_nic = own;
+	}
 	for (size_t i = 0; i < d->policy->n_pfs; i++) {
 		if (pf_nic[i] == NO_INDEX)
 			continue;
@@ -185,7 +191,7 @@ static void watch_update(struct daemon *d, const struct host *h)
 			if (n->vfs[k].addr[0])
 				watch_add(d, n->vfs[k].addr, n->addr, 0);
 	}
-	free(pf_nic);
+	free(own);
 }
 
 void daemon_diags_init(const struct daemon *d, struct policy_diags *diags)
@@ -249,14 +255,32 @@ static void count_streak(struct daemon *d, char *text)
 }
 
 /* With json (vfmgr apply --json through the daemon), out gets apply's summary instead of the
- * plan's lines; the daemon applies every impact, so allow is pf-reset. */
-static void print_summary(FILE *out, bool json, const struct plan *pl, int r,
-                          const struct apply_report *rep)
+ * plan's lines, under the allow in force: the same object a local apply prints. */
+static void print_summary(const struct reconcile_opts *o, const struct plan *pl, int r,
+                          size_t refused, const struct apply_report *rep)
 {
-	if (out && json &&
-	    cmd_json_print(apply_summary_json(pl, SRIOV_IMPACT_PF_RESET, r == 0, pl->n, rep), out) <
-	        0)
+	if (o->out && o->json &&
+	    cmd_json_print(apply_summary_json(pl, o->allow, r == 0, refused, rep), o->out) < 0)
 		log_error("out of memory writing the apply summary");
+}
+
+/* An upper bound, in seconds, on applying pl: each step's own bounds (a sysfs write a driver
+ * can block in: sriov_numvfs 60 s, unbind and drivers_probe 10 s each; the wait for a PF's
+ * carrier before TX rates: 10 s) and some slack for the reads around them. */
+static unsigned plan_time_bound_s(const struct plan *pl)
+{
+	static const unsigned step_s[PLAN_KIND_COUNT] = {
+	    [PLAN_SET_NUMVFS] = 75,   [PLAN_SET_VFS] = 15,     [PLAN_VFIO_BIND] = 25,
+	    [PLAN_VFIO_RESTORE] = 25, [PLAN_RSS_CHANNELS] = 5, [PLAN_RSS_TABLE] = 5,
+	    [PLAN_RSS_KEY] = 5,       [PLAN_RSS_HFUNC] = 5,    [PLAN_RSS_IRQ] = 5,
+	};
+	unsigned s = 10;
+
+	for (size_t i = 0; i < pl->n; i++)
+		s += (unsigned)pl->actions[i].kind < PLAN_KIND_COUNT ? step_s[pl->actions[i].kind]
+		                                                     : 60;
+	/* A failure undoes every step done, which takes as long again. */
+	return 2 * s;
 }
 
 /* Nothing but VF settings (one RTM_SETLINK per PF, written against a fresh read of its VFs):
@@ -273,9 +297,11 @@ static bool plan_only_vf_settings(const struct plan *pl)
 /* reused: ctx->host's PCI functions came from d->pci_scan. A plan from them that needs more
  * than VF settings returns -ESTALE before anything is done or logged, to be made again from a
  * whole read. *scan_ok: the PCI functions are still as ctx->host has them afterwards. */
-static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool json, bool reused,
-                          bool *scan_ok)
+static int plan_and_apply(struct daemon *d, struct context *ctx, const struct reconcile_opts *o,
+                          bool reused, bool *scan_ok)
 {
+	FILE *out = o->out;
+	bool json = o->json;
 	struct apply_report rep = {0};
 	struct policy_diags diags;
 	_cleanup_plan_ struct plan pl = {0};
@@ -293,7 +319,7 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool
 		policy_diags_free(&diags);
 		return -ESTALE;
 	}
-	watch_update(d, &ctx->host);
+	watch_update(d, &ctx->host, r == 0 ? pl.pf_match : NULL);
 	d->plan_ok = r == 0;
 	if (r < 0) {
 		log_plan_failure(d, &diags, r);
@@ -323,10 +349,24 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool
 		free(d->last_plan);
 		d->last_plan = NULL;
 		apply_pending_free(&before);
-		print_summary(out, json, &pl, 0, &rep);
+		print_summary(o, &pl, 0, pl.n, &rep);
 		*scan_ok = vf_only;
 		return 0;
 	}
+	/* A limit the client set binds here as in its own apply: nothing is written. */
+	size_t refused = pl.n;
+	if (plan_first_above(&pl, o->allow) < pl.n) {
+		if (out && !json)
+			plan_print(&pl, out);
+		apply_gate(&pl, o->allow, o->policy_name ? o->policy_name : d->policy_file,
+		           &refused);
+		print_summary(o, &pl, -EPERM, refused, &rep);
+		metrics_record_apply(false, pl.n, false); /* a client's apply, not a heal */
+		apply_pending_free(&before);
+		return -EPERM;
+	}
+	if (o->progress)
+		o->progress(o->progress_arg, plan_time_bound_s(&pl));
 	if (pl.n > 0)
 		count_streak(d, log_plan(&pl, json ? NULL : out));
 	else
@@ -335,8 +375,10 @@ static int plan_and_apply(struct daemon *d, struct context *ctx, FILE *out, bool
 	d->n_applies++;
 	struct apply_pending fresh = {0};
 	r = apply_plan_partial(&pl, ctx->nl, ctx->state_file, &ctx->state, &fresh, &rep);
-	print_summary(out, json, &pl, r, &rep);
-	metrics_record_apply(r == 0, pl.n, true);
+	print_summary(o, &pl, r, pl.n, &rep);
+	/* vfmgr_daemon_heals_total counts the daemon's own passes; a forwarded apply is the
+	 * client's, as it would be run locally. */
+	metrics_record_apply(r == 0, pl.n, !o->out);
 	pending_count_tries(&fresh, &before);
 	apply_pending_free(&before);
 	if (r == 0 && pending_merge(&d->pend, &fresh) < 0)
@@ -364,15 +406,20 @@ void daemon_forget_pci_scan(struct daemon *d)
 }
 
 /* One observe -> plan -> apply pass; reused as plan_and_apply takes it. */
-static int reconcile_once(struct daemon *d, struct context *ctx, FILE *out, bool json, bool reuse)
+static int reconcile_once(struct daemon *d, struct context *ctx, const struct reconcile_opts *o,
+                          bool reuse)
 {
+	struct load_opts lo = {.state_file = d->state_file,
+	                       .lock = true,
+	                       .lock_wait_ms = o->lock_wait_ms,
+	                       .pci = reuse ? &d->pci_scan : NULL};
 	bool scan_ok = false;
 	int r;
 
 	if (!reuse) /* this pass's whole read replaces it */
 		daemon_forget_pci_scan(d);
 	uint64_t t0 = now_ns();
-	r = context_load_reusing(ctx, NULL, d->state_file, true, reuse ? &d->pci_scan : NULL);
+	r = context_open(ctx, &lo);
 	log_debug("observed the host in %llu ms%s", (unsigned long long)((now_ns() - t0) / 1000000),
 	          reuse ? " (PCI functions from the last scan)" : "");
 	if (r < 0)
@@ -380,7 +427,7 @@ static int reconcile_once(struct daemon *d, struct context *ctx, FILE *out, bool
 	/* VFs made or removed since the scan, their udev events not here yet. */
 	if (reuse && !host_vf_counts_match(&ctx->host))
 		return -ESTALE;
-	r = plan_and_apply(d, ctx, out, json, reuse, &scan_ok);
+	r = plan_and_apply(d, ctx, o, reuse, &scan_ok);
 	if (r == -ESTALE)
 		return r;
 	if (!reuse && scan_ok)
@@ -390,7 +437,29 @@ static int reconcile_once(struct daemon *d, struct context *ctx, FILE *out, bool
 	return r;
 }
 
-int daemon_reconcile(struct daemon *d, FILE *out, bool json)
+/* The lock is the CLI's too: while a CLI applies, try again after the quiet time, then twice
+ * as long each time up to DAEMON_LOCK_BACKOFF_MAX_MS; said once, not at every try. */
+static void retry_lock_later(struct daemon *d)
+{
+	uint64_t now = now_ns();
+
+	if (d->lock_backoff_ms == 0)
+		log_notice("another vfmgr holds the lock (%s/lock); retrying when it is done (at "
+		           "most %u s apart)",
+		           run_dir(), DAEMON_LOCK_BACKOFF_MAX_MS / 1000);
+	d->lock_backoff_ms = d->lock_backoff_ms ? d->lock_backoff_ms * 2 : DAEMON_QUIET_MS;
+	if (d->lock_backoff_ms > DAEMON_LOCK_BACKOFF_MAX_MS)
+		d->lock_backoff_ms = DAEMON_LOCK_BACKOFF_MAX_MS;
+	log_debug("lock busy: next try in %u ms", d->lock_backoff_ms);
+	if (!d->pending) {
+		d->pending = true;
+		d->first_event_ns = now;
+	}
+	d->immediate = false;
+	arm_timer(d, now + d->lock_backoff_ms * 1000000ull);
+}
+
+int daemon_reconcile(struct daemon *d, const struct reconcile_opts *o)
 {
 	_cleanup_context_ struct context ctx = CONTEXT_INIT;
 	int r;
@@ -399,58 +468,98 @@ int daemon_reconcile(struct daemon *d, FILE *out, bool json)
 	/* A pass after link drift alone reuses the last PCI scan: any pci uevent since forgets it
 	 * (daemon_forget_pci_scan), and so does a plan that needs more than VF settings. An
 	 * apply asked for through the socket (out) reads everything. */
-	r = reconcile_once(d, &ctx, out, json, d->pci_scan_ok && !out);
+	r = reconcile_once(d, &ctx, o, d->pci_scan_ok && !o->out);
 	if (r == -ESTALE) {
 		log_debug("the last PCI scan does not do for this pass: reading the whole host");
 		context_free(&ctx);
-		r = reconcile_once(d, &ctx, out, json, false);
+		r = reconcile_once(d, &ctx, o, false);
 	}
-	/* The lock is the CLI's too: while a CLI applies, try again after the quiet time. */
-	if (r == -EWOULDBLOCK) {
-		daemon_schedule_reconcile(d, "lock", true, "busy: retrying");
+	if (r == -EWOULDBLOCK && o->lock_wait_ms == 0) {
+		retry_lock_later(d);
 		return r;
+	}
+	if (d->lock_backoff_ms && r != -EWOULDBLOCK) {
+		log_notice("got the lock again");
+		d->lock_backoff_ms = 0;
 	}
 	if (ctx.nl)
 		metrics_daemon_update(d->policy, &ctx.host, &ctx.state); /* --metrics-file */
 	return r;
 }
 
-int daemon_reload(struct daemon *d)
+int daemon_parse_policy(struct daemon *d, struct policy **p)
 {
 	struct policy_diags diags;
-	struct policy *p = NULL;
 	int r;
 
+	*p = NULL;
 	policy_diags_init(&diags);
-	r = policy_parse_file(d->policy_file, &p, &diags);
+	r = policy_parse_file(d->policy_file, p, &diags);
 	context_log_diags(&diags);
-	policy_diags_free(&diags);
 	if (r < 0) {
+		char first[400] = "";
+		size_t k = 0;
+		while (k < diags.n && diags.items[k].severity != POLICY_ERROR)
+			k++;
+		if (k < diags.n)
+			policy_diag_format(&diags, &diags.items[k], first, sizeof(first));
+		else
+			snprintf(first, sizeof(first), "%.300s: %.90s", d->policy_file,
+			         strerror(-r));
+		snprintf(d->reload_error, sizeof(d->reload_error), "%s", first);
 		if (r != -EINVAL)
 			log_error("%s: %s", d->policy_file, strerror(-r));
-		if (d->policy)
-			log_error("%s: not reloaded; still running the policy loaded before",
-			          d->policy_file);
-		return r;
 	}
+	policy_diags_free(&diags);
+	return r;
+}
+
+void daemon_adopt_policy(struct daemon *d, struct policy *p)
+{
 	policy_free(d->policy);
 	d->policy = p;
+	d->loaded_at = time(NULL);
+	d->reload_error[0] = '\0';
 	d->last_error[0] = '\0';
 	pending_forget(&d->pend, NULL); /* a reload (or `vfmgr apply`) tries them all again */
 	daemon_forget_pci_scan(d);
 	log_notice("%s: policy loaded", d->policy_file);
+}
+
+int daemon_reload(struct daemon *d)
+{
+	struct policy *p = NULL;
+	int r = daemon_parse_policy(d, &p);
+
+	if (r < 0) {
+		if (d->policy)
+			log_error("%s: not reloaded; still running the policy loaded before",
+			          d->policy_file);
+		daemon_notify_status(d, "");
+		return r;
+	}
+	daemon_adopt_policy(d, p);
 	daemon_schedule_reconcile(d, "policy", true, "loaded");
+	daemon_notify_status(d, "");
 	return 0;
 }
 
-/* systemctl status shows this line: what the daemon keeps, and what it waits for. */
-static void notify_status(struct daemon *d, const char *prefix)
+/* systemctl status shows this line: what the daemon keeps, which policy since when, what it
+ * waits for and a reload it refused. */
+void daemon_notify_status(struct daemon *d, const char *prefix)
 {
-	char msg[640];
+	char msg[1400], since[64] = "?";
+	struct tm tm;
 
-	snprintf(msg, sizeof(msg), "%sSTATUS=%zu of %zu policy PFs present%s%s", prefix,
-	         d->policy->n_pfs - d->n_pfs_absent, d->policy->n_pfs, d->last_error[0] ? "; " : "",
-	         d->last_error);
+	if (!d->policy)
+		return;
+	if (d->loaded_at && localtime_r(&d->loaded_at, &tm))
+		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	snprintf(msg, sizeof(msg),
+	         "%sSTATUS=%zu of %zu policy PFs present; policy %.300s since %s%s%s%s%s", prefix,
+	         d->policy->n_pfs - d->n_pfs_absent, d->policy->n_pfs, d->policy_file, since,
+	         d->reload_error[0] ? "; reload refused: " : "", d->reload_error,
+	         d->last_error[0] ? "; " : "", d->last_error);
 	notify_systemd(msg);
 }
 
@@ -463,9 +572,9 @@ static void on_timer(struct daemon *d)
 	d->pending = false;
 	d->immediate = false;
 	d->urgent = false;
-	daemon_reconcile(d, NULL, false);
+	daemon_reconcile(d, &RECONCILE_HEAL);
 	d->last_event_ns = now_ns();
-	notify_status(d, "");
+	daemon_notify_status(d, "");
 }
 
 static void on_signal(struct daemon *d)
@@ -494,7 +603,9 @@ static int take_daemon_lock(struct daemon *d)
 {
 	char path[PATH_MAX];
 
-	if (lock_take(&d->lock_fd) < 0) /* makes $VFMGR_RUN_DIR; released right away */
+	/* Makes $VFMGR_RUN_DIR, waiting (bounded) for a CLI that holds the lock; released at
+	 * once. */
+	if (lock_take(&d->lock_fd, LOCK_WAIT_DEFAULT_MS) < 0)
 		return -EBUSY;
 	close(d->lock_fd);
 	if (run_file_open("daemon.lock", &d->lock_fd, path, sizeof(path)) < 0)
@@ -517,6 +628,7 @@ static int daemon_open(struct daemon *d)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGQUIT); /* as SIGTERM: no core dump half way through a step */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sig = (struct source){.fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK),
@@ -617,16 +729,15 @@ int cmd_daemon(const struct cmd_args *a)
 	r = daemon_reload(&d);
 	if (r == 0)
 		r = daemon_open(&d); /* waits, bounded, for a CLI that holds the lock */
-	lock_set_wait(0);            /* from now on a busy lock is retried after the quiet time */
 	if (r == 0) {
 		log_notice("watching devices; policy %s, state %s", d.policy_file, d.state_file);
 		d.pending = false;
 		d.waiting_pfs = wait_pfs > 0;
-		daemon_reconcile(&d, NULL, false);
+		daemon_reconcile(&d, &RECONCILE_HEAL);
 		if (d.n_pfs_absent > 0 && wait_pfs > 0) {
 			log_notice("waiting up to %u s for %zu policy PF%s to appear with a driver",
 			           wait_pfs, d.n_pfs_absent, d.n_pfs_absent == 1 ? "" : "s");
-			notify_status(&d, "");
+			daemon_notify_status(&d, "");
 			r = run_loop(&d, now_ns() + wait_pfs * 1000000000ull);
 			if (r == 0 && d.n_pfs_absent > 0)
 				log_warn(
@@ -637,10 +748,10 @@ int cmd_daemon(const struct cmd_args *a)
 		/* What still cannot be planned is an error from now on: log it once. */
 		if (r == 0 && d.waiting_pfs && !d.plan_ok) {
 			d.waiting_pfs = false;
-			daemon_reconcile(&d, NULL, false);
+			daemon_reconcile(&d, &RECONCILE_HEAL);
 		}
 		d.waiting_pfs = false;
-		notify_status(&d, "READY=1\n");
+		daemon_notify_status(&d, "READY=1\n");
 		if (r == 0)
 			r = run_loop(&d, 0);
 		notify_systemd("STOPPING=1");

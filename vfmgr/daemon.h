@@ -5,6 +5,7 @@
 
 #include "policy/policy.h"
 #include "vfmgr/apply.h"
+#include "vfmgr/apply-gate.h"
 #include "vfmgr/daemon-proto.h"
 #include "vfmgr/observe-host.h"
 
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Bursts of uevents come when VFs are created: wait for this much quiet before acting... */
 #define DAEMON_QUIET_MS 150
@@ -40,6 +42,26 @@ struct source {
 };
 
 struct ctl_server;
+
+/* Backing off while another vfmgr holds the lock: retried after the quiet time, then twice as
+ * long each time, at most this far apart. */
+#define DAEMON_LOCK_BACKOFF_MAX_MS 5000
+
+/* How one reconcile runs, the daemon's own healing or a request forwarded over the control
+ * socket: the one value that carries the caller's choices down the load -> plan -> apply path. */
+struct reconcile_opts {
+	FILE *out;               /* the client's stdout (plan lines, or the summary), or NULL */
+	bool json;               /* out gets apply --json's summary instead of plan lines */
+	enum sriov_impact allow; /* the most a step may disrupt (DAEMON_HEAL_ALLOW when healing) */
+	const char *policy_name; /* the policy as the client named it, for the refusal; or NULL */
+	unsigned lock_wait_ms;   /* 0: a busy lock is retried later, backing off */
+	/* Called with a bound, in seconds, on what is left (a wait for the lock, the steps), so
+	 * the client knows how long to wait; may be NULL. */
+	void (*progress)(void *arg, unsigned seconds);
+	void *progress_arg;
+};
+/* The daemon's own pass: heal with its threshold, retry a busy lock later. */
+#define RECONCILE_HEAL ((struct reconcile_opts){.allow = DAEMON_HEAL_ALLOW})
 
 struct daemon {
 	char policy_file[PATH_MAX]; /* absolute, as the CLI sends it */
@@ -72,6 +94,9 @@ struct daemon {
 	 * link drift alone plans from them instead of scanning PCI again. */
 	struct host pci_scan;
 	bool pci_scan_ok;
+	unsigned lock_backoff_ms; /* 0, or the wait before the next try for a busy lock */
+	time_t loaded_at;         /* when the running policy was loaded (wall clock) */
+	char reload_error[512];   /* why the last reload was refused ("" after one that took) */
 };
 
 /* Something changed: reconcile after the quiet time. The reconcile reads the host (all of it
@@ -87,12 +112,19 @@ void daemon_schedule_now(struct daemon *d, const char *subject, const char *why)
 /* Something on the PCI bus may have changed (any pci uevent, lost events, a reload): the next
  * pass reads every PCI function again. */
 void daemon_forget_pci_scan(struct daemon *d);
-/* Observes, plans and, if the host differs from the policy, applies. Plan lines also go to out
- * (may be NULL), or with json apply --json's summary. 0 when converged or applied, -errno
- * otherwise. */
-int daemon_reconcile(struct daemon *d, FILE *out, bool json);
-/* Re-reads the policy file; keeps the old policy when the new one does not validate. */
+/* Observes, plans and, if the host differs from the policy, applies, as o says: a step above
+ * o->allow refuses the apply (-EPERM, nothing written), as `vfmgr apply` does. 0 when converged
+ * or applied, -errno otherwise. */
+int daemon_reconcile(struct daemon *d, const struct reconcile_opts *o);
+/* Re-reads the policy file; keeps the old policy when the new one does not validate (and says
+ * why in STATUS=). */
 int daemon_reload(struct daemon *d);
+/* Reads the policy file into *p without adopting it, logging its diagnostics; 0 or -errno. */
+int daemon_parse_policy(struct daemon *d, struct policy **p);
+/* Makes p (from daemon_parse_policy) the running policy; the old one is freed. */
+void daemon_adopt_policy(struct daemon *d, struct policy *p);
+/* Tells systemd (STATUS=) which policy runs, since when, and what is wrong. */
+void daemon_notify_status(struct daemon *d, const char *prefix);
 /* The PF that addr (a PF or VF address) belongs to, or NULL. */
 const char *daemon_watched_pf(const struct daemon *d, const char *addr);
 /* The PF that the netdev with ifindex belongs to (its PCI address), or NULL. */
@@ -123,6 +155,11 @@ bool events_udev_busy(struct daemon *d);
 /* Reads and drops pending link notifications: those that our own apply caused. */
 void events_drain_rtnl(struct daemon *d);
 
+/* The options a forwarded `vfmgr apply` runs with: the client's --allow, its name for the
+ * policy, and the lock wait of a local apply (no progress callback yet). policy_name points
+ * into req (or is daemon_policy): both must outlive the options. */
+struct reconcile_opts ctl_apply_opts(const struct ctl_request *req, const char *daemon_policy,
+                                     FILE *out);
 int ctl_listen(struct daemon *d);
 void ctl_close(struct daemon *d);
 

@@ -2,6 +2,7 @@
  * status` reads (live VF settings against the state file) and from the plan. */
 #include "vfmgr/metrics.h"
 #include "vfmgr/cmd-context.h"
+#include "vfmgr/vf-status.h"
 #include "util/cleanup-json.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -16,8 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum vf_status { VF_CONFIGURED, VF_PENDING, VF_DRIFTED, VF_UNVERIFIED, VF_N };
-static const char *const vf_status_name[VF_N] = {"configured", "pending", "drifted", "unverified"};
+/* vfmgr_vfs{status}: the states of vf_status_get as the metrics name them. */
+enum vf_metric { VF_CONFIGURED, VF_PENDING, VF_DRIFTED, VF_UNVERIFIED, VF_N };
+static const char *const vf_metric_name[VF_N] = {"configured", "pending", "drifted", "unverified"};
 
 struct pf_count {
 	char addr[NIC_ADDR_LEN];
@@ -121,17 +123,46 @@ static struct pf_count *pf_slot(struct pf_count **v, size_t *n, size_t *cap, con
 	return c;
 }
 
-/* How the live VF compares with what vfmgr set (the rules of `vfmgr status`). */
-static enum vf_status alloc_status(const struct host *h, const struct state_alloc *a)
+/* Each VF once, under the status `vfmgr status` gives it (vf_status_get): a VF the plan would
+ * write is pending unless it already counts as drifted or unverified; a VF only the plan has
+ * (not allocated yet) is pending. */
+static enum vf_metric alloc_metric(const struct host *h, const struct state_alloc *a, bool planned)
 {
-	size_t i = host_find_nic(h, a->pf_addr);
-	const struct nic *n = i != NO_INDEX ? &h->nics[i] : NULL;
+	struct vf_status_info info;
 
-	if (!n || a->vf >= (unsigned)n->numvfs || n->vf_settings_err < 0 ||
-	    a->vf >= n->vf_settings.num_vf || !n->vf_settings.readable[a->vf])
+	switch (vf_status_get(h, a, NULL, &info)) {
+	case VF_STATUS_OK:
+		return planned ? VF_PENDING : VF_CONFIGURED;
+	case VF_STATUS_PENDING:
+	case VF_STATUS_RELEASING: /* its restore is still to be done */
+		return VF_PENDING;
+	case VF_STATUS_DRIFT:
+		return VF_DRIFTED;
+	default:
 		return VF_UNVERIFIED;
-	return vf_config_diff(&n->vf_settings.vfs[a->vf], &a->want, VF_ATTR_ALL) ? VF_DRIFTED
-	                                                                         : VF_CONFIGURED;
+	}
+}
+
+/* The plan's VF write for VF vf of PF addr, or NULL. */
+static bool in_plan(const struct plan *pl, const char *addr, unsigned vf)
+{
+	for (size_t i = 0; pl && i < pl->n; i++) {
+		const struct plan_action *a = &pl->actions[i];
+		if (a->kind != PLAN_SET_VFS || strcmp(a->addr, addr) != 0)
+			continue;
+		for (size_t k = 0; k < a->n_vfs; k++)
+			if (a->vfs[k].want.cfg.index == vf)
+				return true;
+	}
+	return false;
+}
+
+static bool in_state(const struct state *st, const char *addr, unsigned vf)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (st->allocs[i].vf == vf && strcmp(st->allocs[i].pf_addr, addr) == 0)
+			return true;
+	return false;
 }
 
 static int count(const struct host *h, const struct state *st, const struct metrics_plan *mp,
@@ -144,7 +175,7 @@ static int count(const struct host *h, const struct state *st, const struct metr
 		struct pf_count *c = pf_slot(v, n, &cap, a->pf_addr, a->pf);
 		if (!c)
 			return -ENOMEM;
-		c->n[alloc_status(h, a)]++;
+		c->n[alloc_metric(h, a, in_plan(mp->pl, a->pf_addr, a->vf))]++;
 	}
 	for (size_t i = 0; mp->pl && i < mp->pl->n; i++) {
 		const struct plan_action *a = &mp->pl->actions[i];
@@ -153,8 +184,9 @@ static int count(const struct host *h, const struct state *st, const struct metr
 		struct pf_count *c = pf_slot(v, n, &cap, a->addr, NULL);
 		if (!c)
 			return -ENOMEM;
-		if (a->kind == PLAN_SET_VFS)
-			c->n[VF_PENDING] += a->n_vfs;
+		for (size_t k = 0; a->kind == PLAN_SET_VFS && k < a->n_vfs; k++)
+			if (!in_state(st, a->addr, a->vfs[k].want.cfg.index))
+				c->n[VF_PENDING]++;
 	}
 	return 0;
 }
@@ -181,7 +213,7 @@ int metrics_write(FILE *f, const struct host *h, const struct state *st,
 		for (int s = 0; s < VF_N; s++) {
 			fputs("vfmgr_vfs{", f);
 			labels(f, &v[i]);
-			fprintf(f, ",status=\"%s\"} %lu\n", vf_status_name[s], v[i].n[s]);
+			fprintf(f, ",status=\"%s\"} %lu\n", vf_metric_name[s], v[i].n[s]);
 		}
 	fputs("# HELP vfmgr_pf_numvfs The PF's VF count (sriov_numvfs).\n"
 	      "# TYPE vfmgr_pf_numvfs gauge\n",
@@ -257,6 +289,7 @@ int metrics_write_file(const char *path, const struct host *h, const struct stat
 }
 
 static const char *daemon_file;
+static int daemon_last_err; /* the last write's result, to log a failure once */
 
 void metrics_daemon_set_file(const char *path)
 {
@@ -283,8 +316,13 @@ void metrics_daemon_update(const struct policy *p, const struct host *h, const s
 	}
 	policy_diags_free(&d);
 	r = metrics_write_file(daemon_file, h, st, &mp, &rec);
-	if (r < 0)
-		log_warn("%s: cannot write the metrics: %s", daemon_file, strerror(-r));
+	/* Said once per cause (a read-only directory fails every pass), and once when it heals. */
+	if (r < 0 && r != daemon_last_err)
+		log_warn("%s: cannot write the metrics: %s (said once; see vfmgr(8), METRICS)",
+		         daemon_file, strerror(-r));
+	else if (r == 0 && daemon_last_err < 0)
+		log_notice("%s: metrics written again", daemon_file);
+	daemon_last_err = r;
 	if (mp.pl)
 		plan_free(&pl);
 }

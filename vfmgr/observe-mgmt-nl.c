@@ -171,11 +171,13 @@ static int decode_addr(struct mgmt_net *net, struct nlmsghdr *nlh)
 	struct nlattr *tb[IFA_MAX + 1];
 	const struct ifaddrmsg *ifa = nlmsg_data(nlh);
 	const struct nlattr *a;
-	size_t want = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
 	struct mgmt_addr *m;
+	size_t want;
 
+	/* nlmsg_parse checks that the message holds a whole ifaddrmsg: read it only after. */
 	if (nlmsg_parse(nlh, sizeof(*ifa), tb, IFA_MAX, pol) < 0)
 		return -EINVAL;
+	want = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
 	/* IFA_LOCAL is the local end; IFA_ADDRESS is it too except on point-to-point links. */
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!want || !a)

@@ -186,6 +186,7 @@ static int keep_absent(const struct alloc_ctx *c, struct state *next, size_t vmi
 	if (!a)
 		return -ENOMEM;
 	*a = *old;
+	a->releasing = false;
 	a->vm_index = vmi;
 	a->pf_index = pf;
 	if (a->leg == 0)
@@ -355,6 +356,11 @@ int alloc_assign(const struct policy *p, const struct host *h, const size_t *pf_
 			for (unsigned leg = 0; r == 0 && leg < legs; leg++) {
 				const struct state_alloc *o =
 				    state_find(old, vm->name.value, (unsigned)n, leg);
+				/* A release that was cut short and the VM is wanted again: it
+				 * keeps that VF, and the settings saved when it was first taken. */
+				if (!o)
+					o = state_find_releasing(old, vm->name.value, (unsigned)n,
+					                         leg);
 				size_t other = leg ? c.leg0_pf[c.nic_base[v] + n] : POLICY_NONE;
 				size_t opf = o ? pf_lookup(&c, o->pf) : POLICY_NONE;
 				if (o && allow_absent && opf != POLICY_NONE &&

@@ -388,6 +388,16 @@ void plan_print(const struct plan *pl, FILE *f)
 	}
 }
 
+void plan_print_from(const struct plan *pl, const struct state *old, FILE *f)
+{
+	if (pl->n > 0 || !old || state_equal(&pl->next, old)) {
+		plan_print(pl, f);
+		return;
+	}
+	fprintf(f, "no changes to the host; the state file's records change%s\n",
+	        state_has_releasing(old) ? " (a release that was cut short is finished)" : "");
+}
+
 void plan_step_name(const struct plan_action *a, char *buf, size_t size)
 {
 	plan_step_kind(a)->describe(a, buf, size);

@@ -16,7 +16,14 @@ struct apply_ctx {
 	struct vfnl *nl;
 	struct state *next; /* the state being recorded; NULL without a state file (rss set) */
 	bool state_changed; /* next changed while running: written again at the end */
+	/* Where next is recorded, with old's records that next drops (state_with_releasing):
+	 * a step that learns something about a VF records it before it writes. */
+	const char *state_file;
+	const struct state *old;
 };
+
+/* Writes the state file as the running plan has it now (apply.c); 0 or -errno, logged. */
+int apply_record_state(struct apply_ctx *c);
 
 /* What plan_impact knows besides the step. */
 struct impact_in {

@@ -51,6 +51,7 @@ static int keep_absent_pt(const struct state *old, struct state *next, const cha
 		if (!t)
 			return -ENOMEM;
 		*t = old->pts[i];
+		t->releasing = false;
 	}
 	return 0;
 }
@@ -95,6 +96,22 @@ int plan_passthrough_state(const struct policy *p, const struct host *h, const s
 				continue;
 			}
 			const struct nic *n = &h->nics[i];
+			/* One device, one owner: a VF of a policy PF is vfmgr's to allocate. */
+			size_t owner = POLICY_NONE;
+			for (size_t q = 0; n->pf != NO_INDEX && q < p->n_pfs; q++)
+				if (pf_nic[q] == n->pf)
+					owner = q;
+			if (owner != POLICY_NONE) {
+				policy_diag_add(
+				    d, POLICY_ERROR, pt->mark,
+				    "vm %s: %s is VF %d of pf %s (%s), whose VFs vfmgr allocates "
+				    "to VM "
+				    "NICs; give the VM a NIC on one of its networks instead",
+				    vm->name.value, addr, n->vf_index, p->pfs[owner].name.value,
+				    h->nics[n->pf].addr);
+				r = -EINVAL;
+				continue;
+			}
 			if (n->management) {
 				policy_diag_add(
 				    d, POLICY_ERROR, pt->mark,

@@ -17,6 +17,7 @@ void plan_free(struct plan *pl)
 		free(pl->actions[i].rss);
 	}
 	free(pl->actions);
+	free(pl->pf_match);
 	state_free(&pl->next);
 	memset(pl, 0, sizeof(*pl));
 }
@@ -391,6 +392,10 @@ int plan_build(const struct policy *p, const struct host *h, const struct state 
 		plan_impact(out, h, old);
 out:
 	plan_policy_here_free(&here, filtered);
+	if (r == 0) {
+		out->pf_match = pf_nic;
+		pf_nic = NULL;
+	}
 	free(pf_nic);
 	free(numvfs);
 	free(order);
@@ -459,8 +464,16 @@ int plan_release(const struct host *h, const struct state *old, const char *vm, 
 		const struct state_alloc *const *v = by_pf_range(&old_by, h->nics[hn].addr, &n);
 		for (size_t i = 0; i < n; i++)
 			mine |= strcmp(v[i]->vm, vm) == 0;
-		if (mine)
-			r = plan_pf_vfs(out, &h->nics[hn], false, &old_by, &next_by);
+		if (!mine)
+			continue;
+		size_t before = out->n;
+		r = plan_pf_vfs(out, &h->nics[hn], false, &old_by, &next_by);
+		/* Only this VM's VFs are written: another VM's setting that waits (a rate while
+		 * the link is down) stays its own, and cannot fail this release. */
+		if (r == 0 && out->n > before &&
+		    !plan_keep_vfs(&out->actions[out->n - 1], &out->next, vm)) {
+			free(out->actions[--out->n].vfs);
+		}
 	}
 	free(old_by.v);
 	free(next_by.v);

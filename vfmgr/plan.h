@@ -87,6 +87,10 @@ struct plan {
 	struct plan_action *actions;
 	size_t n, cap;
 	struct state next; /* the state file after a successful apply */
+	/* Each policy PF's device (an index into the host's nics, NO_INDEX: none), as plan_build
+	 * matched them, once: a caller that needs them too (the daemon's event map) reads them
+	 * here instead of matching again. */
+	size_t *pf_match;
 };
 
 /* A new action on device n (its first netdev), or NULL when out of memory. */
@@ -172,6 +176,9 @@ void plan_free(struct plan *pl);
 /* `vfmgr plan` output: one line per change, "+ ADDR vf N vlan 100 qos 0 (was vlan 0 qos 0)",
  * printed from the same records as plan_to_json's. */
 void plan_print(const struct plan *pl, FILE *f);
+/* plan_print for a plan made from old: an empty plan that still rewrites the state file (a
+ * release cut short, records that changed) says so instead of "no changes". */
+void plan_print_from(const struct plan *pl, const struct state *old, FILE *f);
 /* {"steps": [one record per step]} (doc/schema/plan.schema.json); NULL when out of memory. */
 json_t *plan_to_json(const struct plan *pl);
 /* The VF settings by their kernel names, in the groups of enum vf_attr the kernel writes

@@ -68,7 +68,9 @@ int state_alloc_cmp(const struct state_alloc *a, const struct state_alloc *b)
 		return c;
 	if (a->nic != b->nic)
 		return a->nic < b->nic ? -1 : 1;
-	return (int)a->leg - (int)b->leg;
+	if (a->leg != b->leg)
+		return (int)a->leg - (int)b->leg;
+	return (int)a->releasing - (int)b->releasing;
 }
 
 static int cmp_alloc(const void *a, const void *b)
@@ -82,7 +84,8 @@ void state_sort(struct state *s)
 		qsort(s->allocs, s->n, sizeof(*s->allocs), cmp_alloc);
 }
 
-struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg)
+static struct state_alloc *find_alloc(const struct state *s, const char *vm, unsigned nic,
+                                      unsigned leg, bool releasing)
 {
 	struct state_alloc key;
 	size_t lo = 0, hi = s->n;
@@ -92,6 +95,7 @@ struct state_alloc *state_find(const struct state *s, const char *vm, unsigned n
 	strcpy(key.vm, vm);
 	key.nic = nic;
 	key.leg = leg;
+	key.releasing = releasing;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = state_alloc_cmp(&s->allocs[mid], &key);
@@ -105,12 +109,29 @@ struct state_alloc *state_find(const struct state *s, const char *vm, unsigned n
 	return NULL;
 }
 
+struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg)
+{
+	return find_alloc(s, vm, nic, leg, false);
+}
+
+struct state_alloc *state_find_releasing(const struct state *s, const char *vm, unsigned nic,
+                                         unsigned leg)
+{
+	return find_alloc(s, vm, nic, leg, true);
+}
+
 struct state_pt *state_find_pt(const struct state *s, const char *addr)
 {
+	struct state_pt *leaving = NULL;
+
 	for (size_t i = 0; i < s->n_pts; i++)
-		if (strcmp(s->pts[i].addr, addr) == 0)
+		if (strcmp(s->pts[i].addr, addr) != 0)
+			continue;
+		else if (!s->pts[i].releasing)
 			return &s->pts[i];
-	return NULL;
+		else
+			leaving = &s->pts[i];
+	return leaving;
 }
 
 struct state_rss_key *state_find_rss_key(const struct state *s, const char *addr)
@@ -257,12 +278,13 @@ static const struct field vfcfg_fields[C_N] = {
     [C_LINK] = {"link_state", FIELD_STRING, false},
 };
 
-enum { P_VM, P_INDEX, P_ADDRESS, P_DRIVER, P_N };
+enum { P_VM, P_INDEX, P_ADDRESS, P_DRIVER, P_RELEASING, P_N };
 static const struct field pt_fields[P_N] = {
     [P_VM] = {"vm", FIELD_STRING, false},
     [P_INDEX] = {"index", FIELD_INT, false},
     [P_ADDRESS] = {"address", FIELD_STRING, false},
     [P_DRIVER] = {"driver_before", FIELD_ANY, false},
+    [P_RELEASING] = {"releasing", FIELD_BOOL, true},
 };
 
 enum {
@@ -279,6 +301,7 @@ enum {
 	A_VFIO,
 	A_MIGRATABLE,
 	A_DRIVER,
+	A_RELEASING,
 	A_N
 };
 static const struct field alloc_fields[A_N] = {
@@ -295,6 +318,8 @@ static const struct field alloc_fields[A_N] = {
     [A_VFIO] = {"vfio", FIELD_BOOL, false},
     [A_MIGRATABLE] = {"migratable", FIELD_BOOL, false},
     [A_DRIVER] = {"driver_before", FIELD_ANY, false},
+    /* Only while it is being given back (absent: held), so other files stay as they were. */
+    [A_RELEASING] = {"releasing", FIELD_BOOL, true},
 };
 
 enum { S_VERSION, S_ALLOCS, S_PTS, S_KEYS, S_N };
@@ -423,7 +448,7 @@ static bool alloc_equal(const struct state_alloc *x, const struct state_alloc *y
 	       strcmp(x->vf_addr, y->vf_addr) == 0 && x->saved_known == y->saved_known &&
 	       (!x->saved_known || vfcfg_equal(&x->saved, &y->saved)) &&
 	       vfcfg_equal(&x->want, &y->want) && x->vfio == y->vfio &&
-	       x->migratable == y->migratable &&
+	       x->migratable == y->migratable && x->releasing == y->releasing &&
 	       driver_equal(x->driver_known, x->driver_before, y->driver_known, y->driver_before);
 }
 
@@ -437,7 +462,7 @@ bool state_equal(const struct state *a, const struct state *b)
 	for (size_t i = 0; i < a->n_pts; i++) {
 		const struct state_pt *x = &a->pts[i], *y = &b->pts[i];
 		if (strcmp(x->vm, y->vm) != 0 || x->index != y->index ||
-		    strcmp(x->addr, y->addr) != 0 ||
+		    strcmp(x->addr, y->addr) != 0 || x->releasing != y->releasing ||
 		    !driver_equal(x->driver_known, x->driver_before, y->driver_known,
 		                  y->driver_before))
 			return false;
@@ -473,6 +498,7 @@ json_t *state_to_json(const struct state *s)
 		    [A_VFIO] = json_boolean(al->vfio),
 		    [A_MIGRATABLE] = json_boolean(al->migratable),
 		    [A_DRIVER] = driver_json(al->driver_known, al->driver_before),
+		    [A_RELEASING] = al->releasing ? json_true() : NULL,
 		};
 		if (json_array_append_new(a, put_fields(alloc_fields, A_N, v)) < 0)
 			return NULL;
@@ -484,6 +510,7 @@ json_t *state_to_json(const struct state *s)
 		    [P_INDEX] = json_integer(pt->index),
 		    [P_ADDRESS] = json_string(pt->addr),
 		    [P_DRIVER] = driver_json(pt->driver_known, pt->driver_before),
+		    [P_RELEASING] = pt->releasing ? json_true() : NULL,
 		};
 		if (json_array_append_new(pts, put_fields(pt_fields, P_N, v)) < 0)
 			return NULL;
@@ -580,6 +607,7 @@ static int pt_from_json(json_t *j, struct state_pt *pt, char *err, size_t errsiz
 		return -EINVAL;
 	}
 	pt->index = (unsigned)index;
+	pt->releasing = v[P_RELEASING] && json_is_true(v[P_RELEASING]);
 	return driver_from_json(v[P_DRIVER], &pt->driver_known, pt->driver_before,
 	                        sizeof(pt->driver_before), err, errsize);
 }
@@ -621,6 +649,7 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 	a->vf = (unsigned)vf;
 	a->vfio = json_is_true(v[A_VFIO]);
 	a->migratable = json_is_true(v[A_MIGRATABLE]);
+	a->releasing = v[A_RELEASING] && json_is_true(v[A_RELEASING]);
 	r = driver_from_json(v[A_DRIVER], &a->driver_known, a->driver_before,
 	                     sizeof(a->driver_before), err, errsize);
 	if (r < 0)
@@ -638,8 +667,11 @@ static int alloc_from_json(json_t *j, struct state_alloc *a, char *err, size_t e
 
 static int cmp_pt_addr(const void *a, const void *b)
 {
-	return strcmp((*(const struct state_pt *const *)a)->addr,
-	              (*(const struct state_pt *const *)b)->addr);
+	const struct state_pt *x = *(const struct state_pt *const *)a;
+	const struct state_pt *y = *(const struct state_pt *const *)b;
+	int c = strcmp(x->addr, y->addr);
+
+	return c ? c : (int)x->releasing - (int)y->releasing;
 }
 
 /* Sorted pointers, so a file with many entries costs n log n, not n^2 (the file keeps its
@@ -656,11 +688,67 @@ static int check_pt_unique(const struct state *s, char *err, size_t errsize)
 	for (size_t i = 0; i < s->n_pts; i++)
 		v[i] = &s->pts[i];
 	qsort(v, s->n_pts, sizeof(*v), cmp_pt_addr);
+	/* One VM may hold it while another's record of it is being released. */
 	for (size_t i = 1; i < s->n_pts; i++)
-		if (strcmp(v[i]->addr, v[i - 1]->addr) == 0) {
+		if (cmp_pt_addr(&v[i], &v[i - 1]) == 0) {
 			snprintf(err, errsize, "passthrough device %s appears twice", v[i]->addr);
 			return -EINVAL;
 		}
+	return 0;
+}
+
+static int cmp_alloc_vf(const void *a, const void *b)
+{
+	const struct state_alloc *x = *(const struct state_alloc *const *)a;
+	const struct state_alloc *y = *(const struct state_alloc *const *)b;
+	int c = strcmp(x->pf_addr, y->pf_addr);
+
+	return c ? c : (x->vf > y->vf) - (x->vf < y->vf);
+}
+
+static int cmp_vf_addr(const void *key, const void *el)
+{
+	return strcmp(key, (*(const struct state_alloc *const *)el)->vf_addr);
+}
+
+static int cmp_alloc_vf_addr(const void *a, const void *b)
+{
+	return strcmp((*(const struct state_alloc *const *)a)->vf_addr,
+	              (*(const struct state_alloc *const *)b)->vf_addr);
+}
+
+/* One device, one owner: a VF held by two NICs, or a VF that is also a whole device passed
+ * through, would be given to two VMs (records being released do not hold it). */
+static int check_owners(const struct state *s, char *err, size_t errsize)
+{
+	_cleanup_free_ const struct state_alloc **v = calloc(s->n + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->allocs[i].releasing)
+			v[n++] = &s->allocs[i];
+	qsort(v, n, sizeof(*v), cmp_alloc_vf);
+	for (size_t i = 1; i < n; i++)
+		if (cmp_alloc_vf(&v[i], &v[i - 1]) == 0) {
+			snprintf(err, errsize,
+			         "VF %u of %s has two owners: vm %s nic %u and vm %s nic %u",
+			         v[i]->vf, v[i]->pf_addr, v[i - 1]->vm, v[i - 1]->nic, v[i]->vm,
+			         v[i]->nic);
+			return -EINVAL;
+		}
+	qsort(v, n, sizeof(*v), cmp_alloc_vf_addr);
+	for (size_t i = 0; i < s->n_pts; i++) {
+		const struct state_pt *pt = &s->pts[i];
+		const struct state_alloc *const *a;
+		if (pt->releasing || !(a = bsearch(pt->addr, v, n, sizeof(*v), cmp_vf_addr)))
+			continue;
+		snprintf(err, errsize,
+		         "%s has two owners: VF %u of %s for vm %s nic %u, and vm %s's passthrough",
+		         pt->addr, (*a)->vf, (*a)->pf_addr, (*a)->vm, (*a)->nic, pt->vm);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -730,6 +818,9 @@ int state_from_json(json_t *j, struct state *out, char *err, size_t errsize)
 			return -EINVAL;
 		}
 	}
+	r = check_owners(&s, err, errsize);
+	if (r < 0)
+		return r;
 	*out = s;
 	s = (struct state){0};
 	return 0;
@@ -821,6 +912,28 @@ int state_check_host(const struct state *s, const struct host *h, char *err, siz
 	return 0;
 }
 
+/* The file as state_save writes it: in a directory no other user can plant names in, never
+ * through a symlink, owned by root and written by no one else. -EALREADY when it logged why. */
+static int state_read(const char *path, char **text, size_t *len)
+{
+	char dir[PATH_MAX], base[PATH_MAX], why[160];
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	if (str_copy(dir, sizeof(dir), path) < 0 || str_copy(base, sizeof(base), path) < 0)
+		return -ENAMETOOLONG;
+	const char *dname = dirname(dir);
+	r = dir_open_trusted(dname, &dfd, why, sizeof(why));
+	if (r == -ENOENT)
+		return r;
+	if (r < 0) {
+		log_error("%s: refusing to read the state file there: %s; nothing was changed",
+		          dname, why[0] ? why : strerror(-r));
+		return -EALREADY;
+	}
+	return file_read_trusted(dfd, basename(base), STATE_FILE_MAX, text, len);
+}
+
 int state_load(const char *path, struct state *s)
 {
 	_cleanup_free_ char *text = NULL;
@@ -832,9 +945,24 @@ int state_load(const char *path, struct state *s)
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = file_read_regular(path, STATE_FILE_MAX, FILE_OWNER_TRUSTED, &text, &len);
+	r = state_read(path, &text, &len);
 	if (r == -ENOENT)
 		return 0;
+	if (r == -EALREADY) /* state_read said why */
+		return -EPERM;
+	if (r == -ELOOP) {
+		log_error(
+		    "%s: the state file is a symbolic link; vfmgr never writes one, nor reads "
+		    "through one: nothing was changed (move it away; see vfmgr(8), STATE FILE)",
+		    path);
+		return -EPERM;
+	}
+	if (r == -EACCES) {
+		log_error("%s: the state file may be written by other users than root; nothing was "
+		          "changed (chmod 0600 it, or move it away; see vfmgr(8), STATE FILE)",
+		          path);
+		return -EPERM;
+	}
 	if (r == -ENOEXEC) {
 		log_error("%s: the state file is %s, not a regular file; nothing was changed", path,
 		          stat(path, &st) == 0 ? file_kind(st.st_mode) : "not a regular file");
@@ -924,10 +1052,74 @@ int state_save(const char *path, const struct state *s)
 bool state_holds_vm(const struct state *s, const char *vm)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->allocs[i].vm, vm) == 0)
+		if (!s->allocs[i].releasing && strcmp(s->allocs[i].vm, vm) == 0)
 			return true;
 	for (size_t i = 0; i < s->n_pts; i++)
-		if (strcmp(s->pts[i].vm, vm) == 0)
+		if (!s->pts[i].releasing && strcmp(s->pts[i].vm, vm) == 0)
 			return true;
 	return false;
+}
+
+bool state_has_releasing(const struct state *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->allocs[i].releasing)
+			return true;
+	for (size_t i = 0; i < s->n_pts; i++)
+		if (s->pts[i].releasing)
+			return true;
+	return false;
+}
+
+/* Whether next still has o: the same NIC on the same VF, held or being released. */
+static bool next_keeps_alloc(const struct state *next, const struct state_alloc *o)
+{
+	const struct state_alloc *n = find_alloc(next, o->vm, o->nic, o->leg, o->releasing);
+
+	return n && strcmp(n->pf_addr, o->pf_addr) == 0 && n->vf == o->vf;
+}
+
+static bool next_keeps_pt(const struct state *next, const struct state_pt *o)
+{
+	for (size_t i = 0; i < next->n_pts; i++)
+		if (strcmp(next->pts[i].addr, o->addr) == 0 && strcmp(next->pts[i].vm, o->vm) == 0)
+			return true;
+	return false;
+}
+
+int state_with_releasing(struct state *dst, const struct state *next, const struct state *old)
+{
+	int r = state_copy(dst, next);
+
+	for (size_t i = 0; r == 0 && i < old->n; i++) {
+		const struct state_alloc *o = &old->allocs[i];
+		struct state_alloc *a;
+		/* A NIC whose VF moves: the old VF's record is the one being released. */
+		if (next_keeps_alloc(next, o) || state_find_releasing(next, o->vm, o->nic, o->leg))
+			continue;
+		a = ARRAY_APPEND(dst->allocs, dst->n, dst->cap);
+		if (!a) {
+			r = -ENOMEM;
+			break;
+		}
+		*a = *o;
+		a->releasing = true;
+	}
+	for (size_t i = 0; r == 0 && i < old->n_pts; i++) {
+		struct state_pt *t;
+		if (next_keeps_pt(next, &old->pts[i]))
+			continue;
+		t = ARRAY_APPEND(dst->pts, dst->n_pts, dst->cap_pts);
+		if (!t) {
+			r = -ENOMEM;
+			break;
+		}
+		*t = old->pts[i];
+		t->releasing = true;
+	}
+	if (r < 0)
+		state_free(dst);
+	else
+		state_sort(dst);
+	return r;
 }

@@ -31,6 +31,10 @@ struct state_alloc {
 	bool migratable; /* gets a virtio-net standby twin in qemu-args */
 	bool driver_known;
 	char driver_before[DRIVER_LEN]; /* the VF's driver before vfmgr bound it ("" = none) */
+	/* Being given back: written before the first restore step and dropped after the last,
+	 * so a run that is killed half way leaves the VF on record and the next run (release,
+	 * apply, prepare, the daemon) restores it. The VM no longer holds it. */
+	bool releasing;
 	/* While planning only (not in the file): the policy's VM and PF, or POLICY_NONE. */
 	size_t vm_index, pf_index;
 };
@@ -42,6 +46,7 @@ struct state_pt {
 	char addr[NIC_ADDR_LEN];
 	bool driver_known;
 	char driver_before[DRIVER_LEN];
+	bool releasing; /* being given back, as state_alloc.releasing */
 };
 
 /* The hash key vfmgr generated for a PF whose policy says `key: random`. While the PF still
@@ -78,13 +83,24 @@ int state_check_host(const struct state *s, const struct host *h, char *err, siz
 /* The state path: $VFMGR_STATE or the default. */
 const char *state_path(const char *override);
 
-/* Allocations are kept sorted by (vm, nic, leg): state_find is a binary search. */
+/* Allocations are kept sorted by (vm, nic, leg, releasing): state_find is a binary search. A
+ * NIC may have two records while its VF moves: the one it holds and the one being released. */
 void state_sort(struct state *s);
 int state_alloc_cmp(const struct state_alloc *a, const struct state_alloc *b);
+/* The NIC's record it holds (never one being released). */
 struct state_alloc *state_find(const struct state *s, const char *vm, unsigned nic, unsigned leg);
+/* The NIC's record being released, or NULL. */
+struct state_alloc *state_find_releasing(const struct state *s, const char *vm, unsigned nic,
+                                         unsigned leg);
+/* The device's record held by a VM, else the one being released, else NULL. */
 struct state_pt *state_find_pt(const struct state *s, const char *addr);
-/* Whether vm holds any VF or whole device in s. */
+/* Whether vm holds any VF or whole device in s (records being released do not count). */
 bool state_holds_vm(const struct state *s, const char *vm);
+/* Whether s records anything being released. */
+bool state_has_releasing(const struct state *s);
+/* What apply writes before its first step: next, plus every record of old that next drops,
+ * marked releasing (kept until the restores are done). 0 or -ENOMEM. */
+int state_with_releasing(struct state *dst, const struct state *next, const struct state *old);
 struct state_rss_key *state_find_rss_key(const struct state *s, const char *addr);
 /* Records key as the one vfmgr generated for addr (replacing an older record); 0 or -ENOMEM. */
 int state_set_rss_key(struct state *s, const char *addr, const uint8_t *key, uint32_t len);

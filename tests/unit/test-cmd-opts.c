@@ -170,6 +170,33 @@ static void test_values_and_defaults(void **state)
 	assert_string_equal(seen.argv[3], "2");
 }
 
+/* Every command that takes an operand takes it after "--", so a name like --help or -web is a
+ * name (the libvirt hook passes the domain this way). */
+static void test_operands_after_double_dash(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < n_table; i++) {
+		if (table[i].subs || table[i].min_args < 1)
+			continue;
+		char *argv[] = {(char *)table[i].name, "--", "--help", "-web", "x", "y", NULL};
+		argv[2 + table[i].min_args] = NULL;
+		int r = run(argv);
+		if (r != 42 || runs != 1 || seen.argc != table[i].min_args ||
+		    strcmp(seen.argv[0], "--help") != 0)
+			fail_msg(
+			    "vfmgr %s -- --help ...: expected it to run with operand --help, got "
+			    "exit %d, %d runs, %d operands",
+			    table[i].name, r, runs, seen.argc);
+	}
+	char *hook[] = {"prepare", "--if-managed", "--policy", "p.yaml", "--", "-web", NULL};
+	assert_int_equal(run(hook), 42);
+	assert_string_equal(seen.argv[0], "-web");
+	assert_true(seen.if_managed);
+	char *rel[] = {"release", "--if-managed", "--", "--help", NULL};
+	assert_int_equal(run(rel), 42);
+	assert_string_equal(seen.argv[0], "--help");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +204,7 @@ int main(void)
 	    cmocka_unit_test(test_help_exits_0_everywhere),
 	    cmocka_unit_test(test_usage_errors_exit_2),
 	    cmocka_unit_test(test_values_and_defaults),
+	    cmocka_unit_test(test_operands_after_double_dash),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

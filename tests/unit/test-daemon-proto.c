@@ -171,9 +171,40 @@ static void test_reply_round_trips_and_bad_reply_is_reported(void **unused)
 	assert_int_equal(ctl_reply_parse("garbage", 7, &out, err, sizeof(err)), -EINVAL);
 }
 
+static void test_allow_is_an_impact_name(void **unused)
+{
+	(void)unused;
+	assert_refused("{\"command\":\"apply\",\"allow\":\"everything\"}", "\"allow\" must be");
+	assert_refused("{\"command\":\"status\",\"allow\":\"none\"}", "status takes no \"allow\"");
+}
+
+static void test_busy_reply_and_deadline_lines_round_trip(void **unused)
+{
+	struct ctl_reply rep = {.exit = 1, .error = "busy", .busy = true}, back;
+	char err[256], *text = ctl_reply_format(&rep), *line = ctl_deadline_format(45);
+	unsigned s = 0;
+
+	(void)unused;
+	assert_non_null(text);
+	assert_int_equal(ctl_reply_parse(text, strlen(text), &back, err, sizeof(err)), 0);
+	if (!back.busy || back.ok)
+		fail_msg("%s: expected busy and not ok, got busy %d ok %d", text, back.busy,
+		         back.ok);
+	ctl_reply_free(&back);
+	assert_non_null(line);
+	assert_int_equal(line[strlen(line) - 1], '\n');
+	assert_int_equal(ctl_deadline_parse(line, strlen(line) - 1, &s), 0);
+	assert_int_equal(s, 45);
+	assert_int_equal(ctl_deadline_parse(text, strlen(text), &s), -EINVAL);
+	free(text);
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_allow_is_an_impact_name),
+	    cmocka_unit_test(test_busy_reply_and_deadline_lines_round_trip),
 	    cmocka_unit_test(test_status_with_json_and_state_parses),
 	    cmocka_unit_test(test_every_command_name_parses),
 	    cmocka_unit_test(test_malformed_requests_are_refused_with_a_reason),

@@ -78,7 +78,9 @@ static void test_vfs_are_counted_by_status(void **state)
 {
 	struct host h;
 	struct state s = {.allocs = calloc(4, sizeof(struct state_alloc))};
-	struct plan_action acts[2] = {{.kind = PLAN_SET_VFS, .n_vfs = 2},
+	/* The plan heals VF 1 (drifted) and sets VF 3, which no VM holds yet. */
+	struct plan_vf writes[2] = {{.want.cfg.index = 1}, {.want.cfg.index = 3}};
+	struct plan_action acts[2] = {{.kind = PLAN_SET_VFS, .n_vfs = 2, .vfs = writes},
 	                              {.kind = PLAN_SET_NUMVFS, .from = 3, .to = 4}};
 	struct plan pl = {.actions = acts, .n = 2};
 	struct metrics_plan mp = {.pl = &pl, .planned = true, .plan_ok = true};
@@ -95,7 +97,7 @@ static void test_vfs_are_counted_by_status(void **state)
 	strcpy(acts[1].addr, "0000:01:00.0");
 	char *t = metrics_text(&h, &s, &mp, &rec);
 	assert_line(t, "vfmgr_vfs{pf=\"0000:01:00.0\",pf_name=\"up\",status=\"configured\"} 1");
-	assert_line(t, "vfmgr_vfs{pf=\"0000:01:00.0\",pf_name=\"up\",status=\"pending\"} 2");
+	assert_line(t, "vfmgr_vfs{pf=\"0000:01:00.0\",pf_name=\"up\",status=\"pending\"} 1");
 	assert_line(t, "vfmgr_vfs{pf=\"0000:01:00.0\",pf_name=\"up\",status=\"drifted\"} 1");
 	assert_line(t, "vfmgr_vfs{pf=\"0000:01:00.0\",pf_name=\"up\",status=\"unverified\"} 2");
 	assert_line(t, "vfmgr_pf_numvfs{pf=\"0000:01:00.0\",pf_name=\"up\"} 3");
@@ -105,6 +107,37 @@ static void test_vfs_are_counted_by_status(void **state)
 	assert_line(t, "vfmgr_last_apply_timestamp_seconds 1700000000");
 	assert_line(t, "vfmgr_last_apply_steps 3");
 	assert_line(t, "vfmgr_daemon_heals_total 5");
+	free(t);
+	free(s.allocs);
+	host_free(&h);
+}
+
+/* A VF that drifted is in the plan too (the plan puts it back): one VF, one count, under the
+ * status `vfmgr status` gives it. */
+static void test_one_drifted_vf_is_counted_once(void **state)
+{
+	struct host h;
+	struct state s = {.allocs = calloc(2, sizeof(struct state_alloc))};
+	struct plan_vf writes[1] = {{.want.cfg.index = 1}};
+	struct plan_action acts[1] = {{.kind = PLAN_SET_VFS, .n_vfs = 1, .vfs = writes}};
+	struct plan pl = {.actions = acts, .n = 1};
+	struct metrics_plan mp = {.pl = &pl, .planned = true, .plan_ok = true};
+	struct metrics_record rec = {0};
+	static const char *const want[] = {
+	    "vfmgr_vfs{pf=\"0000:01:00.0\",pf_name=\"up\",status=\"configured\"} 1",
+	    "vfmgr_vfs{pf=\"0000:01:00.0\",pf_name=\"up\",status=\"pending\"} 0",
+	    "vfmgr_vfs{pf=\"0000:01:00.0\",pf_name=\"up\",status=\"drifted\"} 1",
+	    "vfmgr_vfs{pf=\"0000:01:00.0\",pf_name=\"up\",status=\"unverified\"} 0",
+	};
+
+	(void)state;
+	fake_host(&h);
+	add_alloc(&s, "a", 0, 100); /* as set */
+	add_alloc(&s, "b", 1, 200); /* drifted: live has vlan 100, and the plan heals it */
+	strcpy(acts[0].addr, "0000:01:00.0");
+	char *t = metrics_text(&h, &s, &mp, &rec);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_line(t, want[i]);
 	free(t);
 	free(s.allocs);
 	host_free(&h);
@@ -141,6 +174,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vfs_are_counted_by_status),
+	    cmocka_unit_test(test_one_drifted_vf_is_counted_once),
 	    cmocka_unit_test(test_apply_record_round_trip),
 	};
 

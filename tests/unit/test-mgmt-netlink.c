@@ -372,6 +372,20 @@ static void test_bad_replies_are_errors(void **state)
 	assert_int_equal(nla_put(m, NHA_GROUP, 6, "abcdef"), 0);
 	put(&d, m);
 	assert_int_equal(mgmt_decode(&net, d.buf, d.len), -EINVAL);
+	/* Each message type with no room for its fixed header, in a buffer of exactly its 16
+	 * bytes (under ASan an over-read of the header is an error). */
+	static const int types[] = {RTM_NEWLINK, RTM_NEWROUTE, RTM_NEWNEXTHOP, RTM_NEWADDR};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct nlmsghdr *bare = calloc(1, NLMSG_HDRLEN);
+		assert_non_null(bare);
+		bare->nlmsg_len = NLMSG_HDRLEN;
+		bare->nlmsg_type = (unsigned short)types[i];
+		int r = mgmt_decode(&net, bare, NLMSG_HDRLEN);
+		if (r != -EINVAL)
+			fail_msg("a bare message of type %d: expected %d, got %d", types[i],
+			         -EINVAL, r);
+		free(bare);
+	}
 	mgmt_net_free(&net);
 }
 

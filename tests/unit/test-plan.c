@@ -471,6 +471,159 @@ static void test_release_restores_saved_settings(void **state)
 	keep_json(&f->rel, "release");
 }
 
+/* Every VF a release writes is one of the released VM's: another VM's setting that waits (on
+ * the lab's igb, a rate while the PF's link is down) is not sent with it, so the driver's
+ * refusal of it cannot roll this release back. */
+static void test_release_writes_only_its_own_vms_vfs(void **state)
+{
+	struct fx *f = *state;
+
+	given(f, lab_policy, 4);
+	planned(f);
+	converge(&f->h, &f->pl.next);
+	const struct state_alloc *web = state_find(&f->pl.next, "web", 0, 0);
+	const struct state_alloc *db = state_find(&f->pl.next, "db", 0, 0);
+	assert_string_equal(web->pf_addr, db->pf_addr); /* both on PF a */
+	/* web's VLAN waits: the host does not have it yet. */
+	f->h.nics[host_find_nic(&f->h, web->pf_addr)].vf_settings.vfs[web->vf].vlan = 0;
+	assert_int_equal(plan_release(&f->h, &f->pl.next, "db", &f->rel), 0);
+	size_t writes = 0;
+	for (size_t i = 0; i < f->rel.n; i++)
+		for (size_t v = 0; v < f->rel.actions[i].n_vfs; v++, writes++) {
+			const struct plan_vf *w = &f->rel.actions[i].vfs[v];
+			if (strcmp(w->vm, "db") != 0 || !w->released)
+				fail_msg("release db writes vf %u of vm %s (released %d)",
+				         w->want.cfg.index, w->vm, w->released);
+		}
+	assert_int_equal(writes, 1);
+	/* web keeps its record, want and all, for its own next run. */
+	assert_non_null(state_find(&f->rel.next, "web", 0, 0));
+}
+
+/* The policy without vm db (the lab policy up to its last VM). */
+static struct policy *lab_without_db(void)
+{
+	char *text = strdup(lab_policy);
+	struct policy *p;
+
+	assert_non_null(text);
+	*strstr(text, "  - name: db") = '\0';
+	p = parse(text);
+	free(text);
+	return p;
+}
+
+/* A release killed after it wrote its state and before its first restore: the state still
+ * records db's VF, as being released, and whichever command runs next restores it. */
+static void test_killed_release_is_finished_by_the_next_run(void **state)
+{
+	struct fx *f = *state;
+	struct state intent = {0}, back = {0};
+	struct plan rel2 = {0}, ap = {0}, prep = {0};
+	char err[200];
+
+	given(f, lab_policy, 4);
+	planned(f);
+	converge(&f->h, &f->pl.next);
+	struct state_alloc saved_db = *state_find(&f->pl.next, "db", 0, 0);
+	assert_int_equal(plan_release(&f->h, &f->pl.next, "db", &f->rel), 0);
+	assert_int_equal(state_with_releasing(&intent, &f->rel.next, &f->pl.next), 0);
+	const struct state_alloc *r = state_find_releasing(&intent, "db", 0, 0);
+	assert_non_null(r);
+	assert_null(state_find(&intent, "db", 0, 0));
+	assert_false(state_holds_vm(&intent, "db"));
+	assert_true(state_holds_vm(&intent, "web"));
+	assert_int_equal(intent.n, f->pl.next.n);
+	/* The file says so, and reads back the same. */
+	json_t *j = state_to_json(&intent);
+	assert_non_null(j);
+	assert_int_equal(state_from_json(j, &back, err, sizeof(err)), 0);
+	json_decref(j);
+	assert_true(state_equal(&intent, &back));
+
+	/* release db again: the same restore and write, and db leaves the file. */
+	assert_int_equal(plan_release(&f->h, &intent, "db", &rel2), 0);
+	assert_int_equal(rel2.n, f->rel.n);
+	assert_int_equal(rel2.actions[0].kind, PLAN_VFIO_RESTORE);
+	assert_false(state_has_releasing(&rel2.next));
+	assert_null(state_find(&rel2.next, "db", 0, 0));
+
+	/* apply of a policy without db: db's VF is restored as well. */
+	f->p2 = lab_without_db();
+	assert_int_equal(build(f, f->p2, &intent, &ap), 0);
+	assert_int_equal(count_kind(&ap, PLAN_VFIO_RESTORE), 1);
+	assert_false(state_has_releasing(&ap.next));
+
+	/* apply or prepare of a policy that still wants db: db keeps that VF and the settings
+	 * saved when vfmgr first took it, not the ones it has now (db's own). */
+	assert_int_equal(build(f, f->p, &intent, &prep), 0);
+	const struct state_alloc *again = state_find(&prep.next, "db", 0, 0);
+	assert_non_null(again);
+	assert_int_equal(again->vf, saved_db.vf);
+	assert_false(again->releasing);
+	assert_memory_equal(&again->saved, &saved_db.saved, sizeof(again->saved));
+	assert_false(state_has_releasing(&prep.next));
+
+	plan_free(&rel2);
+	plan_free(&ap);
+	plan_free(&prep);
+	state_free(&intent);
+	state_free(&back);
+}
+
+/* Killed after its last restore, before the state's final write: the next release has nothing
+ * left to do on the host and only drops the records. */
+static void test_killed_release_after_restores_only_drops_records(void **state)
+{
+	struct fx *f = *state;
+	struct state intent = {0};
+	struct plan rel2 = {0};
+
+	given(f, lab_policy, 4);
+	planned(f);
+	converge(&f->h, &f->pl.next);
+	const struct state_alloc *db = state_find(&f->pl.next, "db", 0, 0);
+	assert_int_equal(plan_release(&f->h, &f->pl.next, "db", &f->rel), 0);
+	assert_int_equal(state_with_releasing(&intent, &f->rel.next, &f->pl.next), 0);
+	/* The host as the release left it: the VF on igbvf with its saved settings. */
+	size_t vfn = host_find_nic(&f->h, db->vf_addr), pfn = host_find_nic(&f->h, db->pf_addr);
+	strcpy(f->h.nics[vfn].driver, "igbvf");
+	f->h.nics[pfn].vf_settings.vfs[db->vf] = db->saved;
+	f->h.nics[pfn].vf_settings.vfs[db->vf].index = db->vf;
+	assert_int_equal(plan_release(&f->h, &intent, "db", &rel2), 0);
+	assert_int_equal(rel2.n, 0);
+	assert_false(state_equal(&rel2.next, &intent));
+	assert_false(state_has_releasing(&rel2.next));
+	assert_int_equal(rel2.next.n, f->rel.next.n);
+	plan_free(&rel2);
+	state_free(&intent);
+}
+
+/* One device, one owner: a VF of a policy PF (here the very VF db holds) cannot also be a
+ * VM's whole device; the plan says so at the passthrough's line. */
+static void test_vf_of_a_policy_pf_is_no_passthrough(void **state)
+{
+	struct fx *f = *state;
+	char text[2048], vf[NIC_ADDR_LEN];
+
+	given(f, lab_policy, 4);
+	planned(f);
+	converge(&f->h, &f->pl.next);
+	strcpy(vf, state_find(&f->pl.next, "db", 0, 0)->vf_addr);
+	snprintf(text, sizeof(text), "%s  - name: x\n    passthrough: [ { pci: \"%s\" } ]\n",
+	         lab_policy, vf);
+	f->p2 = parse(text);
+	assert_int_equal(build(f, f->p2, &f->pl.next, &f->again), -EINVAL);
+	assert_int_equal(f->d.n_errors, 1);
+	char want[300];
+	snprintf(want, sizeof(want),
+	         "vm x: %s is VF %u of pf a (0000:01:00.0), whose VFs vfmgr allocates to VM NICs; "
+	         "give the VM a NIC on one of its networks instead",
+	         vf, state_find(&f->pl.next, "db", 0, 0)->vf);
+	assert_string_equal(f->d.items[0].message, want);
+	assert_int_equal(f->d.items[0].line, 14);
+}
+
 static void test_generated_mac_is_stable_local_unicast(void **state)
 {
 	uint8_t a[MAC_LEN], b[MAC_LEN], c[MAC_LEN], legb[MAC_LEN];
@@ -964,6 +1117,10 @@ int main(void)
 	    fx_test(test_management_override_is_explicit_and_logged),
 	    fx_test(test_numvfs_change_refused_while_vms_hold_vfs),
 	    fx_test(test_release_restores_saved_settings),
+	    fx_test(test_release_writes_only_its_own_vms_vfs),
+	    fx_test(test_killed_release_is_finished_by_the_next_run),
+	    fx_test(test_killed_release_after_restores_only_drops_records),
+	    fx_test(test_vf_of_a_policy_pf_is_no_passthrough),
 	    cmocka_unit_test(test_generated_mac_is_stable_local_unicast),
 	    fx_test(test_vm_numa_node_prefers_local_pf),
 	    fx_test(test_no_iommu_refuses_passthrough),

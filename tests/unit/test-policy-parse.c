@@ -345,6 +345,23 @@ static void test_name_must_be_plain(void **state)
 	                  NULL));
 }
 
+/* A name would reach command lines (the libvirt hook runs vfmgr prepare NAME): never an
+ * option. */
+static void test_name_cannot_begin_with_a_dash(void **state)
+{
+	(void)state;
+	assert_null(policy_expect("version: 1\n"
+	                          "vms:\n"
+	                          "  - name: -web\n"
+	                          "  - name: --help\n"
+	                          "  - name: web-01\n",
+	                          "t.yaml:3:11: 'name' must not begin with '-' (a command would "
+	                          "read it as an option), got '-web'",
+	                          "t.yaml:4:11: 'name' must not begin with '-' (a command would "
+	                          "read it as an option), got '--help'",
+	                          NULL));
+}
+
 static void test_pci_address_syntax(void **state)
 {
 	(void)state;
@@ -627,6 +644,7 @@ int main(void)
 	    cmocka_unit_test(test_bool_rejects_other_words),
 	    cmocka_unit_test(test_enum_lists_allowed_values),
 	    cmocka_unit_test(test_name_must_be_plain),
+	    cmocka_unit_test(test_name_cannot_begin_with_a_dash),
 	    cmocka_unit_test(test_pci_address_syntax),
 	    cmocka_unit_test(test_pci_id_syntax),
 	    cmocka_unit_test(test_interface_name_rules),

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "util/array.h"
 #include "util/sysfs.h"
 
 static void test_rss_key_round_trips(void **state)
@@ -111,6 +112,11 @@ static void test_state_strings_follow_the_policy_rules(void **state)
 	state_free(&s);
 	assert_int_equal(
 	    load_one("..", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "allocation 0: vm, network or pf is not a valid policy name");
+	/* Names reach command lines: one that begins with '-' would be an option there. */
+	assert_int_equal(
+	    load_one("-web", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)),
+	    -EINVAL);
 	assert_string_equal(err, "allocation 0: vm, network or pf is not a valid policy name");
 	assert_int_equal(
 	    load_one("vm\n1", "0000:01:00.0", "0000:01:10.0", "igbvf", &s, err, sizeof(err)),
@@ -283,7 +289,7 @@ static void test_state_equal_agrees_with_the_file(void **state)
 	(void)state;
 
 	load_seed(&a);
-	for (int m = 0; m <= 14; m++) {
+	for (int m = 0; m <= 16; m++) {
 		load_seed(&b);
 		struct state_alloc *x = &b.allocs[0];
 		switch (m) {
@@ -329,6 +335,12 @@ static void test_state_equal_agrees_with_the_file(void **state)
 		case 14:
 			x->want.trust = -1;
 			break;
+		case 15:
+			x->releasing = true;
+			break;
+		case 16:
+			b.pts[0].releasing = true;
+			break;
 		}
 		json_t *ja = state_to_json(&a), *jb = state_to_json(&b);
 		assert_non_null(ja);
@@ -343,6 +355,122 @@ static void test_state_equal_agrees_with_the_file(void **state)
 	state_free(&a);
 }
 
+/* s as the file would have it, read back: 0 or the reader's error in err. */
+static int reread(const struct state *s, struct state *back, char *err, size_t size)
+{
+	json_t *j = state_to_json(s);
+	int r;
+
+	assert_non_null(j);
+	r = state_from_json(j, back, err, size);
+	json_decref(j);
+	return r;
+}
+
+/* One device, one owner: a VF two NICs hold, or a VF that is also a VM's whole device, is
+ * refused when the file is read; a record being released does not hold its device. */
+static void test_device_with_two_owners_is_refused(void **state)
+{
+	struct state s, back;
+	char err[200];
+	(void)state;
+
+	load_seed(&s);
+	struct state_alloc *a = ARRAY_APPEND(s.allocs, s.n, s.cap);
+	assert_non_null(a);
+	*a = s.allocs[0];
+	strcpy(a->vm, "web02");
+	state_sort(&s);
+	assert_int_equal(reread(&s, &back, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "VF 0 of 0000:02:00.0 has two owners: vm web01 nic 0 and vm "
+	                         "web02 nic 0");
+	/* web02 took it while web01's release was cut short: allowed. */
+	s.allocs[0].releasing = true;
+	assert_int_equal(reread(&s, &back, err, sizeof(err)), 0);
+	assert_true(state_equal(&s, &back));
+	assert_false(state_holds_vm(&back, "web01"));
+	assert_true(state_has_releasing(&back));
+	state_free(&back);
+	s.n = 1;
+	s.allocs[0] = s.allocs[1];
+	strcpy(s.pts[0].addr, s.allocs[0].vf_addr);
+	assert_int_equal(reread(&s, &back, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "0000:02:10.0 has two owners: VF 0 of 0000:02:00.0 for vm web02 "
+	                         "nic 0, and vm nfv01's passthrough");
+	state_free(&s);
+}
+
+/* The same NIC may have the VF it holds and the one it is leaving; releasing is written only
+ * when true, so files without releases stay as they were. */
+static void test_releasing_record_beside_the_held_one(void **state)
+{
+	struct state s, back;
+	char err[200];
+	(void)state;
+
+	load_seed(&s);
+	json_t *j = state_to_json(&s);
+	assert_null(
+	    json_object_get(json_array_get(json_object_get(j, "allocations"), 0), "releasing"));
+	json_decref(j);
+	struct state_alloc *a = ARRAY_APPEND(s.allocs, s.n, s.cap);
+	assert_non_null(a);
+	*a = s.allocs[0];
+	a->vf = 1;
+	strcpy(a->vf_addr, "0000:02:10.2");
+	a->releasing = true;
+	state_sort(&s);
+	assert_int_equal(reread(&s, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.n, 2);
+	assert_int_equal(state_find(&back, "web01", 0, 1)->vf, 0);
+	assert_int_equal(state_find_releasing(&back, "web01", 0, 1)->vf, 1);
+	state_free(&back);
+	/* Two records of one NIC being released: a hand edit. */
+	s.allocs[0].releasing = true;
+	assert_int_equal(reread(&s, &back, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "vm web01 nic 0 leg 1 appears twice");
+	state_free(&s);
+}
+
+/* Reading the state trusts exactly what writing does: the file state_save wrote loads; a
+ * symlink to it, a file others may write and a directory others may write do not. */
+static void test_state_read_is_trusted_as_written(void **state)
+{
+	char dir[4096], file[4200], link[4200], open_dir[4200], planted[4300];
+	struct state s = {0}, back;
+	(void)state;
+
+	snprintf(dir, sizeof(dir), "%s/state-trust-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/state.json", dir);
+	snprintf(link, sizeof(link), "%s/link.json", dir);
+	snprintf(open_dir, sizeof(open_dir), "%s/open", dir);
+	snprintf(planted, sizeof(planted), "%s/state.json", open_dir);
+	assert_int_equal(state_save(file, &s), 0);
+	assert_int_equal(state_load(file, &back), 0);
+	state_free(&back);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(state_load(link, &back), -EPERM);
+	assert_int_equal(chmod(file, 0620), 0);
+	assert_int_equal(state_load(file, &back), -EPERM);
+	assert_int_equal(chmod(file, 0600), 0);
+	assert_int_equal(mkdir(open_dir, 0755), 0);
+	assert_int_equal(state_save(planted, &s), 0);
+	assert_int_equal(chmod(open_dir, 0777), 0);
+	assert_int_equal(state_load(planted, &back), -EPERM);
+	/* A file that is not there, in a directory that is not there: an empty state. */
+	snprintf(planted, sizeof(planted), "%s/none/state.json", dir);
+	assert_int_equal(state_load(planted, &back), 0);
+	assert_int_equal(back.n, 0);
+	snprintf(planted, sizeof(planted), "%s/open/state.json", dir);
+	unlink(planted);
+	rmdir(open_dir);
+	unlink(link);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +481,9 @@ int main(void)
 	    cmocka_unit_test(test_vf_address_must_be_a_virtfn_of_its_pf),
 	    cmocka_unit_test(test_passthrough_entry_checked_against_host),
 	    cmocka_unit_test(test_state_equal_agrees_with_the_file),
+	    cmocka_unit_test(test_device_with_two_owners_is_refused),
+	    cmocka_unit_test(test_releasing_record_beside_the_held_one),
+	    cmocka_unit_test(test_state_read_is_trusted_as_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

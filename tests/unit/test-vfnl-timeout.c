@@ -12,6 +12,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -96,12 +97,39 @@ static void test_real_request_is_answered(void **st)
 	vfnl_close(nl);
 }
 
+/* A reply that comes after its request timed out belongs to that request: the next request
+ * skips it and waits for its own. Here the late reply is an error (no such device) for one
+ * request, then the answer for lo to another; each read must get its own. */
+static void test_late_reply_is_not_taken_for_the_next_request(void **st)
+{
+	struct vfnl *nl = NULL;
+	struct pf_vfs vfs;
+
+	(void)st;
+	if (vfnl_open(&nl) < 0)
+		skip();
+	vfnl_test_send_stale(nl, 999999);
+	int r = vfnl_read(nl, 1, &vfs);
+	if (r != 0)
+		fail_msg("reading lo after a late ENODEV: expected 0, got %d (%s)", r,
+		         strerror(-r));
+	pf_vfs_free(&vfs);
+	/* A late answer for lo, then a read of a device that does not exist. */
+	vfnl_test_send_stale(nl, 1);
+	r = vfnl_read(nl, 999999, &vfs);
+	if (r != -ENODEV)
+		fail_msg("reading ifindex 999999 after a late reply for lo: expected %d, got %d",
+		         -ENODEV, r);
+	vfnl_close(nl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_timeout_is_set_on_the_socket),
 	    cmocka_unit_test(test_no_reply_ends_with_etimedout),
 	    cmocka_unit_test(test_real_request_is_answered),
+	    cmocka_unit_test(test_late_reply_is_not_taken_for_the_next_request),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,7 @@ cat >"$OUT/env" <<ENV
 export VFMGR_TOP=$TOP
 export VFMGR=$TOP/build/vfmgr
 export VFMGR_TEST=$TOP/build/vfmgr-test
+export VFMGR_LAB=$(realpath "$LAB")
 export VMPROGS=$TOP/build/vmprogs
 export VMLAB_QMP_REQ=/vmlab-out/qmp-requests
 export VMLAB_INNER_KERNEL=$(realpath "$LAB")/inner-vmlinux-$KVER

@@ -71,8 +71,8 @@ check_eq "apply through the daemon changed nothing" "$n" "$(applies)"
 # A script's apply --json gets apply's summary from the daemon too, not its text.
 ctl_applies=$(grep -c "control: apply" $LOG)
 "$VFMGR" apply --json $POL >/tmp/apply-daemon.json
-check_eq "apply --json through the daemon: ok, no steps, none pending, allow pf-reset" \
-	"true 0 0 pf-reset" \
+check_eq "apply --json through the daemon: ok, no steps, none pending, the CLI's default allow" \
+	"true 0 0 vf-destroy" \
 	"$(jq -r '[.ok, (.steps | length), (.pending | length), .allow] | map(tostring) | join(" ")' /tmp/apply-daemon.json)"
 check "apply --json through the daemon matches doc/schema/apply.schema.json" \
 	"$VFMGR_TOP/tests/json-schema.sh" "$VFMGR_TOP/doc/schema/apply.schema.json" /tmp/apply-daemon.json

@@ -42,9 +42,12 @@ options:
   dest:
     description:
       - Where the applied policy lives for vfmgr's daemon and libvirt hook, for example
-        C(/etc/vfmgr/policy.yaml). When set, C(path) is a staging copy; after a successful
-        apply (or an empty plan) it is copied to C(dest) if that differs, which counts as a
-        change. Never written in check mode.
+        C(/etc/vfmgr/policy.yaml). When set, C(path) is a staging copy; the plan is made from
+        it, then it is copied to C(dest) (atomically, if that differs, which counts as a
+        change) and C(vfmgr apply) runs on C(dest). While C(vfmgr daemon) runs, that apply is
+        the daemon's, which applies only the file it runs, with this task's C(allow). When
+        the apply fails or is refused, C(dest) is put back as it was (or removed, if it did
+        not exist) and the daemon keeps the policy it ran. Never written in check mode.
     type: path
   state_file:
     description:
@@ -57,7 +60,8 @@ options:
     default: vfmgr
 notes:
   - Supports check mode and diff mode.
-  - While C(vfmgr daemon) runs, C(vfmgr apply) goes through it.
+  - While C(vfmgr daemon) runs, C(vfmgr apply) goes through it and keeps C(allow); a step
+    above it fails the task with the same refusal, and nothing changes.
 requirements:
   - vfmgr on the managed host, run as root (use C(become)).
 author:
@@ -107,7 +111,8 @@ check:
   type: str
   sample: "/etc/vfmgr/policy.yaml: valid (3 pfs, 2 networks, 2 vms, 0 warnings; 5 host groups)"
 installed:
-  description: Whether C(path) was copied to C(dest).
+  description: Whether C(path) was copied to C(dest) and kept there (a failed apply puts
+    C(dest) back).
   returned: always
   type: bool
 applied:
@@ -192,22 +197,52 @@ def main():
             result["changed"] = True
         module.exit_json(stdout=out, stderr=err, **result)
 
-    if result["changed"]:
-        args = ["apply", p["path"]] + state
+    # With dest, the staged file is applied as dest: while vfmgr's daemon runs, apply goes
+    # through it, and the daemon applies only the policy file it runs. dest is put back as it
+    # was when the apply fails (the daemon keeps running the policy it ran then, too).
+    target = p["dest"] or p["path"]
+    before = None
+    if p["dest"] and not same_file(p["path"], p["dest"]):
+        before = read_file(p["dest"])
+        install(module, p["path"], p["dest"])
+        result["installed"] = result["changed"] = True
+    if steps:
+        args = ["apply", target] + state
         if p["allow"]:
             args += ["--allow", p["allow"]]
         rc, out, err = run(module, vfmgr, args)
         if rc != 0:
+            if result["installed"]:
+                restore(module, p["dest"], before)
+                result["installed"] = False
             fail(module, "vfmgr apply", rc, out, err, **result)
         result["applied"] = True
-    if p["dest"] and not same_file(p["path"], p["dest"]):
-        install(module, p["path"], p["dest"])
-        result["installed"] = result["changed"] = True
     module.exit_json(stdout=out, stderr=err, **result)
 
 
 def same_file(a, b):
     return os.path.exists(b) and filecmp.cmp(a, b, shallow=False)
+
+
+def read_file(path):
+    # None: there was no file.
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def restore(module, dest, content):
+    if content is None:
+        os.unlink(dest)
+        return
+    d = os.path.dirname(dest) or "."
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".vfmgr-policy.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(content)
+    os.chmod(tmp, 0o644)
+    module.atomic_move(tmp, dest)
 
 
 def install(module, src, dest):
