@@ -50,6 +50,9 @@ TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c))
 VMPROG_SRCS := $(wildcard tests/vm/progs/*.c)
 VMPROG_BINS := $(VMPROG_SRCS:tests/vm/progs/%.c=$(BUILD)/vmprogs/%)
+# Programs for the VM the lab guest boots (busybox only there): static, never sanitized.
+GUESTPROG_SRCS := $(wildcard tests/vm/guestprogs/*.c)
+GUESTPROG_BINS := $(GUESTPROG_SRCS:tests/vm/guestprogs/%.c=$(BUILD)/guestprogs/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_SRCS := $(wildcard bench/*.c)
@@ -59,7 +62,7 @@ LABBENCH_SRCS := $(wildcard bench/lab/*.c)
 LABBENCH_BINS := $(LABBENCH_SRCS:bench/lab/%.c=$(BUILD)/bench/lab/%)
 
 .PHONY: FORCE all check soak unit deps build-deps demo install uninstall clean fuzz fuzz-short bench format tests-build
-all: $(BUILD)/vfmgr $(BUILD)/vfmgr-test $(VMPROG_BINS) $(LABBENCH_BINS)
+all: $(BUILD)/vfmgr $(BUILD)/vfmgr-test $(VMPROG_BINS) $(GUESTPROG_BINS) $(LABBENCH_BINS)
 
 # V=1 shows the full commands.
 Q := $(if $(V),,@)
@@ -91,6 +94,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(BUILD)/libvfmgr.a
 $(BUILD)/vmprogs/%: tests/vm/progs/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS_ALL)
+
+$(BUILD)/guestprogs/%: tests/vm/guestprogs/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE $(CFLAGS) -static -o $@ $<
 
 $(BUILD)/bench/lab/%: bench/lab/%.c
 	@mkdir -p $(dir $@)

@@ -7,7 +7,7 @@ LAB=${LAB:-$(realpath "$HERE/../..")/.lab-cache}
 . "$HERE/labcache.sh"
 lab_cache_need ""
 out=$(mktemp -d)
-VMLAB_KEEP=1 "$HERE/run.sh" -t 300 "$HERE/demo/main-job.sh:300" >"$out/run.txt" 2>&1
+VMLAB_KEEP=1 "$HERE/run.sh" -t 600 "$HERE/demo/main-job.sh:540" >"$out/run.txt" 2>&1
 rc=$?
 dir=$(sed -n 's/^# vm: output kept in //p' "$out/run.txt")
 cat "$dir/main-job.log" 2>/dev/null || cat "$out/run.txt"

@@ -54,7 +54,8 @@ add_backports() {
 # python3-jsonschema: tests/json-schema.sh checks the --json outputs against doc/schema/;
 # mandoc, groff-base: tests/man-lint.sh;
 # libvirt-clients and libxml2-utils: virt-xml-validate over the emitter's XML in make check;
-# libvirt-daemon-system: libvirtd for tests/vm/scenarios/libvirt.sh (run in the guest).
+# libvirt-daemon-system: libvirtd for tests/vm/scenarios/libvirt.sh (run in the guest);
+# tcpdump: the guest tier's captures on the wire (tests/vm/scenarios/guest-*.sh).
 # netplan.io (with python3-yaml): tests/netplan.sh feeds `vfmgr guest-config` to netplan
 # generate under a root dir of its own; its boot-time generator does nothing here, as long as
 # /etc/netplan holds no file.
@@ -65,7 +66,7 @@ HOST_PKGS=(build-essential pkg-config
 BUILD_PKGS=("${HOST_PKGS[@]}" clang clang-format llvm libclang-rt-14-dev libcmocka-dev
 	pciutils iproute2 ethtool kmod udev strace valgrind umockdev xz-utils zstd cpio
 	python3 python3-jsonschema mandoc groff-base time jq bc dwarves ansible-core
-	libvirt-clients libxml2-utils libvirt-daemon-system
+	libvirt-clients libxml2-utils libvirt-daemon-system tcpdump
 	netplan.io python3-yaml)
 
 missing_pkgs() {
@@ -206,6 +207,8 @@ setup_kernel() {
 	ln -sfn "kernel-$kver" "$LAB/kernel-$name"
 	STEP="building the initramfs for $kver"
 	"$HERE/mkinitramfs.sh" "$kdir" >&2
+	STEP="building the guest tier's VM initramfs for $kver"
+	"$HERE/mkinitramfs.sh" --inner "$kdir" >&2
 	echo "$kver"
 }
 

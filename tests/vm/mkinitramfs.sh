@@ -2,16 +2,54 @@
 # Builds the lab's tiny initramfs: busybox, the modules needed to mount the host's / over
 # virtio-9p, and tests/vm/guest/init. Rebuilt only when one of its inputs changed.
 #   usage: mkinitramfs.sh KDIR     (KDIR = an extracted linux-image .deb)
+#          mkinitramfs.sh --inner KDIR
+# --inner builds what the guest tier's VM (a VM the lab guest boots, tests/vm/guest/inner-init)
+# starts from: $LAB/inner-initramfs-KVER.cpio with busybox and the NIC drivers a VM given vfmgr's
+# devices needs, and $LAB/inner-vmlinux-KVER, the kernel decompressed once, which QEMU boots
+# through its PVH entry: under TCG inside TCG that skips the guest's own decompression.
 set -euo pipefail
 HERE=$(dirname "$(realpath "$0")")
 TOP=$(realpath "$HERE/../..")
 LAB=${LAB:-$TOP/.lab-cache}
+INNER=
+if [ "${1:-}" = --inner ]; then
+	INNER=1
+	shift
+fi
 KDIR=$(realpath "$1")
 KVER=$(ls "$KDIR/lib/modules")
-OUT=$LAB/initramfs-$KVER.cpio.gz
 BB=$LAB/busybox
+if [ -n "$INNER" ]; then
+	OUT=$LAB/inner-initramfs-$KVER.cpio
+	INIT=$HERE/guest/inner-init
+	# igbvf/igb: a VF or a whole PF; virtio_pci+virtio_net+net_failover: a migratable NIC's
+	# standby; bonding: a redundant pair; 8021q: VLANs in the guest.
+	MODS="igbvf igb virtio_pci virtio_net net_failover bonding 8021q"
+else
+	OUT=$LAB/initramfs-$KVER.cpio.gz
+	INIT=$HERE/guest/init
+	MODS="virtio_pci 9pnet_virtio 9p overlay"
+fi
 
-if [ -f "$OUT" ] && [ "$OUT" -nt "$HERE/guest/init" ] && [ "$OUT" -nt "$0" ] && [ "$OUT" -nt "$BB" ]; then
+# The inner VM's kernel, decompressed (an xz-compressed bzImage: payload after the xz magic).
+inner_vmlinux() {
+	local vmlinuz=$KDIR/boot/vmlinuz-$KVER out=$LAB/inner-vmlinux-$KVER off
+	[ -f "$out" ] && [ "$out" -nt "$vmlinuz" ] && return 0
+	off=$(grep -abo $'\xfd7zXZ' "$vmlinuz" | head -n1 | cut -d: -f1)
+	[ -n "$off" ] || { echo "mkinitramfs: no xz payload in $vmlinuz" >&2; return 1; }
+	# xz stops with an error at the bzImage's trailing bytes after the stream: keep its output.
+	tail -c +$((off + 1)) "$vmlinuz" | xz -dc >"$out.tmp" 2>/dev/null || true
+	if [ "$(head -c 4 "$out.tmp" | od -An -c | tr -d ' ')" != '177ELF' ]; then
+		echo "mkinitramfs: $vmlinuz did not decompress to an ELF kernel" >&2
+		rm -f "$out.tmp"
+		return 1
+	fi
+	mv "$out.tmp" "$out"
+	echo "mkinitramfs: extracted $out"
+}
+[ -z "$INNER" ] || inner_vmlinux
+
+if [ -f "$OUT" ] && [ "$OUT" -nt "$INIT" ] && [ "$OUT" -nt "$0" ] && [ "$OUT" -nt "$BB" ]; then
 	exit 0
 fi
 # The module index `make deps` wrote is reused (the kernel tree may be shared, read-only).
@@ -23,18 +61,29 @@ ST=$(mktemp -d "$LAB/stage.XXXXXX")
 trap 'rm -rf "$ST"' EXIT
 mkdir -p "$ST"/{bin,proc,sys,dev,lower,upper,newroot,mods,top}
 cp "$BB" "$ST/bin/busybox"
-install -m 755 "$HERE/guest/init" "$ST/init"
-for m in virtio_pci 9pnet_virtio 9p overlay; do
+install -m 755 "$INIT" "$ST/init"
+# "insmod PATH ARGS" lines, each module once, dependencies first; the order file keeps the
+# arguments modprobe's configuration gives (bonding: max_bonds=0, no bond0 made on load).
+for m in $MODS; do
 	modprobe -d "$KDIR" -S "$KVER" --show-depends "$m"
-done | awk '$1=="insmod" && !seen[$2]++ {print $2}' | while read -r p; do
+done | awk '$1=="insmod" && !seen[$2]++ {$1=""; print substr($0, 2)}' | while read -r p args; do
 	b=$(basename "$p")
 	case "$p" in
 	*.ko.xz) b=${b%.xz}; xz -dc "$p" >"$ST/mods/$b" ;;
 	*.ko.zst) b=${b%.zst}; zstd -dcq "$p" >"$ST/mods/$b" ;;
 	*) cp "$p" "$ST/mods/$b" ;;
 	esac
-	echo "$b" >>"$ST/mods/order"
+	if [ -n "$INNER" ]; then
+		echo "$b $args" >>"$ST/mods/order"
+	else
+		echo "$b" >>"$ST/mods/order"
+	fi
 done
-(cd "$ST" && find . | "$BB" cpio -o -H newc 2>/dev/null | gzip -1) >"$OUT.tmp"
+if [ -n "$INNER" ]; then
+	# Uncompressed: the VM under TCG inside TCG would spend seconds on gunzip.
+	(cd "$ST" && find . | "$BB" cpio -o -H newc 2>/dev/null) >"$OUT.tmp"
+else
+	(cd "$ST" && find . | "$BB" cpio -o -H newc 2>/dev/null | gzip -1) >"$OUT.tmp"
+fi
 mv "$OUT.tmp" "$OUT"
 echo "mkinitramfs: built $OUT ($(du -h "$OUT" | cut -f1))"

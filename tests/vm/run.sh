@@ -30,6 +30,8 @@ KDIR=$(realpath "$LAB/kernel${KVER:+-$KVER}")
 KVER=$(ls "$KDIR/lib/modules")
 INITRD=$LAB/initramfs-$KVER.cpio.gz
 "$HERE/mkinitramfs.sh" "$KDIR" || exit 1
+# The guest tier's VM (a VM the lab guest boots): its kernel and initramfs, built once per kernel.
+"$HERE/mkinitramfs.sh" --inner "$KDIR" || exit 1
 
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/vmlab.XXXXXX")
 QMP=$OUT/qmp.sock
@@ -55,6 +57,11 @@ TOOLS=$(dirname "$(realpath "$LAB/promtool" 2>/dev/null || echo "$LAB/none")")
 	printf 'export VFMGR_TEST=%q\n' "$TOP/build/vfmgr-test"
 	printf 'export VMPROGS=%q\n' "$TOP/build/vmprogs"
 	[ -x "$TOOLS/promtool" ] && printf 'export PROMTOOL=/run/vmlab/tools/promtool\n'
+	printf 'export VFMGR_LAB=%q\n' "$(realpath "$LAB")"
+	# The guest tier's VM: the lab kernel as ELF, its initramfs, the static programs it runs.
+	printf 'export VMLAB_INNER_KERNEL=%q\n' "$(realpath "$LAB")/inner-vmlinux-$KVER"
+	printf 'export VMLAB_INNER_INITRD=%q\n' "$(realpath "$LAB")/inner-initramfs-$KVER.cpio"
+	printf 'export VMLAB_GUESTPROGS=%q\n' "$TOP/build/guestprogs"
 	printf 'export VMLAB_QMP_REQ=/vmlab-out/qmp-requests\n'
 } >"$OUT/env"
 
