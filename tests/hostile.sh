@@ -46,7 +46,7 @@ mkfifo "$T/p.yaml"
 check "policy FIFO refused" 3000 "p.yaml: error: a FIFO, not a regular file" "$B" check "$T/p.yaml"
 check "policy /dev/zero refused" 3000 "a character device, not a regular file" "$B" check /dev/zero
 # A read that fails with EINVAL is a read error, not "invalid (0 errors)".
-check "a read error is said as one" 3000 "clear_refs: cannot read policy: Invalid argument" \
+check "a read error is said as one" 3000 "clear_refs: error: cannot read policy: Invalid argument" \
 	"$B" check /proc/self/clear_refs
 python3 - "$T" <<'PY' 2>/dev/null || printf 'version: 1\npfs: %s\n' "$(head -c 100000 /dev/zero | tr '\0' '[')" >"$T/deep.yaml"
 import sys

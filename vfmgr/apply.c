@@ -351,6 +351,55 @@ static int write_partial(const struct plan_action *a, struct vfnl *nl, const str
 	return r;
 }
 
+/* old's record of VF vf of PF addr when this plan gives it back (next holds it no more). */
+static const struct state_alloc *restored_alloc(const struct apply_ctx *c, const char *addr,
+                                                unsigned vf)
+{
+	const struct state_alloc *o = NULL;
+
+	for (size_t i = 0; c->old && i < c->old->n && !o; i++)
+		if (strcmp(c->old->allocs[i].pf_addr, addr) == 0 && c->old->allocs[i].vf == vf)
+			o = &c->old->allocs[i];
+	for (size_t i = 0; o && c->next && i < c->next->n; i++) {
+		const struct state_alloc *al = &c->next->allocs[i];
+		if (!al->releasing && strcmp(al->pf_addr, addr) == 0 && al->vf == vf)
+			return NULL;
+	}
+	return o;
+}
+
+/* A restore's rate that the driver cannot take now (igb refuses every rate, 0 too, while the
+ * PF's link is down) must not fail the release: the VF goes back without it and its record
+ * stays, releasing, until a later run (the daemon once the link is back, or any command) sets
+ * it. Returns attrs without the rate when it waits; the record is kept in c. */
+static unsigned defer_restore_rate(const struct plan_action *a, struct apply_ctx *c,
+                                   const struct vf_config *want, unsigned attrs)
+{
+	const struct sriov_driver *drv = sriov_driver_find(a->driver);
+	const struct state_alloc *o;
+	struct state_alloc *k;
+
+	if (!(attrs & VF_ATTR_RATE) || !drv || !drv->rate_needs_link || !c->next ||
+	    !(o = restored_alloc(c, a->addr, want->index)))
+		return attrs;
+	wait_link_for_rates(a); /* a PF reset just now: its link is back within seconds */
+	if (!apply_link_down(a->addr, a->ifindex))
+		return attrs;
+	for (size_t i = 0; i < c->n_kept; i++)
+		if (strcmp(c->kept[i].pf_addr, a->addr) == 0 && c->kept[i].vf == want->index)
+			return attrs & ~VF_ATTR_RATE;
+	k = ARRAY_APPEND(c->kept, c->n_kept, c->cap_kept);
+	if (!k)
+		return attrs; /* then the write fails as before and the release rolls back */
+	*k = *o;
+	k->releasing = true;
+	log_warn("%s (%s) vf %u: max_tx_rate %u waits for %s's link (%s refuses rates while it is "
+	         "down); the VF's record stays as releasing, and the daemon or the next vfmgr "
+	         "command sets it",
+	         a->addr, a->ifname, want->index, want->max_rate, a->ifname, drv->name);
+	return attrs & ~VF_ATTR_RATE;
+}
+
 static int run_set_vfs(const struct plan_action *a, struct apply_ctx *c, struct apply_undo *u)
 {
 	struct vfnl *nl = c->nl;
@@ -388,6 +437,7 @@ static int run_set_vfs(const struct plan_action *a, struct apply_ctx *c, struct 
 
 		if (readable)
 			attrs = vf_config_diff(&now.vfs[idx], &v->want.cfg, VF_ATTR_ALL);
+		attrs = defer_restore_rate(a, c, &v->want.cfg, attrs);
 		if (!attrs)
 			continue;
 		w[n].cfg = v->want.cfg;
@@ -633,6 +683,25 @@ static int state_put_back(const char *state_file, bool had, const struct state *
 	return e;
 }
 
+/* The state after the last step: next, and the records whose restore still waits. */
+static int save_final(const char *state_file, const struct state *next, const struct apply_ctx *c)
+{
+	_cleanup_state_ struct state s = {0};
+	int r;
+
+	if (!c->n_kept)
+		return state_save(state_file, next);
+	r = state_copy(&s, next);
+	for (size_t i = 0; r == 0 && i < c->n_kept; i++) {
+		struct state_alloc *a = ARRAY_APPEND(s.allocs, s.n, s.cap);
+		if (!a)
+			r = -ENOMEM;
+		else
+			*a = c->kept[i];
+	}
+	return r < 0 ? r : state_save(state_file, &s);
+}
+
 int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
                       const struct state *old, struct apply_report *rep)
 {
@@ -743,8 +812,8 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
 			rep->failed = done;
 	}
 	/* Only now, every restore done, do the released records leave the file. */
-	if (r == 0 && (c.state_changed || releases) && state_file) {
-		r = state_save(state_file, &pl->next);
+	if (r == 0 && (c.state_changed || releases || c.n_kept) && state_file) {
+		r = save_final(state_file, &pl->next, &c);
 		if (r < 0)
 			log_error(
 			    "%s: cannot write the state file after the last step: %s; the next "
@@ -756,6 +825,7 @@ int apply_plan_report(struct plan *pl, struct vfnl *nl, const char *state_file,
 		free(undos[k].rss);
 	}
 	free(undos);
+	free(c.kept);
 	return r;
 }
 

@@ -43,6 +43,38 @@ int abs_path(const char *path, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+bool ctl_daemon_listening(const char *sock)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/net/unix", "re");
+	char line[PATH_MAX + 128];
+
+	/* "Num RefCount Protocol Flags Type St Inode Path": a listening socket has
+	 * __SO_ACCEPTCON (0x10000) in Flags; the path is the rest of the line. */
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long flags = 0;
+		char *p = line, *end;
+		size_t len;
+
+		for (int field = 0; field < 7 && p; field++) {
+			p += strspn(p, " ");
+			if (field == 3) {
+				flags = strtoul(p, &end, 16);
+				if (end == p)
+					p = NULL;
+			}
+			if (p)
+				p = strchr(p, ' ');
+		}
+		if (!p)
+			continue;
+		p += strspn(p, " ");
+		len = strcspn(p, "\n");
+		if ((flags & 0x10000) && len == strlen(sock) && strncmp(p, sock, len) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int ctl_connect(void)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};

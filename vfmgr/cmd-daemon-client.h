@@ -5,12 +5,17 @@
 
 #include "vfmgr/daemon-proto.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* $VFMGR_RUN_DIR/NAME (default /run/vfmgr/NAME); 0 or -ENAMETOOLONG. */
 int run_path(const char *name, char *buf, size_t size);
 /* An absolute form of path (resolved when it exists) so CLI and daemon compare like with like. */
 int abs_path(const char *path, char *buf, size_t size);
+
+/* Whether a daemon listens on the control socket at sock: the kernel's list of bound AF_UNIX
+ * sockets says so without a request. A socket file that a killed daemon left is not one. */
+bool ctl_daemon_listening(const char *sock);
 
 /* Sends req to a running daemon and prints its answer. state_file is the CLI's --state (or
  * NULL: $VFMGR_STATE if set). Returns the exit status to use, or -1 when no daemon answers

@@ -43,14 +43,13 @@ static int make_plan(const struct cmd_args *a, bool lock, struct context *ctx, s
 }
 
 /* With a daemon running, the plan is not the whole story: say what the daemon itself would
- * carry out (its socket is there; asking it would cost a request). */
+ * carry out (one listens on its socket; asking it would cost a request, and a socket file a
+ * killed daemon left says nothing). */
 static void note_daemon(void)
 {
 	char sock[PATH_MAX];
-	struct stat st;
 
-	if (run_path("control", sock, sizeof(sock)) == 0 && stat(sock, &st) == 0 &&
-	    S_ISSOCK(st.st_mode))
+	if (run_path("control", sock, sizeof(sock)) == 0 && ctl_daemon_listening(sock))
 		log_notice("a vfmgr daemon runs (%s): its own healing applies steps up to %s; "
 		           "'vfmgr apply' through it keeps --allow",
 		           sock, sriov_impact_name(DAEMON_HEAL_ALLOW));

@@ -20,6 +20,11 @@ struct apply_ctx {
 	 * a step that learns something about a VF records it before it writes. */
 	const char *state_file;
 	const struct state *old;
+	/* Records of old being given back whose restore waits for the device (a rate igb refuses
+	 * while the PF's link is down): they stay in the file, releasing, after the last step,
+	 * and the next run finishes them. */
+	struct state_alloc *kept;
+	size_t n_kept, cap_kept;
 };
 
 /* Writes the state file as the running plan has it now (apply.c); 0 or -errno, logged. */

@@ -9,7 +9,8 @@
 # and the next command (apply, prepare, release, the daemon; a different one each time)
 # converges, read back with sysfs and ip -d link. SIGHUP, SIGQUIT and a closed pipe at a few
 # points; SIGTERM stops the daemon between steps. Then the two-VM release with the PF down:
-# beta is released, alpha's rate stays pending for alpha. KILL_ROUNDS (make soak) repeats the
+# beta is released, alpha's rate stays pending for alpha; and alpha's own release, whose rate
+# restore waits on record (releasing) until the link is back. KILL_ROUNDS (make soak) repeats the
 # kill points.
 . "$VFMGR_TOP/tests/vm/lib.sh"
 export VFMGR_STATE=/tmp/vfmgr-state.json
@@ -309,6 +310,26 @@ ip link set "$if1" up
 wait_until 20 sh -c "[ \"\$(cat /sys/class/net/$if1/carrier)\" = 1 ]" >/dev/null
 check "link up: prepare alpha" "$VFMGR" prepare --policy $TWO alpha
 check "link up: alpha's VF has max_tx_rate 300" grep -q "max_tx_rate 300" <<<"$(vfline "$avf")"
+# alpha's own release with the PF down: igb refuses even the rate 0 that gives the VF back, so
+# the VF goes back without it and its record stays, releasing, until the link is back.
+ip link set "$if1" down
+wait_until 10 sh -c "[ \"\$(cat /sys/class/net/$if1/carrier 2>/dev/null || echo 0)\" != 1 ]" >/dev/null
+out=$("$VFMGR" release alpha 2>&1)
+rc=$?
+echo "$out" | tail -n 3
+check_eq "PF down: release alpha succeeds" 0 $rc
+check "PF down: release alpha says its rate waits for the link" grep -q "waits for $if1's link" <<<"$out"
+check_fails "PF down: alpha's VF no longer has alpha's MAC or VLAN" \
+	sh -c "ip -d link show $if1 | grep -E '^ +vf $avf ' | grep -qE '52:54:00:00:03:11|vlan 100'"
+check_eq "PF down: alpha's record stays, releasing" "true" \
+	"$(jq -r '[.allocations[] | select(.vm == "alpha") | .releasing] | tostring' $VFMGR_STATE | tr -d '[]')"
+check "PF down: status shows alpha's VF as releasing" grep -q releasing <<<"$("$VFMGR" status 2>&1)"
+ip link set "$if1" up
+wait_until 20 sh -c "[ \"\$(cat /sys/class/net/$if1/carrier)\" = 1 ]" >/dev/null
+check "link up: release alpha finishes" "$VFMGR" release alpha
+check_eq "link up: alpha's record is gone" "" \
+	"$(jq -r '.allocations[] | select(.vm == "alpha") | .vm' $VFMGR_STATE)"
+check_fails "link up: alpha's VF has its rate no more" grep -q "max_tx_rate 300" <<<"$(vfline "$avf")"
 "$VFMGR" release alpha >/dev/null 2>&1
 for pf in $PF1 $PF2; do echo 0 >/sys/bus/pci/devices/$pf/sriov_numvfs; done
 rm -f "$VFMGR_STATE"
