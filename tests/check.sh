@@ -4,8 +4,9 @@
 #   2. unit tests (cmocka), plain and under ASan+UBSan; hostile input against the binary;
 #      libvirt's schema over the emitters' XML
 #   3. fuzz targets, briefly, on the examples as seed corpus
-#   4. the lab: each tests/vm/scenarios/*.sh in its own boot of the QEMU guest
-# env: VM=0 skips the lab (for a quick run), SCENARIOS="list ..." picks scenarios.
+#   4. the lab: each tests/vm/scenarios/*.sh in its own boot of the QEMU guest, two at a time
+# env: VM=0 skips the lab (for a quick run), SCENARIOS="list ..." picks scenarios, VM_JOBS=N
+# boots at most N guests at once (default 2, at most one per core).
 set -u
 cd "$(dirname "$0")/.."
 LOG=build/check.log
@@ -97,6 +98,10 @@ LAB=${LAB:-$PWD/.lab-cache}
 if [ "${VM:-1}" != 0 ] && ! lab_cache_ready; then
 	step "lab" lab_cache_need
 elif [ "${VM:-1}" != 0 ]; then
+	# The lab tier: each scenario in its own boot. Each guest runs on one host thread (TCG
+	# thread=single), so up to one boot per core (VM_JOBS, default 2) run at once; results
+	# are printed in scenario order as they end.
+	names=() args=()
 	for s in tests/vm/scenarios/*.sh; do
 		name=$(basename "$s" .sh)
 		if [ -n "${SCENARIOS:-}" ] && ! echo " $SCENARIOS " | grep -q " $name "; then
@@ -107,9 +112,43 @@ elif [ "${VM:-1}" != 0 ]; then
 		# "# vmlab: limit=SECONDS" gives a long scenario more than the default 300 s.
 		limit=$(sed -n 's/^# vmlab:.*limit=\([0-9]*\).*/\1/p' "$s" | head -n1)
 		for k in ${kernels:-stable}; do
-			step "lab: $name ($k kernel)" lab_run tests/vm/run.sh -t 900 -k "$k" "$s:${VM_LIMIT:-${limit:-300}}"
+			names+=("lab: $name ($k kernel)")
+			args+=("$k $s:${VM_LIMIT:-${limit:-300}}")
 		done
 	done
+	jobs_max=${VM_JOBS:-2}
+	cores=$(nproc)
+	[ "$jobs_max" -gt "$cores" ] && jobs_max=$cores
+	[ "$jobs_max" -lt 1 ] && jobs_max=1
+	# Each kernel's initramfs is built once here, not by two boots racing to build it.
+	for k in stable backports; do
+		if lab_cache_ready "$k"; then
+			tests/vm/mkinitramfs.sh "$LAB/kernel-$k" >/dev/null &&
+				tests/vm/mkinitramfs.sh --inner "$LAB/kernel-$k" >/dev/null
+		fi
+	done
+	LABOUT=$(mktemp -d "${TMPDIR:-/tmp}/vmlab-check.XXXXXX")
+	(
+		for i in "${!args[@]}"; do
+			while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+			(
+				# shellcheck disable=SC2086 # "KERNEL SCENARIO:LIMIT", neither with spaces
+				set -- ${args[$i]}
+				lab_run tests/vm/run.sh -t 900 -k "$1" "$2" >"$LABOUT/$i.out" 2>&1
+				echo $? >"$LABOUT/$i.rc.tmp"
+				mv "$LABOUT/$i.rc.tmp" "$LABOUT/$i.rc"
+			) &
+		done
+		wait
+	) &
+	lab_result() { cat "$LABOUT/$1.out"; return "$(cat "$LABOUT/$1.rc")"; }
+	echo "== lab: ${#args[@]} boots, $jobs_max at a time"
+	for i in "${!args[@]}"; do
+		while [ ! -f "$LABOUT/$i.rc" ]; do sleep 1; done
+		step "${names[$i]}" lab_result "$i"
+	done
+	wait
+	rm -rf "$LABOUT"
 fi
 
 passed=$(grep -c '^ok ' "$LOG")

@@ -31,21 +31,31 @@ else
 	MODS="virtio_pci 9pnet_virtio 9p overlay"
 fi
 
-# The inner VM's kernel, decompressed (an xz-compressed bzImage: payload after the xz magic).
+# The inner VM's kernel, decompressed: a bzImage's payload starts at its compressor's magic
+# (Debian's 6.1 is xz, its 6.12 zstd). The bytes are matched as bytes (LC_ALL=C), and each
+# place the magic occurs is tried until one decompresses to an ELF kernel.
 inner_vmlinux() {
-	local vmlinuz=$KDIR/boot/vmlinuz-$KVER out=$LAB/inner-vmlinux-$KVER off
+	local vmlinuz=$KDIR/boot/vmlinuz-$KVER out=$LAB/inner-vmlinux-$KVER magic tool off
 	[ -f "$out" ] && [ "$out" -nt "$vmlinuz" ] && return 0
-	off=$(grep -abo $'\xfd7zXZ' "$vmlinuz" | head -n1 | cut -d: -f1)
-	[ -n "$off" ] || { echo "mkinitramfs: no xz payload in $vmlinuz" >&2; return 1; }
-	# xz stops with an error at the bzImage's trailing bytes after the stream: keep its output.
-	tail -c +$((off + 1)) "$vmlinuz" | xz -dc >"$out.tmp" 2>/dev/null || true
-	if [ "$(head -c 4 "$out.tmp" | od -An -c | tr -d ' ')" != '177ELF' ]; then
-		echo "mkinitramfs: $vmlinuz did not decompress to an ELF kernel" >&2
-		rm -f "$out.tmp"
-		return 1
-	fi
-	mv "$out.tmp" "$out"
-	echo "mkinitramfs: extracted $out"
+	for magic in xz zstd; do
+		case $magic in
+		xz) tool="xz -dc" m=$'\xfd7zXZ' ;;
+		zstd) tool="zstd -dcq" m=$'\x28\xb5\x2f\xfd' ;;
+		esac
+		for off in $(LC_ALL=C grep -abo "$m" "$vmlinuz" | cut -d: -f1 | head -n 4); do
+			# The decompressor stops with an error at the bytes after the stream: keep its
+			# output, and judge it by its ELF header.
+			tail -c +$((off + 1)) "$vmlinuz" | $tool >"$out.tmp" 2>/dev/null || true
+			if [ "$(head -c 4 "$out.tmp" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+				mv "$out.tmp" "$out"
+				echo "mkinitramfs: extracted $out ($magic)"
+				return 0
+			fi
+		done
+	done
+	rm -f "$out.tmp"
+	echo "mkinitramfs: $vmlinuz: no xz or zstd payload that decompresses to an ELF kernel" >&2
+	return 1
 }
 [ -z "$INNER" ] || inner_vmlinux
 
