@@ -323,7 +323,7 @@ check_fails "PF down: alpha's VF no longer has alpha's MAC or VLAN" \
 	sh -c "ip -d link show $if1 | grep -E '^ +vf $avf ' | grep -qE '52:54:00:00:03:11|vlan 100'"
 check_eq "PF down: alpha's record stays, releasing" "true" \
 	"$(jq -r '[.allocations[] | select(.vm == "alpha") | .releasing] | tostring' $VFMGR_STATE | tr -d '[]')"
-check "PF down: status shows alpha's VF as releasing" grep -q releasing <<<"$("$VFMGR" status 2>&1)"
+check "PF down: status shows alpha's VF as being released" grep -q "being released" <<<"$("$VFMGR" status 2>&1)"
 ip link set "$if1" up
 wait_until 20 sh -c "[ \"\$(cat /sys/class/net/$if1/carrier)\" = 1 ]" >/dev/null
 check "link up: release alpha finishes" "$VFMGR" release alpha
