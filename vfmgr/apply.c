@@ -371,9 +371,10 @@ static const struct state_alloc *restored_alloc(const struct apply_ctx *c, const
 /* A restore's rate that the driver cannot take now (igb refuses every rate, 0 too, while the
  * PF's link is down) must not fail the release: the VF goes back without it and its record
  * stays, releasing, until a later run (the daemon once the link is back, or any command) sets
- * it. Returns attrs without the rate when it waits; the record is kept in c. */
+ * it. Returns attrs without the rate when it waits; the record is kept in c. *down caches
+ * whether the PF's link is down for the step. */
 static unsigned defer_restore_rate(const struct plan_action *a, struct apply_ctx *c,
-                                   const struct vf_config *want, unsigned attrs)
+                                   const struct vf_config *want, unsigned attrs, int *down)
 {
 	const struct sriov_driver *drv = sriov_driver_find(a->driver);
 	const struct state_alloc *o;
@@ -382,8 +383,13 @@ static unsigned defer_restore_rate(const struct plan_action *a, struct apply_ctx
 	if (!(attrs & VF_ATTR_RATE) || !drv || !drv->rate_needs_link || !c->next ||
 	    !(o = restored_alloc(c, a->addr, want->index)))
 		return attrs;
-	wait_link_for_rates(a); /* a PF reset just now: its link is back within seconds */
-	if (!apply_link_down(a->addr, a->ifindex))
+	/* Once per step (*down: -1 not read yet): a PF reset just now has its link back within
+	 * seconds, and the wait is not repeated for each VF. */
+	if (*down < 0) {
+		wait_link_for_rates(a);
+		*down = apply_link_down(a->addr, a->ifindex);
+	}
+	if (!*down)
 		return attrs;
 	for (size_t i = 0; i < c->n_kept; i++)
 		if (strcmp(c->kept[i].pf_addr, a->addr) == 0 && c->kept[i].vf == want->index)
@@ -405,6 +411,7 @@ static int run_set_vfs(const struct plan_action *a, struct apply_ctx *c, struct 
 	struct vfnl *nl = c->nl;
 	struct state *next = c->next;
 	bool *state_changed = &c->state_changed;
+	int link_down = -1;
 	struct pf_vfs now, back;
 	struct vf_write *w = calloc(a->n_vfs ? a->n_vfs : 1, sizeof(*w));
 	size_t n = 0;
@@ -437,7 +444,7 @@ static int run_set_vfs(const struct plan_action *a, struct apply_ctx *c, struct 
 
 		if (readable)
 			attrs = vf_config_diff(&now.vfs[idx], &v->want.cfg, VF_ATTR_ALL);
-		attrs = defer_restore_rate(a, c, &v->want.cfg, attrs);
+		attrs = defer_restore_rate(a, c, &v->want.cfg, attrs, &link_down);
 		if (!attrs)
 			continue;
 		w[n].cfg = v->want.cfg;
